@@ -1,0 +1,138 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { type Config, loadConfig, type SiteConfig, siteSchema } from '../../config/index.ts';
+import { UsageError } from '../../errors.ts';
+import { type CrawlProgress, type CrawlSummary, openRuntime, runCrawl } from '../../runtime/index.ts';
+import { collect, out } from '../output.ts';
+
+export interface CrawlCliOptions {
+  site?: string[];
+  seed?: string[];
+  maxDepth?: number;
+  maxPages?: number;
+  stripParam?: string[];
+  exclude?: string[];
+  concurrency?: number;
+  workers: number;
+  allowPrivateNetwork?: boolean;
+  kind?: 'web' | 'marketplace';
+  json?: boolean;
+}
+
+const int = (name: string, min: number) => (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}`);
+  return n;
+};
+
+export function register(program: Command): void {
+  program
+    .command('crawl')
+    .description('crawl configured sites (or --seed URLs) through the queues, classify pages and store leads')
+    .option('--site <id>', 'a configured site to crawl (repeatable; default: every site in config/sites)', collect)
+    .option('--seed <url>', 'crawl this URL as an ad-hoc site instead (repeatable)', collect)
+    .option('--max-depth <n>', 'link hops from a seed', int('--max-depth', 0))
+    .option('--max-pages <n>', 'pages per site at most', int('--max-pages', 1))
+    .option('--strip-param <name>', 'query parameter to drop from URLs (repeatable)', collect)
+    .option('--exclude <regex>', 'skip URLs matching this regex (repeatable)', collect)
+    .option('--concurrency <n>', 'fetches in flight in this process', int('--concurrency', 1))
+    .option('--workers <n>', '0: only schedule and wait for `spiderweb worker` processes; 1: work in this process', int('--workers', 0), 1)
+    .option('--allow-private-network', 'with --seed: allow loopback/private addresses')
+    .option('--kind <kind>', 'with --seed: web or marketplace', 'web')
+    .option('--json', 'print the summary as one JSON object')
+    .action(async (opts: CrawlCliOptions, cmd: Command) => {
+      const config = await loadConfig(cmd.optsWithGlobals().config);
+      const summary = await crawlCommand(config, opts);
+      if (opts.json) out(JSON.stringify(summary));
+      else printSummary(summary);
+      if (summary.interrupted) process.exitCode = 1;
+    });
+}
+
+/** Applies the command line to the configured sites; the result is validated like a site file. */
+export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig[] {
+  let base: unknown[];
+  if (opts.seed?.length) {
+    if (opts.site?.length) throw new UsageError('use either --site or --seed, not both');
+    base = [
+      {
+        id: 'adhoc',
+        kind: opts.kind ?? 'web',
+        seeds: opts.seed,
+        allowPrivateNetwork: Boolean(opts.allowPrivateNetwork),
+      },
+    ];
+  } else {
+    const ids = opts.site?.length ? opts.site : [...config.sites.keys()];
+    if (ids.length === 0) {
+      throw new UsageError(`no sites to crawl: add ${config.dir}/sites/<id>.yaml or pass --seed URL`);
+    }
+    base = ids.map((id) => {
+      const site = config.sites.get(id);
+      if (!site) throw new UsageError(`unknown site "${id}" (configured: ${[...config.sites.keys()].join(', ') || 'none'})`);
+      return site;
+    });
+  }
+  return base.map((b) => {
+    const s = b as SiteConfig;
+    const merged = {
+      ...s,
+      ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}),
+      ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
+      stripParams: [...(s.stripParams ?? []), ...(opts.stripParam ?? [])],
+      scope: { allow: s.scope?.allow ?? [], deny: [...(s.scope?.deny ?? []), ...(opts.exclude ?? [])] },
+    };
+    const parsed = siteSchema.safeParse(merged);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new UsageError(`site ${s.id}: ${issue.path.join('.')}: ${issue.message}`);
+    }
+    return parsed.data;
+  });
+}
+
+export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promise<CrawlSummary> {
+  const sites = sitesForCrawl(config, opts);
+  const rt = await openRuntime(config);
+  const abort = new AbortController();
+  const stop = () => abort.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const live = process.stderr.isTTY && !opts.json;
+  try {
+    return await runCrawl(rt, {
+      sites,
+      workers:
+        opts.workers === 0
+          ? null
+          : { fetch: opts.concurrency ?? config.runtime.concurrency.fetch, classify: config.runtime.concurrency.classify },
+      signal: abort.signal,
+      ...(live ? { onProgress: showProgress } : {}),
+    });
+  } finally {
+    if (live) process.stderr.write('\n');
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await rt.close();
+  }
+}
+
+function showProgress(p: CrawlProgress): void {
+  process.stderr.write(
+    `\r\x1b[2Kfetched ${p.fetched}  queued ${p.queued}  failed ${p.failed}  leads ${p.leads}  ${p.pagesPerSec.toFixed(1)} pages/s  ${p.seconds.toFixed(0)}s`,
+  );
+}
+
+export function printSummary(s: CrawlSummary): void {
+  out(`crawl ${s.crawlId}${s.interrupted ? ' (interrupted)' : ''}: ${s.sites.join(', ')}`);
+  out(`  pages fetched  ${s.pages}`);
+  out(`  failed         ${s.failed}${fmt(s.failures)}`);
+  out(`  leads          ${s.leads} (${s.newLeads} new)`);
+  out(`  time           ${s.seconds}s, ${s.pagesPerSec} pages/s`);
+  const skipped = Object.values(s.skipped).reduce((a, b) => a + b, 0);
+  if (skipped) out(`  links skipped  ${skipped}${fmt(s.skipped)}`);
+}
+
+function fmt(counts: Record<string, number>): string {
+  const parts = Object.entries(counts).map(([k, v]) => `${k} ${v}`);
+  return parts.length ? ` (${parts.join(', ')})` : '';
+}

@@ -1,0 +1,23 @@
+import type { Command } from 'commander';
+import { register as classify } from './classify.ts';
+import { register as crawl } from './crawl.ts';
+import { register as demo } from './demo.ts';
+import { register as evaluate } from './eval.ts';
+import { register as explain } from './explain.ts';
+import { register as exportLeads } from './export.ts';
+import { register as extract } from './extract.ts';
+import { register as leads } from './leads.ts';
+import { register as worker } from './worker.ts';
+
+/** Every CLI command, in help order. Each module exports `register(program)`. */
+export const commands: Array<(program: Command) => void> = [
+  demo,
+  crawl,
+  worker,
+  leads,
+  exportLeads,
+  classify,
+  explain,
+  evaluate,
+  extract,
+];

@@ -1,0 +1,4 @@
+export { bundledConfigDir, type Config, loadConfig } from './load.ts';
+export { loadLexicons } from './lexicons.ts';
+export { type RuntimeConfig, runtimeSchema, type SiteConfig, type SiteInput, siteSchema } from './schema.ts';
+export { parseYaml, readYamlFile } from './yaml.ts';

@@ -1,0 +1,153 @@
+import { z } from 'zod';
+
+const regex = z.string().refine(
+  (s) => {
+    try {
+      new RegExp(s, 'u');
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a valid regular expression' },
+);
+
+/** Runtime settings: `config/spiderweb.yaml`. Every field is optional; the defaults run the demo. */
+export const runtimeSchema = z
+  .object({
+    redis: z
+      .object({
+        /**
+         * Redis URL (`redis://host:6379/0`). Env `REDIS_URL` overrides. Default: 127.0.0.1:6379 if it
+         * answers, else a private `redis-server` child on a free port, stopped on exit.
+         */
+        url: z.string().url().nullable().default(null),
+        /** Key prefix for every queue and crawl key. Default `spiderweb`. Env `SPIDERWEB_REDIS_PREFIX`. */
+        prefix: z.string().min(1).default('spiderweb'),
+      })
+      .strict()
+      .prefault({}),
+    store: z
+      .object({
+        /**
+         * Where leads live. Default: SQLite file `spiderweb.sqlite` in `dataDir`. `sqlite:/path/file.sqlite`
+         * for another file. Env `DATABASE_URL` overrides.
+         */
+        url: z.string().nullable().default(null),
+      })
+      .strict()
+      .prefault({}),
+    /** Directory for the SQLite store, evidence and logs. Relative to the working directory. Env `SPIDERWEB_DATA_DIR`. */
+    dataDir: z.string().min(1).default('data'),
+    concurrency: z
+      .object({
+        /** Fetch jobs in flight per worker process. Default 16. */
+        fetch: z.number().int().min(1).max(512).default(16),
+        /** Classify jobs in flight per worker process. Default 4. */
+        classify: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .prefault({}),
+    workers: z
+      .object({
+        /**
+         * How long a worker holds a job before others may take it back (ms). A worker that dies
+         * (SIGKILL, power loss) has its jobs retried after about this long. Default 30 000.
+         */
+        lockMs: z.number().int().min(1000).default(30_000),
+        /** How often workers look for jobs whose worker died (ms). Default: same as lockMs. */
+        stalledCheckMs: z.number().int().min(500).optional(),
+        /** Graceful shutdown: jobs in hand get this long to finish before they are returned to the queue (ms). Default 20 000. */
+        shutdownGraceMs: z.number().int().min(0).default(20_000),
+      })
+      .strict()
+      .prefault({}),
+  })
+  .strict();
+
+export type RuntimeConfig = z.output<typeof runtimeSchema>;
+
+/** One monitored source: `config/sites/<id>.yaml`. */
+export const siteSchema = z
+  .object({
+    /** Stable id, used in job ids, the store and `--site`. Lower-case letters, digits, `-` and `_`. */
+    id: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'lower-case letters, digits, - and _ (max 64)'),
+    /** Free text for people. */
+    name: z.string().optional(),
+    /** `marketplace`: every listing is an offer (a prior for sale intent). `web`: anything else. Default `web`. */
+    kind: z.enum(['marketplace', 'web']).default('web'),
+    /** Start URLs (absolute http/https). At least one. */
+    seeds: z.array(z.string().url()).min(1),
+    scope: z
+      .object({
+        /** URL regexes a link must match to be crawled. Default: the seeds' hosts. */
+        allow: z.array(regex).default([]),
+        /** URL regexes that exclude a link even when allowed. */
+        deny: z.array(regex).default([]),
+      })
+      .strict()
+      .prefault({}),
+    /** Link hops from a seed (seeds are depth 0). Default 3. */
+    maxDepth: z.number().int().min(0).max(100).default(3),
+    /** Pages fetched per crawl at most. Default 1000. */
+    maxPages: z.number().int().min(1).max(10_000_000).default(1000),
+    /** Query parameters removed before dedup (case-insensitive), on top of utm_*, sid, PHPSESSID... */
+    stripParams: z.array(z.string().min(1)).default([]),
+    /**
+     * Allow fetching loopback, private and link-local addresses (tests, the demo, intranet fixtures).
+     * Default false: such addresses are refused after DNS resolution, at connect time.
+     */
+    allowPrivateNetwork: z.boolean().default(false),
+    /**
+     * Proxy for every fetch of this site, HTTP and browser alike: `http://host:port`, `socks5://host:port`,
+     * or `socks5h://host:port` (host names resolved by the proxy: use this for Tor, `socks5h://127.0.0.1:9050`).
+     * A site with a proxy never falls back to a direct connection. `.onion` hosts need one.
+     */
+    proxy: z
+      .string()
+      .regex(/^(https?|socks5h?):\/\/[^\s/]+\/?$/, 'a proxy URL: http://, socks5:// or socks5h://host:port')
+      .optional(),
+    /** HTTP fetch limits. */
+    fetch: z
+      .object({
+        /** Connect timeout (ms). Default 10 000. */
+        connectTimeoutMs: z.number().int().min(100).default(10_000),
+        /** Time to the end of the response headers (ms). Default 20 000. */
+        headersTimeoutMs: z.number().int().min(100).default(20_000),
+        /** Time for the whole body, and the longest silence between two chunks (ms). Default 30 000. */
+        bodyTimeoutMs: z.number().int().min(100).default(30_000),
+        /** Largest body kept after decompression, bytes; longer bodies are truncated. Default 5 MiB. */
+        maxBytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+        /** Redirect hops followed, each re-checked against the scope. Default 5. */
+        maxRedirects: z.number().int().min(0).max(20).default(5),
+        /** User-Agent header. Default `Spiderweb/0.1 (+monitoring)`. */
+        userAgent: z.string().optional(),
+        /** Extra request headers (e.g. `accept-language`, a session `cookie`). */
+        headers: z.record(z.string(), z.string()).default({}),
+      })
+      .strict()
+      .prefault({}),
+    /** Listing extraction: pages whose URL matches `urlPattern` become listing documents with these fields. */
+    listing: z
+      .object({
+        /** Regex on the URL that marks a listing page. */
+        urlPattern: regex.optional(),
+        /** CSS selectors for the listing fields; the first match's text is taken. */
+        selectors: z
+          .object({
+            title: z.string().optional(),
+            price: z.string().optional(),
+            currency: z.string().optional(),
+            seller: z.string().optional(),
+            description: z.string().optional(),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
+export type SiteConfig = z.output<typeof siteSchema>;
+export type SiteInput = z.input<typeof siteSchema>;

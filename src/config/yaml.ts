@@ -1,0 +1,52 @@
+import { readFile } from 'node:fs/promises';
+import { isNode, LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { ConfigError } from '../errors.ts';
+
+/**
+ * Parses YAML text and validates it with a zod schema. Any failure is a `ConfigError` naming the
+ * file, the line and column, and the dotted field path; a YAML syntax error names its line too.
+ */
+export function parseYaml<S extends z.ZodType>(file: string, text: string, schema: S): z.output<S> {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const syntax = doc.errors[0];
+  if (syntax) {
+    const pos = lineCounter.linePos(syntax.pos[0]);
+    throw new ConfigError(file, `invalid YAML: ${syntax.message.split('\n')[0]}`, {
+      line: pos.line,
+      column: pos.col,
+    });
+  }
+  const result = schema.safeParse(doc.toJS() ?? {});
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const path = issue.path.map(String);
+  // Point at the deepest node of the path that exists in the document.
+  let line: number | undefined;
+  let column: number | undefined;
+  for (let n = path.length; n >= 0; n--) {
+    const node = doc.getIn(path.slice(0, n), true);
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      line = pos.line;
+      column = pos.col;
+      break;
+    }
+  }
+  throw new ConfigError(file, issue.message, {
+    line,
+    column,
+    field: path.length ? path.join('.') : undefined,
+  });
+}
+
+export async function readYamlFile<S extends z.ZodType>(file: string, schema: S): Promise<z.output<S>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  return parseYaml(file, text, schema);
+}

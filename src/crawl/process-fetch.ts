@@ -1,0 +1,177 @@
+import { createHash } from 'node:crypto';
+import type { SiteConfig } from '../config/index.ts';
+import { NonRetryableError } from '../errors.ts';
+import { type Document, parseHtml, parseText } from '../extract/index.ts';
+import type { Store } from '../leads/index.ts';
+import type { Logger } from '../log.ts';
+import type { ClassifyJob, CrawlState, FetchJob } from '../queue/index.ts';
+import { type SkipReason, scopeOf } from './scope.ts';
+import type { FetchedPage } from './types.ts';
+import { normaliseUrl } from './url.ts';
+
+export interface FetchDeps {
+  store: Store;
+  state: CrawlState;
+  /** Fetches one URL for a site (HTTP or browser, per the site's settings). `checkUrl` vets each redirect hop. */
+  fetchPage(url: string, site: SiteConfig, checkUrl: (url: string) => void): Promise<FetchedPage>;
+  enqueueFetch(jobs: FetchJob[]): Promise<void>;
+  enqueueClassify(job: ClassifyJob): Promise<void>;
+  log: Logger;
+}
+
+export type FetchOutcome =
+  | { kind: 'fetched'; pageId: number; links: number; changed: boolean }
+  | { kind: 'gone' | 'failed'; reason: string };
+
+const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', '']);
+
+/** Loads the site a job belongs to; a job for an unknown site can never succeed. */
+export async function siteFor(state: CrawlState, job: Pick<FetchJob, 'crawlId' | 'siteId'>): Promise<SiteConfig> {
+  const site = await state.site(job.crawlId, job.siteId);
+  if (!site) throw new NonRetryableError('out-of-scope', `crawl ${job.crawlId} has no site "${job.siteId}"`);
+  return site;
+}
+
+/**
+ * One URL: fetch (with the scope re-checked on every redirect hop), parse into a `Document`, record
+ * the page, enqueue the in-scope links it reveals and a classify job. Errors follow `src/errors.ts`;
+ * the caller maps them onto retries and records final failures with `recordFetchFailure`.
+ */
+export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<FetchOutcome> {
+  const site = await siteFor(deps.state, job);
+  const scope = scopeOf(site);
+  const checkUrl = (hop: string) => {
+    const why = scope.check(hop);
+    if (why) throw new NonRetryableError('out-of-scope', `redirect to ${hop} refused: ${why}`);
+  };
+  const page = await deps.fetchPage(job.url, site, checkUrl);
+  const at = page.fetchedAt;
+
+  if (page.status === 404 || page.status === 410 || page.status >= 400) {
+    const state = page.status === 404 || page.status === 410 ? 'gone' : 'failed';
+    await deps.store.recordFailure({
+      crawlId: job.crawlId,
+      siteId: job.siteId,
+      url: job.url,
+      status: page.status,
+      state,
+      reason: 'http-status',
+      message: `HTTP ${page.status}`,
+      foundVia: job.foundVia,
+      depth: job.depth,
+      at,
+    });
+    await deps.state.count(job.crawlId, { [state]: 1 });
+    return { kind: state, reason: `HTTP ${page.status}` };
+  }
+
+  const doc: Document = HTML_TYPES.has(page.contentType)
+    ? parseHtml({
+        html: page.text,
+        url: job.url,
+        finalUrl: page.finalUrl,
+        siteId: site.id,
+        contentLanguage: page.headers['content-language'],
+        listing: site.listing,
+      })
+    : parseText({
+        text: page.text,
+        url: job.url,
+        finalUrl: page.finalUrl,
+        siteId: site.id,
+        contentLanguage: page.headers['content-language'],
+      });
+
+  const { pageId, changed } = await deps.store.recordFetched({
+    crawlId: job.crawlId,
+    siteId: site.id,
+    url: job.url,
+    finalUrl: page.finalUrl,
+    status: page.status,
+    contentHash: createHash('sha256').update(doc.text).digest('hex'),
+    title: doc.title,
+    text: doc.text,
+    listing: doc.listing,
+    lang: doc.lang,
+    identifiers: doc.identifiers,
+    fetchedVia: page.via,
+    foundVia: job.foundVia,
+    depth: job.depth,
+    at,
+  });
+
+  const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
+  if (jobs.length) await deps.enqueueFetch(jobs);
+  await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });
+  await deps.state.count(job.crawlId, { fetched: 1, queued: jobs.length, ...prefixKeys(skipped) });
+  deps.log.debug({ url: job.url, status: page.status, links: jobs.length }, 'fetched');
+  return { kind: 'fetched', pageId, links: jobs.length, changed };
+}
+
+/** Normalises, scopes, dedups and budgets a page's links; returns the fetch jobs to enqueue. */
+export async function admitLinks(
+  job: FetchJob,
+  site: SiteConfig,
+  links: string[],
+  state: CrawlState,
+): Promise<{ jobs: FetchJob[]; skipped: Partial<Record<SkipReason, number>> }> {
+  const skipped: Partial<Record<SkipReason, number>> = {};
+  const skip = (r: SkipReason) => {
+    skipped[r] = (skipped[r] ?? 0) + 1;
+  };
+  const jobs: FetchJob[] = [];
+  if (links.length && job.depth >= site.maxDepth) {
+    skipped['max-depth'] = links.length;
+    return { jobs, skipped };
+  }
+  const scope = scopeOf(site);
+  const unique = new Set<string>();
+  for (const link of links) {
+    const url = normaliseUrl(link, undefined, { stripParams: site.stripParams });
+    if (!url) {
+      skip('invalid-url');
+      continue;
+    }
+    if (unique.has(url)) continue;
+    unique.add(url);
+    const why = scope.check(url);
+    if (why) {
+      skip(why);
+      continue;
+    }
+    const admission = await state.admit(job.crawlId, site.id, url, site.maxPages);
+    if (admission !== 'ok') {
+      if (admission === 'max-pages') skip('max-pages');
+      continue;
+    }
+    jobs.push({ crawlId: job.crawlId, siteId: site.id, url, depth: job.depth + 1, foundVia: 'link', referrer: job.url });
+  }
+  return { jobs, skipped };
+}
+
+/** Records a URL that ended without a usable page (called once retries are over). */
+export async function recordFetchFailure(
+  job: FetchJob,
+  deps: Pick<FetchDeps, 'store' | 'state'>,
+  reason: string,
+  message: string,
+): Promise<FetchOutcome> {
+  await deps.store.recordFailure({
+    crawlId: job.crawlId,
+    siteId: job.siteId,
+    url: job.url,
+    status: null,
+    state: 'failed',
+    reason,
+    message,
+    foundVia: job.foundVia,
+    depth: job.depth,
+    at: new Date().toISOString(),
+  });
+  await deps.state.count(job.crawlId, { failed: 1, [`failed:${reason}`]: 1 });
+  return { kind: 'failed', reason };
+}
+
+function prefixKeys(skipped: Partial<Record<SkipReason, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(skipped).map(([k, v]) => [`skipped:${k}`, v ?? 0]));
+}

@@ -1,0 +1,3 @@
+export type { LeadRow, LeadStatus, PageRow } from './schema.ts';
+export { type CrawlCounts, type FailureRecord, type FetchedRecord, type LeadFilter, Store } from './store.ts';
+export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';

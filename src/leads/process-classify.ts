@@ -1,0 +1,50 @@
+import { type CompiledLexicons, classify } from '../classify/index.ts';
+import type { SiteConfig } from '../config/index.ts';
+import { NonRetryableError } from '../errors.ts';
+import type { ListingFields } from '../extract/index.ts';
+import type { Store } from './store.ts';
+
+export interface ClassifyDeps {
+  store: Store;
+  /** The lexicons in force now (hot reload swaps what this returns). */
+  lexicons(): CompiledLexicons;
+  site(crawlId: string, siteId: string): Promise<SiteConfig | null>;
+}
+
+export interface ClassifyInput {
+  crawlId: string;
+  siteId: string;
+  pageId: number;
+}
+
+export interface ClassifyOutcome {
+  lead: boolean;
+  leadId: number | null;
+  created: boolean;
+  score: number;
+}
+
+/**
+ * Scores a stored page against the lexicons and writes or updates its lead. A listing is scored on its
+ * title and description first (the seller's own words), then the rest of the page.
+ */
+export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): Promise<ClassifyOutcome> {
+  const page = await deps.store.page(job.pageId);
+  if (!page) throw new NonRetryableError('internal', `page ${job.pageId} is not in the store`);
+  const site = await deps.site(job.crawlId, job.siteId);
+  const listing = page.listing ? (JSON.parse(page.listing) as ListingFields) : null;
+  const text = listing ? listingText(listing, page.text) : page.text;
+  // On a marketplace every listing is an offer; its other pages (news, help, forums) are judged as web text.
+  const context = site?.kind === 'marketplace' && listing ? 'marketplace' : 'web';
+  const c = classify(text, deps.lexicons(), { context, title: listing?.title ?? page.title });
+  const { leadId, created } = await deps.store.saveClassification(page, c, job.crawlId, new Date().toISOString());
+  return { lead: c.lead, leadId, created, score: c.score };
+}
+
+/** What a listing page is judged on: its fields (title, price, seller, description), which say what is sold. */
+export function listingText(listing: ListingFields, pageText: string): string {
+  const fields = [listing.title, listing.price && `${listing.price} ${listing.currency ?? ''}`.trim(), listing.seller, listing.description]
+    .filter(Boolean)
+    .join('\n');
+  return fields || pageText;
+}

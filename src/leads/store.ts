@@ -1,0 +1,246 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Classification } from '../classify/index.ts';
+import type { Identifier, ListingFields } from '../extract/index.ts';
+import { type OpenedDb, openDb } from './open.ts';
+import type { Database, LeadRow, LeadStatus, PageRow } from './schema.ts';
+
+export interface FetchedRecord {
+  crawlId: string;
+  siteId: string;
+  url: string;
+  finalUrl: string;
+  status: number;
+  contentHash: string;
+  title: string;
+  text: string;
+  listing: ListingFields | null;
+  lang: string | null;
+  identifiers: Identifier[];
+  fetchedVia: 'http' | 'browser';
+  foundVia: string;
+  depth: number;
+  at: string;
+}
+
+export interface FailureRecord {
+  crawlId: string;
+  siteId: string;
+  url: string;
+  status: number | null;
+  state: 'failed' | 'gone';
+  reason: string;
+  message: string;
+  foundVia: string;
+  depth: number;
+  at: string;
+}
+
+export interface LeadFilter {
+  status?: LeadStatus[];
+  siteId?: string[];
+  /** ISO date: leads last seen at or after it. */
+  since?: string;
+  minScore?: number;
+  limit?: number;
+}
+
+export interface CrawlCounts {
+  pages: number;
+  failed: number;
+  leads: number;
+  newLeads: number;
+}
+
+/** The leads store: pages, leads and crawls. The one query layer for SQLite and PostgreSQL. */
+export class Store {
+  readonly db: Kysely<Database>;
+  readonly location: string;
+  readonly dialect: OpenedDb['dialect'];
+
+  private constructor(opened: OpenedDb) {
+    this.db = opened.db;
+    this.location = opened.location;
+    this.dialect = opened.dialect;
+  }
+
+  static async open(url: string | null, dataDir: string): Promise<Store> {
+    return new Store(await openDb(url, dataDir));
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+  }
+
+  /**
+   * Records a fetched page (insert, or update on a recrawl). `changed` is false when the text is the
+   * same as last time, so the caller may skip re-classifying.
+   */
+  async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
+    return this.db.transaction().execute(async (tx) => {
+      const before = await tx
+        .selectFrom('pages')
+        .select(['id', 'content_hash', 'state'])
+        .where('site_id', '=', r.siteId)
+        .where('url', '=', r.url)
+        .executeTakeFirst();
+      const values = {
+        final_url: r.finalUrl,
+        status: r.status,
+        state: 'fetched' as const,
+        fail_reason: null,
+        fail_message: null,
+        content_hash: r.contentHash,
+        title: r.title,
+        text: r.text,
+        listing: r.listing ? JSON.stringify(r.listing) : null,
+        lang: r.lang,
+        identifiers: JSON.stringify(r.identifiers),
+        fetched_via: r.fetchedVia,
+        last_fetched: r.at,
+        crawl_id: r.crawlId,
+      };
+      if (before) {
+        await tx
+          .updateTable('pages')
+          .set({ ...values, fetch_count: sql`fetch_count + 1` })
+          .where('id', '=', before.id)
+          .execute();
+        if (before.state === 'gone') await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+        return { pageId: before.id, changed: before.content_hash !== r.contentHash };
+      }
+      const inserted = await tx
+        .insertInto('pages')
+        .values({ ...values, site_id: r.siteId, url: r.url, found_via: r.foundVia, depth: r.depth, first_seen: r.at })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      return { pageId: inserted.id, changed: true };
+    });
+  }
+
+  /** Records why a URL ended without a usable page. A page already fetched keeps its text; `gone` marks its lead. */
+  async recordFailure(r: FailureRecord): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const before = await tx
+        .selectFrom('pages')
+        .select(['id'])
+        .where('site_id', '=', r.siteId)
+        .where('url', '=', r.url)
+        .executeTakeFirst();
+      const values = {
+        status: r.status,
+        state: r.state,
+        fail_reason: r.reason,
+        fail_message: r.message.slice(0, 1000),
+        last_fetched: r.at,
+        crawl_id: r.crawlId,
+      };
+      if (before) {
+        await tx.updateTable('pages').set(values).where('id', '=', before.id).execute();
+        if (r.state === 'gone') {
+          await tx.updateTable('leads').set({ gone_at: r.at }).where('page_id', '=', before.id).where('gone_at', 'is', null).execute();
+        }
+        return;
+      }
+      await tx
+        .insertInto('pages')
+        .values({ ...values, site_id: r.siteId, url: r.url, found_via: r.foundVia, depth: r.depth, first_seen: r.at, final_url: null, title: '', text: '', identifiers: '[]' })
+        .execute();
+    });
+  }
+
+  async page(id: number): Promise<PageRow | undefined> {
+    return this.db.selectFrom('pages').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  /**
+   * Writes the classification of a page. A lead is created the first time a page crosses the threshold
+   * and updated afterwards (never duplicated: one lead per page); its analyst status is kept. A page that
+   * falls below the threshold keeps its lead with the new score, so nothing reviewed is lost.
+   */
+  async saveClassification(
+    page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'found_via'>,
+    c: Classification,
+    crawlId: string,
+    at: string,
+  ): Promise<{ leadId: number | null; created: boolean }> {
+    const existing = await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst();
+    const values = {
+      title: page.title,
+      score: c.score,
+      kind: c.kind,
+      category: c.category,
+      substances: JSON.stringify(c.substances),
+      reasons: JSON.stringify(c.reasons),
+      lexicon_version: c.lexiconVersion,
+      crawl_id: crawlId,
+    };
+    if (existing) {
+      await this.db
+        .updateTable('leads')
+        .set(c.lead ? { ...values, last_seen: at } : values)
+        .where('id', '=', existing.id)
+        .execute();
+      return { leadId: existing.id, created: false };
+    }
+    if (!c.lead) return { leadId: null, created: false };
+    const row = await this.db
+      .insertInto('leads')
+      .values({ ...values, page_id: page.id, site_id: page.site_id, url: page.url, found_via: page.found_via, first_seen: at, last_seen: at })
+      .onConflict((oc) => oc.column('page_id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (row) return { leadId: row.id, created: true };
+    // Another worker created it between our read and write: the lead exists once, as it should.
+    const again = await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirstOrThrow();
+    return { leadId: again.id, created: false };
+  }
+
+  async leads(filter: LeadFilter = {}): Promise<LeadRow[]> {
+    let q = this.db.selectFrom('leads').selectAll();
+    if (filter.status?.length) q = q.where('status', 'in', filter.status);
+    if (filter.siteId?.length) q = q.where('site_id', 'in', filter.siteId);
+    if (filter.since) q = q.where('last_seen', '>=', filter.since);
+    if (filter.minScore !== undefined) q = q.where('score', '>=', filter.minScore);
+    q = q.orderBy('score', 'desc').orderBy('id', 'asc');
+    if (filter.limit) q = q.limit(filter.limit);
+    return q.execute();
+  }
+
+  async startCrawl(id: string, siteIds: string[], at: string): Promise<void> {
+    await this.db.insertInto('crawls').values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null }).execute();
+  }
+
+  async finishCrawl(id: string, at: string, summary: object): Promise<void> {
+    await this.db.updateTable('crawls').set({ finished_at: at, summary: JSON.stringify(summary) }).where('id', '=', id).execute();
+  }
+
+  /** Counts from the record (not the live counters): what this crawl fetched, failed and found. */
+  async crawlCounts(crawlId: string): Promise<CrawlCounts> {
+    const pages = await this.db
+      .selectFrom('pages')
+      .select((eb) => [eb.fn.countAll<number>().as('n'), 'state'])
+      .where('crawl_id', '=', crawlId)
+      .groupBy('state')
+      .execute();
+    const leads = await this.db
+      .selectFrom('leads')
+      .select((eb) => [eb.fn.countAll<number>().as('n')])
+      .where('crawl_id', '=', crawlId)
+      .where('last_seen', '>=', sql<string>`(select started_at from crawls where id = ${crawlId})`)
+      .executeTakeFirst();
+    const created = await this.db
+      .selectFrom('leads')
+      .select((eb) => [eb.fn.countAll<number>().as('n')])
+      .where('crawl_id', '=', crawlId)
+      .where('first_seen', '>=', sql<string>`(select started_at from crawls where id = ${crawlId})`)
+      .executeTakeFirst();
+    const by = (s: string) => Number(pages.find((p) => p.state === s)?.n ?? 0);
+    return {
+      pages: by('fetched') + by('gone'),
+      failed: by('failed'),
+      leads: Number(leads?.n ?? 0),
+      newLeads: Number(created?.n ?? 0),
+    };
+  }
+}

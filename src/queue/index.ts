@@ -1,0 +1,17 @@
+export { type Admission, CrawlState } from './crawl-state.ts';
+export {
+  type ClassifyJob,
+  classifyJobId,
+  classifyJobSchema,
+  type FetchJob,
+  fetchJobId,
+  fetchJobSchema,
+  newCrawlId,
+  parseJob,
+  QUEUE_CLASSIFY,
+  QUEUE_FETCH,
+  urlKey,
+} from './jobs.ts';
+export { Queues } from './queues.ts';
+export { ensureRedis, type RedisHandle, redact } from './redis.ts';
+export { backoffDelay, JOB_ATTEMPTS, withRetryPolicy } from './retry.ts';

@@ -1,0 +1,114 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import { Redis, type RedisOptions } from 'ioredis';
+import { SpiderwebError } from '../errors.ts';
+import { log } from '../log.ts';
+
+const DEFAULT_URL = 'redis://127.0.0.1:6379';
+
+/** Options BullMQ needs on every connection (workers block; commands must wait for reconnects). */
+const bullOptions: RedisOptions = { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: false };
+
+export interface RedisHandle {
+  url: string;
+  /** A new connection to the same server (BullMQ wants one per Queue/Worker/QueueEvents). */
+  connect(): Redis;
+  /** True when Spiderweb started this server itself. */
+  embedded: boolean;
+  /** Stops the embedded server, if any. Connections must be closed first. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Finds Redis: the configured URL if any; else 127.0.0.1:6379 if it answers; else a private
+ * `redis-server` child on a free port (kept in memory only) that `stop()` ends. Throws a
+ * `SpiderwebError('REDIS_UNAVAILABLE')` saying how to get one when none can be had.
+ */
+export async function ensureRedis(configured: string | null): Promise<RedisHandle> {
+  if (configured) {
+    if (!(await answers(configured))) {
+      throw new SpiderwebError('REDIS_UNAVAILABLE', `Redis at ${redact(configured)} does not answer`);
+    }
+    return handle(configured, null);
+  }
+  if (await answers(DEFAULT_URL)) return handle(DEFAULT_URL, null);
+  return startEmbedded();
+}
+
+function handle(url: string, child: ChildProcess | null): RedisHandle {
+  return {
+    url,
+    embedded: child !== null,
+    connect: () => new Redis(url, bullOptions),
+    stop: async () => {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    },
+  };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1500 });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return (await client.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    client.disconnect();
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+async function startEmbedded(): Promise<RedisHandle> {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  const spawnError = await Promise.race([
+    once(child, 'error').then(([err]) => err as NodeJS.ErrnoException),
+    once(child, 'spawn').then(() => null),
+  ]);
+  if (spawnError) {
+    throw new SpiderwebError(
+      'REDIS_UNAVAILABLE',
+      spawnError.code === 'ENOENT'
+        ? 'no Redis: nothing answers on 127.0.0.1:6379 and there is no redis-server on PATH. ' +
+            'Install one (Debian/Ubuntu: apt-get install -y redis-server; macOS: brew install redis) ' +
+            'or set REDIS_URL=redis://host:6379'
+        : `cannot start redis-server: ${spawnError.message}`,
+    );
+  }
+  const url = `redis://127.0.0.1:${port}`;
+  for (let i = 0; i < 100; i++) {
+    if (await answers(url)) {
+      log.child({ component: 'redis' }).info({ url }, 'started a private redis-server');
+      const stop = () => child.kill('SIGTERM');
+      process.once('exit', stop);
+      return handle(url, child);
+    }
+    if (child.exitCode !== null) break;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  child.kill('SIGKILL');
+  throw new SpiderwebError('REDIS_UNAVAILABLE', `redis-server on port ${port} did not start`);
+}
+
+/** Hides a password in a Redis URL for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
+}

@@ -1,0 +1,1 @@
+export { csvCell, csvHeader, csvRow, leadJson } from './export.ts';

@@ -1,0 +1,133 @@
+import type { SiteConfig } from '../config/index.ts';
+import { normaliseUrl } from '../crawl/index.ts';
+import { log } from '../log.ts';
+import { type FetchJob, newCrawlId } from '../queue/index.ts';
+import type { Runtime } from './runtime.ts';
+import { startWorkers, type WorkerOptions } from './workers.ts';
+
+export interface CrawlProgress {
+  crawlId: string;
+  fetched: number;
+  failed: number;
+  queued: number;
+  leads: number;
+  pagesPerSec: number;
+  seconds: number;
+}
+
+export interface CrawlSummary {
+  crawlId: string;
+  sites: string[];
+  pages: number;
+  failed: number;
+  leads: number;
+  newLeads: number;
+  seconds: number;
+  pagesPerSec: number;
+  /** Links not crawled, by reason (`out-of-scope`, `max-depth`, `max-pages`...). */
+  skipped: Record<string, number>;
+  /** Failures by reason (`timeout`, `http-status`...). */
+  failures: Record<string, number>;
+  interrupted: boolean;
+}
+
+export interface CrawlOptions {
+  sites: SiteConfig[];
+  /** In-process workers; null schedules only and waits for external workers (`crawl --workers 0`). */
+  workers: WorkerOptions | null;
+  onProgress?: (p: CrawlProgress) => void;
+  progressMs?: number;
+  /** Stops waiting, closes workers gracefully, and returns what was done. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs one crawl: records it, enqueues the sites' seeds, runs workers (unless external), waits until
+ * both queues drain, and returns a summary counted from the store.
+ */
+export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSummary> {
+  const crawlId = newCrawlId();
+  const started = Date.now();
+  const siteIds = opts.sites.map((s) => s.id);
+  await rt.store.startCrawl(crawlId, siteIds, new Date(started).toISOString());
+  await rt.state.start(crawlId, opts.sites);
+  const seeds: FetchJob[] = [];
+  for (const site of opts.sites) {
+    for (const seed of site.seeds) {
+      const url = normaliseUrl(seed, undefined, { stripParams: site.stripParams });
+      if (!url) continue;
+      if ((await rt.state.admit(crawlId, site.id, url, site.maxPages)) !== 'ok') continue;
+      seeds.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: 'seed', referrer: null });
+    }
+  }
+  await rt.queues.addFetch(seeds);
+  await rt.state.count(crawlId, { queued: seeds.length });
+  log.child({ component: 'crawl' }).info({ crawlId, sites: siteIds, seeds: seeds.length }, 'crawl started');
+
+  const workers = opts.workers ? startWorkers(rt, opts.workers) : null;
+  const interval = opts.progressMs ?? 250;
+  let idleChecks = 0;
+  let interrupted = false;
+  try {
+    while (idleChecks < 2) {
+      await sleep(interval, opts.signal);
+      if (opts.signal?.aborted) {
+        interrupted = true;
+        break;
+      }
+      const pending = await rt.queues.pending();
+      idleChecks = pending.fetch + pending.classify === 0 ? idleChecks + 1 : 0;
+      if (opts.onProgress) {
+        const s = await rt.state.stats(crawlId);
+        const seconds = (Date.now() - started) / 1000;
+        opts.onProgress({
+          crawlId,
+          fetched: s.fetched ?? 0,
+          failed: (s.failed ?? 0) + (s.gone ?? 0),
+          queued: pending.fetch,
+          leads: s.leads ?? 0,
+          seconds,
+          pagesPerSec: (s.fetched ?? 0) / Math.max(seconds, 0.001),
+        });
+      }
+    }
+  } finally {
+    await workers?.close();
+  }
+
+  const seconds = (Date.now() - started) / 1000;
+  const counts = await rt.store.crawlCounts(crawlId);
+  const stats = await rt.state.stats(crawlId);
+  const pick = (prefix: string) =>
+    Object.fromEntries(
+      Object.entries(stats)
+        .filter(([k]) => k.startsWith(prefix))
+        .map(([k, v]) => [k.slice(prefix.length), v]),
+    );
+  const summary: CrawlSummary = {
+    crawlId,
+    sites: siteIds,
+    ...counts,
+    seconds: Math.round(seconds * 100) / 100,
+    pagesPerSec: Math.round((counts.pages / Math.max(seconds, 0.001)) * 10) / 10,
+    skipped: pick('skipped:'),
+    failures: pick('failed:'),
+    interrupted,
+  };
+  await rt.store.finishCrawl(crawlId, new Date().toISOString(), summary);
+  return summary;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(t);
+        resolve();
+      },
+      { once: true },
+    );
+  });
+}

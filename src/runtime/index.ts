@@ -1,0 +1,3 @@
+export { type CrawlOptions, type CrawlProgress, type CrawlSummary, runCrawl } from './crawl.ts';
+export { openRuntime, type Runtime } from './runtime.ts';
+export { startWorkers, type WorkerOptions, type WorkerSet } from './workers.ts';

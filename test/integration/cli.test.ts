@@ -1,0 +1,139 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
+import { dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
+
+/** Parses RFC 4180 CSV strictly enough to catch broken quoting. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i]!;
+    if (quoted) {
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cell += ch;
+    } else if (ch === '"') {
+      if (cell !== '') throw new Error(`stray quote at ${i}`);
+      quoted = true;
+    } else if (ch === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (ch === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+    } else cell += ch;
+  }
+  if (quoted) throw new Error('unterminated quote');
+  return rows;
+}
+
+describe('CLI', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let site: GeneratedSite;
+  const prefix = testPrefix();
+  let configDir: string;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    site = await startGeneratedSite({ listings: 20, leadEvery: 4 });
+    configDir = join(dir.path, 'config');
+    mkdirSync(join(configDir, 'sites'), { recursive: true });
+    writeFileSync(
+      join(configDir, 'spiderweb.yaml'),
+      `redis: { url: "${REDIS_URL}", prefix: "${prefix}" }\ndataDir: "${join(dir.path, 'data')}"\n`,
+    );
+  });
+
+  afterAll(async () => {
+    await site?.close();
+    await dropPrefix(prefix);
+    dir?.remove();
+  });
+
+  it('crawl --seed --json prints the summary; leads and export show what it found', async () => {
+    const crawl = await runCli(['--config', configDir, 'crawl', '--seed', site.url, '--allow-private-network', '--json']);
+    expect(crawl.stderr).toBe('');
+    expect(crawl.code).toBe(0);
+    const summary = JSON.parse(crawl.stdout);
+    expect(summary).toMatchObject({ pages: 22, failed: 0, leads: 5 });
+    expect(summary.pagesPerSec).toBeGreaterThan(0);
+    expect(typeof summary.seconds).toBe('number');
+
+    const leads = await runCli(['--config', configDir, 'leads']);
+    expect(leads.code).toBe(0);
+    expect(leads.stdout).toMatch(/5 lead\(s\)/);
+
+    const csv = await runCli(['--config', configDir, 'export', '--format', 'csv']);
+    expect(csv.code).toBe(0);
+    const rows = parseCsv(csv.stdout);
+    expect(rows[0]).toContain('url');
+    expect(rows).toHaveLength(6);
+    expect(new Set(rows.map((r) => r.length)).size).toBe(1);
+
+    const out = join(dir.path, 'leads.jsonl');
+    const jsonl = await runCli(['--config', configDir, 'export', '--format', 'jsonl', '-o', out]);
+    expect(jsonl.code).toBe(0);
+    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines).toHaveLength(5);
+    for (const l of lines) {
+      expect(l.url).toMatch(/\/item\/\d+$/);
+      expect(l.substances.length).toBeGreaterThan(0);
+      expect(l.reasons.length).toBeGreaterThan(0);
+    }
+  });
+
+  it('classify round-trips a JSONL file', async () => {
+    const input = join(dir.path, 'in.jsonl');
+    const rows = [
+      { id: 'a', text: 'Мефедрон 1г — 3500₽, закладки магнит, пишите @mef_shop' },
+      { id: 'b', text: 'Продаю соль для ванн с лавандой, 500 тенге' },
+      { id: 'c', text: 'Fresh MDMA crystals 5 gr $100, stealth shipping worldwide' },
+    ];
+    writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const res = await runCli(['--config', configDir, 'classify', '--input', input]);
+    expect(res.code).toBe(0);
+    const outRows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(outRows.map((r) => r.id)).toEqual(['a', 'b', 'c']);
+    expect(outRows.map((r) => r.lead)).toEqual([true, false, true]);
+    for (const r of outRows) {
+      expect(Object.keys(r)).toEqual(expect.arrayContaining(['id', 'lead', 'score', 'category', 'substances', 'reasons']));
+      expect(['synthetic', 'nps', 'classic', 'pharma', 'precursor', null]).toContain(r.category);
+    }
+  });
+
+  it('a malformed YAML file exits 2 naming file and line', async () => {
+    const bad = join(dir.path, 'bad-yaml');
+    mkdirSync(join(bad, 'sites'), { recursive: true });
+    writeFileSync(join(bad, 'sites', 'shop.yaml'), 'id: shop\nseeds:\n  - http://a.example/\n maxDepth: [1\n');
+    const res = await runCli(['--config', bad, 'crawl']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toMatch(/sites\/shop\.yaml:\d+/);
+    expect(res.stderr).toContain('invalid YAML');
+  });
+
+  it('a schema violation exits 2 naming file, line and field', async () => {
+    const bad = join(dir.path, 'bad-schema');
+    mkdirSync(join(bad, 'sites'), { recursive: true });
+    writeFileSync(join(bad, 'sites', 'shop.yaml'), 'id: shop\nseeds:\n  - http://a.example/\nmaxDepth: -3\n');
+    const res = await runCli(['--config', bad, 'crawl']);
+    expect(res.code).toBe(2);
+    expect(res.stderr).toContain('sites/shop.yaml:4:');
+    expect(res.stderr).toContain('field maxDepth');
+  });
+
+  it('usage errors exit 2', async () => {
+    const res = await runCli(['--config', configDir, 'crawl', '--max-depth', 'deep']);
+    expect(res.code).toBe(2);
+    const unknown = await runCli(['--config', configDir, 'crawl', '--site', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown site "nope"');
+  });
+});
