@@ -1,0 +1,59 @@
+import type { Identifier } from '../types.ts';
+
+/**
+ * An identifier proposed by one extractor. `priority` settles overlaps between extractors:
+ * when two candidates cover overlapping text, the higher priority one wins (see `index.ts`).
+ */
+export interface Candidate extends Identifier {
+  priority: number;
+}
+
+/** Overlap priorities, highest first. Keyword-anchored and checksummed forms beat bare syntax. */
+export const PRIORITY = {
+  pgpBlock: 100,
+  crypto: 90,
+  session: 85,
+  keyword: 80,
+  mail: 70,
+  telegramLink: 65,
+  wallet: 60,
+  digits: 50,
+  handle: 40,
+} as const;
+
+/** The `width` characters before `start`, lower-cased. */
+export function before(text: string, start: number, width: number): string {
+  return text.slice(Math.max(0, start - width), start).toLowerCase();
+}
+
+/** The `width` characters after `end`, lower-cased. */
+export function after(text: string, end: number, width: number): string {
+  return text.slice(end, end + width).toLowerCase();
+}
+
+/**
+ * Offset just after the last match of `re` (a global regex) in `s`, or -1. Used to find which of
+ * two competing keywords (a card word, an order word) sits nearest before a number.
+ */
+export function lastMatchEnd(re: RegExp, s: string): number {
+  re.lastIndex = 0;
+  let end = -1;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    end = m.index + m[0].length;
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return end;
+}
+
+/** A candidate with the given fields. */
+export function candidate(
+  type: Identifier['type'],
+  value: string,
+  start: number,
+  end: number,
+  validated: string,
+  deobfuscated: boolean,
+  priority: number,
+): Candidate {
+  return { type, value, span: [start, end], validated, deobfuscated, priority };
+}

@@ -1,0 +1,135 @@
+import { type Candidate, PRIORITY, candidate } from './context.ts';
+import { foldHomoglyphs } from './deobfuscate.ts';
+
+/**
+ * Telegram: `@handle`, `t.me/handle`, `telegram.me/…`, `handle.t.me`, `tg://resolve?domain=…`,
+ * invite links (`t.me/+HASH`, `t.me/joinchat/HASH`, value `+HASH`, case kept) and the obfuscated
+ * forms sellers use: `@ m e f _ s h o p`, `@ mef_shop`, `t . me/…`, `t[.]me`, `t dot me`,
+ * "тг: mef_kz", "телега mef_kz", "tg - mef_kz", Cyrillic look-alike letters inside a Latin handle.
+ *
+ * A username is 5–32 of [a-z0-9_], starts with a letter and does not end with `_` (Telegram's
+ * rules); the value is lower-case without `@`. Handles ending in `bot` are validated `syntax:bot`.
+ */
+
+/** Latin letters plus the Cyrillic letters that look like them, folded back by `foldHomoglyphs`. */
+const HANDLE_CHARS = 'A-Za-z0-9_аеорсхукАВЕКМНОРСТХУ';
+const AT_RE = new RegExp(
+  `(?<![\\p{L}\\p{N}_@./+\\-=])@([${HANDLE_CHARS}]{5,32})(?![\\p{L}\\p{N}_@]|\\.[A-Za-z]{2,}|-)`,
+  'gu',
+);
+/** `@ m e f _ s h o p` and `@ mef_shop`. */
+const AT_SPACED_RE =
+  /(?<![\p{L}\p{N}_@.])@(?: ?(?:[A-Za-z0-9_] ){4,31}[A-Za-z0-9_](?! [A-Za-z0-9_](?![\p{L}\p{N}_]))|\s{1,2}([A-Za-z][A-Za-z0-9_]{4,31}))(?![\p{L}\p{N}_@])/gu;
+const LINK_RE =
+  /(?<![A-Za-z0-9.])(?:https?\s?:\s?\/\/\s?)?(?:www\.)?(t|telegram)\s{0,2}(\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|\{dot\}|\sdot\s|\s?точка\s?)\s{0,2}(me|dog)\s{0,2}\/\s{0,2}(?:s\/)?(?:(\+|joinchat\/)([A-Za-z0-9_-]{16,64})|([A-Za-z][A-Za-z0-9_]{4,31}))(?![A-Za-z0-9_])/gi;
+const SUBDOMAIN_RE = /(?<![A-Za-z0-9_./@])([A-Za-z][A-Za-z0-9_]{4,31})\.t\.me(?![A-Za-z0-9_.])/gi;
+const RESOLVE_RE = /tg:\/\/resolve\?domain=([A-Za-z][A-Za-z0-9_]{4,31})/gi;
+const KEYWORD_RE =
+  /(?<![\p{L}\p{N}_])(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)(?![\p{L}\p{N}_])(\s{0,3}(?:[:\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/giu;
+
+/** Path segments of t.me that are not usernames. */
+const RESERVED = new Set([
+  'joinchat',
+  'share',
+  'addstickers',
+  'addemoji',
+  'proxy',
+  'socks',
+  'login',
+  'setlanguage',
+]);
+/** Words that follow "telegram" in prose or follow `@` in code, never a seller's handle. */
+const STOP = new Set([
+  'media',
+  'import',
+  'charset',
+  'keyframes',
+  'supports',
+  'param',
+  'return',
+  'returns',
+  'everyone',
+  'example',
+  'username',
+  'handle',
+  'channel',
+  'group',
+  'account',
+  'messenger',
+  'desktop',
+  'premium',
+  'support',
+  'chats',
+  'contact',
+  'contacts',
+  'stickers',
+  'official',
+  'number',
+  'please',
+  'admin',
+]);
+
+export function extractTelegram(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  if (text.includes('@')) {
+    for (const m of text.matchAll(AT_RE)) {
+      const folded = foldHomoglyphs(m[1] ?? '');
+      if (folded === null) continue;
+      pushHandle(out, folded, m.index, m.index + m[0].length, folded !== m[1], PRIORITY.handle);
+    }
+    for (const m of text.matchAll(AT_SPACED_RE)) {
+      const name = m[1] ?? m[0].slice(1).replace(/\s/g, '');
+      pushHandle(out, name, m.index, m.index + m[0].length, true, PRIORITY.handle);
+    }
+  }
+  for (const m of text.matchAll(LINK_RE)) {
+    const [raw, , dot = '', , invite, hash, name] = m;
+    const deob = dot !== '.' || /\s/.test(raw);
+    const end = m.index + raw.length;
+    if (invite !== undefined && hash !== undefined) {
+      out.push(candidate('telegram', `+${hash}`, m.index, end, 'syntax:invite', deob, PRIORITY.telegramLink));
+    } else if (name !== undefined && !RESERVED.has(name.toLowerCase())) {
+      pushHandle(out, name, m.index, end, deob, PRIORITY.telegramLink);
+    }
+  }
+  if (text.includes('.t.me') || text.includes('.T.ME')) {
+    for (const m of text.matchAll(SUBDOMAIN_RE)) {
+      pushHandle(out, m[1] ?? '', m.index, m.index + m[0].length, false, PRIORITY.telegramLink);
+    }
+  }
+  if (text.includes('tg://')) {
+    for (const m of text.matchAll(RESOLVE_RE)) {
+      pushHandle(out, m[1] ?? '', m.index, m.index + m[0].length, false, PRIORITY.telegramLink);
+    }
+  }
+  for (const m of text.matchAll(KEYWORD_RE)) {
+    const sep = m[1] ?? '';
+    const name = m[2] ?? '';
+    // With only a space between ("telegram mef_kz"), ordinary English follows too often:
+    // require a digit, an underscore or a bot suffix.
+    if (!/[:\-–—=>→|]/.test(sep) && !/[0-9_]|bot$/i.test(name)) continue;
+    const start = m.index + m[0].length - name.length;
+    pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
+  }
+  return out;
+}
+
+/** Valid Telegram username (already folded to Latin), lower-cased; null when it breaks the rules. */
+export function telegramUsername(name: string): string | null {
+  const v = name.toLowerCase();
+  if (!/^[a-z][a-z0-9_]{4,31}$/.test(v) || v.endsWith('_') || STOP.has(v)) return null;
+  return v;
+}
+
+function pushHandle(
+  out: Candidate[],
+  name: string,
+  start: number,
+  end: number,
+  deob: boolean,
+  priority: number,
+) {
+  const v = telegramUsername(name);
+  if (v === null) return;
+  out.push(candidate('telegram', v, start, end, v.endsWith('bot') ? 'syntax:bot' : 'syntax', deob, priority));
+}

@@ -1,0 +1,68 @@
+import type { Identifier } from '../types.ts';
+import type { Candidate } from './context.ts';
+import { extractCrypto } from './crypto.ts';
+import { extractDigits } from './digits.ts';
+import { extractTelegram } from './handles.ts';
+import { extractMessengers } from './messengers.ts';
+import { extractPgp } from './pgp.ts';
+import { extractWallets } from './wallets.ts';
+
+export { issuerOf, luhn } from './cards.ts';
+export { isMoneroAddress, toChecksumAddress } from './crypto.ts';
+export { PHONE_REGIONS } from './phones.ts';
+export { telegramUsername } from './handles.ts';
+export { fingerprintOfPacket } from './pgp.ts';
+
+/**
+ * Payment and contact identifiers in `text`, each validated (checksum, Luhn + issuer range,
+ * libphonenumber, or syntax next to a keyword) and normalised to the value two pages must share to
+ * be linked. One entry per distinct (type, value), with the span of its first occurrence, sorted
+ * by span start. Spans are [start, end) offsets into `text` itself, also for de-obfuscated forms.
+ *
+ * When candidates from different extractors overlap, the higher priority wins (a PGP block over the
+ * base58 inside it, an address over a handle, a keyword-anchored Wickr name over the same `@name`);
+ * a phone and the QIWI wallet written as that phone share their span.
+ */
+export function extractIdentifiers(text: string): Identifier[] {
+  const all: Candidate[] = [
+    ...extractPgp(text),
+    ...extractCrypto(text),
+    ...extractMessengers(text),
+    ...extractWallets(text),
+    ...extractTelegram(text),
+    ...extractDigits(text),
+  ];
+  if (all.length === 0) return [];
+  all.sort((a, b) => b.priority - a.priority || a.span[0] - b.span[0] || b.span[1] - a.span[1]);
+  const kept: Candidate[] = [];
+  for (const c of all) {
+    if (kept.some((k) => overlaps(k, c) && !coexist(k, c))) continue;
+    kept.push(c);
+  }
+  kept.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1] || a.type.localeCompare(b.type));
+  const seen = new Set<string>();
+  const out: Identifier[] = [];
+  for (const c of kept) {
+    const key = `${c.type}\u0000${c.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({
+      type: c.type,
+      value: c.value,
+      span: c.span,
+      validated: c.validated,
+      deobfuscated: c.deobfuscated,
+    });
+  }
+  return out;
+}
+
+function overlaps(a: Candidate, b: Candidate): boolean {
+  return a.span[0] < b.span[1] && b.span[0] < a.span[1];
+}
+
+/** The same text may carry two identifiers: a phone and the QIWI wallet it names; the same handle twice. */
+function coexist(a: Candidate, b: Candidate): boolean {
+  const pair = a.type < b.type ? `${a.type}+${b.type}` : `${b.type}+${a.type}`;
+  return pair === 'phone+qiwi' || (a.type === b.type && a.value === b.value);
+}

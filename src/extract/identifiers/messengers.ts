@@ -1,0 +1,154 @@
+import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './context.ts';
+
+/**
+ * Contact identifiers other than Telegram:
+ * - Session IDs: 66 hex digits starting `05` (value lower-case).
+ * - Wickr: a username after a Wickr keyword ("wickr: mef_shop", "wickr me - mef.shop").
+ * - Threema: an 8-character ID (A–Z, 0–9) after a Threema keyword (value upper-case).
+ * - Jabber/XMPP: `user@server` after a jabber/xmpp/jid keyword or on a known XMPP server
+ *   (value: bare JID, lower-case). Anything else with `@` and a domain is an e-mail.
+ * - E-mail, also written `name [at] mail [dot] ru`, `name(at)mail.ru`, `name собака mail.ru`.
+ */
+
+const SESSION_RE = /(?<![0-9A-Za-z])05[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
+const WICKR_RE =
+  /(?<![\p{L}\p{N}])(?:wickr|викр)(?:\s?me)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})/giu;
+const THREEMA_RE =
+  /(?<![\p{L}\p{N}])(?:threema|трима|треема)(?:\s?id)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}\*?([A-Za-z0-9]{8})(?![A-Za-z0-9])/giu;
+const JABBER_WORD = /jabber|xmpp|(?<![a-z])jid(?![a-z])|джаббер|жаббер|джабер|жабер|omemo/g;
+/** Public XMPP servers seen on drug-market pages; domains starting with jabber./xmpp. count too. */
+const XMPP_SERVERS = new Set([
+  'jabber.ru',
+  'jabber.org',
+  'jabber.cz',
+  'jabber.de',
+  'jabber.at',
+  'jabber.fr',
+  'jabber.sk',
+  'jabber.hot-chilli.net',
+  'jabber.calyxinstitute.org',
+  'jabber.ccc.de',
+  'jabbim.com',
+  'jabb.im',
+  'xmpp.jp',
+  'xmpp.is',
+  'xmpp.ru',
+  'xmpp.zone',
+  'exploit.im',
+  'thesecure.biz',
+  '404.city',
+  'darkness.su',
+  'conversations.im',
+  'creep.im',
+  'xabber.org',
+  'yax.im',
+  'anonym.im',
+  'sj.ms',
+  'suchat.org',
+  'blabber.im',
+  'macaw.me',
+  'pwned.life',
+  'rows.io',
+  'richim.org',
+  'otr.im',
+  'jabbercity.ru',
+  'dismail.de',
+  'magicbroccoli.de',
+]);
+
+/** `icon@2x.png` is a file name, not an address. */
+const FILE_TLD = /\.(?:png|jpe?g|gif|svg|webp|ico|js|css|map|json|txt|pdf|zip)$/;
+const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+const DOMAIN_RE = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+const AT_WORD_RE = /\s?(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|\[собака\]|\(собака\)|\sсобака\s|\sat\s)\s?/gi;
+const OBF_DOMAIN_RE =
+  /[A-Za-z0-9-]+(?:\s?(?:\.|\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\)|\sdot\s|\sточка\s)\s?[A-Za-z0-9-]+)*\s?(?:\.|\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\)|\sdot\s|\sточка\s)\s?[A-Za-z]{2,24}(?![A-Za-z0-9-])/iy;
+
+export function extractMessengers(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  if (text.includes('05')) {
+    for (const m of text.matchAll(SESSION_RE)) {
+      const v = m[0].toLowerCase();
+      out.push(candidate('session', v, m.index, m.index + 66, 'syntax', false, PRIORITY.session));
+    }
+  }
+  for (const m of text.matchAll(WICKR_RE)) {
+    const name = (m[1] ?? '').replace(/[.-]+$/, '');
+    if (name.length < 3) continue;
+    const start = m.index + m[0].length - (m[1] ?? '').length;
+    out.push(
+      candidate(
+        'wickr',
+        name.toLowerCase(),
+        start,
+        start + name.length,
+        'syntax+keyword',
+        false,
+        PRIORITY.keyword,
+      ),
+    );
+  }
+  for (const m of text.matchAll(THREEMA_RE)) {
+    const id = m[1] ?? '';
+    if (!(id === id.toUpperCase() || (/\d/.test(id) && /[A-Za-z]/.test(id)))) continue;
+    const end = m.index + m[0].length;
+    out.push(candidate('threema', id.toUpperCase(), end - 8, end, 'syntax+keyword', false, PRIORITY.keyword));
+  }
+  extractMail(text, out);
+  return out;
+}
+
+function extractMail(text: string, out: Candidate[]): void {
+  for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
+    let s = at;
+    while (s > 0 && at - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
+    const local = text.slice(s, at).replace(/^[.]+/, '');
+    if (local.length === 0 || local.endsWith('.')) continue;
+    const start = at - local.length;
+    DOMAIN_RE.lastIndex = at + 1;
+    const d = DOMAIN_RE.exec(text);
+    if (!d) continue;
+    pushMail(text, out, local, d[0], start, at + 1 + d[0].length, false);
+  }
+  if (!/\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|собака| at /i.test(text)) return;
+  for (const m of text.matchAll(AT_WORD_RE)) {
+    let s = m.index;
+    while (s > 0 && m.index - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
+    const local = text.slice(s, m.index);
+    if (!/[A-Za-z0-9]/.test(local)) continue;
+    OBF_DOMAIN_RE.lastIndex = m.index + m[0].length;
+    const d = OBF_DOMAIN_RE.exec(text);
+    if (!d) continue;
+    // A bare " at " is English prose unless the domain is spelled out with "dot" too.
+    if (/^\s?at\s?$/i.test(m[0]) && !/dot|точка/i.test(d[0])) continue;
+    const domain = d[0].replace(
+      /\s?(?:\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\)|\sdot\s|\sточка\s)\s?|\s?\.\s?/gi,
+      '.',
+    );
+    pushMail(text, out, local, domain, s, OBF_DOMAIN_RE.lastIndex, true);
+  }
+}
+
+function pushMail(
+  text: string,
+  out: Candidate[],
+  local: string,
+  domain: string,
+  start: number,
+  end: number,
+  deob: boolean,
+) {
+  const d = domain.toLowerCase();
+  if (FILE_TLD.test(d)) return;
+  const value = `${local.toLowerCase()}@${d}`;
+  const jabber = XMPP_SERVERS.has(d) || /^(?:jabber|xmpp|jabb)\./.test(d) || jabberKeywordBefore(text, start);
+  if (jabber) out.push(candidate('jabber', value, start, end, 'syntax:jid', deob, PRIORITY.mail));
+  else out.push(candidate('email', value, start, end, 'syntax', deob, PRIORITY.mail));
+}
+
+/** A jabber/xmpp keyword within 40 characters before, with no other address in between. */
+function jabberKeywordBefore(text: string, start: number): boolean {
+  const pre = before(text, start, 40);
+  const at = lastMatchEnd(JABBER_WORD, pre);
+  return at >= 0 && !pre.slice(at).includes('@');
+}
