@@ -10,7 +10,10 @@ export async function loadLexicons(dir: string): Promise<CompiledLexicons> {
   try {
     names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
   } catch (err) {
-    throw new ConfigError(dir, `cannot read lexicon directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+    throw new ConfigError(
+      dir,
+      `cannot read lexicon directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
   }
   if (names.length === 0) throw new ConfigError(dir, 'no lexicon files (*.yaml) found');
   const files = [];

@@ -1,0 +1,279 @@
+import { createHash } from 'node:crypto';
+import { ConfigError } from '../errors.ts';
+import { Automaton } from './automaton.ts';
+import { countScripts, cyrToLat, dominantScript, foldHomoglyphs } from './fold.ts';
+import {
+  CLASS_CATEGORY,
+  type LexiconFile,
+  type Scoring,
+  scoringSchema,
+  TERM_GROUPS,
+  type TermInput,
+} from './lexicon-schema.ts';
+import { normaliseText } from './normalise.ts';
+import { stemEn, stemRu } from './stem.ts';
+import { tokenise } from './tokenise.ts';
+import type { CompiledLexicons, CompiledTerm, FuzzyForm, PhrasePattern, TermGroup } from './types.ts';
+import type { z } from 'zod';
+
+/** Options for `compileLexicons`. */
+export interface CompileOptions {
+  /** Scoring parameters; override any `scoring` block in the files. */
+  scoring?: z.input<typeof scoringSchema>;
+}
+
+const GROUP_OF: Record<(typeof TERM_GROUPS)[number], TermGroup> = {
+  substances: 'substance',
+  intent: 'intent',
+  contact: 'contact',
+  payment: 'payment',
+  recruitment: 'recruitment',
+  negative: 'negative',
+};
+const HAN = /\p{Script=Han}/u;
+const DIGIT = /\d/;
+const LETTERS_ONLY = /^\p{L}+$/u;
+const APOS = /['’‘`ʼʻ]/g;
+/** Latin letters that all have Cyrillic lookalikes, for `4-ММС`-style chemical names. */
+const LAT_CYR_LOOK: Record<string, string> = {
+  a: 'а',
+  b: 'в',
+  c: 'с',
+  e: 'е',
+  h: 'н',
+  k: 'к',
+  m: 'м',
+  o: 'о',
+  p: 'р',
+  t: 'т',
+  x: 'х',
+  y: 'у',
+};
+
+/** Folds one form the way text tokens are folded; returns its token keys. */
+export function formKeys(form: string): string[] {
+  return tokenise(normaliseText(form).text).map((t) => {
+    const counts = countScripts(t.text);
+    return counts.latin > 0 && counts.cyrillic > 0 ? foldHomoglyphs(t.text, dominantScript(counts)) : t.text;
+  });
+}
+
+function chemicalVariants(pattern: string): string[] {
+  const out = new Set([pattern]);
+  if (pattern.includes('alpha')) out.add(pattern.replace('alpha', 'a'));
+  else if (/^a(?=[a-z]{3})/.test(pattern)) out.add(`alpha${pattern.slice(1)}`);
+  for (const p of [...out]) {
+    if (/[a-z]/.test(p) && [...p].every((ch) => !/[a-z]/.test(ch) || LAT_CYR_LOOK[ch] !== undefined)) {
+      out.add([...p].map((ch) => LAT_CYR_LOOK[ch] ?? ch).join(''));
+    }
+  }
+  return [...out];
+}
+
+/**
+ * Compiles validated lexicon files into one matcher: a hash map over exact forms and stems, an
+ * Aho-Corasick automaton over phrases, chemical names and Chinese, and fuzzy candidates.
+ * Semantic problems (a form meaning two different terms, a substance without a category, two
+ * files setting `scoring`) throw `ConfigError` naming the file and field.
+ */
+export function compileLexicons(
+  files: Array<{ file: string; data: LexiconFile }>,
+  options: CompileOptions = {},
+): CompiledLexicons {
+  const terms: CompiledTerm[] = [];
+  const termIds = new Map<string, number>();
+  const exact = new Map<string, number[]>();
+  const stems = new Map<string, number[]>();
+  const patternIndex = new Map<string, number>();
+  const patterns: string[] = [];
+  const phrases: Array<{ terms: number[]; bounded: boolean }> = [];
+  const fuzzy = new Map<string, FuzzyForm[]>();
+  const formOwner = new Map<string, { term: string; file: string }>();
+  const units = new Set<string>();
+  const countUnits = new Set<string>();
+  const currencies = new Set<string>();
+  const multipliers = new Set<string>();
+  let scoringFrom: string | undefined;
+  let fileScoring: Scoring | undefined;
+
+  const add = (map: Map<string, number[]>, key: string, id: number) => {
+    const list = map.get(key);
+    if (!list) map.set(key, [id]);
+    else if (!list.includes(id)) list.push(id);
+  };
+  const addPattern = (pattern: string, id: number, bounded: boolean) => {
+    let idx = patternIndex.get(pattern);
+    if (idx === undefined) {
+      idx = patterns.length;
+      patternIndex.set(pattern, idx);
+      patterns.push(pattern);
+      phrases.push({ terms: [], bounded });
+    }
+    const ph = phrases[idx]!;
+    if (!ph.terms.includes(id)) ph.terms.push(id);
+    if (!bounded) ph.bounded = false;
+  };
+
+  for (const { file, data } of files) {
+    if (data.scoring) {
+      if (scoringFrom !== undefined) {
+        throw new ConfigError(file, `scoring is already set in ${scoringFrom}; set it in one file only`, {
+          field: 'scoring',
+        });
+      }
+      scoringFrom = file;
+      fileScoring = data.scoring;
+    }
+    const q = data.quantities;
+    if (q) {
+      for (const u of q.units) units.add(quantityKey(u));
+      for (const u of q.countUnits) countUnits.add(quantityKey(u));
+      for (const c of q.currencies) currencies.add(quantityKey(c));
+      for (const m of q.multipliers) multipliers.add(quantityKey(m));
+    }
+    for (const groupName of TERM_GROUPS) {
+      const group = GROUP_OF[groupName];
+      data[groupName].forEach((input: TermInput, index: number) => {
+        const field = `${groupName}.${index}`;
+        const id = termFor(input, group, file, field, data.lang);
+        for (const [fi, form] of input.forms.entries()) {
+          const keys = formKeys(form);
+          if (keys.length === 0) {
+            throw new ConfigError(file, `form "${form}" has no letters, digits or emoji`, {
+              field: `${field}.forms.${fi}`,
+            });
+          }
+          const joined = keys.join('');
+          const ownerKey = `${group}\u0000${joined}`;
+          const owner = formOwner.get(ownerKey);
+          const term = terms[id]!;
+          if (owner && owner.term !== term.term) {
+            throw new ConfigError(
+              file,
+              `form "${form}" already means "${owner.term}" (${owner.file}); one form, one ${group} term`,
+              { field: `${field}.forms.${fi}` },
+            );
+          }
+          formOwner.set(ownerKey, { term: term.term, file });
+          const single = keys.length === 1 && !DIGIT.test(joined) && !HAN.test(joined);
+          if (single) {
+            add(exact, joined, id);
+            const counts = countScripts(joined);
+            const script = dominantScript(counts);
+            const stemmable = input.match === 'stem' && joined.length >= 4 && LETTERS_ONLY.test(joined);
+            if (stemmable && script === 'latin') add(stems, `en:${stemEn(joined)}`, id);
+            if (stemmable && script === 'cyrillic' && term.lang === 'ru')
+              add(stems, `ru:${stemRu(joined)}`, id);
+            const allowFuzzy = input.fuzzy ?? group === 'substance';
+            if (allowFuzzy && joined.length >= 8 && LETTERS_ONLY.test(joined)) {
+              const list = fuzzy.get(joined[0]!) ?? [];
+              list.push({ key: joined, term: id });
+              fuzzy.set(joined[0]!, list);
+            }
+          } else {
+            const bounded = !HAN.test(joined);
+            const variants =
+              DIGIT.test(joined) || group === 'substance' ? chemicalVariants(joined) : [joined];
+            for (const v of variants) addPattern(v, id, bounded);
+            if (input.translit && countScripts(joined).cyrillic > 0)
+              addPattern(cyrToLat(joined), id, bounded);
+          }
+        }
+      });
+    }
+  }
+
+  let scoring: Scoring;
+  const merged = { ...(fileScoring ?? {}), ...(options.scoring ?? {}) };
+  const parsed = scoringSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new ConfigError(scoringFrom ?? 'compile options', issue.message, {
+      field: ['scoring', ...issue.path.map(String)].join('.'),
+    });
+  }
+  scoring = parsed.data;
+  // Default weights apply to terms that set none.
+  for (const t of terms as Array<{ weight: number; group: TermGroup }>) {
+    if (Number.isNaN(t.weight)) t.weight = scoring.defaultWeights[t.group];
+  }
+
+  const version = createHash('sha256')
+    .update(JSON.stringify({ files: files.map((f) => [f.file.split(/[\\/]/).pop(), f.data]), options }))
+    .digest('hex')
+    .slice(0, 12);
+
+  return {
+    version,
+    terms,
+    scoring,
+    files: files.map((f) => f.file),
+    exact,
+    stems,
+    automaton: new Automaton(patterns),
+    phrases: phrases as PhrasePattern[],
+    fuzzy,
+    units,
+    countUnits,
+    currencies,
+    multipliers,
+    tokenCache: new Map(),
+  };
+
+  function termFor(
+    input: TermInput,
+    group: TermGroup,
+    file: string,
+    field: string,
+    fileLang: string,
+  ): number {
+    const lang = input.lang ?? fileLang;
+    let category = null;
+    const cls = input.class ?? group;
+    if (group === 'substance') {
+      category = input.category ?? CLASS_CATEGORY[cls] ?? null;
+      if (!category && cls !== 'generic') {
+        throw new ConfigError(
+          file,
+          `substance "${input.term}" has class "${cls}" with no known category; set category or use one of: ${Object.keys(CLASS_CATEGORY).join(', ')}`,
+          { field: `${field}.class` },
+        );
+      }
+    } else if (input.category) {
+      throw new ConfigError(file, 'category is only allowed on substances', { field: `${field}.category` });
+    }
+    const key = `${group}\u0000${input.term.toLowerCase()}`;
+    const existing = termIds.get(key);
+    if (existing !== undefined) {
+      const prev = terms[existing]!;
+      if (group === 'substance' && prev.category !== category) {
+        throw new ConfigError(
+          file,
+          `substance "${input.term}" is ${category} here but ${prev.category} in ${prev.file}`,
+          { field: `${field}.category` },
+        );
+      }
+      // Same canonical term in another file or language: a separate entry (own weight, lang),
+      // counted once when scoring because scoring keys on the canonical name.
+    }
+    const id = terms.length;
+    terms.push({
+      id,
+      group,
+      term: input.term,
+      class: cls,
+      category,
+      weight: input.weight ?? Number.NaN,
+      lang,
+      file,
+      translit: input.translit,
+    });
+    if (existing === undefined) termIds.set(key, id);
+    return id;
+  }
+}
+
+/** Key for a unit, currency or multiplier: normalised, apostrophes dropped. */
+export function quantityKey(word: string): string {
+  return normaliseText(word.trim()).text.replace(APOS, '');
+}

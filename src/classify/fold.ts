@@ -1,0 +1,380 @@
+/**
+ * Token-level folds: homoglyphs toward the token's dominant script, leetspeak, and
+ * Latin <-> Cyrillic transliteration. All work on one already-normalised (lowercase) token and
+ * return new keys; spans are never affected because they come from the token's position.
+ */
+
+export type Script = 'latin' | 'cyrillic' | 'han' | 'other' | 'none';
+
+/** Cyrillic letters that look like Latin ones (lowercase, after case folding). */
+const CYR_TO_LAT: Record<string, string> = {
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  і: 'i',
+  ј: 'j',
+  ѕ: 's',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  һ: 'h',
+  ӏ: 'l',
+  є: 'e',
+  я: 'r',
+  п: 'n',
+  и: 'u',
+  ш: 'w',
+};
+/** Latin letters that look like Cyrillic ones. */
+const LAT_TO_CYR: Record<string, string> = {
+  a: 'а',
+  b: 'в',
+  c: 'с',
+  e: 'е',
+  h: 'н',
+  k: 'к',
+  m: 'м',
+  o: 'о',
+  p: 'р',
+  t: 'т',
+  x: 'х',
+  y: 'у',
+  i: 'і',
+};
+
+const LEET_LAT: Record<string, string> = {
+  '0': 'o',
+  '1': 'i',
+  '3': 'e',
+  '4': 'a',
+  '5': 's',
+  '7': 't',
+  '8': 'b',
+};
+const LEET_LAT_ALT: Record<string, string> = { '1': 'l', '9': 'g' };
+const LEET_CYR: Record<string, string> = { '0': 'о', '3': 'з', '4': 'ч', '6': 'б', '1': 'і' };
+const LEET_CYR_ALT: Record<string, string> = { '3': 'е', '6': 'б' };
+
+function charScript(c: number): Script {
+  if ((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff)) return 'latin';
+  if (c >= 0x400 && c <= 0x52f) return 'cyrillic';
+  if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff))
+    return 'han';
+  if (c >= 48 && c <= 57) return 'none';
+  return 'other';
+}
+
+export interface ScriptCounts {
+  latin: number;
+  cyrillic: number;
+  han: number;
+  other: number;
+  digits: number;
+  /** Letters of each script that have no lookalike in the other script. */
+  latinOnly: number;
+  cyrillicOnly: number;
+}
+
+export function countScripts(token: string): ScriptCounts {
+  const r: ScriptCounts = {
+    latin: 0,
+    cyrillic: 0,
+    han: 0,
+    other: 0,
+    digits: 0,
+    latinOnly: 0,
+    cyrillicOnly: 0,
+  };
+  for (let i = 0; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    const s = charScript(c);
+    if (s === 'latin') {
+      r.latin++;
+      if (LAT_TO_CYR[token[i]!] === undefined) r.latinOnly++;
+    } else if (s === 'cyrillic') {
+      r.cyrillic++;
+      if (CYR_TO_LAT[token[i]!] === undefined) r.cyrillicOnly++;
+    } else if (s === 'han') r.han++;
+    else if (s === 'none') r.digits++;
+    else r.other++;
+  }
+  return r;
+}
+
+/** The script a token is written in: the script of its unambiguous letters, else the majority. */
+export function dominantScript(c: ScriptCounts): Script {
+  if (c.han > 0 && c.han >= c.latin + c.cyrillic) return 'han';
+  if (c.latin === 0 && c.cyrillic === 0) return c.other > 0 ? 'other' : 'none';
+  if (c.cyrillicOnly > 0 && c.latinOnly === 0) return 'cyrillic';
+  if (c.latinOnly > 0 && c.cyrillicOnly === 0) return 'latin';
+  return c.cyrillic > c.latin ? 'cyrillic' : 'latin';
+}
+
+/** Folds lookalike letters of the other script toward `target` (`Мeфeдрoн` → `мефедрон`). */
+export function foldHomoglyphs(token: string, target: Script): string {
+  const table = target === 'cyrillic' ? LAT_TO_CYR : target === 'latin' ? CYR_TO_LAT : null;
+  if (!table) return token;
+  let out = '';
+  for (const ch of token) out += table[ch] ?? ch;
+  return out;
+}
+
+/**
+ * Leetspeak readings of a token that mixes letters and digits (`m3ph` → `meph`, `мефедр0н` →
+ * `мефедрон`, `fl4kka` → `flakka`). At most two readings; none when the token has fewer than two
+ * letters (so `5g`, `1гр` stay quantities).
+ */
+export function leetVariants(token: string, script: Script, counts: ScriptCounts): string[] {
+  if (counts.digits === 0 || counts.latin + counts.cyrillic < 2) return [];
+  const main = script === 'cyrillic' ? LEET_CYR : LEET_LAT;
+  const alt = script === 'cyrillic' ? LEET_CYR_ALT : LEET_LAT_ALT;
+  let a = '';
+  let b = '';
+  let usedAlt = false;
+  for (const ch of token) {
+    a += main[ch] ?? ch;
+    const x = alt[ch];
+    if (x !== undefined) usedAlt = true;
+    b += x ?? main[ch] ?? ch;
+  }
+  return usedAlt && b !== a ? [a, b] : [a];
+}
+
+const CYR_LATIN: Record<string, string> = {
+  а: 'a',
+  б: 'b',
+  в: 'v',
+  г: 'g',
+  д: 'd',
+  е: 'e',
+  ж: 'zh',
+  з: 'z',
+  и: 'i',
+  й: 'y',
+  к: 'k',
+  л: 'l',
+  м: 'm',
+  н: 'n',
+  о: 'o',
+  п: 'p',
+  р: 'r',
+  с: 's',
+  т: 't',
+  у: 'u',
+  ф: 'f',
+  х: 'h',
+  ц: 'ts',
+  ч: 'ch',
+  ш: 'sh',
+  щ: 'sch',
+  ъ: '',
+  ы: 'y',
+  ь: '',
+  э: 'e',
+  ю: 'yu',
+  я: 'ya',
+  і: 'i',
+  ә: 'a',
+  ғ: 'g',
+  қ: 'q',
+  ң: 'ng',
+  ө: 'o',
+  ұ: 'u',
+  ү: 'u',
+  һ: 'h',
+  ў: 'o',
+  ҳ: 'h',
+  ҷ: 'j',
+  ӣ: 'i',
+  ӯ: 'u',
+};
+
+/** Cyrillic → Latin with one practical scheme (`мдма` → `mdma`, `закладка` → `zakladka`). */
+export function cyrToLat(token: string): string {
+  let out = '';
+  for (const ch of token) out += CYR_LATIN[ch] ?? ch;
+  return out;
+}
+
+const LAT_DIGRAPHS: Array<[string, string]> = [
+  ['shch', 'щ'],
+  ['sch', 'щ'],
+  ['zh', 'ж'],
+  ['kh', 'х'],
+  ['ch', 'ч'],
+  ['sh', 'ш'],
+  ['ts', 'ц'],
+  ['ya', 'я'],
+  ['ja', 'я'],
+  ['yu', 'ю'],
+  ['ju', 'ю'],
+  ['yo', 'е'],
+  ['ye', 'е'],
+  ['ph', 'ф'],
+];
+const LAT_SINGLE: Record<string, string> = {
+  a: 'а',
+  b: 'б',
+  c: 'к',
+  d: 'д',
+  e: 'е',
+  f: 'ф',
+  g: 'г',
+  h: 'х',
+  i: 'и',
+  j: 'й',
+  k: 'к',
+  l: 'л',
+  m: 'м',
+  n: 'н',
+  o: 'о',
+  p: 'п',
+  q: 'к',
+  r: 'р',
+  s: 'с',
+  t: 'т',
+  u: 'у',
+  v: 'в',
+  w: 'в',
+  x: 'х',
+  z: 'з',
+};
+const VOWELS = new Set(['a', 'e', 'i', 'o', 'u', 'y']);
+
+/**
+ * Latin → Cyrillic for Russian written in Latin letters (`mefedron` → `мефедрон`,
+ * `zakladki` → `закладки`, `sol` → `сол`). Returns `null` for tokens with non-Latin letters.
+ */
+export function latToCyr(token: string): string | null {
+  let out = '';
+  let i = 0;
+  outer: while (i < token.length) {
+    for (const [from, to] of LAT_DIGRAPHS) {
+      if (token.startsWith(from, i)) {
+        out += to;
+        i += from.length;
+        continue outer;
+      }
+    }
+    const ch = token[i]!;
+    if (ch === 'y') out += i > 0 && VOWELS.has(token[i - 1]!) ? 'й' : 'ы';
+    else {
+      const m = LAT_SINGLE[ch];
+      if (m === undefined) {
+        if (ch >= '0' && ch <= '9') out += ch;
+        else return null;
+      } else out += m;
+    }
+    i++;
+  }
+  return out;
+}
+
+const TURKIC_CYR = [
+  'ларыңыз',
+  'ларды',
+  'лерді',
+  'дарды',
+  'лардан',
+  'лерден',
+  'ларга',
+  'ларға',
+  'лерге',
+  'ларда',
+  'лерде',
+  'лары',
+  'лері',
+  'нинг',
+  'лар',
+  'лер',
+  'дар',
+  'дер',
+  'тар',
+  'тер',
+  'лор',
+  'дор',
+  'нің',
+  'ның',
+  'дің',
+  'дың',
+  'нын',
+  'нин',
+  'нун',
+  'дан',
+  'ден',
+  'тан',
+  'тен',
+  'нан',
+  'нен',
+  'ҳоро',
+  'ҳо',
+  'ро',
+  'ни',
+  'ны',
+  'ну',
+  'ды',
+  'ді',
+  'ға',
+  'ге',
+  'қа',
+  'ке',
+  'га',
+  'ка',
+  'да',
+  'де',
+  'та',
+  'те',
+  'сы',
+  'сі',
+  'и',
+  'ы',
+  'і',
+];
+const TURKIC_LAT = [
+  'larimiz',
+  'laringiz',
+  'lardan',
+  'larni',
+  'larga',
+  'larda',
+  'ning',
+  'ingiz',
+  'imiz',
+  'lar',
+  'dan',
+  'chi',
+  'ni',
+  'ga',
+  'ka',
+  'qa',
+  'da',
+  'si',
+  'i',
+];
+
+/**
+ * Stems for Kazakh, Kyrgyz, Uzbek and Tajik by stripping common case and plural suffixes (up to
+ * two, leaving at least three letters). Returns candidate stems, longest first.
+ */
+export function turkicStems(token: string, script: Script): string[] {
+  const list = script === 'cyrillic' ? TURKIC_CYR : script === 'latin' ? TURKIC_LAT : null;
+  if (!list || token.length < 5) return [];
+  const out: string[] = [];
+  let cur = token;
+  for (let round = 0; round < 2; round++) {
+    const suf = list.find((s) => cur.endsWith(s) && cur.length - s.length >= 3);
+    if (!suf) break;
+    cur = cur.slice(0, -suf.length);
+    out.push(cur);
+  }
+  return out;
+}

@@ -1,0 +1,26 @@
+/**
+ * The classifier: a pure function from text to a scored, explained decision. Knows nothing of
+ * queues, HTTP or storage. Compile lexicons once (`compileLexicons`), then `classify` many texts.
+ */
+export { classify, type ClassifyOptions } from './classify.ts';
+export { type CompileOptions, compileLexicons } from './compile.ts';
+export { type EvalOptions, type EvalResult, type EvalRow, evaluate, prAuc, type TermCount } from './eval.ts';
+export { ansiMarker, bracketMarker, formatReasons, highlight, type Marker, summary } from './explain.ts';
+export {
+  CATEGORIES,
+  CLASS_CATEGORY,
+  type LexiconFile,
+  lexiconFileSchema,
+  scoringSchema,
+  type Scoring,
+} from './lexicon-schema.ts';
+export { normaliseText, originalSpan } from './normalise.ts';
+export type {
+  Category,
+  Classification,
+  CompiledLexicons,
+  CompiledTerm,
+  Reason,
+  ReasonGroup,
+  SiteContext,
+} from './types.ts';

@@ -1,0 +1,157 @@
+/**
+ * Character-level normalisation with a map back to the original text.
+ *
+ * `normaliseText` applies, per grapheme-ish segment (a base code point and its combining marks):
+ * Unicode NFKC, case folding (`toLowerCase`), removal of invisible characters (zero-width
+ * spaces/joiners, soft hyphen, BOM, variation selectors, emoji skin tones, tag characters),
+ * removal of leftover combining marks (stress accents), and a few folds that every lexicon form
+ * goes through too: `ё → е`, Greek `α β μ → a b m`.
+ *
+ * Every UTF-16 unit of the result remembers the `[start, end)` of the original segment it came
+ * from, so a match in normalised text maps back to the exact original span. Pure ASCII text takes
+ * a fast path with an identity map.
+ *
+ * Token-level folds (homoglyphs toward the token's dominant script, leetspeak, transliteration)
+ * live in `fold.ts`; they work on tokens and never change spans.
+ */
+
+export interface NormalisedText {
+  /** The normalised text. */
+  readonly text: string;
+  /** Original start offset of each UTF-16 unit of `text`; `null` means the identity map. */
+  readonly starts: Int32Array | null;
+  /** Original end offset (exclusive) of each UTF-16 unit of `text`; `null` means the identity map. */
+  readonly ends: Int32Array | null;
+}
+
+/** Zero-width and formatting characters, variation selectors, skin tones, tags: removed. */
+const INVISIBLE_SOURCE = [
+  '[\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e' +
+    '\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0]',
+  '[\\u{1f3fb}-\\u{1f3ff}]',
+  '[\\u{e0000}-\\u{e007f}]',
+  '[\\u{e0100}-\\u{e01ef}]',
+].join('|');
+const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
+const INVISIBLE_G = new RegExp(INVISIBLE.source, 'gu');
+const MARKS_G = /\p{M}/gu;
+const COMBINING = /\p{M}/u;
+/**
+ * Folds applied to every character: `ё → е`, and Greek letters (not a target language) to the
+ * Latin letters they pass for in "fancy text" (`Cσcαιηє` → `cocaine`, `µg` → `ug`).
+ */
+const EXTRA_FOLDS: Record<string, string> = {
+  ё: 'е',
+  α: 'a',
+  β: 'b',
+  γ: 'y',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  μ: 'u',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  σ: 'o',
+  ς: 'c',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ω: 'w',
+  ƒ: 'f',
+};
+const EXTRA_G = /[ёαβγεηικμνορσςτυχωƒ]/g;
+/** Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Additional): `ï` → `i`. */
+const LATIN_DIACRITIC = /[\u00c0-\u024f\u1e00-\u1eff]/;
+
+const segmentCache = new Map<string, string>();
+
+function foldSegment(seg: string): string {
+  let out = segmentCache.get(seg);
+  if (out !== undefined) return out;
+  out = seg.normalize('NFKC').toLowerCase().replace(INVISIBLE_G, '');
+  // NFKC composes what can be composed (и + ̆ → й); what is left over (stress marks) goes.
+  if (out.length > 1 || COMBINING.test(out)) out = out.replace(MARKS_G, '');
+  if (LATIN_DIACRITIC.test(out)) {
+    const stripped = out.normalize('NFD').replace(MARKS_G, '');
+    // Only when the letter decomposes to a plain one (keeps ß, æ, ø, ı as they are).
+    if (stripped.length === out.length) out = stripped;
+  }
+  out = out.replace(EXTRA_G, (c) => EXTRA_FOLDS[c] ?? c);
+  if (segmentCache.size > 50_000) segmentCache.clear();
+  segmentCache.set(seg, out);
+  return out;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII test is deliberate
+const NON_ASCII = /[^\x00-\x7f]/;
+
+/** Normalises `input` for matching; see the module comment. */
+export function normaliseText(input: string): NormalisedText {
+  if (!NON_ASCII.test(input)) return { text: input.toLowerCase(), starts: null, ends: null };
+  const parts: string[] = [];
+  const n = input.length;
+  let starts = new Int32Array(n + 16);
+  let ends = new Int32Array(n + 16);
+  let len = 0;
+  const ensure = (extra: number) => {
+    if (len + extra <= starts.length) return;
+    const size = Math.max(starts.length * 2, len + extra);
+    const s2 = new Int32Array(size);
+    s2.set(starts);
+    starts = s2;
+    const e2 = new Int32Array(size);
+    e2.set(ends);
+    ends = e2;
+  };
+  let i = 0;
+  while (i < n) {
+    // A run of ASCII: lowercased in one go, identity map.
+    let j = i;
+    while (j < n && input.charCodeAt(j) < 0x80) j++;
+    if (j > i) {
+      parts.push(input.slice(i, j).toLowerCase());
+      ensure(j - i);
+      for (let k = i; k < j; k++) {
+        starts[len] = k;
+        ends[len] = k + 1;
+        len++;
+      }
+      i = j;
+      if (i >= n) break;
+    }
+    // One code point plus any following combining marks.
+    const start = i;
+    const cp = input.codePointAt(i)!;
+    i += cp > 0xffff ? 2 : 1;
+    while (i < n) {
+      const next = input.charCodeAt(i);
+      if (next < 0x300) break;
+      const nextCp = input.codePointAt(i)!;
+      const ch = String.fromCodePoint(nextCp);
+      if (!COMBINING.test(ch) || INVISIBLE.test(ch)) break;
+      i += nextCp > 0xffff ? 2 : 1;
+    }
+    const folded = foldSegment(input.slice(start, i));
+    if (folded.length === 0) continue;
+    parts.push(folded);
+    ensure(folded.length);
+    for (let k = 0; k < folded.length; k++) {
+      starts[len] = start;
+      ends[len] = i;
+      len++;
+    }
+  }
+  return { text: parts.join(''), starts: starts.subarray(0, len), ends: ends.subarray(0, len) };
+}
+
+/** Maps a `[start, end)` span of normalised text back to the original text. */
+export function originalSpan(norm: NormalisedText, start: number, end: number): [number, number] {
+  if (!norm.starts || !norm.ends) return [start, end];
+  if (end <= start) {
+    const at = start < norm.starts.length ? norm.starts[start]! : (norm.ends[norm.ends.length - 1] ?? 0);
+    return [at, at];
+  }
+  return [norm.starts[start]!, norm.ends[end - 1]!];
+}

@@ -1,0 +1,38 @@
+import { createRequire } from 'node:module';
+
+/**
+ * Porter stemmers for English and Russian from `natural`, imported by file (the package's top
+ * level loads every module and is slow). Results are memoised per word: page vocabularies repeat.
+ */
+
+interface NaturalStemmer {
+  stem(word: string): string;
+}
+
+const require = createRequire(import.meta.url);
+const porterEn = require('natural/lib/natural/stemmers/porter_stemmer.js') as NaturalStemmer;
+const porterRu = require('natural/lib/natural/stemmers/porter_stemmer_ru.js') as NaturalStemmer;
+
+const cacheEn = new Map<string, string>();
+const cacheRu = new Map<string, string>();
+const MAX_CACHE = 100_000;
+
+function cached(cache: Map<string, string>, stemmer: NaturalStemmer, word: string): string {
+  let s = cache.get(word);
+  if (s === undefined) {
+    s = stemmer.stem(word);
+    if (cache.size >= MAX_CACHE) cache.clear();
+    cache.set(word, s);
+  }
+  return s;
+}
+
+/** English Porter stem (`drops` → `drop`, `mephedrone` → `mephedron`). */
+export function stemEn(word: string): string {
+  return cached(cacheEn, porterEn, word);
+}
+
+/** Russian Porter stem (`закладки` → `закладк`, `соли` → `сол`). */
+export function stemRu(word: string): string {
+  return cached(cacheRu, porterRu, word);
+}

@@ -1,0 +1,147 @@
+/**
+ * Unicode-aware tokenising of normalised text: runs of letters and digits (`/[\p{L}\p{N}]+/u`,
+ * which keeps қ ғ ў ҳ ё and Chinese), each emoji as a token of its own, words split by an
+ * apostrophe joined (`so'm` → `som`, `oʻzbek`), and letter-spaced words collapsed
+ * (`м е ф е д р о н`, `m.e.p.h` → one token).
+ */
+
+export interface Token {
+  /** Start offset in the normalised text. */
+  readonly start: number;
+  /** End offset (exclusive) in the normalised text. */
+  readonly end: number;
+  /** Token text: the normalised slice without apostrophes/spacing. */
+  readonly text: string;
+  /** Collapsed from letter-spaced single letters. */
+  readonly spaced: boolean;
+  /** The gap before this token breaks a phrase (newline, sentence end, long gap). */
+  readonly breakBefore: boolean;
+}
+
+const APOSTROPHES = new Set(["'", '’', '‘', '`', 'ʼ', 'ʻ']);
+const INNER_APOSTROPHE = /[ʼʻ]/g;
+/** Gaps allowed between letter-spaced letters. */
+const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
+const LETTER = /\p{L}/u;
+
+function breaks(norm: string, from: number, to: number): boolean {
+  const len = to - from;
+  if (len > 4) return true;
+  for (let i = from; i < to; i++) {
+    const c = norm.charCodeAt(i);
+    // \n | \r \t
+    if (c === 10 || c === 124 || c === 13 || c === 9) return true;
+    // . ! ? ;
+    if ((c === 46 || c === 33 || c === 63 || c === 59) && len >= 2) return true;
+  }
+  return false;
+}
+
+/** Character classes of the BMP, filled lazily: 1 letter/digit, 2 pictographic, 0 other. */
+const CLASS = new Int8Array(0x10000).fill(-1);
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+const PICTO = /\p{Extended_Pictographic}/u;
+
+function classOf(c: number): number {
+  let k = CLASS[c]!;
+  if (k < 0) {
+    const ch = String.fromCharCode(c);
+    k = WORD_CHAR.test(ch) ? 1 : PICTO.test(ch) ? 2 : 0;
+    CLASS[c] = k;
+  }
+  return k;
+}
+for (let c = 0; c < 128; c++) classOf(c);
+
+/** Splits normalised text into tokens; see the module comment. */
+export function tokenise(norm: string): Token[] {
+  const raw: Array<{ start: number; end: number; text: string }> = [];
+  const n = norm.length;
+  let i = 0;
+  while (i < n) {
+    const c = norm.charCodeAt(i);
+    let k: number;
+    let width = 1;
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n) {
+      const pair = norm.slice(i, i + 2);
+      width = 2;
+      k = WORD_CHAR.test(pair) ? 1 : PICTO.test(pair) ? 2 : 0;
+    } else k = classOf(c);
+    if (k === 0) {
+      i += width;
+      continue;
+    }
+    const start = i;
+    if (k === 2) {
+      i += width;
+    } else {
+      i += width;
+      while (i < n) {
+        const d = norm.charCodeAt(i);
+        if (d >= 0xd800 && d <= 0xdbff && i + 1 < n) {
+          if (!WORD_CHAR.test(norm.slice(i, i + 2))) break;
+          i += 2;
+        } else if (classOf(d) === 1) i++;
+        else break;
+      }
+    }
+    const text = norm.slice(start, i);
+    const prev = raw[raw.length - 1];
+    // Join `so'm`, `o'zbek`: letter + one apostrophe + letter.
+    if (
+      prev &&
+      k === 1 &&
+      start === prev.end + 1 &&
+      APOSTROPHES.has(norm[prev.end]!) &&
+      LETTER.test(prev.text[prev.text.length - 1]!) &&
+      LETTER.test(text[0]!)
+    ) {
+      prev.end = i;
+      prev.text += text;
+      continue;
+    }
+    raw.push({ start, end: i, text });
+  }
+  const out: Token[] = [];
+  let r = 0;
+  while (r < raw.length) {
+    const t = raw[r]!;
+    // Letter-spacing: three or more single letters separated by short gaps.
+    if (t.text.length === 1 && LETTER.test(t.text)) {
+      let j = r + 1;
+      let letters = 1;
+      while (
+        j < raw.length &&
+        raw[j]!.text.length === 1 &&
+        SPACING_GAP.test(norm.slice(raw[j - 1]!.end, raw[j]!.start))
+      ) {
+        if (LETTER.test(raw[j]!.text)) letters++;
+        j++;
+      }
+      // A run ends on a letter (`m 3 p h 5 g` keeps `5` out); digits inside are leetspeak.
+      while (j > r + 1 && !LETTER.test(raw[j - 1]!.text)) j--;
+      if (letters >= 3 && j - r >= 3) {
+        let text = '';
+        for (let k = r; k < j; k++) text += raw[k]!.text;
+        out.push({
+          start: t.start,
+          end: raw[j - 1]!.end,
+          text,
+          spaced: true,
+          breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
+        });
+        r = j;
+        continue;
+      }
+    }
+    out.push({
+      start: t.start,
+      end: t.end,
+      text: t.text.includes('ʼ') || t.text.includes('ʻ') ? t.text.replace(INNER_APOSTROPHE, '') : t.text,
+      spaced: false,
+      breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
+    });
+    r++;
+  }
+  return out;
+}

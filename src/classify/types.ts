@@ -1,0 +1,134 @@
+import type { Automaton } from './automaton.ts';
+import type { Category, Scoring } from './lexicon-schema.ts';
+
+export type { Category, Scoring } from './lexicon-schema.ts';
+
+/** Where a text comes from. `marketplace`: every listing is an offer, a prior for sale intent. */
+export type SiteContext = 'web' | 'marketplace';
+
+/** Group of evidence a reason belongs to. */
+export type ReasonGroup =
+  | 'substance'
+  | 'intent'
+  | 'contact'
+  | 'payment'
+  | 'recruitment'
+  | 'negative'
+  | 'context'
+  | 'learned';
+
+/** Groups that terms in lexicon files belong to. */
+export type TermGroup = Exclude<ReasonGroup, 'context' | 'learned'>;
+
+/** One piece of evidence: a matched term (or a prior), where it is and what it did to the score. */
+export interface Reason {
+  group: ReasonGroup;
+  /** Canonical term (`mephedrone`, `dead drop`, `price`...). */
+  term: string;
+  /** The text as seen in the original (`Мeфeдрoн`). */
+  form: string;
+  /** `[start, end)` offsets in the original text (in `opts.title` when `in` is `title`). */
+  span: [number, number];
+  /** Weight of this evidence after the match-kind factor (a fuzzy match counts less). */
+  weight: number;
+  /** How much the score drops if this term is removed (negative for negative context); 0 for repeats. */
+  contribution: number;
+  /** Term class (`cathinone`, `dead-drop`, `news`...). */
+  class?: string;
+  /** Language of the matched form. */
+  lang?: string;
+  /** How the form matched: `exact`, `stem`, `suffix`, `homoglyph`, `leet`, `translit`, `spaced`, `fuzzy`, `phrase`. */
+  via?: string;
+  /** Set to `title` when the match is in `opts.title`, not in the text. */
+  in?: 'title';
+}
+
+/** The classifier's decision about one text. */
+export interface Classification {
+  /** 0..1; a lead at `scoring.threshold` and above. */
+  score: number;
+  lead: boolean;
+  kind: 'sale' | 'recruitment' | null;
+  /** Category of the strongest substance evidence, or `null` when no substance matched. */
+  category: Category | null;
+  /** Canonical names of matched substances, strongest first. */
+  substances: string[];
+  reasons: Reason[];
+  lexiconVersion: string;
+}
+
+/** One compiled term. */
+export interface CompiledTerm {
+  readonly id: number;
+  readonly group: TermGroup;
+  readonly term: string;
+  readonly class: string;
+  readonly category: Category | null;
+  readonly weight: number;
+  readonly lang: string;
+  readonly file: string;
+  readonly translit: boolean;
+}
+
+/** How a token matched a term. */
+export type Via =
+  | 'exact'
+  | 'stem'
+  | 'suffix'
+  | 'homoglyph'
+  | 'leet'
+  | 'translit'
+  | 'fuzzy'
+  | 'spaced'
+  | 'phrase';
+
+/** A hash-map hit for one token. */
+export interface TokenHit {
+  readonly term: number;
+  readonly via: Via;
+}
+
+/** What a token turns into: its key for phrase matching and its hash-map hits. */
+export interface TokenInfo {
+  readonly key: string;
+  /** The key in Latin letters (Cyrillic transliterated), for phrases written in mixed scripts. */
+  readonly latinKey: string;
+  readonly hits: readonly TokenHit[];
+}
+
+/** A phrase pattern in the automaton. */
+export interface PhrasePattern {
+  readonly terms: readonly number[];
+  /** Must start and end on token boundaries (false for Chinese). */
+  readonly bounded: boolean;
+}
+
+/** Fuzzy candidate: a long substance form. */
+export interface FuzzyForm {
+  readonly key: string;
+  readonly term: number;
+}
+
+/**
+ * Lexicons compiled once into fast matchers. Treat as opaque outside `src/classify`: only
+ * `version`, `terms` and `scoring` are meant to be read.
+ */
+export interface CompiledLexicons {
+  /** Short content hash of the lexicon input (first 12 hex of sha256). */
+  readonly version: string;
+  readonly terms: readonly CompiledTerm[];
+  readonly scoring: Scoring;
+  /** Files the lexicons came from, in order. */
+  readonly files: readonly string[];
+  readonly exact: ReadonlyMap<string, readonly number[]>;
+  readonly stems: ReadonlyMap<string, readonly number[]>;
+  readonly automaton: Automaton;
+  readonly phrases: readonly PhrasePattern[];
+  readonly fuzzy: ReadonlyMap<string, readonly FuzzyForm[]>;
+  readonly units: ReadonlySet<string>;
+  readonly countUnits: ReadonlySet<string>;
+  readonly currencies: ReadonlySet<string>;
+  readonly multipliers: ReadonlySet<string>;
+  /** Per-lexicon memo of token analyses (bounded). */
+  readonly tokenCache: Map<string, TokenInfo>;
+}

@@ -1,0 +1,201 @@
+import type { Command } from 'commander';
+import {
+  CATEGORIES,
+  type Category,
+  type Classification,
+  type CompiledLexicons,
+  classify,
+  type EvalResult,
+  type EvalRow,
+  evaluate,
+} from '../../classify/index.ts';
+import { UsageError } from '../../errors.ts';
+import { collect } from '../output.ts';
+import { contextOption, type LexiconCliOptions, lexiconsFor, readJsonl, rowText } from './classify.ts';
+
+interface EvalCliOptions extends LexiconCliOptions {
+  input: string;
+  label: string;
+  positive?: string[];
+  negative?: string[];
+  predict?: string;
+  categories?: string;
+  json?: boolean;
+  top?: string;
+}
+
+const HELP = `
+Labels: rows whose --label field is null or missing are skipped. A row is positive when
+String(label) is one of --positive (default: true), negative when it is one of --negative;
+without --negative every other labelled row is negative, with it rows matching neither are skipped.
+
+What is predicted (--predict):
+  lead      the classifier's lead decision; PR-AUC ranks by score (default for boolean labels)
+  category  the classifier's category is one of --categories (default synthetic,nps); PR-AUC
+            ranks by the share of substance weight in those categories. The default when every
+            --positive value is a category name.
+
+Examples:
+  spiderweb eval --input ../shared/data/agora-dev.jsonl --label drug --context marketplace
+  spiderweb eval --input ../shared/data/agora-dev.jsonl --label klass --positive synthetic \\
+      --negative classic --context marketplace
+  spiderweb eval --input ../shared/data/onion-dev.jsonl --label sale --json`;
+
+export function register(program: Command): void {
+  program
+    .command('eval')
+    .description(
+      'measure the classifier on labelled JSONL: precision, recall, F1, PR-AUC, confusion matrix, and the terms behind false positives and negatives',
+    )
+    .requiredOption('--input <file>', 'JSONL file with a text field and a label field per line')
+    .requiredOption('--label <field>', 'the field holding the label')
+    .option('--positive <value>', 'label value counted as positive (repeatable; default: true)', collect)
+    .option(
+      '--negative <value>',
+      'label value counted as negative (repeatable; default: every other value)',
+      collect,
+    )
+    .option('--predict <what>', 'lead or category (see below)')
+    .option(
+      '--categories <list>',
+      'with --predict category: categories that count as positive',
+      'synthetic,nps',
+    )
+    .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
+    .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option('--top <n>', 'how many terms to list for false positives and negatives', '15')
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', HELP)
+    .action(async (opts: EvalCliOptions, cmd: Command) => {
+      const context = contextOption(opts.context);
+      const positives = new Set(opts.positive ?? ['true']);
+      const negatives = opts.negative ? new Set(opts.negative) : null;
+      const predictMode =
+        opts.predict ??
+        ([...positives].every((p) => (CATEGORIES as readonly string[]).includes(p)) ? 'category' : 'lead');
+      if (predictMode !== 'lead' && predictMode !== 'category') {
+        throw new UsageError(`--predict must be lead or category, got "${predictMode}"`);
+      }
+      const cats = new Set((opts.categories ?? 'synthetic,nps').split(',').map((s) => s.trim()));
+      for (const c of cats) {
+        if (!(CATEGORIES as readonly string[]).includes(c)) {
+          throw new UsageError(`--categories: unknown category "${c}" (known: ${CATEGORIES.join(', ')})`);
+        }
+      }
+      const top = Number(opts.top ?? 15);
+      if (!Number.isInteger(top) || top < 0) throw new UsageError('--top must be a non-negative integer');
+      const input = await readJsonl(opts.input);
+      const lex = await lexiconsFor(cmd, opts);
+      const rows: EvalRow[] = [];
+      let skipped = 0;
+      const started = performance.now();
+      for (const { line, row } of input) {
+        const value = row[opts.label];
+        if (value === null || value === undefined) {
+          skipped++;
+          continue;
+        }
+        const v = String(value);
+        const isPos = positives.has(v);
+        if (!isPos && negatives && !negatives.has(v)) {
+          skipped++;
+          continue;
+        }
+        const text = rowText(opts.input, line, row);
+        const classification = classify(
+          text,
+          lex,
+          typeof row.title === 'string' ? { context, title: row.title } : { context },
+        );
+        const r: EvalRow = { label: isPos, classification };
+        if (row.id !== undefined) r.id = String(row.id);
+        rows.push(r);
+      }
+      const ms = performance.now() - started;
+      if (rows.length === 0)
+        throw new UsageError(`no rows of ${opts.input} have a usable "${opts.label}" label`);
+      const result =
+        predictMode === 'lead'
+          ? evaluate(rows, { topTerms: top })
+          : evaluate(rows, categoryOptions(lex, cats as Set<Category>, top));
+      const meta = {
+        input: opts.input,
+        label: opts.label,
+        predict: predictMode,
+        context,
+        skipped,
+        lexiconVersion: lex.version,
+        ms: Math.round(ms),
+      };
+      if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
+      else process.stdout.write(`${formatResult(result, meta)}\n`);
+    });
+}
+
+function categoryOptions(lex: CompiledLexicons, cats: Set<Category>, topTerms: number) {
+  const categoryOf = new Map<string, Category | null>();
+  for (const t of lex.terms) if (t.group === 'substance') categoryOf.set(t.term, t.category);
+  const share = (c: Classification) => {
+    const best = new Map<string, number>();
+    for (const r of c.reasons)
+      if (r.group === 'substance') best.set(r.term, Math.max(best.get(r.term) ?? 0, r.weight));
+    let inCats = 0;
+    let all = 0;
+    for (const [t, w] of best) {
+      all += w;
+      const cat = categoryOf.get(t);
+      if (cat && cats.has(cat)) inCats += w;
+    }
+    return all === 0 ? 0 : inCats / all;
+  };
+  return {
+    predict: (c: Classification) => c.category !== null && cats.has(c.category),
+    score: (c: Classification) => share(c) + c.score * 1e-3,
+    topTerms,
+  };
+}
+
+function pct(x: number): string {
+  return x.toFixed(4);
+}
+
+function formatResult(
+  r: EvalResult,
+  meta: {
+    input: string;
+    label: string;
+    predict: string;
+    context: string;
+    skipped: number;
+    lexiconVersion: string;
+    ms: number;
+  },
+): string {
+  const { tp, fp, fn, tn } = r.confusion;
+  const w = Math.max(String(tp).length, String(fp).length, String(fn).length, String(tn).length, 9);
+  const pad = (x: number | string) => String(x).padStart(w);
+  const lines = [
+    `${meta.input}  label ${meta.label}  predict ${meta.predict}  context ${meta.context}  lexicons ${meta.lexiconVersion}`,
+    `rows ${r.n} (positives ${r.positives}, skipped ${meta.skipped})  ${meta.ms} ms`,
+    '',
+    `precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}  PR-AUC ${pct(r.prAuc)}  accuracy ${pct(r.accuracy)}`,
+    '',
+    `${''.padEnd(16)}${pad('pred +')} ${pad('pred -')}`,
+    `${'actual +'.padEnd(16)}${pad(tp)} ${pad(fn)}`,
+    `${'actual -'.padEnd(16)}${pad(fp)} ${pad(tn)}`,
+    '',
+    'terms behind false positives (rows):',
+    ...(r.falsePositiveTerms.length
+      ? r.falsePositiveTerms.map((t) => `  ${String(t.count).padStart(5)}  ${t.group}: ${t.term}`)
+      : ['  -']),
+    'terms in false negatives (rows):',
+    ...(r.falseNegativeTerms.length
+      ? r.falseNegativeTerms.map((t) => `  ${String(t.count).padStart(5)}  ${t.group}: ${t.term}`)
+      : ['  -']),
+  ];
+  if (r.examples.falsePositives.length)
+    lines.push(`false positives: ${r.examples.falsePositives.slice(0, 10).join(' ')}`);
+  if (r.examples.falseNegatives.length)
+    lines.push(`false negatives: ${r.examples.falseNegatives.slice(0, 10).join(' ')}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import {
+  ansiMarker,
+  bracketMarker,
+  classify,
+  formatReasons,
+  highlight,
+  summary,
+} from '../../classify/index.ts';
+import { contextOption, type LexiconCliOptions, lexiconsFor } from './classify.ts';
+
+export function register(program: Command): void {
+  program
+    .command('explain')
+    .description(
+      'classify one text and show why: the decision, the text with matched terms highlighted\n' +
+        '(colours on a terminal, [term]{group:canonical} otherwise) and every reason with its weight',
+    )
+    .argument('<text>', 'the text to classify (quote it)')
+    .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
+    .option('--title <title>', 'a page or listing title to match as well')
+    .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option('--json', 'print the classification as JSON')
+    .action(
+      async (text: string, opts: LexiconCliOptions & { title?: string; json?: boolean }, cmd: Command) => {
+        const context = contextOption(opts.context);
+        const lex = await lexiconsFor(cmd, opts);
+        const c = classify(
+          text,
+          lex,
+          opts.title === undefined ? { context } : { context, title: opts.title },
+        );
+        if (opts.json) {
+          process.stdout.write(`${JSON.stringify(c, null, 2)}\n`);
+          return;
+        }
+        const mark = process.stdout.isTTY ? ansiMarker : bracketMarker;
+        const lines = [summary(c), '', highlight(text, c.reasons, mark), ''];
+        if (opts.title !== undefined)
+          lines.splice(2, 0, `title: ${highlight(opts.title, c.reasons, mark, 'title')}`);
+        lines.push(c.reasons.length ? 'reasons:' : 'no terms matched');
+        for (const l of formatReasons(c)) lines.push(`  ${l}`);
+        process.stdout.write(`${lines.join('\n')}\n`);
+      },
+    );
+}

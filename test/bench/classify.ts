@@ -1,0 +1,175 @@
+/**
+ * Classifier benchmark: lexicon compile time, listing titles per second and 10 KB pages per
+ * second on one core. Runs on generated text; pass `--agora PATH` (JSONL with `text`) and/or
+ * `--pages PATH` (JSONL with `text`, e.g. onion pages) to time real text too.
+ *
+ *   npx tsx test/bench/classify.ts [--agora ../shared/data/agora-dev.jsonl] [--pages ../shared/data/onion-dev.jsonl]
+ */
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { classify, compileLexicons, lexiconFileSchema } from '../../src/classify/index.ts';
+import { readYamlFile } from '../../src/config/yaml.ts';
+
+const args = process.argv.slice(2);
+const argOf = (name: string) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const dir = join(import.meta.dirname, '../../config/lexicons');
+
+// Deterministic generator of listing-like titles and shop-like pages.
+let seed = 42;
+const rnd = () => {
+  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+  return seed / 0x7fffffff;
+};
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+const SUBSTANCES = [
+  'Mephedrone',
+  '3-MMC',
+  'a-PVP',
+  'MDMA crystals',
+  'OG Kush',
+  'Cocaine',
+  'Ketamine',
+  '2C-B',
+  'Hash',
+  'Xanax bars',
+  'мефедрон',
+  'шишки',
+  'соль',
+  'amfetamin',
+  '冰毒',
+];
+const WORDS = [
+  'quality',
+  'stealth',
+  'shipping',
+  'worldwide',
+  'new',
+  'batch',
+  'sample',
+  'pack',
+  'premium',
+  'indoor',
+  'guide',
+  'ebook',
+  'account',
+  'free',
+  'fast',
+  'доставка',
+  'закладка',
+  'цена',
+  'качество',
+  'reliable',
+  'vendor',
+  'escrow',
+  'the',
+  'and',
+  'with',
+  'for',
+  'from',
+  'your',
+  'order',
+  'today',
+  'price',
+  'best',
+  'lowest',
+  'support',
+  'forum',
+  'news',
+  'about',
+  'contact',
+  'telegram',
+];
+const qty = () => pick(['1g', '3.5g', '7 g', '1/4 oz', '10x', '100mg', '5 гр', '28g']);
+const title = () =>
+  `${pick(SUBSTANCES)} ${qty()} ${pick(WORDS)} ${pick(WORDS)}${rnd() < 0.3 ? ` $${Math.floor(rnd() * 300)}` : ''}`;
+function page(size: number): string {
+  const parts: string[] = [];
+  let len = 0;
+  let n = 0;
+  while (len < size) {
+    const s =
+      n % 12 === 0
+        ? `${title()}\n`
+        : `${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}${n % 7 === 0 ? `${Math.floor(rnd() * 1e6)}` : ''} `;
+    parts.push(s);
+    len += s.length;
+    n++;
+  }
+  return parts.join('').slice(0, size);
+}
+
+function time(label: string, n: number, unit: string, fn: () => void): number {
+  fn(); // warm
+  const t = performance.now();
+  fn();
+  const ms = performance.now() - t;
+  const rate = (n / ms) * 1000;
+  process.stdout.write(
+    `${label.padEnd(44)} ${rate.toFixed(0).padStart(9)} ${unit}/s  (${ms.toFixed(0)} ms for ${n})\n`,
+  );
+  return rate;
+}
+
+const t0 = performance.now();
+const names = (await readdir(dir)).filter((n) => n.endsWith('.yaml')).sort();
+const files = [];
+for (const n of names)
+  files.push({ file: join(dir, n), data: await readYamlFile(join(dir, n), lexiconFileSchema) });
+const tRead = performance.now() - t0;
+const t1 = performance.now();
+const lex = compileLexicons(files);
+const tCompile = performance.now() - t1;
+const t2 = performance.now();
+compileLexicons(files);
+const tCompile2 = performance.now() - t2;
+process.stdout.write(
+  `lexicons: ${names.length} files, ${lex.terms.length} terms, version ${lex.version}\n` +
+    `${'read + validate YAML'.padEnd(44)} ${tRead.toFixed(0).padStart(9)} ms\n` +
+    `${'compile (first, cold stemmers)'.padEnd(44)} ${tCompile.toFixed(0).padStart(9)} ms\n` +
+    `${'compile (again)'.padEnd(44)} ${tCompile2.toFixed(0).padStart(9)} ms\n`,
+);
+
+const titles = Array.from({ length: 50_000 }, title);
+time('generated titles (marketplace)', titles.length, 'titles', () => {
+  for (const t of titles) classify(t, lex, { context: 'marketplace' });
+});
+const pages = Array.from({ length: 1000 }, () => page(10_240));
+time('generated 10 KB pages (web)', pages.length, 'pages', () => {
+  for (const p of pages) classify(p, lex);
+});
+
+const agora = argOf('--agora');
+if (agora) {
+  const rows = readFileSync(agora, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  time(`agora titles (${rows.length})`, rows.length, 'titles', () => {
+    for (const t of rows) classify(t, lex, { context: 'marketplace' });
+  });
+}
+const real = argOf('--pages');
+if (real) {
+  const rows = readFileSync(real, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { text: string }).text);
+  // Pages cut to 10 KB at most; the rate is also given in 10 KB-page equivalents.
+  const sized = rows.map((t) => t.slice(0, 10_240));
+  const kb = sized.reduce((n, t) => n + t.length, 0) / 1024;
+  const rate = time(
+    `real pages, ≤10 KB each (${sized.length}, avg ${(kb / sized.length).toFixed(1)} KB)`,
+    sized.length,
+    'pages',
+    () => {
+      for (const p of sized) classify(p, lex);
+    },
+  );
+  process.stdout.write(
+    `${'  = 10 KB-page equivalents'.padEnd(44)} ${((rate * kb) / sized.length / 10).toFixed(0).padStart(9)} pages/s\n`,
+  );
+}

@@ -1,0 +1,223 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError } from '../../../src/errors.ts';
+import { Automaton } from '../../../src/classify/automaton.ts';
+import { compileLexicons, lexiconFileSchema, type LexiconFile } from '../../../src/classify/index.ts';
+import { classify, type CompiledLexicons, normaliseText, originalSpan } from '../../../src/classify/index.ts';
+import { boundedDistance, maxEdits } from '../../../src/classify/match.ts';
+import { stemEn, stemRu } from '../../../src/classify/stem.ts';
+import { tokenise } from '../../../src/classify/tokenise.ts';
+import { loadLexicons } from '../../../src/config/lexicons.ts';
+
+const root = join(import.meta.dirname, '../../..');
+let lex: CompiledLexicons;
+beforeAll(async () => {
+  lex = await loadLexicons(join(root, 'config/lexicons'));
+});
+
+const file = (data: unknown): LexiconFile => lexiconFileSchema.parse(data);
+
+describe('normalisation', () => {
+  it('maps every span back to the original text', () => {
+    const text = 'Ｍｅｆ\u200bедрон ﬁne Cocaïne';
+    const norm = normaliseText(text);
+    expect(norm.text).toBe('mefедрон fine cocaine');
+    const at = norm.text.indexOf('fine');
+    expect(text.slice(...originalSpan(norm, at, at + 4))).toBe('ﬁne');
+    const c = norm.text.indexOf('cocaine');
+    expect(text.slice(...originalSpan(norm, c, c + 7))).toBe('Cocaïne');
+  });
+
+  it('drops invisible characters and stress marks, folds ё and Greek fancy text', () => {
+    expect(normaliseText('ме\u0301ф\u00adедрон').text).toBe('мефедрон');
+    expect(normaliseText('Лёд').text).toBe('лед');
+    expect(normaliseText('Cσcαιηє').text).toBe('cocaiηє'.replace('η', 'n'));
+  });
+
+  it('keeps ASCII text as is, with an identity map', () => {
+    const n = normaliseText('Buy 3-MMC');
+    expect(n.text).toBe('buy 3-mmc');
+    expect(n.starts).toBeNull();
+  });
+
+  it('reports spans of matches in the original text, including homoglyphs and spacing', () => {
+    const text = 'Продам  М е ф е д р о н — или Мeфeдрoн, 1г 3500₽';
+    const c = classify(text, lex);
+    const forms = c.reasons.filter((r) => r.group === 'substance').map((r) => text.slice(...r.span));
+    expect(forms).toEqual(['М е ф е д р о н', 'Мeфeдрoн']);
+    for (const r of c.reasons) if (r.group !== 'context') expect(text.slice(...r.span)).toBe(r.form);
+  });
+});
+
+describe('tokenising', () => {
+  it('keeps Kazakh, Uzbek and Tajik letters inside words', () => {
+    expect(tokenise('қарасора ғ ў ҳ ё сомонӣ').map((t) => t.text)).toEqual(['қарасора', 'ғўҳё', 'сомонӣ']);
+  });
+
+  it("joins words split by an apostrophe (so'm, o'zbek)", () => {
+    expect(tokenise("600 ming so'm oʻzbek").map((t) => t.text)).toEqual(['600', 'ming', 'som', 'ozbek']);
+  });
+
+  it('collapses letter-spacing, with leet digits inside', () => {
+    expect(tokenise('m.e.p.h and m 3 p h — 5 g').map((t) => t.text)).toEqual([
+      'meph',
+      'and',
+      'm3ph',
+      '5',
+      'g',
+    ]);
+  });
+
+  it('makes each emoji a token and keeps Chinese runs whole', () => {
+    expect(tokenise('❄ 冰毒出售').map((t) => t.text)).toEqual(['❄', '冰毒出售']);
+  });
+});
+
+describe('stemming', () => {
+  it('uses the Porter stemmers for English and Russian', () => {
+    expect(stemEn('drops')).toBe('drop');
+    expect(stemRu('закладки')).toBe(stemRu('закладку'));
+    expect(stemRu('мефедрона')).toBe(stemRu('мефедрон'));
+  });
+
+  it('matches inflected Russian and suffixed Kazakh/Uzbek forms', () => {
+    expect(classify('мефедроном', lex).substances).toEqual(['mephedrone']);
+    expect(classify('zakladkalar', lex).reasons.map((r) => r.term)).toContain('dead drop');
+  });
+});
+
+describe('chemical names', () => {
+  it.each([
+    ['3-MMC', '3-MMC'],
+    ['3 mmc', '3-MMC'],
+    ['3mmc', '3-MMC'],
+    ['α-PVP', 'alpha-PVP'],
+    ['a-PVP', 'alpha-PVP'],
+    ['alpha PVP', 'alpha-PVP'],
+    ['4-CMC', '4-CMC'],
+    ['MDMB-4en-PINACA', 'MDMB-4en-PINACA'],
+    ['mdmb 4en pinaca', 'MDMB-4en-PINACA'],
+    ['2C-B', '2C-B'],
+    ['2cb', '2C-B'],
+    ['25I-NBOMe', 'NBOMe'],
+    ['4-ММС', 'mephedrone'],
+  ])('%s → %s', (text, term) => {
+    expect(classify(text, lex).substances).toContain(term);
+  });
+
+  it('needs token boundaries: 13mmc is not 3-MMC', () => {
+    expect(classify('13mmc', lex).substances).not.toContain('3-MMC');
+  });
+});
+
+describe('obfuscation', () => {
+  it.each([
+    ['m3ph', 'mephedrone'],
+    ['мефедр0н', 'mephedrone'],
+    ['fl4kka', 'alpha-PVP'],
+    ['mefedron', 'mephedrone'],
+    ['Мeфeдрoн', 'mephedrone'],
+    ['м е ф е д р о н', 'mephedrone'],
+  ])('%s → %s', (text, term) => {
+    expect(classify(text, lex).substances).toContain(term);
+  });
+});
+
+describe('fuzzy fallback', () => {
+  it('allows one typo in long names, two from eleven letters', () => {
+    expect(maxEdits(8)).toBe(1);
+    expect(maxEdits(11)).toBe(2);
+    expect(classify('mephedorne', lex).reasons[0]).toMatchObject({ term: 'mephedrone', via: 'fuzzy' });
+    expect(classify('methamphetmine', lex).substances).toContain('methamphetamine');
+  });
+
+  it('never matches short words or distant ones', () => {
+    expect(classify('heroic', lex).substances).toEqual([]);
+    expect(classify('mephistopheles', lex).substances).toEqual([]);
+  });
+
+  it('bounded distance stops early', () => {
+    expect(boundedDistance('ketamine', 'ketamnie', 1)).toBe(1);
+    expect(boundedDistance('ketamine', 'kettlebell', 2)).toBe(3);
+  });
+});
+
+describe('scoring', () => {
+  it('saturates: one word repeated is not a lead', () => {
+    const once = classify('соль', lex, { context: 'marketplace' });
+    const many = classify('соль соль соль соль соль соль соль соль', lex, { context: 'marketplace' });
+    expect(many.score).toBe(once.score);
+    const credited = many.reasons.filter((r) => r.group === 'substance' && r.contribution !== 0);
+    expect(credited.length).toBe(1);
+    expect(classify('соль соль соль соль соль соль соль соль', lex).lead).toBe(false);
+  });
+
+  it('needs a substance and intent on the web; a marketplace listing is an offer', () => {
+    expect(classify('mephedrone', lex).lead).toBe(false);
+    expect(classify('mephedrone', lex, { context: 'marketplace' }).lead).toBe(true);
+    const c = classify('mephedrone', lex, { context: 'marketplace' });
+    expect(c.reasons.find((r) => r.group === 'context')).toMatchObject({ term: 'marketplace' });
+  });
+
+  it('negative context shields innocent senses and damps news', () => {
+    expect(classify('Соль для ванн 500 г, 350 руб', lex).lead).toBe(false);
+    expect(classify('Police seized 5 kg of mephedrone and arrested two men', lex).lead).toBe(false);
+  });
+
+  it('classifies recruitment as its own kind', () => {
+    expect(classify('Требуются закладчики, выплаты ежедневно', lex)).toMatchObject({
+      lead: true,
+      kind: 'recruitment',
+    });
+  });
+
+  it('uses the title too', () => {
+    const c = classify('1g $40, stealth shipping', lex, { title: 'MDMA crystals' });
+    expect(c.lead).toBe(true);
+    expect(c.reasons.find((r) => r.group === 'substance')?.in).toBe('title');
+  });
+});
+
+describe('compiling', () => {
+  it('compiles in under a second with a short content hash', () => {
+    expect(lex.version).toMatch(/^[0-9a-f]{12}$/);
+  });
+
+  it('rejects a form that means two terms', () => {
+    const data = file({
+      substances: [
+        { term: 'a', class: 'cathinone', forms: ['foo'] },
+        { term: 'b', class: 'cathinone', forms: ['foo'] },
+      ],
+    });
+    expect(() => compileLexicons([{ file: 'x.yaml', data }])).toThrow(ConfigError);
+  });
+
+  it('rejects a substance class without a category, naming the field', () => {
+    const data = file({ substances: [{ term: 'a', class: 'mystery', forms: ['foo'] }] });
+    expect(() => compileLexicons([{ file: 'x.yaml', data }])).toThrow(/substances\.0\.class/);
+  });
+
+  it('rejects scoring in two files', () => {
+    const data = file({ scoring: { threshold: 0.6 } });
+    expect(() =>
+      compileLexicons([
+        { file: 'a.yaml', data },
+        { file: 'b.yaml', data },
+      ]),
+    ).toThrow(/one file only/);
+  });
+
+  it('rejects digit-only forms in the schema', () => {
+    expect(
+      lexiconFileSchema.safeParse({ substances: [{ term: 'a', class: 'ats', forms: ['3,4'] }] }).success,
+    ).toBe(false);
+  });
+
+  it('the automaton finds overlapping patterns in one pass', () => {
+    const a = new Automaton(['he', 'she', 'hers', '冰毒']);
+    const hits: string[] = [];
+    a.search('ushers 买冰毒', (id, s, e) => hits.push(`${id}:${s}-${e}`));
+    expect(hits).toEqual(['1:1-4', '0:2-4', '2:2-6', '3:8-10']);
+  });
+});
