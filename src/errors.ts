@@ -32,7 +32,8 @@ export class ConfigError extends SpiderwebError {
     detail: string,
     where: { line?: number | undefined; column?: number | undefined; field?: string | undefined } = {},
   ) {
-    const pos = where.line === undefined ? '' : `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
+    const pos =
+      where.line === undefined ? '' : `:${where.line}${where.column === undefined ? '' : `:${where.column}`}`;
     const field = where.field ? ` (field ${where.field})` : '';
     super('CONFIG_INVALID', `${file}${pos}${field}: ${detail}`);
     this.file = file;

@@ -6,7 +6,9 @@ export function out(line = ''): void {
 
 /** A plain text table: columns padded to their widest cell (capped), long cells cut with `…`. */
 export function table(headers: string[], rows: Array<Array<string | number | null>>, maxWidth = 48): string {
-  const cells = rows.map((r) => r.map((c) => cut(c === null ? '' : String(c).replace(/\s+/g, ' '), maxWidth)));
+  const cells = rows.map((r) =>
+    r.map((c) => cut(c === null ? '' : String(c).replace(/\s+/g, ' '), maxWidth)),
+  );
   const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((r) => [...(r[i] ?? '')].length)));
   const line = (r: string[]) =>
     r
@@ -25,7 +27,8 @@ function cut(s: string, max: number): string {
 export function intOption(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+    if (!Number.isInteger(n) || n < min)
+      throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
     return n;
   };
 }

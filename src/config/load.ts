@@ -51,7 +51,8 @@ export async function loadConfig(
     const file = join(sitesDir, name);
     const site = await readYamlFile(file, siteSchema);
     const other = seenIn.get(site.id);
-    if (other) throw new ConfigError(file, `site id "${site.id}" is already used by ${other}`, { field: 'id' });
+    if (other)
+      throw new ConfigError(file, `site id "${site.id}" is already used by ${other}`, { field: 'id' });
     seenIn.set(site.id, file);
     sites.set(site.id, site);
   }

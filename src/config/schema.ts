@@ -1,5 +1,30 @@
 import { z } from 'zod';
 
+/** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ltc, xmr...). */
+export const SEARCH_TYPES = [
+  'crypto',
+  'messenger',
+  'ewallet',
+  'btc',
+  'eth',
+  'tron',
+  'ltc',
+  'xmr',
+  'card',
+  'phone',
+  'telegram',
+  'session',
+  'wickr',
+  'threema',
+  'jabber',
+  'email',
+  'qiwi',
+  'yoomoney',
+  'payeer',
+  'perfectmoney',
+  'pgp',
+] as const;
+
 const regex = z.string().refine(
   (s) => {
     try {
@@ -45,6 +70,18 @@ export const runtimeSchema = z
         fetch: z.number().int().min(1).max(512).default(16),
         /** Classify jobs in flight per worker process. Default 4. */
         classify: z.number().int().min(1).max(64).default(4),
+      })
+      .strict()
+      .prefault({}),
+    linking: z
+      .object({
+        /**
+         * Identifiers that must never link leads, as `type:value` (canonical value, as `spiderweb identifiers`
+         * prints it): a marketplace's own escrow wallet, a shared support handle.
+         */
+        ignore: z
+          .array(z.string().regex(/^[a-z]+:.+/, 'type:value, e.g. telegram:market_support'))
+          .default([]),
       })
       .strict()
       .prefault({}),
@@ -117,7 +154,11 @@ export const siteSchema = z
         /** Time for the whole body, and the longest silence between two chunks (ms). Default 30 000. */
         bodyTimeoutMs: z.number().int().min(100).default(30_000),
         /** Largest body kept after decompression, bytes; longer bodies are truncated. Default 5 MiB. */
-        maxBytes: z.number().int().min(1024).default(5 * 1024 * 1024),
+        maxBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(5 * 1024 * 1024),
         /** Redirect hops followed, each re-checked against the scope. Default 5. */
         maxRedirects: z.number().int().min(0).max(20).default(5),
         /** User-Agent header. Default `Spiderweb/0.1 (+monitoring)`. */
@@ -127,6 +168,24 @@ export const siteSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Pivot searches: when a lead anywhere reveals a new identifier of one of `types`, Spiderweb fetches
+     * `url` with `{query}` replaced by the identifier (URL-encoded) and crawls the results as this site's pages.
+     */
+    search: z
+      .object({
+        /** Search URL template with `{query}`, e.g. `https://shop.example/search?q={query}`. */
+        url: z
+          .string()
+          .url()
+          .refine((u) => u.includes('{query}') || u.includes('%7Bquery%7D'), 'must contain {query}'),
+        /** Identifier types or groups to search for: crypto, messenger, ewallet, card, phone, telegram, email... */
+        types: z.array(z.enum(SEARCH_TYPES)).min(1),
+        /** Pivot searches on this site per 24 hours at most. Default 100. Each identifier is searched once ever. */
+        maxPerDay: z.number().int().min(1).default(100),
+      })
+      .strict()
+      .optional(),
     /** Listing extraction: pages whose URL matches `urlPattern` become listing documents with these fields. */
     listing: z
       .object({

@@ -3,7 +3,11 @@ import { fetchHttp } from './http/index.ts';
 import type { FetchedPage } from './types.ts';
 
 /** Fetches a URL the way its site is configured (limits, proxy, private-network policy). */
-export function fetchForSite(url: string, site: SiteConfig, checkUrl: (url: string) => void): Promise<FetchedPage> {
+export function fetchForSite(
+  url: string,
+  site: SiteConfig,
+  checkUrl: (url: string) => void,
+): Promise<FetchedPage> {
   const f = site.fetch;
   return fetchHttp(url, {
     connectTimeoutMs: f.connectTimeoutMs,

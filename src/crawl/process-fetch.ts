@@ -26,7 +26,10 @@ export type FetchOutcome =
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', '']);
 
 /** Loads the site a job belongs to; a job for an unknown site can never succeed. */
-export async function siteFor(state: CrawlState, job: Pick<FetchJob, 'crawlId' | 'siteId'>): Promise<SiteConfig> {
+export async function siteFor(
+  state: CrawlState,
+  job: Pick<FetchJob, 'crawlId' | 'siteId'>,
+): Promise<SiteConfig> {
   const site = await state.site(job.crawlId, job.siteId);
   if (!site) throw new NonRetryableError('out-of-scope', `crawl ${job.crawlId} has no site "${job.siteId}"`);
   return site;
@@ -144,7 +147,16 @@ export async function admitLinks(
       if (admission === 'max-pages') skip('max-pages');
       continue;
     }
-    jobs.push({ crawlId: job.crawlId, siteId: site.id, url, depth: job.depth + 1, foundVia: 'link', referrer: job.url });
+    // Results of a pivot search keep saying which identifier led to them.
+    const foundVia = job.foundVia.startsWith('pivot:') ? job.foundVia : 'link';
+    jobs.push({
+      crawlId: job.crawlId,
+      siteId: site.id,
+      url,
+      depth: job.depth + 1,
+      foundVia,
+      referrer: job.url,
+    });
   }
   return { jobs, skipped };
 }

@@ -1,7 +1,14 @@
 import type { SiteConfig } from '../config/index.ts';
 
 /** Why a link was not crawled. Each is counted per crawl (`skipped:<reason>`) and shown in the summary. */
-export type SkipReason = 'out-of-scope' | 'excluded' | 'max-depth' | 'max-pages' | 'url-too-long' | 'duplicate' | 'invalid-url';
+export type SkipReason =
+  | 'out-of-scope'
+  | 'excluded'
+  | 'max-depth'
+  | 'max-pages'
+  | 'url-too-long'
+  | 'duplicate'
+  | 'invalid-url';
 
 /** URLs longer than this are never crawled (trap and abuse guard). */
 export const MAX_URL_LENGTH = 2048;

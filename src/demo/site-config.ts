@@ -12,6 +12,8 @@ export function demoSiteInput(url: string): SiteInput {
     seeds: [url],
     maxDepth: 3,
     maxPages: 200,
+    // The demo's "more from this seller" links carry ?ref=…; the same listing must not be crawled twice.
+    stripParams: ['ref'],
     allowPrivateNetwork: true,
     listing: {
       urlPattern: '/item/',

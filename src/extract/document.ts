@@ -5,11 +5,49 @@ import { extractIdentifiers } from './identifiers/index.ts';
 import type { Document, ListingFields } from './types.ts';
 
 /** Elements whose content is never visible text. */
-const SKIP = new Set(['script', 'style', 'noscript', 'template', 'svg', 'canvas', 'iframe', 'object', 'head']);
+const SKIP = new Set([
+  'script',
+  'style',
+  'noscript',
+  'template',
+  'svg',
+  'canvas',
+  'iframe',
+  'object',
+  'head',
+]);
 /** Elements that break a line, so words of neighbouring blocks don't run together. */
 const BLOCK = new Set([
-  'p', 'div', 'br', 'li', 'ul', 'ol', 'tr', 'td', 'th', 'table', 'section', 'article', 'header', 'footer',
-  'nav', 'aside', 'main', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'pre', 'blockquote', 'form', 'option', 'dd', 'dt', 'hr',
+  'p',
+  'div',
+  'br',
+  'li',
+  'ul',
+  'ol',
+  'tr',
+  'td',
+  'th',
+  'table',
+  'section',
+  'article',
+  'header',
+  'footer',
+  'nav',
+  'aside',
+  'main',
+  'h1',
+  'h2',
+  'h3',
+  'h4',
+  'h5',
+  'h6',
+  'pre',
+  'blockquote',
+  'form',
+  'option',
+  'dd',
+  'dt',
+  'hr',
 ]);
 /** Text kept per page at most (characters); the rest of a giant page adds nothing a reviewer reads. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -74,7 +112,11 @@ export function parseHtml(input: ParseInput): Document {
 
   let listing: ListingFields | null = null;
   const spec = input.listing;
-  if (spec?.urlPattern && (new RegExp(spec.urlPattern, 'u').test(input.finalUrl) || new RegExp(spec.urlPattern, 'u').test(input.url))) {
+  if (
+    spec?.urlPattern &&
+    (new RegExp(spec.urlPattern, 'u').test(input.finalUrl) ||
+      new RegExp(spec.urlPattern, 'u').test(input.url))
+  ) {
     listing = {};
     for (const [field, selector] of Object.entries(spec.selectors)) {
       if (!selector) continue;
@@ -83,7 +125,8 @@ export function parseHtml(input: ParseInput): Document {
     }
   }
 
-  const lang = ($('html').attr('lang') ?? input.contentLanguage ?? '').split(/[,;]/)[0]?.trim().toLowerCase() || null;
+  const lang =
+    ($('html').attr('lang') ?? input.contentLanguage ?? '').split(/[,;]/)[0]?.trim().toLowerCase() || null;
   return {
     url: input.url,
     finalUrl: input.finalUrl,
@@ -135,7 +178,7 @@ function clean(s: string): string {
 
 function collapse(s: string): string {
   return s
-    .replace(/\u0000/g, '')
+    .replaceAll('\0', '')
     .replace(/[ \t\f\v\u00a0\r]+/g, ' ')
     .replace(/ *\n[\n ]*/g, '\n')
     .trim();

@@ -1,3 +1,9 @@
-export type { LeadRow, LeadStatus, PageRow } from './schema.ts';
+export {
+  type ClusterView,
+  expandTypes,
+  IDENTIFIER_GROUPS,
+  identifierKey,
+} from './linking.ts';
+export type { IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
 export { type CrawlCounts, type FailureRecord, type FetchedRecord, type LeadFilter, Store } from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';

@@ -14,7 +14,9 @@ const migrations: Record<string, Migration> = {
       const pg = isPostgres(db);
       await db.schema
         .createTable('pages')
-        .addColumn('id', pg ? 'serial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('site_id', 'text', (c) => c.notNull())
         .addColumn('url', 'text', (c) => c.notNull())
         .addColumn('final_url', 'text')
@@ -41,7 +43,9 @@ const migrations: Record<string, Migration> = {
 
       await db.schema
         .createTable('leads')
-        .addColumn('id', pg ? 'serial' : 'integer', (c) => (pg ? c.primaryKey() : c.primaryKey().autoIncrement()))
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
         .addColumn('page_id', 'integer', (c) => c.notNull().unique().references('pages.id'))
         .addColumn('site_id', 'text', (c) => c.notNull())
         .addColumn('url', 'text', (c) => c.notNull())
@@ -75,6 +79,55 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('leads').execute();
       await db.schema.dropTable('pages').execute();
       await db.schema.dropTable('crawls').execute();
+    },
+  },
+  '0002_identifiers_clusters_pivots': {
+    async up(db) {
+      const pg = isPostgres(db);
+      await db.schema
+        .createTable('identifiers')
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('validated', 'text', (c) => c.notNull())
+        .addColumn('first_seen', 'text', (c) => c.notNull())
+        .addColumn('last_seen', 'text', (c) => c.notNull())
+        .addUniqueConstraint('identifiers_type_value', ['type', 'value'])
+        .execute();
+      await db.schema
+        .createTable('page_identifiers')
+        .addColumn('page_id', 'integer', (c) => c.notNull().references('pages.id'))
+        .addColumn('identifier_id', 'integer', (c) => c.notNull().references('identifiers.id'))
+        .addColumn('deobfuscated', 'integer', (c) => c.notNull().defaultTo(0))
+        .addColumn('first_seen', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('page_identifiers_pk', ['page_id', 'identifier_id'])
+        .execute();
+      await db.schema
+        .createIndex('page_identifiers_identifier')
+        .on('page_identifiers')
+        .column('identifier_id')
+        .execute();
+      // A lead's cluster: the smallest lead id among the leads it is connected to through shared identifiers.
+      await db.schema.alterTable('leads').addColumn('cluster_id', 'integer').execute();
+      await db.schema.createIndex('leads_cluster').on('leads').column('cluster_id').execute();
+      await db.schema
+        .createTable('pivots')
+        .addColumn('site_id', 'text', (c) => c.notNull())
+        .addColumn('identifier_id', 'integer', (c) => c.notNull().references('identifiers.id'))
+        .addColumn('url', 'text', (c) => c.notNull())
+        .addColumn('crawl_id', 'text', (c) => c.notNull())
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('pivots_pk', ['site_id', 'identifier_id'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('pivots').execute();
+      await db.schema.dropIndex('leads_cluster').execute();
+      await db.schema.alterTable('leads').dropColumn('cluster_id').execute();
+      await db.schema.dropTable('page_identifiers').execute();
+      await db.schema.dropTable('identifiers').execute();
     },
   },
 };

@@ -2,6 +2,7 @@ import { type CompiledLexicons, classify } from '../classify/index.ts';
 import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { ListingFields } from '../extract/index.ts';
+import { type PivotRequest, planPivots } from './pivots.ts';
 import type { Store } from './store.ts';
 
 export interface ClassifyDeps {
@@ -9,6 +10,10 @@ export interface ClassifyDeps {
   /** The lexicons in force now (hot reload swaps what this returns). */
   lexicons(): CompiledLexicons;
   site(crawlId: string, siteId: string): Promise<SiteConfig | null>;
+  /** Every site of the crawl (pivot targets included). */
+  sites(crawlId: string): Promise<SiteConfig[]>;
+  /** Enqueues pivot searches. */
+  pivot(crawlId: string, requests: PivotRequest[]): Promise<void>;
 }
 
 export interface ClassifyInput {
@@ -22,6 +27,7 @@ export interface ClassifyOutcome {
   leadId: number | null;
   created: boolean;
   score: number;
+  pivots: number;
 }
 
 /**
@@ -37,13 +43,25 @@ export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): P
   // On a marketplace every listing is an offer; its other pages (news, help, forums) are judged as web text.
   const context = site?.kind === 'marketplace' && listing ? 'marketplace' : 'web';
   const c = classify(text, deps.lexicons(), { context, title: listing?.title ?? page.title });
-  const { leadId, created } = await deps.store.saveClassification(page, c, job.crawlId, new Date().toISOString());
-  return { lead: c.lead, leadId, created, score: c.score };
+  const at = new Date().toISOString();
+  const { leadId, created } = await deps.store.saveClassification(page, c, job.crawlId, at);
+  let pivots = 0;
+  if (c.lead) {
+    const requests = await planPivots(deps.store, page.id, await deps.sites(job.crawlId), job.crawlId, at);
+    if (requests.length) await deps.pivot(job.crawlId, requests);
+    pivots = requests.length;
+  }
+  return { lead: c.lead, leadId, created, score: c.score, pivots };
 }
 
 /** What a listing page is judged on: its fields (title, price, seller, description), which say what is sold. */
 export function listingText(listing: ListingFields, pageText: string): string {
-  const fields = [listing.title, listing.price && `${listing.price} ${listing.currency ?? ''}`.trim(), listing.seller, listing.description]
+  const fields = [
+    listing.title,
+    listing.price && `${listing.price} ${listing.currency ?? ''}`.trim(),
+    listing.seller,
+    listing.description,
+  ]
     .filter(Boolean)
     .join('\n');
   return fields || pageText;

@@ -54,6 +54,35 @@ export interface LeadsTable {
   /** Set when the page went away (404/410); cleared if it comes back. */
   gone_at: string | null;
   crawl_id: string;
+  /** The lead's cluster: the smallest lead id it is linked to through shared identifiers (its own id when alone). */
+  cluster_id: number | null;
+}
+
+export interface IdentifiersTable {
+  id: Generated<number>;
+  type: string;
+  /** Canonical value (the linking key). Unique with `type`. */
+  value: string;
+  validated: string;
+  first_seen: string;
+  last_seen: string;
+}
+
+export interface PageIdentifiersTable {
+  page_id: number;
+  identifier_id: number;
+  /** 1 when the page wrote it obfuscated. */
+  deobfuscated: number;
+  first_seen: string;
+}
+
+/** One pivot search per (site, identifier), ever: re-crawls never repeat it. */
+export interface PivotsTable {
+  site_id: string;
+  identifier_id: number;
+  url: string;
+  crawl_id: string;
+  at: string;
 }
 
 export interface CrawlsTable {
@@ -70,8 +99,12 @@ export interface Database {
   pages: PagesTable;
   leads: LeadsTable;
   crawls: CrawlsTable;
+  identifiers: IdentifiersTable;
+  page_identifiers: PageIdentifiersTable;
+  pivots: PivotsTable;
 }
 
 export type PageRow = Selectable<PagesTable>;
 export type NewPage = Insertable<PagesTable>;
 export type LeadRow = Selectable<LeadsTable>;
+export type IdentifierRow = Selectable<IdentifiersTable>;

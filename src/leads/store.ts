@@ -2,8 +2,16 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Classification } from '../classify/index.ts';
 import type { Identifier, ListingFields } from '../extract/index.ts';
+import {
+  type ClusterView,
+  clusterView,
+  type IgnoreSet,
+  linkPageIdentifiers,
+  pageIdentifiers,
+  updateCluster,
+} from './linking.ts';
 import { type OpenedDb, openDb } from './open.ts';
-import type { Database, LeadRow, LeadStatus, PageRow } from './schema.ts';
+import type { Database, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
 
 export interface FetchedRecord {
   crawlId: string;
@@ -58,14 +66,22 @@ export class Store {
   readonly location: string;
   readonly dialect: OpenedDb['dialect'];
 
-  private constructor(opened: OpenedDb) {
+  /** `type:value` of identifiers that never link leads (from `linking.ignore` in spiderweb.yaml). */
+  readonly ignore: IgnoreSet;
+
+  private constructor(opened: OpenedDb, ignore: IgnoreSet) {
     this.db = opened.db;
     this.location = opened.location;
     this.dialect = opened.dialect;
+    this.ignore = ignore;
   }
 
-  static async open(url: string | null, dataDir: string): Promise<Store> {
-    return new Store(await openDb(url, dataDir));
+  static async open(
+    url: string | null,
+    dataDir: string,
+    opts: { ignoreIdentifiers?: Iterable<string> } = {},
+  ): Promise<Store> {
+    return new Store(await openDb(url, dataDir), new Set(opts.ignoreIdentifiers ?? []));
   }
 
   async close(): Promise<void> {
@@ -106,14 +122,24 @@ export class Store {
           .set({ ...values, fetch_count: sql`fetch_count + 1` })
           .where('id', '=', before.id)
           .execute();
-        if (before.state === 'gone') await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+        if (before.state === 'gone')
+          await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+        await linkPageIdentifiers(tx, before.id, r.identifiers, r.at, this.ignore);
         return { pageId: before.id, changed: before.content_hash !== r.contentHash };
       }
       const inserted = await tx
         .insertInto('pages')
-        .values({ ...values, site_id: r.siteId, url: r.url, found_via: r.foundVia, depth: r.depth, first_seen: r.at })
+        .values({
+          ...values,
+          site_id: r.siteId,
+          url: r.url,
+          found_via: r.foundVia,
+          depth: r.depth,
+          first_seen: r.at,
+        })
         .returning('id')
         .executeTakeFirstOrThrow();
+      await linkPageIdentifiers(tx, inserted.id, r.identifiers, r.at, this.ignore);
       return { pageId: inserted.id, changed: true };
     });
   }
@@ -138,13 +164,29 @@ export class Store {
       if (before) {
         await tx.updateTable('pages').set(values).where('id', '=', before.id).execute();
         if (r.state === 'gone') {
-          await tx.updateTable('leads').set({ gone_at: r.at }).where('page_id', '=', before.id).where('gone_at', 'is', null).execute();
+          await tx
+            .updateTable('leads')
+            .set({ gone_at: r.at })
+            .where('page_id', '=', before.id)
+            .where('gone_at', 'is', null)
+            .execute();
         }
         return;
       }
       await tx
         .insertInto('pages')
-        .values({ ...values, site_id: r.siteId, url: r.url, found_via: r.foundVia, depth: r.depth, first_seen: r.at, final_url: null, title: '', text: '', identifiers: '[]' })
+        .values({
+          ...values,
+          site_id: r.siteId,
+          url: r.url,
+          found_via: r.foundVia,
+          depth: r.depth,
+          first_seen: r.at,
+          final_url: null,
+          title: '',
+          text: '',
+          identifiers: '[]',
+        })
         .execute();
     });
   }
@@ -164,7 +206,11 @@ export class Store {
     crawlId: string,
     at: string,
   ): Promise<{ leadId: number | null; created: boolean }> {
-    const existing = await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst();
+    const existing = await this.db
+      .selectFrom('leads')
+      .select(['id'])
+      .where('page_id', '=', page.id)
+      .executeTakeFirst();
     const values = {
       title: page.title,
       score: c.score,
@@ -181,18 +227,34 @@ export class Store {
         .set(c.lead ? { ...values, last_seen: at } : values)
         .where('id', '=', existing.id)
         .execute();
+      await updateCluster(this.db, existing.id);
       return { leadId: existing.id, created: false };
     }
     if (!c.lead) return { leadId: null, created: false };
     const row = await this.db
       .insertInto('leads')
-      .values({ ...values, page_id: page.id, site_id: page.site_id, url: page.url, found_via: page.found_via, first_seen: at, last_seen: at })
+      .values({
+        ...values,
+        page_id: page.id,
+        site_id: page.site_id,
+        url: page.url,
+        found_via: page.found_via,
+        first_seen: at,
+        last_seen: at,
+      })
       .onConflict((oc) => oc.column('page_id').doNothing())
       .returning('id')
       .executeTakeFirst();
-    if (row) return { leadId: row.id, created: true };
+    if (row) {
+      await updateCluster(this.db, row.id);
+      return { leadId: row.id, created: true };
+    }
     // Another worker created it between our read and write: the lead exists once, as it should.
-    const again = await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirstOrThrow();
+    const again = await this.db
+      .selectFrom('leads')
+      .select(['id'])
+      .where('page_id', '=', page.id)
+      .executeTakeFirstOrThrow();
     return { leadId: again.id, created: false };
   }
 
@@ -207,12 +269,145 @@ export class Store {
     return q.execute();
   }
 
+  async lead(id: number): Promise<LeadRow | undefined> {
+    return this.db.selectFrom('leads').selectAll().where('id', '=', id).executeTakeFirst();
+  }
+
+  pageIdentifiers(pageId: number): Promise<IdentifierRow[]> {
+    return pageIdentifiers(this.db, pageId);
+  }
+
+  /** `type:value` identifiers of many pages at once, by page id (for exports and the queue). */
+  async identifiersByPage(pageIds: number[]): Promise<Map<number, string[]>> {
+    const map = new Map<number, string[]>();
+    for (let i = 0; i < pageIds.length; i += 500) {
+      const rows = await this.db
+        .selectFrom('page_identifiers')
+        .innerJoin('identifiers', 'identifiers.id', 'page_identifiers.identifier_id')
+        .select(['page_identifiers.page_id', 'identifiers.type', 'identifiers.value'])
+        .where('page_identifiers.page_id', 'in', pageIds.slice(i, i + 500))
+        .orderBy('identifiers.id')
+        .execute();
+      for (const r of rows) {
+        const list = map.get(r.page_id) ?? [];
+        list.push(`${r.type}:${r.value}`);
+        map.set(r.page_id, list);
+      }
+    }
+    return map;
+  }
+
+  cluster(clusterId: number): Promise<ClusterView | null> {
+    return clusterView(this.db, clusterId);
+  }
+
+  /** Identifiers with the number of leads carrying each, most linked first. */
+  async identifiers(filter: { type?: string[]; minLeads?: number; limit?: number } = {}) {
+    let q = this.db
+      .selectFrom('identifiers')
+      .leftJoin('page_identifiers', 'page_identifiers.identifier_id', 'identifiers.id')
+      .leftJoin('leads', 'leads.page_id', 'page_identifiers.page_id')
+      .select([
+        'identifiers.id',
+        'identifiers.type',
+        'identifiers.value',
+        'identifiers.validated',
+        'identifiers.first_seen',
+        'identifiers.last_seen',
+        sql<number>`count(distinct leads.id)`.as('leads'),
+        sql<number>`count(distinct page_identifiers.page_id)`.as('pages'),
+        sql<number>`count(distinct leads.cluster_id)`.as('clusters'),
+      ])
+      .groupBy([
+        'identifiers.id',
+        'identifiers.type',
+        'identifiers.value',
+        'identifiers.validated',
+        'identifiers.first_seen',
+        'identifiers.last_seen',
+      ]);
+    if (filter.type?.length) q = q.where('identifiers.type', 'in', filter.type);
+    if (filter.minLeads) q = q.having(sql`count(distinct leads.id)`, '>=', filter.minLeads);
+    q = q.orderBy('leads', 'desc').orderBy('identifiers.id');
+    if (filter.limit) q = q.limit(filter.limit);
+    return (await q.execute()).map((r) => ({
+      ...r,
+      leads: Number(r.leads),
+      pages: Number(r.pages),
+      clusters: Number(r.clusters),
+    }));
+  }
+
+  /** The identifier with this value (any type, or the given one). */
+  async findIdentifier(value: string, type?: string): Promise<IdentifierRow | undefined> {
+    let q = this.db.selectFrom('identifiers').selectAll().where('value', '=', value);
+    if (type) q = q.where('type', '=', type);
+    return q.orderBy('id').executeTakeFirst();
+  }
+
+  /** Leads carrying an identifier. */
+  async leadsWithIdentifier(identifierId: number): Promise<LeadRow[]> {
+    return this.db
+      .selectFrom('leads')
+      .innerJoin('page_identifiers', 'page_identifiers.page_id', 'leads.page_id')
+      .selectAll('leads')
+      .where('page_identifiers.identifier_id', '=', identifierId)
+      .orderBy('leads.id')
+      .execute();
+  }
+
+  /**
+   * Claims the one pivot search of `identifierId` on `siteId`. False when an earlier crawl made it or
+   * when the site has had `maxPerDay` pivots in the last 24 hours. True again within the crawl that
+   * claimed it, so a job retried after a crash re-enqueues it (the crawl's seen-set keeps it single).
+   */
+  async claimPivot(
+    siteId: string,
+    identifierId: number,
+    url: string,
+    crawlId: string,
+    at: string,
+    maxPerDay: number,
+  ): Promise<boolean> {
+    return this.db.transaction().execute(async (tx) => {
+      const prior = await tx
+        .selectFrom('pivots')
+        .select(['crawl_id'])
+        .where('site_id', '=', siteId)
+        .where('identifier_id', '=', identifierId)
+        .executeTakeFirst();
+      if (prior) return prior.crawl_id === crawlId;
+      const dayAgo = new Date(Date.parse(at) - 24 * 3600 * 1000).toISOString();
+      const today = await tx
+        .selectFrom('pivots')
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .where('site_id', '=', siteId)
+        .where('at', '>=', dayAgo)
+        .executeTakeFirst();
+      if (Number(today?.n ?? 0) >= maxPerDay) return false;
+      const row = await tx
+        .insertInto('pivots')
+        .values({ site_id: siteId, identifier_id: identifierId, url, crawl_id: crawlId, at })
+        .onConflict((oc) => oc.columns(['site_id', 'identifier_id']).doNothing())
+        .returning('site_id')
+        .executeTakeFirst();
+      return row !== undefined;
+    });
+  }
+
   async startCrawl(id: string, siteIds: string[], at: string): Promise<void> {
-    await this.db.insertInto('crawls').values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null }).execute();
+    await this.db
+      .insertInto('crawls')
+      .values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null })
+      .execute();
   }
 
   async finishCrawl(id: string, at: string, summary: object): Promise<void> {
-    await this.db.updateTable('crawls').set({ finished_at: at, summary: JSON.stringify(summary) }).where('id', '=', id).execute();
+    await this.db
+      .updateTable('crawls')
+      .set({ finished_at: at, summary: JSON.stringify(summary) })
+      .where('id', '=', id)
+      .execute();
   }
 
   /** Counts from the record (not the live counters): what this crawl fetched, failed and found. */

@@ -24,6 +24,7 @@ export type Admission = 'ok' | 'duplicate' | 'max-pages';
  */
 export class CrawlState {
   private readonly siteCache = new Map<string, SiteConfig>();
+  private readonly allCache = new Map<string, SiteConfig[]>();
 
   constructor(
     private readonly redis: Redis,
@@ -55,6 +56,17 @@ export class CrawlState {
     const site = JSON.parse(raw) as SiteConfig;
     this.siteCache.set(cacheKey, site);
     return site;
+  }
+
+  /** Every site of a crawl (the crawled ones and the pivot targets). */
+  async sites(crawlId: string): Promise<SiteConfig[]> {
+    let all = this.allCache.get(crawlId);
+    if (!all) {
+      const raw = await this.redis.hgetall(this.key(crawlId, 'sites'));
+      all = Object.values(raw).map((v) => JSON.parse(v) as SiteConfig);
+      this.allCache.set(crawlId, all);
+    }
+    return all;
   }
 
   async admit(crawlId: string, siteId: string, url: string, maxPages: number): Promise<Admission> {

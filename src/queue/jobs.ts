@@ -48,7 +48,11 @@ export function classifyJobId(job: Pick<ClassifyJob, 'crawlId' | 'pageId'>): str
 }
 
 /** Validates a payload when a job is taken; a bad payload can never succeed, so it is not retried. */
-export function parseJob<S extends z.ZodType>(schema: S, data: unknown, jobId: string | undefined): z.output<S> {
+export function parseJob<S extends z.ZodType>(
+  schema: S,
+  data: unknown,
+  jobId: string | undefined,
+): z.output<S> {
   const result = schema.safeParse(data);
   if (!result.success) {
     const issue = result.error.issues[0]!;

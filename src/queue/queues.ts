@@ -1,6 +1,13 @@
 import { Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ClassifyJob, classifyJobId, type FetchJob, fetchJobId, QUEUE_CLASSIFY, QUEUE_FETCH } from './jobs.ts';
+import {
+  type ClassifyJob,
+  classifyJobId,
+  type FetchJob,
+  fetchJobId,
+  QUEUE_CLASSIFY,
+  QUEUE_FETCH,
+} from './jobs.ts';
 import { JOB_ATTEMPTS } from './retry.ts';
 
 const jobDefaults = {
@@ -22,7 +29,9 @@ export class Queues {
   }
 
   async addFetch(jobs: FetchJob[]): Promise<void> {
-    await this.fetch.addBulk(jobs.map((data) => ({ name: 'fetch', data, opts: { jobId: fetchJobId(data) } })));
+    await this.fetch.addBulk(
+      jobs.map((data) => ({ name: 'fetch', data, opts: { jobId: fetchJobId(data) } })),
+    );
   }
 
   async addClassify(job: ClassifyJob): Promise<void> {
@@ -32,7 +41,10 @@ export class Queues {
   /** Jobs not yet finished in both queues (waiting, active, delayed...). Zero means the crawl has drained. */
   async pending(): Promise<{ fetch: number; classify: number; fetchActive: number }> {
     const kinds = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused'] as const;
-    const [f, c] = await Promise.all([this.fetch.getJobCounts(...kinds), this.classify.getJobCounts(...kinds)]);
+    const [f, c] = await Promise.all([
+      this.fetch.getJobCounts(...kinds),
+      this.classify.getJobCounts(...kinds),
+    ]);
     const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
     return { fetch: sum(f), classify: sum(c), fetchActive: f.active ?? 0 };
   }

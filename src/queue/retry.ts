@@ -1,5 +1,11 @@
 import { DelayedError, type Job } from 'bullmq';
-import { type FailReason, NonRetryableError, RetryLaterError, TransientError, errorMessage } from '../errors.ts';
+import {
+  type FailReason,
+  NonRetryableError,
+  RetryLaterError,
+  TransientError,
+  errorMessage,
+} from '../errors.ts';
 
 /** How many times a job is tried in all (transient failures back off exponentially between tries). */
 export const JOB_ATTEMPTS = 4;
@@ -36,7 +42,8 @@ export async function withRetryPolicy<T>(
     if (err instanceof NonRetryableError) return onGiveUp(err.reason, err.message);
     if (err instanceof RetryLaterError) {
       const later = Number((job.data as { retryLater?: number }).retryLater ?? 0);
-      if (later >= MAX_RETRY_LATER || !token) return onGiveUp(err.reason, `${err.message} (put off ${later} times)`);
+      if (later >= MAX_RETRY_LATER || !token)
+        return onGiveUp(err.reason, `${err.message} (put off ${later} times)`);
       await job.updateData({ ...(job.data as object), retryLater: later + 1 });
       await job.moveToDelayed(Date.now() + err.delayMs, token);
       throw new DelayedError();

@@ -1,7 +1,7 @@
 import type { LeadRow } from '../leads/index.ts';
 
 /** A lead as exported and served by the API: JSON columns parsed, names in camelCase. */
-export function leadJson(l: LeadRow) {
+export function leadJson(l: LeadRow, identifiers: string[] = []) {
   return {
     id: l.id,
     site: l.site_id,
@@ -16,6 +16,9 @@ export function leadJson(l: LeadRow) {
     firstSeen: l.first_seen,
     lastSeen: l.last_seen,
     goneAt: l.gone_at,
+    clusterId: l.cluster_id,
+    /** `type:value`, e.g. `tron:TLa2f6…`, `telegram:mef_shop`. */
+    identifiers,
     lexiconVersion: l.lexicon_version,
     reasons: JSON.parse(l.reasons) as Array<{ term: string; form: string; group: string; weight: number }>,
   };
@@ -35,6 +38,8 @@ const CSV_COLUMNS = [
   'first_seen',
   'last_seen',
   'gone_at',
+  'cluster_id',
+  'identifiers',
   'terms',
 ] as const;
 
@@ -52,8 +57,8 @@ export function csvHeader(): string {
   return CSV_COLUMNS.join(',');
 }
 
-export function csvRow(l: LeadRow): string {
-  const j = leadJson(l);
+export function csvRow(l: LeadRow, identifiers: string[] = []): string {
+  const j = leadJson(l, identifiers);
   const terms = [...new Set(j.reasons.filter((r) => r.weight > 0).map((r) => r.term))].join('; ');
   return [
     j.id,
@@ -69,6 +74,8 @@ export function csvRow(l: LeadRow): string {
     j.firstSeen,
     j.lastSeen,
     j.goneAt,
+    j.clusterId,
+    j.identifiers.join('; '),
     terms,
   ]
     .map(csvCell)

@@ -33,6 +33,8 @@ export interface CrawlSummary {
 
 export interface CrawlOptions {
   sites: SiteConfig[];
+  /** Sites not crawled from their seeds but searched when a lead reveals a new identifier (they declare `search`). */
+  pivotSites?: SiteConfig[];
   /** In-process workers; null schedules only and waits for external workers (`crawl --workers 0`). */
   workers: WorkerOptions | null;
   onProgress?: (p: CrawlProgress) => void;
@@ -50,7 +52,8 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   const started = Date.now();
   const siteIds = opts.sites.map((s) => s.id);
   await rt.store.startCrawl(crawlId, siteIds, new Date(started).toISOString());
-  await rt.state.start(crawlId, opts.sites);
+  const pivotOnly = (opts.pivotSites ?? []).filter((p) => p.search && !siteIds.includes(p.id));
+  await rt.state.start(crawlId, [...opts.sites, ...pivotOnly]);
   const seeds: FetchJob[] = [];
   for (const site of opts.sites) {
     for (const seed of site.seeds) {
@@ -62,7 +65,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   }
   await rt.queues.addFetch(seeds);
   await rt.state.count(crawlId, { queued: seeds.length });
-  log.child({ component: 'crawl' }).info({ crawlId, sites: siteIds, seeds: seeds.length }, 'crawl started');
+  log.child({ component: 'crawl' }).debug({ crawlId, sites: siteIds, seeds: seeds.length }, 'crawl started');
 
   const workers = opts.workers ? startWorkers(rt, opts.workers) : null;
   const interval = opts.progressMs ?? 250;

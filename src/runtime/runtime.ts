@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CompiledLexicons } from '../classify/index.ts';
 import { type Config, loadLexicons } from '../config/index.ts';
+import { closeHttpDispatchers } from '../crawl/index.ts';
 import { Store } from '../leads/index.ts';
 import { log } from '../log.ts';
 import { CrawlState, ensureRedis, Queues, type RedisHandle } from '../queue/index.ts';
@@ -24,10 +25,14 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   const lexicons = await loadLexicons(config.lexiconsDir);
   const redis = await ensureRedis(config.runtime.redis.url);
   const conn = redis.connect();
-  conn.on('error', (err) => log.child({ component: 'redis' }).warn({ err: err.message }, 'redis connection error'));
+  conn.on('error', (err) =>
+    log.child({ component: 'redis' }).warn({ err: err.message }, 'redis connection error'),
+  );
   let store: Store;
   try {
-    store = await Store.open(config.runtime.store.url, config.runtime.dataDir);
+    store = await Store.open(config.runtime.store.url, config.runtime.dataDir, {
+      ignoreIdentifiers: config.runtime.linking.ignore,
+    });
   } catch (err) {
     conn.disconnect();
     await redis.stop();
@@ -50,6 +55,7 @@ export async function openRuntime(config: Config): Promise<Runtime> {
       await queues.close();
       await conn.quit().catch(() => conn.disconnect());
       await store.close();
+      await closeHttpDispatchers();
       await redis.stop();
     },
   };

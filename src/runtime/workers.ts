@@ -1,11 +1,18 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
-import { type FetchDeps, fetchForSite, processFetch, recordFetchFailure } from '../crawl/index.ts';
+import {
+  type FetchDeps,
+  fetchForSite,
+  normaliseUrl,
+  processFetch,
+  recordFetchFailure,
+} from '../crawl/index.ts';
 import { errorMessage, NonRetryableError } from '../errors.ts';
-import { processClassify } from '../leads/index.ts';
+import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
 import {
   backoffDelay,
   classifyJobSchema,
+  type FetchJob,
   fetchJobSchema,
   parseJob,
   QUEUE_CLASSIFY,
@@ -83,7 +90,24 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
 
   if (opts.classify > 0) {
     const classifyLog = log.child({ component: 'classify' });
-    const deps = { store: rt.store, lexicons: rt.lexicons, site: (c: string, s: string) => rt.state.site(c, s) };
+    const deps: ClassifyDeps = {
+      store: rt.store,
+      lexicons: rt.lexicons,
+      site: (c, s) => rt.state.site(c, s),
+      sites: (c) => rt.state.sites(c),
+      pivot: async (crawlId, requests) => {
+        const jobs: FetchJob[] = [];
+        for (const r of requests) {
+          const site = await rt.state.site(crawlId, r.siteId);
+          const url = site && normaliseUrl(r.url, undefined, { stripParams: site.stripParams });
+          if (!site || !url) continue;
+          if ((await rt.state.admit(crawlId, site.id, url, site.maxPages)) !== 'ok') continue;
+          jobs.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: r.foundVia, referrer: null });
+        }
+        if (jobs.length) await rt.queues.addFetch(jobs);
+        await rt.state.count(crawlId, { pivots: jobs.length, queued: jobs.length });
+      },
+    };
     const w = new Worker(
       QUEUE_CLASSIFY,
       async (job: Job, token?: string) => {
@@ -94,13 +118,16 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           async () => {
             const out = await processClassify(data, deps);
             await rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
-            classifyLog.debug({ jobId: job.id, url: data.url, score: out.score, lead: out.lead }, 'classified');
+            classifyLog.debug(
+              { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
+              'classified',
+            );
             return out;
           },
           async (reason, message) => {
             classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
             await rt.state.count(data.crawlId, { 'failed:classify': 1 });
-            return { lead: false, leadId: null, created: false, score: 0 };
+            return { lead: false, leadId: null, created: false, score: 0, pivots: 0 };
           },
         );
       },
@@ -110,7 +137,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   }
 
   for (const w of workers) {
-    w.on('error', (err) => log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'));
+    w.on('error', (err) =>
+      log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'),
+    );
   }
 
   return {

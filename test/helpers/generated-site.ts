@@ -32,19 +32,27 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   const perPage = 50;
   const pageCount = Math.ceil(listings / perPage);
   const hits = new Map<string, number>();
-  const paths = ['/', ...Array.from({ length: pageCount }, (_, k) => `/page/${k}`), ...Array.from({ length: listings }, (_, n) => `/item/${n}`)];
+  const paths = [
+    '/',
+    ...Array.from({ length: pageCount }, (_, k) => `/page/${k}`),
+    ...Array.from({ length: listings }, (_, n) => `/item/${n}`),
+  ];
   const filler = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
 
   const render = (path: string): string | null => {
     if (path === '/') {
-      return page('Shop', Array.from({ length: pageCount }, (_, k) => `<a href="/page/${k}">Page ${k}</a>`).join('\n'));
+      return page(
+        'Shop',
+        Array.from({ length: pageCount }, (_, k) => `<a href="/page/${k}">Page ${k}</a>`).join('\n'),
+      );
     }
     let m = /^\/page\/(\d+)$/.exec(path);
     if (m) {
       const k = Number(m[1]);
       if (k >= pageCount) return null;
       const items = [];
-      for (let n = k * perPage; n < Math.min(listings, (k + 1) * perPage); n++) items.push(`<a href="/item/${n}">Item ${n}</a>`);
+      for (let n = k * perPage; n < Math.min(listings, (k + 1) * perPage); n++)
+        items.push(`<a href="/item/${n}">Item ${n}</a>`);
       return page(`Page ${k}`, items.join('\n'));
     }
     m = /^\/item\/(\d+)$/.exec(path);
@@ -55,8 +63,14 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
       const text = lead
         ? `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм. ${filler}`
         : `Продаю диван и стол, ${n} тысяч тенге. ${filler}`;
-      const links = Array.from({ length: linksPerListing }, (_, j) => `<a href="/item/${(n * 7 + j * 13 + 1) % listings}">see also</a>`);
-      return page(`Item ${n}`, `<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${links.join('\n')}`);
+      const links = Array.from(
+        { length: linksPerListing },
+        (_, j) => `<a href="/item/${(n * 7 + j * 13 + 1) % listings}">see also</a>`,
+      );
+      return page(
+        `Item ${n}`,
+        `<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${links.join('\n')}`,
+      );
     }
     return null;
   };

@@ -36,13 +36,22 @@ export function tempDir(name = 'spiderweb-test-'): { path: string; remove(): voi
 }
 
 /** The bundled config with a private Redis prefix and data dir, and short locks so dead workers' jobs return fast. */
-export async function testConfig(dataDir: string, overrides: Partial<RuntimeConfig['workers']> = {}): Promise<Config> {
+export async function testConfig(
+  dataDir: string,
+  overrides: Partial<RuntimeConfig['workers']> = {},
+): Promise<Config> {
   const config = await loadConfig(join(repoRoot, 'config'), { env: {} });
   config.runtime.redis.url = REDIS_URL;
   config.runtime.redis.prefix = testPrefix();
   config.runtime.dataDir = dataDir;
   config.runtime.store.url = null;
-  config.runtime.workers = { ...config.runtime.workers, lockMs: 2000, stalledCheckMs: 1000, shutdownGraceMs: 5000, ...overrides };
+  config.runtime.workers = {
+    ...config.runtime.workers,
+    lockMs: 2000,
+    stalledCheckMs: 1000,
+    shutdownGraceMs: 5000,
+    ...overrides,
+  };
   return config;
 }
 
@@ -53,12 +62,19 @@ export interface CliResult {
 }
 
 /** Runs the real CLI (`bin/spiderweb.js`) as a child process. */
-export function runCli(args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = execFile(
       process.execPath,
       [bin, ...args],
-      { cwd: opts.cwd ?? repoRoot, env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env }, maxBuffer: 64 * 1024 * 1024 },
+      {
+        cwd: opts.cwd ?? repoRoot,
+        env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
         resolvePromise({ code, stdout, stderr });

@@ -59,7 +59,15 @@ describe('CLI', () => {
   });
 
   it('crawl --seed --json prints the summary; leads and export show what it found', async () => {
-    const crawl = await runCli(['--config', configDir, 'crawl', '--seed', site.url, '--allow-private-network', '--json']);
+    const crawl = await runCli([
+      '--config',
+      configDir,
+      'crawl',
+      '--seed',
+      site.url,
+      '--allow-private-network',
+      '--json',
+    ]);
     expect(crawl.stderr).toBe('');
     expect(crawl.code).toBe(0);
     const summary = JSON.parse(crawl.stdout);
@@ -81,7 +89,10 @@ describe('CLI', () => {
     const out = join(dir.path, 'leads.jsonl');
     const jsonl = await runCli(['--config', configDir, 'export', '--format', 'jsonl', '-o', out]);
     expect(jsonl.code).toBe(0);
-    const lines = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(5);
     for (const l of lines) {
       expect(l.url).toMatch(/\/item\/\d+$/);
@@ -100,11 +111,16 @@ describe('CLI', () => {
     writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
     const res = await runCli(['--config', configDir, 'classify', '--input', input]);
     expect(res.code).toBe(0);
-    const outRows = res.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const outRows = res.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(outRows.map((r) => r.id)).toEqual(['a', 'b', 'c']);
     expect(outRows.map((r) => r.lead)).toEqual([true, false, true]);
     for (const r of outRows) {
-      expect(Object.keys(r)).toEqual(expect.arrayContaining(['id', 'lead', 'score', 'category', 'substances', 'reasons']));
+      expect(Object.keys(r)).toEqual(
+        expect.arrayContaining(['id', 'lead', 'score', 'category', 'substances', 'reasons']),
+      );
       expect(['synthetic', 'nps', 'classic', 'pharma', 'precursor', null]).toContain(r.category);
     }
   });
@@ -112,7 +128,10 @@ describe('CLI', () => {
   it('a malformed YAML file exits 2 naming file and line', async () => {
     const bad = join(dir.path, 'bad-yaml');
     mkdirSync(join(bad, 'sites'), { recursive: true });
-    writeFileSync(join(bad, 'sites', 'shop.yaml'), 'id: shop\nseeds:\n  - http://a.example/\n maxDepth: [1\n');
+    writeFileSync(
+      join(bad, 'sites', 'shop.yaml'),
+      'id: shop\nseeds:\n  - http://a.example/\n maxDepth: [1\n',
+    );
     const res = await runCli(['--config', bad, 'crawl']);
     expect(res.code).toBe(2);
     expect(res.stderr).toMatch(/sites\/shop\.yaml:\d+/);

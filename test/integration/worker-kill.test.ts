@@ -40,19 +40,23 @@ describe('a worker process killed mid-crawl', () => {
     dir?.remove();
   });
 
-  it('loses no page: a new worker finishes the crawl', async () => {
+  it('loses no page: a new worker finishes the crawl', { timeout: 180_000 }, async () => {
     const config = await loadConfig(dir.path, { env: {} });
     const rt = await openRuntime(config);
     const first = startWorker(dir.path);
     let second: ChildProcess | undefined;
     try {
       const crawl = runCrawl(rt, {
-        sites: [siteSchema.parse({ id: 'gen', seeds: [site.url], allowPrivateNetwork: true, maxPages: 1000 })],
+        sites: [
+          siteSchema.parse({ id: 'gen', seeds: [site.url], allowPrivateNetwork: true, maxPages: 1000 }),
+        ],
         workers: null,
         progressMs: 100,
+        onProgress: (p) => process.env.DEBUG_KILL && console.log(JSON.stringify(p)),
       });
       // Kill the first worker while it holds jobs, then start a replacement.
-      while ([...site.hits.values()].reduce((a, b) => a + b, 0) < 30) await new Promise((r) => setTimeout(r, 20));
+      while ([...site.hits.values()].reduce((a, b) => a + b, 0) < 30)
+        await new Promise((r) => setTimeout(r, 20));
       first.kill('SIGKILL');
       await once(first, 'exit');
       const servedBeforeKill = site.hits.size;
@@ -61,7 +65,11 @@ describe('a worker process killed mid-crawl', () => {
       const summary = await crawl;
 
       expect(summary.failed).toBe(0);
-      const pages = await rt.store.db.selectFrom('pages').select(['url', 'state']).where('crawl_id', '=', summary.crawlId).execute();
+      const pages = await rt.store.db
+        .selectFrom('pages')
+        .select(['url', 'state'])
+        .where('crawl_id', '=', summary.crawlId)
+        .execute();
       const got = pages.map((p) => new URL(p.url).pathname).sort();
       expect(got).toEqual([...site.paths].sort());
       expect(pages.every((p) => p.state === 'fetched')).toBe(true);

@@ -28,14 +28,23 @@ export function register(program: Command): void {
   program
     .command('crawl')
     .description('crawl configured sites (or --seed URLs) through the queues, classify pages and store leads')
-    .option('--site <id>', 'a configured site to crawl (repeatable; default: every site in config/sites)', collect)
+    .option(
+      '--site <id>',
+      'a configured site to crawl (repeatable; default: every site in config/sites)',
+      collect,
+    )
     .option('--seed <url>', 'crawl this URL as an ad-hoc site instead (repeatable)', collect)
     .option('--max-depth <n>', 'link hops from a seed', int('--max-depth', 0))
     .option('--max-pages <n>', 'pages per site at most', int('--max-pages', 1))
     .option('--strip-param <name>', 'query parameter to drop from URLs (repeatable)', collect)
     .option('--exclude <regex>', 'skip URLs matching this regex (repeatable)', collect)
     .option('--concurrency <n>', 'fetches in flight in this process', int('--concurrency', 1))
-    .option('--workers <n>', '0: only schedule and wait for `spiderweb worker` processes; 1: work in this process', int('--workers', 0), 1)
+    .option(
+      '--workers <n>',
+      '0: only schedule and wait for `spiderweb worker` processes; 1: work in this process',
+      int('--workers', 0),
+      1,
+    )
     .option('--allow-private-network', 'with --seed: allow loopback/private addresses')
     .option('--kind <kind>', 'with --seed: web or marketplace', 'web')
     .option('--json', 'print the summary as one JSON object')
@@ -68,7 +77,10 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
     }
     base = ids.map((id) => {
       const site = config.sites.get(id);
-      if (!site) throw new UsageError(`unknown site "${id}" (configured: ${[...config.sites.keys()].join(', ') || 'none'})`);
+      if (!site)
+        throw new UsageError(
+          `unknown site "${id}" (configured: ${[...config.sites.keys()].join(', ') || 'none'})`,
+        );
       return site;
     });
   }
@@ -101,10 +113,14 @@ export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promi
   try {
     return await runCrawl(rt, {
       sites,
+      pivotSites: [...config.sites.values()].filter((s) => s.search),
       workers:
         opts.workers === 0
           ? null
-          : { fetch: opts.concurrency ?? config.runtime.concurrency.fetch, classify: config.runtime.concurrency.classify },
+          : {
+              fetch: opts.concurrency ?? config.runtime.concurrency.fetch,
+              classify: config.runtime.concurrency.classify,
+            },
       signal: abort.signal,
       ...(live ? { onProgress: showProgress } : {}),
     });

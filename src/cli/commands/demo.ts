@@ -23,7 +23,10 @@ export function register(program: Command): void {
         try {
           summary = await runCrawl(rt, {
             sites: [site],
-            workers: { fetch: config.runtime.concurrency.fetch, classify: config.runtime.concurrency.classify },
+            workers: {
+              fetch: config.runtime.concurrency.fetch,
+              classify: config.runtime.concurrency.classify,
+            },
           });
         } finally {
           await rt.close();

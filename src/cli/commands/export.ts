@@ -19,7 +19,11 @@ export function register(program: Command): void {
       const sink: Writable = opts.output ? createWriteStream(opts.output) : process.stdout;
       try {
         const leads = await store.leads(filter);
-        const lines = opts.format === 'csv' ? [csvHeader(), ...leads.map(csvRow)] : leads.map((l) => JSON.stringify(leadJson(l)));
+        const ids = await store.identifiersByPage(leads.map((l) => l.page_id));
+        const lines =
+          opts.format === 'csv'
+            ? [csvHeader(), ...leads.map((l) => csvRow(l, ids.get(l.page_id)))]
+            : leads.map((l) => JSON.stringify(leadJson(l, ids.get(l.page_id))));
         sink.write(lines.length ? `${lines.join('\n')}\n` : '');
         if (opts.output) {
           sink.end();

@@ -6,6 +6,7 @@ import { register as evaluate } from './eval.ts';
 import { register as explain } from './explain.ts';
 import { register as exportLeads } from './export.ts';
 import { register as extract } from './extract.ts';
+import { register as identifiers } from './identifiers.ts';
 import { register as leads } from './leads.ts';
 import { register as worker } from './worker.ts';
 
@@ -20,4 +21,5 @@ export const commands: Array<(program: Command) => void> = [
   explain,
   evaluate,
   extract,
+  identifiers,
 ];

@@ -16,7 +16,9 @@ const int = (v: string) => {
 export function register(program: Command): void {
   program
     .command('worker')
-    .description('run fetch and classify workers on the shared Redis until SIGTERM/SIGINT (for extra machines)')
+    .description(
+      'run fetch and classify workers on the shared Redis until SIGTERM/SIGINT (for extra machines)',
+    )
     .option('--concurrency <n>', 'fetch jobs in flight (0: no fetch worker)', int)
     .option('--classify-concurrency <n>', 'classify jobs in flight (0: no classify worker)', int)
     .action(async (opts: { concurrency?: number; classifyConcurrency?: number }, cmd: Command) => {
