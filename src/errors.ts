@@ -66,6 +66,7 @@ export type FailReason =
   | 'content-type'
   | 'http-status'
   | 'robots'
+  | 'politeness'
   | 'browser'
   | 'invalid-url'
   | 'internal';

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { politenessSchema } from '../crawl/politeness/index.ts';
+import { robotsModeSchema } from '../crawl/robots.ts';
 
 /** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ltc, xmr...). */
 export const SEARCH_TYPES = [
@@ -85,6 +87,17 @@ export const runtimeSchema = z
       })
       .strict()
       .prefault({}),
+    browser: z
+      .object({
+        /** Chromium executable. Default: env SPIDERWEB_CHROMIUM, else /usr/bin/chromium and the usual places. */
+        executablePath: z.string().optional(),
+        /** Pages rendered at once per worker process. Default 4. */
+        maxConcurrentPages: z.number().int().min(1).max(64).default(4),
+        /** Restart the browser after this many pages (bounds memory). Default 200. */
+        maxPagesPerBrowser: z.number().int().min(1).default(200),
+      })
+      .strict()
+      .prefault({}),
     workers: z
       .object({
         /**
@@ -144,6 +157,51 @@ export const siteSchema = z
       .string()
       .regex(/^(https?|socks5h?):\/\/[^\s/]+\/?$/, 'a proxy URL: http://, socks5:// or socks5h://host:port')
       .optional(),
+    /**
+     * How pages are fetched. `http` (default): plain HTTP, fastest. `browser`: rendered in Chromium
+     * (JavaScript-built shops). `auto`: HTTP first, then Chromium when the page is a JavaScript shell
+     * with little text.
+     */
+    render: z.enum(['http', 'browser', 'auto']).default('http'),
+    /** Browser rendering options (for `render: browser | auto`). */
+    browser: z
+      .object({
+        /** When to read the DOM: `load` (default; then until the network is quiet), `networkidle`, or `{ selector: css }`. */
+        waitFor: z
+          .union([z.enum(['load', 'networkidle']), z.object({ selector: z.string().min(1) }).strict()])
+          .default('load'),
+        /** Scroll to the bottom this many times (infinite scroll). Default 0. */
+        scroll: z.number().int().min(0).max(50).default(0),
+        /** Click a "load more" button up to `maxClicks` times. */
+        loadMore: z
+          .object({ selector: z.string().min(1), maxClicks: z.number().int().min(1).max(100) })
+          .strict()
+          .optional(),
+      })
+      .strict()
+      .prefault({}),
+    /** Per-host rate, concurrency and circuit breaker, shared by every worker on every machine. */
+    politeness: politenessSchema,
+    /** robots.txt: `obey` (default; Disallow and Crawl-delay honoured) or `ignore`. Recorded on every page. */
+    robots: robotsModeSchema,
+    /**
+     * Use sitemaps as extra seeds: `true` reads the sitemaps robots.txt lists (or `/sitemap.xml`),
+     * a list of URLs reads those. Sitemap indexes and gzip are followed. Default false.
+     */
+    sitemaps: z.union([z.boolean(), z.array(z.string().url()).min(1)]).default(false),
+    /** Crawler-trap bounds; a URL stopped by one is counted as `skipped:<reason>` in the summary. */
+    traps: z
+      .object({
+        /** Skip URLs whose path repeats one segment more than this (`/a/b/a/b/a/`). Default 3. */
+        maxRepeatedSegments: z.number().int().min(1).default(3),
+        /**
+         * Pages per URL pattern per crawl (digits → {n}, ids → {id}, query values → {v}): stops endless
+         * calendars and pagination. Default 500.
+         */
+        maxPagesPerPattern: z.number().int().min(1).default(500),
+      })
+      .strict()
+      .prefault({}),
     /** HTTP fetch limits. */
     fetch: z
       .object({

@@ -1,19 +1,32 @@
 import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/index.ts';
-import { NonRetryableError } from '../errors.ts';
+import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { type Document, parseHtml, parseText } from '../extract/index.ts';
 import type { Store } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
 import type { ClassifyJob, CrawlState, FetchJob } from '../queue/index.ts';
+import { DEFAULT_USER_AGENT } from './http/index.ts';
+import { outcomeOf, type PolitenessGate, type PolitenessPolicy } from './politeness/index.ts';
+import type { RobotsCache, RobotsVerdict } from './robots.ts';
 import { type SkipReason, scopeOf } from './scope.ts';
 import type { FetchedPage } from './types.ts';
-import { normaliseUrl } from './url.ts';
+import { normaliseUrl, repeatedSegmentCount, urlPatternKey } from './url.ts';
+
+/** The fetching side `processFetch` needs: `SiteFetcher` in production. */
+export interface PageFetcher {
+  /** Fetches one URL the way the site is configured (HTTP, browser, auto). `checkUrl` vets each redirect hop. */
+  fetch(url: string, site: SiteConfig, checkUrl: (url: string) => void): Promise<FetchedPage>;
+  /** Plain HTTP with the site's limits and proxy (robots.txt, sitemaps). */
+  http(url: string, site: SiteConfig, checkUrl: (url: string) => void): Promise<FetchedPage>;
+}
 
 export interface FetchDeps {
   store: Store;
   state: CrawlState;
-  /** Fetches one URL for a site (HTTP or browser, per the site's settings). `checkUrl` vets each redirect hop. */
-  fetchPage(url: string, site: SiteConfig, checkUrl: (url: string) => void): Promise<FetchedPage>;
+  fetcher: PageFetcher;
+  /** Per-host politeness shared through Redis. */
+  gate: PolitenessGate;
+  robots: RobotsCache;
   enqueueFetch(jobs: FetchJob[]): Promise<void>;
   enqueueClassify(job: ClassifyJob): Promise<void>;
   log: Logger;
@@ -47,7 +60,19 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     const why = scope.check(hop);
     if (why) throw new NonRetryableError('out-of-scope', `redirect to ${hop} refused: ${why}`);
   };
-  const page = await deps.fetchPage(job.url, site, checkUrl);
+  const verdict = await deps.robots.enforce(job.url, {
+    mode: site.robots,
+    userAgent: site.fetch.userAgent ?? DEFAULT_USER_AGENT,
+    fetch: (u) =>
+      polite(deps.gate, u, site.politeness, async () => {
+        const r = await deps.fetcher.http(u, site, () => {});
+        return { status: r.status, text: r.text };
+      }),
+  });
+  const policy = verdict.crawlDelayMs
+    ? { ...site.politeness, crawlDelayMs: verdict.crawlDelayMs }
+    : site.politeness;
+  const page = await polite(deps.gate, job.url, policy, () => deps.fetcher.fetch(job.url, site, checkUrl));
   const at = page.fetchedAt;
 
   if (page.status === 404 || page.status === 410 || page.status >= 400) {
@@ -98,6 +123,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     lang: doc.lang,
     identifiers: doc.identifiers,
     fetchedVia: page.via,
+    robots: robotsNote(verdict),
     foundVia: job.foundVia,
     depth: job.depth,
     at,
@@ -111,7 +137,41 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   return { kind: 'fetched', pageId, links: jobs.length, changed };
 }
 
-/** Normalises, scopes, dedups and budgets a page's links; returns the fetch jobs to enqueue. */
+/**
+ * Waits for the host's turn (rate, concurrency, breaker — shared by every worker), runs `fetch`, and
+ * reports the outcome to the breaker. A host that is not ready puts the job off (RetryLaterError) so
+ * the worker is free for other hosts.
+ */
+export async function polite<T>(
+  gate: PolitenessGate,
+  url: string,
+  policy: PolitenessPolicy,
+  fetch: () => Promise<T>,
+): Promise<T> {
+  const slot = await gate.enter(new URL(url).host, policy);
+  if (slot.kind === 'later') {
+    throw new RetryLaterError(
+      slot.reason === 'rate' || slot.reason === 'concurrency' ? 'politeness' : 'http-status',
+      `${new URL(url).host}: ${slot.reason}`,
+      slot.delayMs,
+    );
+  }
+  try {
+    const result = await fetch();
+    await slot.leave('ok');
+    return result;
+  } catch (err) {
+    await slot.leave(outcomeOf(err));
+    throw err;
+  }
+}
+
+/** What is recorded on the page about robots.txt: `obey`, `obey:missing`, `ignore`... */
+function robotsNote(v: RobotsVerdict): string {
+  return v.mode === 'ignore' || v.robots === 'parsed' ? v.mode : `${v.mode}:${v.robots}`;
+}
+
+/** Normalises, scopes, dedups, trap-checks and budgets a page's links; returns the fetch jobs to enqueue. */
 export async function admitLinks(
   job: FetchJob,
   site: SiteConfig,
@@ -128,36 +188,46 @@ export async function admitLinks(
     return { jobs, skipped };
   }
   const scope = scopeOf(site);
-  const unique = new Set<string>();
+  const candidates = new Map<string, string>();
   for (const link of links) {
     const url = normaliseUrl(link, undefined, { stripParams: site.stripParams });
     if (!url) {
       skip('invalid-url');
       continue;
     }
-    if (unique.has(url)) continue;
-    unique.add(url);
-    const why = scope.check(url);
+    if (candidates.has(url)) continue;
+    const why =
+      scope.check(url) ??
+      (repeatedSegmentCount(url) > site.traps.maxRepeatedSegments ? 'trap-repeated-segment' : null);
     if (why) {
       skip(why);
       continue;
     }
-    const admission = await state.admit(job.crawlId, site.id, url, site.maxPages);
-    if (admission !== 'ok') {
-      if (admission === 'max-pages') skip('max-pages');
-      continue;
-    }
-    // Results of a pivot search keep saying which identifier led to them.
-    const foundVia = job.foundVia.startsWith('pivot:') ? job.foundVia : 'link';
-    jobs.push({
-      crawlId: job.crawlId,
-      siteId: site.id,
-      url,
-      depth: job.depth + 1,
-      foundVia,
-      referrer: job.url,
-    });
+    candidates.set(url, urlPatternKey(url));
   }
+  const list = [...candidates].map(([url, pattern]) => ({ url, pattern }));
+  const admissions = await state.admitMany(
+    job.crawlId,
+    site.id,
+    list,
+    site.maxPages,
+    site.traps.maxPagesPerPattern,
+  );
+  // Results of a pivot search keep saying which identifier led to them.
+  const foundVia = job.foundVia.startsWith('pivot:') ? job.foundVia : 'link';
+  list.forEach(({ url }, i) => {
+    const a = admissions[i];
+    if (a === 'ok')
+      jobs.push({
+        crawlId: job.crawlId,
+        siteId: site.id,
+        url,
+        depth: job.depth + 1,
+        foundVia,
+        referrer: job.url,
+      });
+    else if (a === 'max-pages' || a === 'trap-pattern') skip(a);
+  });
   return { jobs, skipped };
 }
 

@@ -7,8 +7,9 @@ export type SkipReason =
   | 'max-depth'
   | 'max-pages'
   | 'url-too-long'
-  | 'duplicate'
-  | 'invalid-url';
+  | 'invalid-url'
+  | 'trap-repeated-segment'
+  | 'trap-pattern';
 
 /** URLs longer than this are never crawled (trap and abuse guard). */
 export const MAX_URL_LENGTH = 2048;

@@ -5,18 +5,38 @@ import { urlKey } from './jobs.ts';
 /** Crawl keys expire this long after the crawl's last activity. */
 const TTL_SECONDS = 7 * 24 * 3600;
 
-/** Atomically: refuse a URL already seen in this crawl, or one over the site's page budget; else record it. */
+/**
+ * Atomically, for a batch of URLs of one site: refuse those already seen in this crawl, those over the
+ * site's page budget, and those whose URL pattern has had its share; record the rest.
+ * KEYS: seen set, site page counter, pattern counter hash. ARGV: maxPages, maxPerPattern, ttl, then
+ * (url key, pattern key) pairs. Returns one status per URL.
+ */
 const ADMIT = `
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then return 'duplicate' end
+local maxPages = tonumber(ARGV[1])
+local maxPerPattern = tonumber(ARGV[2])
 local n = tonumber(redis.call('GET', KEYS[2]) or '0')
-if n >= tonumber(ARGV[2]) then return 'max-pages' end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('INCR', KEYS[2])
+local out = {}
+for i = 4, #ARGV, 2 do
+  local url, pattern = ARGV[i], ARGV[i + 1]
+  if redis.call('SISMEMBER', KEYS[1], url) == 1 then
+    out[#out + 1] = 'duplicate'
+  elseif n >= maxPages then
+    out[#out + 1] = 'max-pages'
+  elseif tonumber(redis.call('HGET', KEYS[3], pattern) or '0') >= maxPerPattern then
+    out[#out + 1] = 'trap-pattern'
+  else
+    redis.call('SADD', KEYS[1], url)
+    redis.call('HINCRBY', KEYS[3], pattern, 1)
+    n = n + 1
+    out[#out + 1] = 'ok'
+  end
+end
+redis.call('SET', KEYS[2], n, 'EX', ARGV[3])
 redis.call('EXPIRE', KEYS[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], ARGV[3])
-return 'ok'`;
+redis.call('EXPIRE', KEYS[3], ARGV[3])
+return out`;
 
-export type Admission = 'ok' | 'duplicate' | 'max-pages';
+export type Admission = 'ok' | 'duplicate' | 'max-pages' | 'trap-pattern';
 
 /**
  * Per-crawl state shared by every worker on every machine: the effective site configs (with CLI
@@ -69,16 +89,39 @@ export class CrawlState {
     return all;
   }
 
+  /** Admits one URL (a seed or a pivot search); see `admitMany`. */
   async admit(crawlId: string, siteId: string, url: string, maxPages: number): Promise<Admission> {
+    const [one] = await this.admitMany(
+      crawlId,
+      siteId,
+      [{ url, pattern: url }],
+      maxPages,
+      Number.MAX_SAFE_INTEGER,
+    );
+    return one ?? 'duplicate';
+  }
+
+  /** Admits a page's links in one round trip: each comes back `ok` (enqueue it) or why not. */
+  async admitMany(
+    crawlId: string,
+    siteId: string,
+    urls: ReadonlyArray<{ url: string; pattern: string }>,
+    maxPages: number,
+    maxPerPattern: number,
+  ): Promise<Admission[]> {
+    if (!urls.length) return [];
+    const args = urls.flatMap((u) => [urlKey(siteId, u.url), u.pattern]);
     return (await this.redis.eval(
       ADMIT,
-      2,
+      3,
       this.key(crawlId, 'seen'),
       this.key(crawlId, `pages:${siteId}`),
-      urlKey(siteId, url),
+      this.key(crawlId, `patterns:${siteId}`),
       String(maxPages),
+      String(maxPerPattern),
       String(TTL_SECONDS),
-    )) as Admission;
+      ...args,
+    )) as Admission[];
   }
 
   /** Adds to live counters (`fetched`, `failed`, `leads`, `skipped:<reason>`...). Display only: the store is the record. */

@@ -9,8 +9,14 @@ import {
 
 /** How many times a job is tried in all (transient failures back off exponentially between tries). */
 export const JOB_ATTEMPTS = 4;
-/** How often a job may be put off by Retry-After or a paused host before it counts as failed. */
+/** How often a job may be put off by Retry-After, a paused host or an unreachable robots.txt before it fails. */
 export const MAX_RETRY_LATER = 20;
+/**
+ * How often a job may wait its turn for a host's rate or concurrency slot. Waiting one's turn is not
+ * a failure (a site of 50,000 pages at 2 requests/s keeps jobs waiting for hours), so this only stops
+ * a job that could never get a slot.
+ */
+export const MAX_TURN_WAITS = 100_000;
 
 /**
  * Exponential backoff with full jitter for transient failures: a random delay in

@@ -1,5 +1,5 @@
 import type { SiteConfig } from '../config/index.ts';
-import { normaliseUrl } from '../crawl/index.ts';
+import { normaliseUrl, scopeOf, siteSeeds } from '../crawl/index.ts';
 import { log } from '../log.ts';
 import { type FetchJob, newCrawlId } from '../queue/index.ts';
 import type { Runtime } from './runtime.ts';
@@ -55,17 +55,19 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   const pivotOnly = (opts.pivotSites ?? []).filter((p) => p.search && !siteIds.includes(p.id));
   await rt.state.start(crawlId, [...opts.sites, ...pivotOnly]);
   const seeds: FetchJob[] = [];
+  const crawlLog = log.child({ component: 'crawl', crawlId });
   for (const site of opts.sites) {
-    for (const seed of site.seeds) {
+    for (const seed of await siteSeeds(site, rt.fetcher, rt.robots, crawlLog)) {
       const url = normaliseUrl(seed, undefined, { stripParams: site.stripParams });
-      if (!url) continue;
+      // Configured seeds are in scope by definition; sitemap entries must pass the scope like links.
+      if (!url || (!site.seeds.includes(seed) && scopeOf(site).check(url))) continue;
       if ((await rt.state.admit(crawlId, site.id, url, site.maxPages)) !== 'ok') continue;
       seeds.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: 'seed', referrer: null });
     }
   }
   await rt.queues.addFetch(seeds);
   await rt.state.count(crawlId, { queued: seeds.length });
-  log.child({ component: 'crawl' }).debug({ crawlId, sites: siteIds, seeds: seeds.length }, 'crawl started');
+  crawlLog.debug({ sites: siteIds, seeds: seeds.length }, 'crawl started');
 
   const workers = opts.workers ? startWorkers(rt, opts.workers) : null;
   const interval = opts.progressMs ?? 250;

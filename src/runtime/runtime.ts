@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { CompiledLexicons } from '../classify/index.ts';
-import { type Config, loadLexicons } from '../config/index.ts';
-import { closeHttpDispatchers } from '../crawl/index.ts';
+import { type Config, type LexiconStatus, LexiconWatcher, loadLexicons } from '../config/index.ts';
+import { closeHttpDispatchers, PolitenessGate, RobotsCache, SiteFetcher } from '../crawl/index.ts';
 import { Store } from '../leads/index.ts';
 import { log } from '../log.ts';
 import { CrawlState, ensureRedis, Queues, type RedisHandle } from '../queue/index.ts';
@@ -15,14 +15,28 @@ export interface Runtime {
   queues: Queues;
   state: CrawlState;
   store: Store;
-  /** The lexicons in force now. */
+  /** Fetches pages per site settings (HTTP, or Chromium started on first use). */
+  fetcher: SiteFetcher;
+  /** Per-host politeness shared through Redis. */
+  gate: PolitenessGate;
+  robots: RobotsCache;
+  /** The lexicons in force now (hot-reloaded when the runtime watches them). */
   lexicons(): CompiledLexicons;
+  lexiconStatus(): LexiconStatus;
   close(): Promise<void>;
 }
 
-/** Opens Redis (or starts a private one), the store and the lexicons named by `config`. */
-export async function openRuntime(config: Config): Promise<Runtime> {
-  const lexicons = await loadLexicons(config.lexiconsDir);
+/**
+ * Opens Redis (or starts a private one), the store and the lexicons named by `config`. With
+ * `watchLexicons`, edits to the lexicon files reach this process without a restart.
+ */
+export async function openRuntime(config: Config, opts: { watchLexicons?: boolean } = {}): Promise<Runtime> {
+  const lexicons = new LexiconWatcher(
+    config.lexiconsDir,
+    await loadLexicons(config.lexiconsDir),
+    log.child({ component: 'lexicons' }),
+  );
+  if (opts.watchLexicons) await lexicons.start();
   const redis = await ensureRedis(config.runtime.redis.url);
   const conn = redis.connect();
   conn.on('error', (err) =>
@@ -40,6 +54,12 @@ export async function openRuntime(config: Config): Promise<Runtime> {
   }
   const prefix = config.runtime.redis.prefix;
   const queues = new Queues(conn, prefix);
+  const b = config.runtime.browser;
+  const fetcher = new SiteFetcher({
+    maxConcurrentPages: b.maxConcurrentPages,
+    maxPagesPerBrowser: b.maxPagesPerBrowser,
+    ...(b.executablePath ? { executablePath: b.executablePath } : {}),
+  });
   let closed = false;
   return {
     config,
@@ -48,13 +68,19 @@ export async function openRuntime(config: Config): Promise<Runtime> {
     queues,
     state: new CrawlState(conn, prefix),
     store,
-    lexicons: () => lexicons,
+    fetcher,
+    gate: new PolitenessGate({ redis: conn, prefix }),
+    robots: new RobotsCache({ redis: conn, prefix }),
+    lexicons: () => lexicons.current(),
+    lexiconStatus: () => lexicons.state(),
     async close() {
       if (closed) return;
       closed = true;
+      lexicons.close();
       await queues.close();
       await conn.quit().catch(() => conn.disconnect());
       await store.close();
+      await fetcher.close();
       await closeHttpDispatchers();
       await redis.stop();
     },

@@ -1,8 +1,8 @@
 import { type Job, UnrecoverableError, Worker } from 'bullmq';
 import {
   type FetchDeps,
-  fetchForSite,
   normaliseUrl,
+  type PageFetcher,
   processFetch,
   recordFetchFailure,
 } from '../crawl/index.ts';
@@ -27,7 +27,7 @@ export interface WorkerOptions {
   /** Classify jobs in flight; 0 runs no classify worker. */
   classify: number;
   /** Replaces the site-driven fetcher (benchmarks use it to isolate stages). */
-  fetchPage?: FetchDeps['fetchPage'];
+  fetcher?: PageFetcher;
 }
 
 export interface WorkerSet {
@@ -61,7 +61,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   const fetchDeps: FetchDeps = {
     store: rt.store,
     state: rt.state,
-    fetchPage: opts.fetchPage ?? fetchForSite,
+    fetcher: opts.fetcher ?? rt.fetcher,
+    gate: rt.gate,
+    robots: rt.robots,
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
     enqueueClassify: (job) => rt.queues.addClassify(job),
     log: fetchLog,

@@ -104,7 +104,7 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
 
 export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promise<CrawlSummary> {
   const sites = sitesForCrawl(config, opts);
-  const rt = await openRuntime(config);
+  const rt = await openRuntime(config, { watchLexicons: opts.workers !== 0 });
   const abort = new AbortController();
   const stop = () => abort.abort();
   process.once('SIGINT', stop);

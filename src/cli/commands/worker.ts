@@ -35,11 +35,19 @@ export async function runWorkerProcess(
   config: Awaited<ReturnType<typeof loadConfig>>,
   counts: { fetch: number; classify: number },
 ): Promise<void> {
-  const rt = await openRuntime(config);
+  const rt = await openRuntime(config, { watchLexicons: true });
   const set = startWorkers(rt, counts);
   const wlog = log.child({ component: 'worker' });
-  wlog.info({ redis: redact(rt.redis.url), store: rt.store.location, ...counts }, 'worker ready');
-  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  wlog.info(
+    {
+      redis: redact(rt.redis.url),
+      store: rt.store.location,
+      lexicons: rt.lexiconStatus().version,
+      ...counts,
+    },
+    'worker ready',
+  );
+  const [signal] = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   wlog.info({ signal }, 'stopping: finishing jobs in hand');
   await set.close();
   await rt.close();

@@ -226,7 +226,7 @@ async function readBodyMapped(
       contentType: headers['content-type'],
       // Only bodies that claim to be text are sniffed; a type the caller accepts on purpose
       // (application/pdf...) is returned as is.
-      sniffBinary: contentType === '' || TEXT_TYPES.has(contentType),
+      sniffBinary: o.sniffBinary && (contentType === '' || TEXT_TYPES.has(contentType)),
     });
   } catch (err) {
     throw toFetchError(err, { url, proxy: proxy?.kind, phase: 'body' });

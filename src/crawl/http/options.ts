@@ -41,6 +41,11 @@ export interface HttpFetchOptions {
    * `application/xhtml+xml`, `text/plain`, `application/xml`, `text/xml`.
    */
   acceptTypes?: string[];
+  /**
+   * Refuse a body served as text that starts like a binary file. Turn off to fetch files that are
+   * binary on purpose (gzip sitemaps served as `text/xml`). Default `true`.
+   */
+  sniffBinary?: boolean;
   /** User-Agent header. Default `Spiderweb/0.1 (+monitoring)`. */
   userAgent?: string;
   /** Extra request headers (for example `accept-language`, `cookie`). */
@@ -89,6 +94,7 @@ export interface ResolvedHttpOptions {
   maxRedirects: number;
   checkUrl: ((url: string) => void) | undefined;
   acceptTypes: Set<string>;
+  sniffBinary: boolean;
   userAgent: string;
   headers: Record<string, string>;
   allowPrivateNetwork: boolean;
@@ -107,6 +113,7 @@ export function resolveOptions(o: HttpFetchOptions): ResolvedHttpOptions {
     maxRedirects: o.maxRedirects ?? 5,
     checkUrl: o.checkUrl,
     acceptTypes: new Set((o.acceptTypes ?? DEFAULT_ACCEPT_TYPES).map((t) => t.trim().toLowerCase())),
+    sniffBinary: o.sniffBinary ?? true,
     userAgent: o.userAgent ?? DEFAULT_USER_AGENT,
     headers: o.headers ?? {},
     allowPrivateNetwork: o.allowPrivateNetwork ?? false,
