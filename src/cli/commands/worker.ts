@@ -1,11 +1,8 @@
-import { once } from 'node:events';
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
-import { log } from '../../log.ts';
-import { redact } from '../../queue/index.ts';
-import { openRuntime, startWorkers } from '../../runtime/index.ts';
+import { runWorkerProcess } from '../../runtime/index.ts';
 
 const int = (v: string) => {
   const n = Number(v);
@@ -28,28 +25,4 @@ export function register(program: Command): void {
       if (fetch + classify === 0) throw new UsageError('nothing to do: both concurrencies are 0');
       await runWorkerProcess(config, { fetch, classify });
     });
-}
-
-/** Runs workers until SIGTERM/SIGINT, then stops taking jobs, finishes the ones in hand and closes. */
-export async function runWorkerProcess(
-  config: Awaited<ReturnType<typeof loadConfig>>,
-  counts: { fetch: number; classify: number },
-): Promise<void> {
-  const rt = await openRuntime(config, { watchLexicons: true });
-  const set = startWorkers(rt, counts);
-  const wlog = log.child({ component: 'worker' });
-  wlog.info(
-    {
-      redis: redact(rt.redis.url),
-      store: rt.store.location,
-      lexicons: rt.lexiconStatus().version,
-      ...counts,
-    },
-    'worker ready',
-  );
-  const [signal] = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
-  wlog.info({ signal }, 'stopping: finishing jobs in hand');
-  await set.close();
-  await rt.close();
-  wlog.info('stopped');
 }
