@@ -1,0 +1,47 @@
+export {
+  type BundleResult,
+  type FileCheck,
+  type FileStatus,
+  leadManifest,
+  type VerifyOptions,
+  type VerifyReport,
+  verifyBundle,
+  writeBundle,
+} from './bundle.ts';
+export {
+  type CaptureEvidenceInput,
+  type CaptureFacts,
+  captureEvidence,
+  isPng,
+  type PageCaptureInput,
+  type StoredCapture,
+  sealManifest,
+  storePageCapture,
+} from './capture.ts';
+export { sha256Hex, stableUuid, warcDigest, warcDigestToHex } from './digest.ts';
+export {
+  type EvidenceManifest,
+  FILE_NAMES,
+  type ManifestFile,
+  manifestSha256,
+  redactProxy,
+  type ScreenshotInfo,
+  serialiseManifest,
+  spiderwebVersion,
+} from './manifest.ts';
+export { EvidenceStore, type StoredObject } from './object-store.ts';
+export {
+  type ArchiveInput,
+  type ArchiveOutcome,
+  archiveFetchedPage,
+  captureLeadEvidence,
+  type EvidenceDeps,
+  type LeadEvidenceInput,
+  type LeadEvidenceOutcome,
+  type Screenshotter,
+} from './pipeline.ts';
+export { evidenceByManifest, evidenceForLead, hasEvidenceFor } from './queries.ts';
+export { readTar, TarError, type TarEntry, writeTar } from './tar.ts';
+export { formatWarcRecord, pageWarc, type WarcRecordInput } from './warc.ts';
+export { capturedBody, readWarc, type WarcRecord } from './warc-read.ts';
+export { type LeadEvidenceSummary, leadEvidenceSummary, leadScreenshot } from './view.ts';

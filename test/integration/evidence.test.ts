@@ -1,0 +1,485 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { Command } from 'commander';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { register } from '../../src/cli/commands/evidence.ts';
+import { BrowserPool, resolveChromiumPath } from '../../src/crawl/browser/index.ts';
+import { fetchHttp } from '../../src/crawl/http/index.ts';
+import type { FetchedPage } from '../../src/crawl/types.ts';
+import { UsageError } from '../../src/errors.ts';
+import {
+  archiveFetchedPage,
+  captureEvidence,
+  captureLeadEvidence,
+  type EvidenceManifest,
+  EvidenceStore,
+  evidenceForLead,
+  hasEvidenceFor,
+  leadEvidenceSummary,
+  leadScreenshot,
+  readTar,
+  sha256Hex,
+  verifyBundle,
+  writeBundle,
+  writeTar,
+} from '../../src/evidence/index.ts';
+import { parseHtml } from '../../src/extract/index.ts';
+import { Store } from '../../src/leads/index.ts';
+import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
+import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { tempDir } from '../helpers/runtime.ts';
+import { httpParts, parseWarc, sha256Label } from '../unit/evidence/warc-parse.ts';
+
+function findChromium(): string | undefined {
+  try {
+    return resolveChromiumPath();
+  } catch {
+    return undefined;
+  }
+}
+const chromium = findChromium();
+const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const isPng = (b: Buffer) => b.subarray(0, 8).equals(PNG);
+
+const LISTING = `<!doctype html><html><head><meta charset="utf-8"><title>Мефедрон 1г</title></head>
+<body style="background:#fff"><h1>Мефедрон кристалл 1г — закладка</h1>
+<p>Оплата BTC bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq, клад магнит. Price 45 USDT.</p>
+<img src="http://203.0.113.9/beacon.png"><script>document.title = 'ran'</script></body></html>`;
+
+function countObjects(root: string): number {
+  const dir = join(root, 'objects', 'sha256');
+  if (!existsSync(dir)) return 0;
+  return readdirSync(dir).reduce((n, sub) => n + readdirSync(join(dir, sub)).length, 0);
+}
+
+function extract(page: FetchedPage): string {
+  return parseHtml({ html: page.text, url: page.url, finalUrl: page.finalUrl, siteId: 'fixture' }).text;
+}
+
+describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium)', () => {
+  let srv: FixtureServer;
+  let dir: ReturnType<typeof tempDir>;
+  let dataDir: string;
+  let store: Store;
+  let evidence: EvidenceStore;
+  let pool: BrowserPool;
+  const requestHeaders = {
+    'user-agent': 'Spiderweb/0.1 (+monitoring)',
+    accept: 'text/html',
+    'accept-encoding': 'gzip, deflate, br',
+  };
+
+  beforeAll(async () => {
+    srv = await startServer({
+      '/item/7': (_req, res) => {
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'content-encoding': 'gzip',
+          'x-shop': 'yes',
+        });
+        res.end(gzipSync(Buffer.from(LISTING, 'utf8')));
+      },
+      '/go/7': (_req, res) => {
+        res.writeHead(301, { location: '/item/7' }).end();
+      },
+    });
+    dir = tempDir('spiderweb-evidence-');
+    dataDir = join(dir.path, 'data');
+    store = await Store.open(null, dataDir);
+    evidence = EvidenceStore.forDataDir(dataDir);
+    pool = new BrowserPool({ maxConcurrentPages: 2, navigationTimeoutMs: 15_000 });
+  });
+
+  afterAll(async () => {
+    await pool?.close();
+    await store?.close();
+    await srv?.close();
+    dir?.remove();
+  });
+
+  const fetchListing = () => fetchHttp(`${srv.url}/go/7`, { allowPrivateNetwork: true });
+
+  /** A page row and a lead row in the real store, as the pipeline leaves them. */
+  async function pageAndLead(
+    page: FetchedPage,
+    text: string,
+    st: Store = store,
+  ): Promise<{ pageId: number; leadId: number }> {
+    const at = page.fetchedAt;
+    const { id: pageId } = await st.db
+      .insertInto('pages')
+      .values({
+        site_id: 'fixture',
+        url: page.url,
+        final_url: page.finalUrl,
+        status: page.status,
+        state: 'fetched',
+        content_hash: sha256Hex(text),
+        title: 'Мефедрон 1г',
+        text,
+        identifiers: '[]',
+        fetched_via: page.via,
+        found_via: 'seed',
+        depth: 0,
+        first_seen: at,
+        last_fetched: at,
+        crawl_id: 'c1',
+      })
+      .onConflict((oc) => oc.columns(['site_id', 'url']).doUpdateSet({ content_hash: sha256Hex(text), text }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const { id: leadId } = await st.db
+      .insertInto('leads')
+      .values({
+        page_id: pageId,
+        site_id: 'fixture',
+        url: page.url,
+        title: 'Мефедрон 1г',
+        score: 0.9,
+        kind: 'offer',
+        category: 'synthetic',
+        substances: '["mephedrone"]',
+        reasons: '[]',
+        lexicon_version: 'test',
+        found_via: 'seed',
+        first_seen: at,
+        last_seen: at,
+        crawl_id: 'c1',
+      })
+      .onConflict((oc) => oc.column('page_id').doUpdateSet({ score: 0.9 }))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { pageId, leadId };
+  }
+
+  it('captures a fetched page: WARC with digests, PNG screenshot, UTF-8 text, manifest of hashes', async () => {
+    const page = await fetchListing();
+    expect(page.redirects).toEqual([`${srv.url}/item/7`]);
+    const text = extract(page);
+    const png = await pool.screenshotHtml(page.text, page.finalUrl);
+    const { manifest, manifestSha256 } = await captureEvidence(evidence, {
+      page,
+      requestHeaders,
+      proxy: 'socks5h://user:secret@127.0.0.1:9050',
+      text,
+      screenshot: png,
+      sealedAt: '2024-06-01T00:00:00.000Z',
+    });
+
+    expect(sha256Hex(await evidence.get(manifestSha256))).toBe(manifestSha256);
+    expect(JSON.parse((await evidence.get(manifestSha256)).toString('utf8'))).toEqual(manifest);
+    expect(manifest).toMatchObject({
+      format: 'spiderweb-evidence/1',
+      spiderwebVersion: JSON.parse(readFileSync('package.json', 'utf8')).version,
+      url: `${srv.url}/go/7`,
+      finalUrl: `${srv.url}/item/7`,
+      redirects: [`${srv.url}/item/7`],
+      status: 200,
+      fetcher: 'http',
+      proxy: 'socks5h://user:***@127.0.0.1:9050',
+      capturedAt: page.fetchedAt,
+      payloadSha256: sha256Hex(page.body),
+      screenshot: { source: 'captured-body' },
+    });
+    expect(JSON.stringify(manifest)).not.toContain('secret');
+    expect(manifest.files.map((f) => f.name)).toEqual(['capture.warc.gz', 'screenshot.png', 'text.txt']);
+    const bytes = new Map<string, Buffer>();
+    for (const f of manifest.files) {
+      const b = await evidence.get(f.sha256);
+      expect(sha256Hex(b)).toBe(f.sha256);
+      expect(b.length).toBe(f.size);
+      bytes.set(f.role, b);
+    }
+    expect(isPng(bytes.get('screenshot')!)).toBe(true);
+    expect(bytes.get('text')!.toString('utf8')).toBe(text);
+    expect(text).toContain('Мефедрон кристалл 1г');
+
+    const records = parseWarc(bytes.get('warc')!);
+    expect(records.map((r) => r.headers.get('warc-type'))).toEqual([
+      'warcinfo',
+      'request',
+      'response',
+      'metadata',
+    ]);
+    for (const r of records) {
+      expect(Number(r.headers.get('content-length'))).toBe(r.block.length);
+      expect(r.headers.get('warc-block-digest')).toBe(sha256Label(r.block));
+    }
+    const response = records[2]!;
+    const http = httpParts(response.block);
+    expect(http.statusLine).toBe('HTTP/1.1 200 OK');
+    expect(http.headers).toContain('x-spiderweb-original-content-encoding: gzip');
+    expect(http.headers).toContain('x-shop: yes');
+    expect(http.payload.toString('utf8')).toBe(LISTING);
+    expect(response.headers.get('warc-payload-digest')).toBe(sha256Label(Buffer.from(LISTING, 'utf8')));
+    expect(response.headers.get('warc-target-uri')).toBe(`${srv.url}/item/7`);
+    expect(records[1]!.block.toString('latin1')).toMatch(
+      /^GET \/item\/7 HTTP\/1\.1\r\nhost: 127\.0\.0\.1:\d+\r\n/,
+    );
+    // the screenshot rendered the captured body only: nothing reached the network
+    expect(srv.hits.filter((h) => h.path.includes('beacon'))).toEqual([]);
+  });
+
+  it('stores nothing twice: same capture → same objects; the fetch side skips an unchanged page', async () => {
+    const page = await fetchListing();
+    const text = extract(page);
+    const input = { page, requestHeaders, proxy: null, text, sealedAt: '2024-06-01T00:00:00.000Z' };
+    const first = await captureEvidence(evidence, input);
+    const before = countObjects(evidence.root);
+    const again = await captureEvidence(evidence, input);
+    expect(again.manifestSha256).toBe(first.manifestSha256);
+    expect(countObjects(evidence.root)).toBe(before);
+    // a later sealing of the same capture adds only its manifest
+    await captureEvidence(evidence, { ...input, sealedAt: '2024-06-02T00:00:00.000Z' });
+    expect(countObjects(evidence.root)).toBe(before + 1);
+
+    const { pageId } = await pageAndLead(page, text);
+    const a = await archiveFetchedPage(
+      { db: store.db, evidence },
+      { pageId, page, requestHeaders, proxy: null, text },
+    );
+    const objects = countObjects(evidence.root);
+    const refetch = await fetchListing();
+    const b = await archiveFetchedPage(
+      { db: store.db, evidence },
+      { pageId, page: refetch, requestHeaders, proxy: null, text: extract(refetch) },
+    );
+    expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256 });
+    expect(countObjects(evidence.root)).toBe(objects);
+    expect(await hasEvidenceFor(store.db, sha256Hex(page.body), pageId)).toBe(true);
+    const rows = await store.db.selectFrom('evidence').selectAll().where('page_id', '=', pageId).execute();
+    expect(rows).toHaveLength(1);
+    expect(rows[0]!.last_seen_at).toBe(new Date(refetch.fetchedAt).toISOString());
+  });
+
+  describe.each(BACKENDS)('a lead in %s: sealed, bundled and verified', (backend) => {
+    let leadId: number;
+    let bundle: string;
+    let manifestSha: string;
+    let st: Store;
+    let tdb: TestDb | undefined;
+
+    afterAll(async () => {
+      if (tdb) {
+        await st?.close();
+        await tdb.drop();
+      }
+    });
+
+    beforeAll(async () => {
+      if (backend === 'postgres') {
+        tdb = await testDb('postgres');
+        st = await tdb.open();
+      } else st = store;
+      const page = await fetchListing();
+      const text = extract(page);
+      const ids = await pageAndLead(page, text, st);
+      leadId = ids.leadId;
+      await archiveFetchedPage(
+        { db: st.db, evidence },
+        { pageId: ids.pageId, page, requestHeaders, proxy: null, text },
+      );
+      const sealed = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      expect(sealed.skipped).toBe(false);
+      manifestSha = sealed.manifestSha256;
+      const twice = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      expect(twice).toMatchObject({
+        skipped: true,
+        manifestSha256: manifestSha,
+        evidenceId: sealed.evidenceId,
+      });
+      bundle = join(dir.path, `${backend}-lead-${leadId}.tar`);
+      await writeBundle({ db: st.db, evidence }, leadId, bundle);
+    });
+
+    it('seals the lead with a screenshot of the captured body and a manifest naming the lead', async () => {
+      const [row] = await evidenceForLead(st.db, leadId);
+      expect(row?.manifest_sha256).toBe(manifestSha);
+      const m = JSON.parse((await evidence.get(manifestSha)).toString('utf8')) as EvidenceManifest;
+      expect(m.leadId).toBe(leadId);
+      expect(m.siteId).toBe('fixture');
+      expect(m.screenshot.source).toBe('captured-body');
+      expect(m.files.map((f) => f.name)).toEqual(['capture.warc.gz', 'screenshot.png', 'text.txt']);
+      expect(isPng(await evidence.get(m.files[1]!.sha256))).toBe(true);
+      const summary = await leadEvidenceSummary({ db: st.db, evidence }, leadId);
+      expect(summary).toMatchObject({ manifestSha256: manifestSha, screenshot: true, status: 200 });
+      expect(summary?.files.map((f) => f.name)).toContain('manifest.json');
+      const shot = await leadScreenshot({ db: st.db, evidence }, leadId);
+      expect(shot?.type).toBe('image/png');
+      expect(isPng(shot!.body)).toBe(true);
+    });
+
+    it('bundles manifest, manifest.sha256, WARC, PNG and text; the system tar and sha256sum agree', async () => {
+      const names = readTar(readFileSync(bundle)).map((e) => e.name);
+      expect(names).toEqual([
+        'manifest.json',
+        'manifest.sha256',
+        'capture.warc.gz',
+        'screenshot.png',
+        'text.txt',
+      ]);
+      const out = join(dir.path, `${backend}-unpacked`);
+      mkdirSync(out);
+      execFileSync('tar', ['-xf', bundle, '-C', out]);
+      expect(execFileSync('sha256sum', ['-c', 'manifest.sha256'], { cwd: out, encoding: 'utf8' })).toContain(
+        'manifest.json: OK',
+      );
+    });
+
+    it('verifies an intact bundle', async () => {
+      const r = await verifyBundle(bundle, { expectedManifestSha256: manifestSha });
+      expect(r.problems).toEqual([]);
+      expect(r.intact).toBe(true);
+      expect(r.files.map((f) => [f.name, f.status])).toEqual([
+        ['capture.warc.gz', 'ok'],
+        ['screenshot.png', 'ok'],
+        ['text.txt', 'ok'],
+      ]);
+    });
+
+    it('names the WARC when one byte of it is flipped', async () => {
+      const data = Buffer.from(readFileSync(bundle));
+      const warc = readTar(data).find((e) => e.name === 'capture.warc.gz')!;
+      const at = data.indexOf(warc.data) + Math.floor(warc.data.length / 2);
+      data[at] = (data[at] ?? 0) ^ 0x01;
+      const file = join(dir.path, `${backend}-flipped.tar`);
+      writeFileSync(file, data);
+      const r = await verifyBundle(file);
+      expect(r.intact).toBe(false);
+      expect(r.manifest.status).toBe('ok');
+      expect(r.files.filter((f) => f.status !== 'ok').map((f) => [f.name, f.status])).toEqual([
+        ['capture.warc.gz', 'altered'],
+      ]);
+      expect(r.problems).toHaveLength(1);
+      expect(r.problems[0]).toMatch(/^capture\.warc\.gz was altered/);
+    });
+
+    it('says so when the manifest is tampered with', async () => {
+      const entries = readTar(readFileSync(bundle));
+      const manifest = JSON.parse(entries[0]!.data.toString('utf8')) as EvidenceManifest;
+      manifest.capturedAt = '2020-01-01T00:00:00.000Z';
+      entries[0] = { ...entries[0]!, data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) };
+      const file = join(dir.path, `${backend}-manifest-edited.tar`);
+      writeFileSync(file, writeTar(entries));
+      const r = await verifyBundle(file);
+      expect(r.intact).toBe(false);
+      expect(r.manifest.status).toBe('altered');
+      expect(r.problems.join('\n')).toMatch(/manifest\.json was altered/);
+      expect(r.files.every((f) => f.status === 'ok')).toBe(true);
+
+      // both rewritten consistently: only the recorded hash gives it away
+      entries[1] = { ...entries[1]!, data: Buffer.from(`${sha256Hex(entries[0].data)}  manifest.json\n`) };
+      writeFileSync(file, writeTar(entries));
+      expect((await verifyBundle(file)).intact).toBe(true);
+      const strict = await verifyBundle(file, { expectedManifestSha256: manifestSha });
+      expect(strict.intact).toBe(false);
+      expect(strict.manifest.status).toBe('unexpected');
+    });
+
+    it('reports missing and extra files, and a damaged tar header', async () => {
+      const entries = readTar(readFileSync(bundle));
+      const file = join(dir.path, `${backend}-swapped.tar`);
+      writeFileSync(
+        file,
+        writeTar([
+          ...entries.filter((e) => e.name !== 'text.txt'),
+          { name: 'note.txt', data: Buffer.from('hi') },
+        ]),
+      );
+      const r = await verifyBundle(file);
+      expect(r.files.filter((f) => f.status !== 'ok').map((f) => [f.name, f.status])).toEqual([
+        ['text.txt', 'missing'],
+        ['note.txt', 'extra'],
+      ]);
+      const data = Buffer.from(readFileSync(bundle));
+      data[5] = (data[5] ?? 0) ^ 0x01; // manifest.json's header
+      writeFileSync(file, data);
+      const damaged = await verifyBundle(file);
+      expect(damaged.intact).toBe(false);
+      expect(damaged.problems[0]).toMatch(/tar structure is damaged at byte 0/);
+    });
+
+    describe('CLI', () => {
+      let configDir: string;
+      let printed: string[];
+      const write = process.stdout.write.bind(process.stdout);
+
+      beforeAll(() => {
+        configDir = join(dir.path, `${backend}-config`);
+        mkdirSync(configDir, { recursive: true });
+        const storeLine = tdb ? `store: { url: "${tdb.url}" }\n` : '';
+        writeFileSync(join(configDir, 'spiderweb.yaml'), `dataDir: "${dataDir}"\n${storeLine}`);
+      });
+      afterEach(() => {
+        process.stdout.write = write;
+        process.exitCode = undefined;
+      });
+
+      async function run(...args: string[]): Promise<{ code: number; out: string }> {
+        printed = [];
+        process.stdout.write = ((s: string) => {
+          printed.push(String(s));
+          return true;
+        }) as typeof process.stdout.write;
+        const program = new Command('spiderweb').option('-c, --config <dir>').exitOverride();
+        register(program);
+        try {
+          await program.parseAsync(['node', 'spiderweb', '--config', configDir, ...args]);
+        } finally {
+          process.stdout.write = write;
+        }
+        const code = typeof process.exitCode === 'number' ? process.exitCode : 0;
+        process.exitCode = undefined;
+        return { code, out: printed.join('') };
+      }
+
+      it('bundle, verify (0 intact, 1 naming the file) and show', async () => {
+        const file = join(dir.path, `${backend}-cli.tar.gz`);
+        const b = await run('evidence', 'bundle', String(leadId), '-o', file);
+        expect(b.out).toContain(`sha256:${manifestSha}`);
+        const ok = await run('evidence', 'verify', file, '--against-store');
+        expect(ok.code).toBe(0);
+        expect(ok.out).toContain('intact');
+        const bad = await run('evidence', 'verify', join(dir.path, `${backend}-flipped.tar`));
+        expect(bad.code).toBe(1);
+        expect(bad.out).toMatch(/ALTERED: capture\.warc\.gz was altered/);
+        const show = await run('evidence', 'show', String(leadId));
+        expect(JSON.parse(show.out)).toMatchObject({ manifestSha256: manifestSha, manifest: { leadId } });
+      });
+
+      it('refuses bad input with a usage error', async () => {
+        await expect(run('evidence', 'show', 'abc')).rejects.toBeInstanceOf(UsageError);
+        await expect(run('evidence', 'bundle', '99999', '-o', join(dir.path, 'x.tar'))).rejects.toThrow(
+          /lead 99999 is not in the store/,
+        );
+        await expect(run('evidence', 'verify', join(dir.path, 'nope.tar'))).rejects.toBeInstanceOf(
+          UsageError,
+        );
+      });
+    });
+  });
+
+  it("keeps a browser render's own screenshot as the evidence screenshot", async () => {
+    const page = await pool.render(`${srv.url}/item/7`, {
+      siteId: 'fixture',
+      allowPrivateNetwork: true,
+      screenshot: true,
+    });
+    const text = extract(page);
+    const ids = await pageAndLead({ ...page, url: `${srv.url}/item/7?browser` }, text);
+    const archived = await archiveFetchedPage(
+      { db: store.db, evidence },
+      { pageId: ids.pageId, page, requestHeaders: null, proxy: null, text },
+    );
+    expect(archived.skipped).toBe(false);
+    const sealed = await captureLeadEvidence({ db: store.db, evidence, screenshots: null }, ids);
+    expect(sealed.manifest.fetcher).toBe('browser');
+    expect(sealed.manifest.screenshot.source).toBe('browser-render');
+    const shot = sealed.manifest.files.find((f) => f.role === 'screenshot')!;
+    expect(shot.sha256).toBe(sha256Hex(page.screenshot!));
+    const records = parseWarc(await evidence.get(sealed.manifest.files[0]!.sha256));
+    expect(records.map((r) => r.headers.get('warc-type'))).toEqual(['warcinfo', 'resource', 'metadata']);
+  });
+});
