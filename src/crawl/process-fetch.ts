@@ -27,6 +27,14 @@ export interface FetchDeps {
   /** Per-host politeness shared through Redis. */
   gate: PolitenessGate;
   robots: RobotsCache;
+  /** Archives the raw exchange (WARC) of every fetched page, content-addressed (src/evidence). */
+  archiveEvidence?(input: {
+    pageId: number;
+    page: FetchedPage;
+    requestHeaders: Record<string, string> | null;
+    proxy: string | null;
+    text: string;
+  }): Promise<unknown>;
   enqueueFetch(jobs: FetchJob[]): Promise<void>;
   enqueueClassify(job: ClassifyJob): Promise<void>;
   log: Logger;
@@ -129,6 +137,13 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     at,
   });
 
+  await deps.archiveEvidence?.({
+    pageId,
+    page,
+    requestHeaders: page.requestHeaders ?? null,
+    proxy: site.proxy ?? null,
+    text: doc.text,
+  });
   const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
   if (jobs.length) await deps.enqueueFetch(jobs);
   await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });

@@ -27,4 +27,6 @@ export interface FetchedPage {
   redirects: string[];
   /** Full-page PNG screenshot (browser fetcher, when asked). */
   screenshot?: Buffer;
+  /** The request headers sent for the final URL (HTTP fetcher), for the evidence WARC. */
+  requestHeaders?: Record<string, string>;
 }

@@ -14,6 +14,8 @@ export interface ClassifyDeps {
   sites(crawlId: string): Promise<SiteConfig[]>;
   /** Enqueues pivot searches. */
   pivot(crawlId: string, requests: PivotRequest[]): Promise<void>;
+  /** Enqueues sealing the evidence of a lead (screenshot, text, manifest over the archived WARC). */
+  sealEvidence?(job: { crawlId: string; leadId: number; pageId: number; contentHash: string }): Promise<void>;
 }
 
 export interface ClassifyInput {
@@ -28,6 +30,8 @@ export interface ClassifyOutcome {
   created: boolean;
   score: number;
   pivots: number;
+  category: string | null;
+  kind: string | null;
 }
 
 /**
@@ -46,12 +50,20 @@ export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): P
   const at = new Date().toISOString();
   const { leadId, created } = await deps.store.saveClassification(page, c, job.crawlId, at);
   let pivots = 0;
+  if (c.lead && leadId !== null && page.content_hash) {
+    await deps.sealEvidence?.({
+      crawlId: job.crawlId,
+      leadId,
+      pageId: page.id,
+      contentHash: page.content_hash,
+    });
+  }
   if (c.lead) {
     const requests = await planPivots(deps.store, page.id, await deps.sites(job.crawlId), job.crawlId, at);
     if (requests.length) await deps.pivot(job.crawlId, requests);
     pivots = requests.length;
   }
-  return { lead: c.lead, leadId, created, score: c.score, pivots };
+  return { lead: c.lead, leadId, created, score: c.score, pivots, category: c.category, kind: c.kind };
 }
 
 /** What a listing page is judged on: its fields (title, price, seller, description), which say what is sold. */

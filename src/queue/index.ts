@@ -1,6 +1,10 @@
 export { type Admission, CrawlState } from './crawl-state.ts';
 export {
   type ClassifyJob,
+  type EvidenceJob,
+  evidenceJobId,
+  evidenceJobSchema,
+  QUEUE_EVIDENCE,
   classifyJobId,
   classifyJobSchema,
   type FetchJob,

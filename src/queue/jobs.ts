@@ -4,6 +4,7 @@ import { NonRetryableError } from '../errors.ts';
 
 export const QUEUE_FETCH = 'fetch';
 export const QUEUE_CLASSIFY = 'classify';
+export const QUEUE_EVIDENCE = 'evidence';
 
 /** How a URL entered the crawl: a configured seed, a link on a crawled page, or a pivot search on an identifier. */
 export const foundViaSchema = z.union([z.literal('seed'), z.literal('link'), z.string().regex(/^pivot:.+/)]);
@@ -27,6 +28,20 @@ export const classifyJobSchema = z.object({
   url: z.string(),
 });
 export type ClassifyJob = z.output<typeof classifyJobSchema>;
+
+export const evidenceJobSchema = z.object({
+  crawlId: z.string().min(1),
+  leadId: z.number().int().positive(),
+  pageId: z.number().int().positive(),
+  /** The page text's hash: a lead is sealed once per version of its page. */
+  contentHash: z.string().min(1),
+});
+export type EvidenceJob = z.output<typeof evidenceJobSchema>;
+
+/** Deterministic: one evidence capture per lead and page version. */
+export function evidenceJobId(job: Pick<EvidenceJob, 'leadId' | 'contentHash'>): string {
+  return `e_${job.leadId}_${job.contentHash.slice(0, 24)}`;
+}
 
 function digest(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\n')).digest('hex').slice(0, 24);

@@ -3,9 +3,12 @@ import type { Redis } from 'ioredis';
 import {
   type ClassifyJob,
   classifyJobId,
+  type EvidenceJob,
+  evidenceJobId,
   type FetchJob,
   fetchJobId,
   QUEUE_CLASSIFY,
+  QUEUE_EVIDENCE,
   QUEUE_FETCH,
 } from './jobs.ts';
 import { JOB_ATTEMPTS } from './retry.ts';
@@ -18,14 +21,21 @@ const jobDefaults = {
   removeOnFail: { count: 10_000 },
 };
 
-/** The two pipeline queues with typed, deterministic-id enqueue helpers. */
+/** The pipeline queues (fetch → classify → evidence) with typed, deterministic-id enqueue helpers. */
 export class Queues {
   readonly fetch: Queue;
   readonly classify: Queue;
+  readonly evidence: Queue;
 
   constructor(connection: Redis, prefix: string) {
-    this.fetch = new Queue(QUEUE_FETCH, { connection, prefix, defaultJobOptions: jobDefaults });
-    this.classify = new Queue(QUEUE_CLASSIFY, { connection, prefix, defaultJobOptions: jobDefaults });
+    const opts = { connection, prefix, defaultJobOptions: jobDefaults };
+    this.fetch = new Queue(QUEUE_FETCH, opts);
+    this.classify = new Queue(QUEUE_CLASSIFY, opts);
+    this.evidence = new Queue(QUEUE_EVIDENCE, opts);
+  }
+
+  all(): Queue[] {
+    return [this.fetch, this.classify, this.evidence];
   }
 
   async addFetch(jobs: FetchJob[]): Promise<void> {
@@ -38,19 +48,20 @@ export class Queues {
     await this.classify.add('classify', job, { jobId: classifyJobId(job) });
   }
 
-  /** Jobs not yet finished in both queues (waiting, active, delayed...). Zero means the crawl has drained. */
-  async pending(): Promise<{ fetch: number; classify: number; fetchActive: number }> {
+  async addEvidence(job: EvidenceJob): Promise<void> {
+    await this.evidence.add('evidence', job, { jobId: evidenceJobId(job) });
+  }
+
+  /** Jobs not yet finished in each queue (waiting, active, delayed...). All zero: the crawl has drained. */
+  async pending(): Promise<{ fetch: number; classify: number; evidence: number }> {
     const kinds = ['waiting', 'active', 'delayed', 'prioritized', 'waiting-children', 'paused'] as const;
-    const [f, c] = await Promise.all([
-      this.fetch.getJobCounts(...kinds),
-      this.classify.getJobCounts(...kinds),
-    ]);
-    const sum = (o: Record<string, number>) => Object.values(o).reduce((a, b) => a + b, 0);
-    return { fetch: sum(f), classify: sum(c), fetchActive: f.active ?? 0 };
+    const [f, c, e] = await Promise.all(this.all().map((q) => q.getJobCounts(...kinds)));
+    const sum = (o: Record<string, number> | undefined) => Object.values(o ?? {}).reduce((a, b) => a + b, 0);
+    return { fetch: sum(f), classify: sum(c), evidence: sum(e) };
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.fetch.close(), this.classify.close()]);
+    await Promise.all(this.all().map((q) => q.close()));
   }
 }
 

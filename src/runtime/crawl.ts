@@ -81,7 +81,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
         break;
       }
       const pending = await rt.queues.pending();
-      idleChecks = pending.fetch + pending.classify === 0 ? idleChecks + 1 : 0;
+      idleChecks = pending.fetch + pending.classify + pending.evidence === 0 ? idleChecks + 1 : 0;
       if (opts.onProgress) {
         const s = await rt.state.stats(crawlId);
         const seconds = (Date.now() - started) / 1000;

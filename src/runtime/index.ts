@@ -2,3 +2,4 @@ export { type CrawlOptions, type CrawlProgress, type CrawlSummary, runCrawl } fr
 export { openRuntime, type Runtime } from './runtime.ts';
 export { startWorkers, type WorkerOptions, type WorkerSet } from './workers.ts';
 export { runWorkerProcess } from './worker-process.ts';
+export { Metrics, serveMetrics } from './metrics.ts';

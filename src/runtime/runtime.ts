@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { CompiledLexicons } from '../classify/index.ts';
 import { type Config, type LexiconStatus, LexiconWatcher, loadLexicons } from '../config/index.ts';
 import { closeHttpDispatchers, PolitenessGate, RobotsCache, SiteFetcher } from '../crawl/index.ts';
+import { EvidenceStore } from '../evidence/index.ts';
 import { Store } from '../leads/index.ts';
 import { log } from '../log.ts';
 import { CrawlState, ensureRedis, Queues, type RedisHandle } from '../queue/index.ts';
@@ -20,6 +21,8 @@ export interface Runtime {
   /** Per-host politeness shared through Redis. */
   gate: PolitenessGate;
   robots: RobotsCache;
+  /** Content-addressed evidence files in `<dataDir>/evidence`. */
+  evidence: EvidenceStore;
   /** The lexicons in force now (hot-reloaded when the runtime watches them). */
   lexicons(): CompiledLexicons;
   lexiconStatus(): LexiconStatus;
@@ -71,6 +74,7 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
     fetcher,
     gate: new PolitenessGate({ redis: conn, prefix }),
     robots: new RobotsCache({ redis: conn, prefix }),
+    evidence: EvidenceStore.forDataDir(config.runtime.dataDir),
     lexicons: () => lexicons.current(),
     lexiconStatus: () => lexicons.state(),
     async close() {

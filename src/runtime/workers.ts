@@ -1,4 +1,4 @@
-import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
 import {
   type FetchDeps,
   normaliseUrl,
@@ -7,18 +7,22 @@ import {
   recordFetchFailure,
 } from '../crawl/index.ts';
 import { errorMessage, NonRetryableError } from '../errors.ts';
+import { archiveFetchedPage, captureLeadEvidence } from '../evidence/index.ts';
 import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
 import {
   backoffDelay,
   classifyJobSchema,
+  evidenceJobSchema,
   type FetchJob,
   fetchJobSchema,
   parseJob,
   QUEUE_CLASSIFY,
+  QUEUE_EVIDENCE,
   QUEUE_FETCH,
   withRetryPolicy,
 } from '../queue/index.ts';
+import type { Metrics } from './metrics.ts';
 import type { Runtime } from './runtime.ts';
 
 export interface WorkerOptions {
@@ -26,8 +30,12 @@ export interface WorkerOptions {
   fetch: number;
   /** Classify jobs in flight; 0 runs no classify worker. */
   classify: number;
+  /** Evidence jobs in flight (screenshots in Chromium); default 2 when classify runs, else 0. */
+  evidence?: number;
   /** Replaces the site-driven fetcher (benchmarks use it to isolate stages). */
   fetcher?: PageFetcher;
+  /** Where to count pages, leads, errors and timings. */
+  metrics?: Metrics;
 }
 
 export interface WorkerSet {
@@ -58,12 +66,14 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     settings: { backoffStrategy: (attemptsMade: number) => backoffDelay(attemptsMade) },
   };
   const fetchLog = log.child({ component: 'fetch' });
+  const m = opts.metrics;
   const fetchDeps: FetchDeps = {
     store: rt.store,
     state: rt.state,
     fetcher: opts.fetcher ?? rt.fetcher,
     gate: rt.gate,
     robots: rt.robots,
+    archiveEvidence: (input) => archiveFetchedPage({ db: rt.store.db, evidence: rt.evidence }, input),
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
     enqueueClassify: (job) => rt.queues.addClassify(job),
     log: fetchLog,
@@ -75,15 +85,25 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_FETCH,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(fetchJobSchema, job.data, job.id));
-        return withRetryPolicy(
-          job,
-          token,
-          () => processFetch(data, fetchDeps),
-          async (reason, message) => {
-            fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
-            return recordFetchFailure(data, fetchDeps, reason, message);
-          },
-        );
+        const timer = m?.fetchSeconds.startTimer({ site: data.siteId });
+        try {
+          const out = await withRetryPolicy(
+            job,
+            token,
+            () => processFetch(data, fetchDeps),
+            async (reason, message) => {
+              fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
+              m?.errors.inc({ stage: 'fetch', reason });
+              return recordFetchFailure(data, fetchDeps, reason, message);
+            },
+          );
+          m?.pages.inc({ site: data.siteId, outcome: out.kind });
+          timer?.();
+          return out;
+        } catch (err) {
+          m?.errors.inc({ stage: 'fetch', reason: err instanceof DelayedError ? 'put-off' : 'retry' });
+          throw err;
+        }
       },
       { ...common, connection: rt.redis.connect(), concurrency: opts.fetch },
     );
@@ -97,6 +117,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       lexicons: rt.lexicons,
       site: (c, s) => rt.state.site(c, s),
       sites: (c) => rt.state.sites(c),
+      sealEvidence: (job) => rt.queues.addEvidence(job),
       pivot: async (crawlId, requests) => {
         const jobs: FetchJob[] = [];
         for (const r of requests) {
@@ -118,7 +139,10 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           job,
           token,
           async () => {
+            const timer = m?.classifySeconds.startTimer();
             const out = await processClassify(data, deps);
+            timer?.();
+            if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
             await rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
             classifyLog.debug(
               { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
@@ -128,12 +152,56 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           },
           async (reason, message) => {
             classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
+            m?.errors.inc({ stage: 'classify', reason });
             await rt.state.count(data.crawlId, { 'failed:classify': 1 });
-            return { lead: false, leadId: null, created: false, score: 0, pivots: 0 };
+            return {
+              lead: false,
+              leadId: null,
+              created: false,
+              score: 0,
+              pivots: 0,
+              category: null,
+              kind: null,
+            };
           },
         );
       },
       { ...common, connection: rt.redis.connect(), concurrency: opts.classify },
+    );
+    workers.push(w);
+  }
+
+  const evidenceConcurrency = opts.evidence ?? (opts.classify > 0 ? 2 : 0);
+  if (evidenceConcurrency > 0) {
+    const evidenceLog = log.child({ component: 'evidence' });
+    const deps = {
+      db: rt.store.db,
+      evidence: rt.evidence,
+      // Chromium starts only when a lead needs a screenshot.
+      screenshots: {
+        screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
+      },
+    };
+    const w = new Worker(
+      QUEUE_EVIDENCE,
+      async (job: Job, token?: string) => {
+        const data = payload(() => parseJob(evidenceJobSchema, job.data, job.id));
+        return withRetryPolicy(
+          job,
+          token,
+          async () => {
+            const out = await captureLeadEvidence(deps, data);
+            evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
+            return out;
+          },
+          async (reason, message) => {
+            evidenceLog.warn({ jobId: job.id, leadId: data.leadId, reason, message }, 'evidence not sealed');
+            m?.errors.inc({ stage: 'evidence', reason });
+            return null;
+          },
+        );
+      },
+      { ...common, connection: rt.redis.connect(), concurrency: evidenceConcurrency },
     );
     workers.push(w);
   }

@@ -3,6 +3,7 @@ import { register as classify } from './classify.ts';
 import { register as crawl } from './crawl.ts';
 import { register as demo } from './demo.ts';
 import { register as evaluate } from './eval.ts';
+import { register as evidence } from './evidence.ts';
 import { register as explain } from './explain.ts';
 import { register as exportLeads } from './export.ts';
 import { register as extract } from './extract.ts';
@@ -22,4 +23,5 @@ export const commands: Array<(program: Command) => void> = [
   evaluate,
   extract,
   identifiers,
+  evidence,
 ];

@@ -10,6 +10,13 @@ const int = (v: string) => {
   return n;
 };
 
+interface WorkerCliOptions {
+  concurrency?: number;
+  classifyConcurrency?: number;
+  metricsPort?: number;
+  metricsHost: string;
+}
+
 export function register(program: Command): void {
   program
     .command('worker')
@@ -18,11 +25,24 @@ export function register(program: Command): void {
     )
     .option('--concurrency <n>', 'fetch jobs in flight (0: no fetch worker)', int)
     .option('--classify-concurrency <n>', 'classify jobs in flight (0: no classify worker)', int)
-    .action(async (opts: { concurrency?: number; classifyConcurrency?: number }, cmd: Command) => {
+    .option(
+      '--metrics-port <port>',
+      'serve Prometheus /metrics and /healthz on this port (0: any free port)',
+      int,
+    )
+    .option('--metrics-host <host>', 'address for --metrics-port', '127.0.0.1')
+    .action(async (opts: WorkerCliOptions, cmd: Command) => {
       const config = await loadConfig(cmd.optsWithGlobals().config);
       const fetch = opts.concurrency ?? config.runtime.concurrency.fetch;
       const classify = opts.classifyConcurrency ?? config.runtime.concurrency.classify;
       if (fetch + classify === 0) throw new UsageError('nothing to do: both concurrencies are 0');
-      await runWorkerProcess(config, { fetch, classify });
+      await runWorkerProcess(
+        config,
+        { fetch, classify },
+        {
+          metricsHost: opts.metricsHost,
+          ...(opts.metricsPort === undefined ? {} : { metricsPort: opts.metricsPort }),
+        },
+      );
     });
 }

@@ -266,7 +266,7 @@ export class BrowserPool {
       }
     });
     this.#slots.add(slot);
-    browserLog.info(
+    browserLog.debug(
       { browser: slot.id, chromiumPid: pid, executable: this.#executablePath },
       'browser launched',
     );

@@ -110,6 +110,7 @@ export async function fetchHttp(url: string, options: HttpFetchOptions = {}): Pr
       fetchedAt: new Date().toISOString(),
       elapsedMs: Math.round(performance.now() - started),
       redirects,
+      requestHeaders: requestHeaders(o),
     };
   }
 }
