@@ -1,6 +1,7 @@
 import { type Kysely, sql } from 'kysely';
 import type { Identifier, IdentifierType } from '../extract/index.ts';
-import type { Database, IdentifierRow } from './schema.ts';
+import { isPostgres } from './open.ts';
+import type { Database, IdentifierRow, LeadRow } from './schema.ts';
 
 /** `type:value` keys of identifiers that must never link leads (a market's escrow address, a shared support handle). */
 export type IgnoreSet = ReadonlySet<string>;
@@ -21,17 +22,25 @@ export function expandTypes(types: readonly string[]): Set<string> {
   return new Set(types.flatMap((t) => IDENTIFIER_GROUPS[t] ?? [t]));
 }
 
+/** An identifier's row id and how the page wrote it: what links a page to it. */
+export interface IdentifierLink {
+  identifierId: number;
+  deobfuscated: boolean;
+}
+
 /**
- * Stores each identifier once (by type and value) and links it to the page. Ignored values are not
- * stored as links. Idempotent: a re-crawl adds no duplicate identifier or edge.
+ * Stores each identifier once (by type and value), bumping `last_seen` when known; ignored values are
+ * skipped. One autocommitted statement per identifier, in the page's order, so no writer holds an
+ * identifier row while it waits for another (no deadlock between pages that share identifiers).
+ * Call it outside a transaction.
  */
-export async function linkPageIdentifiers(
+export async function upsertIdentifiers(
   db: Kysely<Database>,
-  pageId: number,
   identifiers: readonly Identifier[],
   at: string,
   ignore: IgnoreSet,
-): Promise<void> {
+): Promise<IdentifierLink[]> {
+  const out: IdentifierLink[] = [];
   for (const i of identifiers) {
     if (ignore.has(identifierKey(i))) continue;
     const row = await db
@@ -40,17 +49,48 @@ export async function linkPageIdentifiers(
       .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at }))
       .returning('id')
       .executeTakeFirstOrThrow();
+    out.push({ identifierId: row.id, deobfuscated: i.deobfuscated });
+  }
+  return out;
+}
+
+/** Links a page to stored identifiers. Idempotent: a re-crawl adds no duplicate edge. */
+export async function linkPage(
+  db: Kysely<Database>,
+  pageId: number,
+  links: readonly IdentifierLink[],
+  at: string,
+): Promise<void> {
+  const seen = new Set<number>();
+  const rows = links
+    .filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId))
+    .map((l) => ({
+      page_id: pageId,
+      identifier_id: l.identifierId,
+      deobfuscated: l.deobfuscated ? 1 : 0,
+      first_seen: at,
+    }));
+  for (let i = 0; i < rows.length; i += 500) {
     await db
       .insertInto('page_identifiers')
-      .values({
-        page_id: pageId,
-        identifier_id: row.id,
-        deobfuscated: i.deobfuscated ? 1 : 0,
-        first_seen: at,
-      })
+      .values(rows.slice(i, i + 500))
       .onConflict((oc) => oc.columns(['page_id', 'identifier_id']).doNothing())
       .execute();
   }
+}
+
+/**
+ * Stores each identifier once and links it to the page (both steps above). Ignored values are not
+ * stored as links. Idempotent. Outside a transaction only (see `upsertIdentifiers`).
+ */
+export async function linkPageIdentifiers(
+  db: Kysely<Database>,
+  pageId: number,
+  identifiers: readonly Identifier[],
+  at: string,
+  ignore: IgnoreSet,
+): Promise<void> {
+  await linkPage(db, pageId, await upsertIdentifiers(db, identifiers, at, ignore), at);
 }
 
 /** The identifiers linked to a page. */
@@ -64,11 +104,25 @@ export function pageIdentifiers(db: Kysely<Database>, pageId: number): Promise<I
     .execute();
 }
 
+/** Advisory lock key (PostgreSQL) that serialises cluster merges across processes. */
+const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
+
 /**
  * Joins a lead to the clusters of every lead it shares an identifier with (connected components over
  * lead–identifier edges, kept incrementally): all of them take the smallest cluster id. Returns it.
+ * One merge at a time (an advisory lock on PostgreSQL, SQLite's write lock taken up front), so two
+ * merges never read each other's half-written clusters.
  */
-export async function updateCluster(db: Kysely<Database>, leadId: number): Promise<number> {
+export function updateCluster(db: Kysely<Database>, leadId: number): Promise<number> {
+  return db.transaction().execute(async (tx) => {
+    if (isPostgres(tx)) await sql`select pg_advisory_xact_lock(${sql.lit(CLUSTER_LOCK)})`.execute(tx);
+    else
+      await tx.updateTable('leads').set({ cluster_id: sql`cluster_id` }).where('id', '=', leadId).execute();
+    return mergeClusters(tx, leadId);
+  });
+}
+
+async function mergeClusters(db: Kysely<Database>, leadId: number): Promise<number> {
   const linked = await db
     .selectFrom('leads as l')
     .innerJoin('page_identifiers as pi', 'pi.page_id', 'l.page_id')
@@ -167,4 +221,97 @@ export async function clusterView(db: Kysely<Database>, clusterId: number): Prom
       .sort()
       .at(-1)!,
   };
+}
+
+/** An identifier with how many leads, pages and clusters carry it. */
+export interface IdentifierStats extends IdentifierRow {
+  leads: number;
+  pages: number;
+  clusters: number;
+}
+
+/** Identifiers with the number of leads carrying each, most linked first. */
+export async function identifierStats(
+  db: Kysely<Database>,
+  filter: { type?: string[]; minLeads?: number; limit?: number } = {},
+): Promise<IdentifierStats[]> {
+  let q = db
+    .selectFrom('identifiers')
+    .leftJoin('page_identifiers', 'page_identifiers.identifier_id', 'identifiers.id')
+    .leftJoin('leads', 'leads.page_id', 'page_identifiers.page_id')
+    .select([
+      'identifiers.id',
+      'identifiers.type',
+      'identifiers.value',
+      'identifiers.validated',
+      'identifiers.first_seen',
+      'identifiers.last_seen',
+      sql<number>`count(distinct leads.id)`.as('leads'),
+      sql<number>`count(distinct page_identifiers.page_id)`.as('pages'),
+      sql<number>`count(distinct leads.cluster_id)`.as('clusters'),
+    ])
+    .groupBy([
+      'identifiers.id',
+      'identifiers.type',
+      'identifiers.value',
+      'identifiers.validated',
+      'identifiers.first_seen',
+      'identifiers.last_seen',
+    ]);
+  if (filter.type?.length) q = q.where('identifiers.type', 'in', filter.type);
+  if (filter.minLeads) q = q.having(sql`count(distinct leads.id)`, '>=', filter.minLeads);
+  // By the aggregate itself, not its alias: on PostgreSQL `leads` is also a table in scope.
+  q = q.orderBy(sql`count(distinct leads.id)`, 'desc').orderBy('identifiers.id');
+  if (filter.limit) q = q.limit(filter.limit);
+  return (await q.execute()).map((r) => ({
+    ...r,
+    leads: Number(r.leads),
+    pages: Number(r.pages),
+    clusters: Number(r.clusters),
+  }));
+}
+
+/** The identifier with this value (any type, or the given one). */
+export function findIdentifier(
+  db: Kysely<Database>,
+  value: string,
+  type?: string,
+): Promise<IdentifierRow | undefined> {
+  let q = db.selectFrom('identifiers').selectAll().where('value', '=', value);
+  if (type) q = q.where('type', '=', type);
+  return q.orderBy('id').executeTakeFirst();
+}
+
+/** Leads carrying an identifier. */
+export function leadsWithIdentifier(db: Kysely<Database>, identifierId: number): Promise<LeadRow[]> {
+  return db
+    .selectFrom('leads')
+    .innerJoin('page_identifiers', 'page_identifiers.page_id', 'leads.page_id')
+    .selectAll('leads')
+    .where('page_identifiers.identifier_id', '=', identifierId)
+    .orderBy('leads.id')
+    .execute();
+}
+
+/** `type:value` identifiers of many pages at once, by page id (for exports and the queue). */
+export async function identifiersByPage(
+  db: Kysely<Database>,
+  pageIds: readonly number[],
+): Promise<Map<number, string[]>> {
+  const map = new Map<number, string[]>();
+  for (let i = 0; i < pageIds.length; i += 500) {
+    const rows = await db
+      .selectFrom('page_identifiers')
+      .innerJoin('identifiers', 'identifiers.id', 'page_identifiers.identifier_id')
+      .select(['page_identifiers.page_id', 'identifiers.type', 'identifiers.value'])
+      .where('page_identifiers.page_id', 'in', pageIds.slice(i, i + 500))
+      .orderBy('identifiers.id')
+      .execute();
+    for (const r of rows) {
+      const list = map.get(r.page_id) ?? [];
+      list.push(`${r.type}:${r.value}`);
+      map.set(r.page_id, list);
+    }
+  }
+  return map;
 }

@@ -1,8 +1,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
-import { ConfigError } from '../errors.ts';
+import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { ConfigError, errorMessage, SpiderwebError } from '../errors.ts';
+import { log } from '../log.ts';
 import { migrationProvider } from './migrations.ts';
 import type { Database } from './schema.ts';
 
@@ -13,28 +15,202 @@ export interface OpenedDb {
   dialect: 'sqlite' | 'postgres';
 }
 
-/**
- * Opens the store named by `url` (null: `<dataDir>/spiderweb.sqlite`; `sqlite:PATH`; a bare path
- * ending in .sqlite/.db) and brings its schema up to date.
- */
-export async function openDb(url: string | null, dataDir: string): Promise<OpenedDb> {
-  if (url && /^postgres(ql)?:\/\//.test(url)) {
-    throw new ConfigError('store.url', 'PostgreSQL stores are not supported yet in this build');
+export interface OpenDbOptions {
+  /** PostgreSQL only: the schema every connection uses (`search_path`), created when missing. URL param `schema` wins. */
+  schema?: string;
+  /** PostgreSQL only: connections in the pool (default 10). URL param `pool` wins. */
+  poolSize?: number;
+}
+
+export const DEFAULT_PG_POOL_SIZE = 10;
+
+/** True when `db` talks to PostgreSQL (for the few statements that differ by dialect). */
+// biome-ignore lint/suspicious/noExplicitAny: any database shape
+export function isPostgres(db: Kysely<any>): boolean {
+  return db.getExecutor().adapter instanceof PostgresAdapter;
+}
+
+/** `url` with its password replaced by `***`, for logs and messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
   }
+}
+
+/**
+ * Opens the store named by `url` and brings its schema up to date: null → `<dataDir>/spiderweb.sqlite`;
+ * `sqlite:PATH` or a bare path → that SQLite file; `postgres://` or `postgresql://` → PostgreSQL, with
+ * optional URL params `schema` (every connection's `search_path`; created when missing) and `pool`
+ * (connections, default 10). The same migrations and queries serve both.
+ */
+export async function openDb(
+  url: string | null,
+  dataDir: string,
+  opts: OpenDbOptions = {},
+): Promise<OpenedDb> {
+  if (url && /^postgres(ql)?:\/\//i.test(url)) return openPostgres(url, opts);
   const file = resolve(url ? url.replace(/^sqlite:(\/\/)?/, '') : join(dataDir, 'spiderweb.sqlite'));
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new SQLite(file);
+  // busy_timeout first: switching a new file to WAL needs a lock another process may hold.
+  sqlite.pragma('busy_timeout = 10000');
   // WAL lets many worker processes read while one writes; busy_timeout makes writers wait, not fail.
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 10000');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  await migrate(db);
+  try {
+    await migrateSqlite(file, sqlite, db);
+  } catch (err) {
+    await db.destroy();
+    throw err;
+  }
   return { db, location: file, dialect: 'sqlite' };
 }
 
-async function migrate(db: Kysely<Database>): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+/** Opens of one SQLite file in this process, chained: a waiting `BEGIN IMMEDIATE` would block the thread. */
+const sqliteOpening = new Map<string, Promise<unknown>>();
+
+/**
+ * Runs the migrations under SQLite's write lock (`BEGIN IMMEDIATE`; kysely takes no lock on SQLite),
+ * so processes that start at once on a new file migrate it once: the others wait, then find it done.
+ */
+async function migrateSqlite(file: string, sqlite: SQLite.Database, db: Kysely<Database>): Promise<void> {
+  const before = sqliteOpening.get(file) ?? Promise.resolve();
+  const run = before
+    .catch(() => undefined)
+    .then(async () => {
+      sqlite.exec('BEGIN IMMEDIATE');
+      try {
+        await migrate(db, undefined);
+        sqlite.exec('COMMIT');
+      } catch (err) {
+        if (sqlite.inTransaction) sqlite.exec('ROLLBACK');
+        throw err;
+      }
+    });
+  sqliteOpening.set(file, run);
+  try {
+    await run;
+  } finally {
+    if (sqliteOpening.get(file) === run) sqliteOpening.delete(file);
+  }
+}
+
+const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** The pg connection settings of a `postgres://` URL, without Spiderweb's own params. */
+export function parsePostgresUrl(
+  url: string,
+  opts: OpenDbOptions = {},
+): { connectionString: string; schema: string | undefined; poolSize: number; location: string } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new ConfigError('store.url (or DATABASE_URL)', `not a valid URL: ${redactUrl(url)}`);
+  }
+  const schema = u.searchParams.get('schema') ?? opts.schema;
+  const poolParam = u.searchParams.get('pool');
+  const poolSize = poolParam === null ? (opts.poolSize ?? DEFAULT_PG_POOL_SIZE) : Number(poolParam);
+  if (schema !== undefined && !SCHEMA_NAME.test(schema)) {
+    throw new ConfigError(
+      'store.url (or DATABASE_URL)',
+      `schema "${schema}" must be lower-case letters, digits and _ (max 63), not starting with a digit`,
+    );
+  }
+  if (!Number.isInteger(poolSize) || poolSize < 1 || poolSize > 1000) {
+    throw new ConfigError(
+      'store.url (or DATABASE_URL)',
+      `pool must be a whole number of connections from 1 to 1000, got "${poolParam}"`,
+    );
+  }
+  u.searchParams.delete('schema');
+  u.searchParams.delete('pool');
+  return { connectionString: u.toString(), schema, poolSize, location: redactUrl(url) };
+}
+
+/** bigint (count(*)) as a JS number, like SQLite gives: counts never come near 2^53. */
+const types = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+    oid === pg.types.builtins.INT8 && format !== 'binary'
+      ? (v: string) => Number(v)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+async function openPostgres(url: string, opts: OpenDbOptions): Promise<OpenedDb> {
+  const { connectionString, schema, poolSize, location } = parsePostgresUrl(url, opts);
+  const config: pg.PoolConfig = { connectionString, max: poolSize, types };
+  try {
+    if (schema) await ensureSchema(config, schema);
+  } catch (err) {
+    throw unreachable(location, err);
+  }
+  // Every connection starts with the schema as its search path: that is how tests and tenants isolate.
+  // (Kept alongside any `options` the URL carries.)
+  const options = [
+    new URL(connectionString).searchParams.get('options'),
+    schema && `-c search_path=${schema}`,
+  ]
+    .filter(Boolean)
+    .join(' ');
+  const pool = new pg.Pool(options ? { ...config, options } : config);
+  // An idle connection dropped by the server must not crash the process; the pool replaces it.
+  pool.on('error', (err) =>
+    log.child({ component: 'store' }).warn({ err: err.message }, 'PostgreSQL connection error'),
+  );
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  try {
+    const current =
+      schema ?? (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s;
+    await migrate(db, current ?? 'public');
+  } catch (err) {
+    await db.destroy();
+    throw err instanceof SpiderwebError ? err : unreachable(location, err);
+  }
+  return { db, location, dialect: 'postgres' };
+}
+
+/** Creates the schema when missing; safe when several processes do it at once. */
+async function ensureSchema(config: pg.PoolConfig, schema: string): Promise<void> {
+  const client = new pg.Client({ connectionString: config.connectionString, types });
+  await client.connect();
+  try {
+    const exists = async () =>
+      (await client.query('select 1 from pg_namespace where nspname = $1', [schema])).rowCount === 1;
+    if (await exists()) return;
+    try {
+      await client.query(`create schema if not exists "${schema}"`);
+    } catch (err) {
+      // Two creators at once: `if not exists` may still fail in the loser; the schema is there all the same.
+      if (!(await exists())) throw err;
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+function unreachable(location: string, err: unknown): SpiderwebError {
+  return new SpiderwebError('TRANSIENT', `PostgreSQL store at ${location}: ${errorMessage(err)}`, {
+    cause: err,
+  });
+}
+
+/**
+ * Runs the migrations. On PostgreSQL kysely serialises concurrent migrators with an advisory lock; its
+ * bookkeeping tables live in `pgSchema` (named, so a `kysely_migration` table of another schema is never
+ * mistaken for ours).
+ */
+async function migrate(db: Kysely<Database>, pgSchema: string | undefined): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: migrationProvider,
+    ...(pgSchema ? { migrationTableSchema: pgSchema } : {}),
+  });
+  const { error } = await migrator.migrateToLatest();
   if (error) throw error;
 }

@@ -1,5 +1,8 @@
+import { type Kysely, sql } from 'kysely';
 import type { SiteConfig } from '../config/index.ts';
 import { expandTypes } from './linking.ts';
+import { isPostgres } from './open.ts';
+import type { Database } from './schema.ts';
 import type { Store } from './store.ts';
 
 export interface PivotRequest {
@@ -36,4 +39,49 @@ export async function planPivots(
     }
   }
   return out;
+}
+
+/** Advisory lock class (PostgreSQL) for a site's pivot budget; the second key is the site id's hash. */
+const PIVOT_LOCK = 0x5370_7770; // "Spwp"
+
+/**
+ * Claims the one pivot search of `identifierId` on `siteId` (see `Store.claimPivot`). Claims for one
+ * site run one at a time (an advisory lock on PostgreSQL; SQLite has one writer), so concurrent workers
+ * never overrun its daily budget.
+ */
+export function claimPivot(
+  db: Kysely<Database>,
+  siteId: string,
+  identifierId: number,
+  url: string,
+  crawlId: string,
+  at: string,
+  maxPerDay: number,
+): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    if (isPostgres(tx))
+      await sql`select pg_advisory_xact_lock(${sql.lit(PIVOT_LOCK)}, hashtext(${siteId}))`.execute(tx);
+    const prior = await tx
+      .selectFrom('pivots')
+      .select(['crawl_id'])
+      .where('site_id', '=', siteId)
+      .where('identifier_id', '=', identifierId)
+      .executeTakeFirst();
+    if (prior) return prior.crawl_id === crawlId;
+    const dayAgo = new Date(Date.parse(at) - 24 * 3600 * 1000).toISOString();
+    const today = await tx
+      .selectFrom('pivots')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('site_id', '=', siteId)
+      .where('at', '>=', dayAgo)
+      .executeTakeFirst();
+    if (Number(today?.n ?? 0) >= maxPerDay) return false;
+    const row = await tx
+      .insertInto('pivots')
+      .values({ site_id: siteId, identifier_id: identifierId, url, crawl_id: crawlId, at })
+      .onConflict((oc) => oc.columns(['site_id', 'identifier_id']).doNothing())
+      .returning('site_id')
+      .executeTakeFirst();
+    return row !== undefined;
+  });
 }

@@ -5,12 +5,20 @@ import type { Identifier, ListingFields } from '../extract/index.ts';
 import {
   type ClusterView,
   clusterView,
+  findIdentifier,
+  type IdentifierStats,
   type IgnoreSet,
-  linkPageIdentifiers,
+  identifierStats,
+  identifiersByPage,
+  leadsWithIdentifier,
+  linkPage,
   pageIdentifiers,
   updateCluster,
+  upsertIdentifiers,
 } from './linking.ts';
-import { type OpenedDb, openDb } from './open.ts';
+import { lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
+import { type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
+import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
 
 export interface FetchedRecord {
@@ -26,6 +34,8 @@ export interface FetchedRecord {
   lang: string | null;
   identifiers: Identifier[];
   fetchedVia: 'http' | 'browser';
+  /** How robots.txt was treated (`obey`, `ignore`, `obey:missing`...). */
+  robots: string;
   foundVia: string;
   depth: number;
   at: string;
@@ -79,9 +89,10 @@ export class Store {
   static async open(
     url: string | null,
     dataDir: string,
-    opts: { ignoreIdentifiers?: Iterable<string> } = {},
+    opts: OpenDbOptions & { ignoreIdentifiers?: Iterable<string> } = {},
   ): Promise<Store> {
-    return new Store(await openDb(url, dataDir), new Set(opts.ignoreIdentifiers ?? []));
+    const { ignoreIdentifiers, ...dbOpts } = opts;
+    return new Store(await openDb(url, dataDir, dbOpts), new Set(ignoreIdentifiers ?? []));
   }
 
   async close(): Promise<void> {
@@ -93,13 +104,9 @@ export class Store {
    * same as last time, so the caller may skip re-classifying.
    */
   async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
+    // Identifiers first, each its own statement (see upsertIdentifiers); then the page and its edges at once.
+    const links = await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
     return this.db.transaction().execute(async (tx) => {
-      const before = await tx
-        .selectFrom('pages')
-        .select(['id', 'content_hash', 'state'])
-        .where('site_id', '=', r.siteId)
-        .where('url', '=', r.url)
-        .executeTakeFirst();
       const values = {
         final_url: r.finalUrl,
         status: r.status,
@@ -113,46 +120,49 @@ export class Store {
         lang: r.lang,
         identifiers: JSON.stringify(r.identifiers),
         fetched_via: r.fetchedVia,
+        robots: r.robots,
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      if (before) {
-        await tx
-          .updateTable('pages')
-          .set({ ...values, fetch_count: sql`fetch_count + 1` })
-          .where('id', '=', before.id)
-          .execute();
-        if (before.state === 'gone')
-          await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
-        await linkPageIdentifiers(tx, before.id, r.identifiers, r.at, this.ignore);
-        return { pageId: before.id, changed: before.content_hash !== r.contentHash };
+      let before = await findPage(tx, r.siteId, r.url);
+      if (!before) {
+        const inserted = await tx
+          .insertInto('pages')
+          .values({
+            ...values,
+            site_id: r.siteId,
+            url: r.url,
+            found_via: r.foundVia,
+            depth: r.depth,
+            first_seen: r.at,
+          })
+          .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (inserted) {
+          await linkPage(tx, inserted.id, links, r.at);
+          return { pageId: inserted.id, changed: true };
+        }
+        // Another writer stored it between our read and our write: update that row.
+        before = await findPage(tx, r.siteId, r.url, true);
       }
-      const inserted = await tx
-        .insertInto('pages')
-        .values({
-          ...values,
-          site_id: r.siteId,
-          url: r.url,
-          found_via: r.foundVia,
-          depth: r.depth,
-          first_seen: r.at,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      await linkPageIdentifiers(tx, inserted.id, r.identifiers, r.at, this.ignore);
-      return { pageId: inserted.id, changed: true };
+      await tx
+        .updateTable('pages')
+        .set({ ...values, fetch_count: sql`fetch_count + 1` })
+        .where('id', '=', before!.id)
+        .execute();
+      if (before!.state === 'gone') {
+        await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before!.id).execute();
+        await recordLeadEvent(tx, before!.id, 'back', r.at, { contentHash: r.contentHash });
+      }
+      await linkPage(tx, before!.id, links, r.at);
+      return { pageId: before!.id, changed: before!.content_hash !== r.contentHash };
     });
   }
 
   /** Records why a URL ended without a usable page. A page already fetched keeps its text; `gone` marks its lead. */
   async recordFailure(r: FailureRecord): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const before = await tx
-        .selectFrom('pages')
-        .select(['id'])
-        .where('site_id', '=', r.siteId)
-        .where('url', '=', r.url)
-        .executeTakeFirst();
       const values = {
         status: r.status,
         state: r.state,
@@ -161,33 +171,38 @@ export class Store {
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      if (before) {
-        await tx.updateTable('pages').set(values).where('id', '=', before.id).execute();
-        if (r.state === 'gone') {
-          await tx
-            .updateTable('leads')
-            .set({ gone_at: r.at })
-            .where('page_id', '=', before.id)
-            .where('gone_at', 'is', null)
-            .execute();
-        }
-        return;
+      let before = await findPage(tx, r.siteId, r.url);
+      if (!before) {
+        const inserted = await tx
+          .insertInto('pages')
+          .values({
+            ...values,
+            site_id: r.siteId,
+            url: r.url,
+            found_via: r.foundVia,
+            depth: r.depth,
+            first_seen: r.at,
+            final_url: null,
+            title: '',
+            text: '',
+            identifiers: '[]',
+          })
+          .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (inserted) return;
+        before = await findPage(tx, r.siteId, r.url, true);
       }
-      await tx
-        .insertInto('pages')
-        .values({
-          ...values,
-          site_id: r.siteId,
-          url: r.url,
-          found_via: r.foundVia,
-          depth: r.depth,
-          first_seen: r.at,
-          final_url: null,
-          title: '',
-          text: '',
-          identifiers: '[]',
-        })
-        .execute();
+      await tx.updateTable('pages').set(values).where('id', '=', before!.id).execute();
+      if (r.state === 'gone') {
+        const marked = await tx
+          .updateTable('leads')
+          .set({ gone_at: r.at })
+          .where('page_id', '=', before!.id)
+          .where('gone_at', 'is', null)
+          .executeTakeFirst();
+        if (Number(marked.numUpdatedRows) > 0) await recordLeadEvent(tx, before!.id, 'gone', r.at);
+      }
     });
   }
 
@@ -201,7 +216,7 @@ export class Store {
    * falls below the threshold keeps its lead with the new score, so nothing reviewed is lost.
    */
   async saveClassification(
-    page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'found_via'>,
+    page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'found_via' | 'content_hash'>,
     c: Classification,
     crawlId: string,
     at: string,
@@ -211,6 +226,12 @@ export class Store {
       .select(['id'])
       .where('page_id', '=', page.id)
       .executeTakeFirst();
+    const detail = {
+      score: c.score,
+      category: c.category,
+      contentHash: page.content_hash,
+      lexiconVersion: c.lexiconVersion,
+    };
     const values = {
       title: page.title,
       score: c.score,
@@ -228,6 +249,16 @@ export class Store {
         .where('id', '=', existing.id)
         .execute();
       await updateCluster(this.db, existing.id);
+      // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
+      const last = await lastLeadEvent(this.db, existing.id);
+      if (
+        !last ||
+        last.content_hash !== page.content_hash ||
+        last.category !== c.category ||
+        Math.abs((last.score ?? 0) - c.score) >= 0.05
+      ) {
+        await recordLeadEvent(this.db, page.id, 'changed', at, detail);
+      }
       return { leadId: existing.id, created: false };
     }
     if (!c.lead) return { leadId: null, created: false };
@@ -247,6 +278,7 @@ export class Store {
       .executeTakeFirst();
     if (row) {
       await updateCluster(this.db, row.id);
+      await recordLeadEvent(this.db, page.id, 'created', at, detail);
       return { leadId: row.id, created: true };
     }
     // Another worker created it between our read and write: the lead exists once, as it should.
@@ -273,28 +305,18 @@ export class Store {
     return this.db.selectFrom('leads').selectAll().where('id', '=', id).executeTakeFirst();
   }
 
+  /** A lead's history: created, changed (text or decision), gone, back. */
+  history(leadId: number) {
+    return leadHistory(this.db, leadId);
+  }
+
   pageIdentifiers(pageId: number): Promise<IdentifierRow[]> {
     return pageIdentifiers(this.db, pageId);
   }
 
   /** `type:value` identifiers of many pages at once, by page id (for exports and the queue). */
-  async identifiersByPage(pageIds: number[]): Promise<Map<number, string[]>> {
-    const map = new Map<number, string[]>();
-    for (let i = 0; i < pageIds.length; i += 500) {
-      const rows = await this.db
-        .selectFrom('page_identifiers')
-        .innerJoin('identifiers', 'identifiers.id', 'page_identifiers.identifier_id')
-        .select(['page_identifiers.page_id', 'identifiers.type', 'identifiers.value'])
-        .where('page_identifiers.page_id', 'in', pageIds.slice(i, i + 500))
-        .orderBy('identifiers.id')
-        .execute();
-      for (const r of rows) {
-        const list = map.get(r.page_id) ?? [];
-        list.push(`${r.type}:${r.value}`);
-        map.set(r.page_id, list);
-      }
-    }
-    return map;
+  identifiersByPage(pageIds: number[]): Promise<Map<number, string[]>> {
+    return identifiersByPage(this.db, pageIds);
   }
 
   cluster(clusterId: number): Promise<ClusterView | null> {
@@ -302,58 +324,20 @@ export class Store {
   }
 
   /** Identifiers with the number of leads carrying each, most linked first. */
-  async identifiers(filter: { type?: string[]; minLeads?: number; limit?: number } = {}) {
-    let q = this.db
-      .selectFrom('identifiers')
-      .leftJoin('page_identifiers', 'page_identifiers.identifier_id', 'identifiers.id')
-      .leftJoin('leads', 'leads.page_id', 'page_identifiers.page_id')
-      .select([
-        'identifiers.id',
-        'identifiers.type',
-        'identifiers.value',
-        'identifiers.validated',
-        'identifiers.first_seen',
-        'identifiers.last_seen',
-        sql<number>`count(distinct leads.id)`.as('leads'),
-        sql<number>`count(distinct page_identifiers.page_id)`.as('pages'),
-        sql<number>`count(distinct leads.cluster_id)`.as('clusters'),
-      ])
-      .groupBy([
-        'identifiers.id',
-        'identifiers.type',
-        'identifiers.value',
-        'identifiers.validated',
-        'identifiers.first_seen',
-        'identifiers.last_seen',
-      ]);
-    if (filter.type?.length) q = q.where('identifiers.type', 'in', filter.type);
-    if (filter.minLeads) q = q.having(sql`count(distinct leads.id)`, '>=', filter.minLeads);
-    q = q.orderBy('leads', 'desc').orderBy('identifiers.id');
-    if (filter.limit) q = q.limit(filter.limit);
-    return (await q.execute()).map((r) => ({
-      ...r,
-      leads: Number(r.leads),
-      pages: Number(r.pages),
-      clusters: Number(r.clusters),
-    }));
+  identifiers(
+    filter: { type?: string[]; minLeads?: number; limit?: number } = {},
+  ): Promise<IdentifierStats[]> {
+    return identifierStats(this.db, filter);
   }
 
   /** The identifier with this value (any type, or the given one). */
-  async findIdentifier(value: string, type?: string): Promise<IdentifierRow | undefined> {
-    let q = this.db.selectFrom('identifiers').selectAll().where('value', '=', value);
-    if (type) q = q.where('type', '=', type);
-    return q.orderBy('id').executeTakeFirst();
+  findIdentifier(value: string, type?: string): Promise<IdentifierRow | undefined> {
+    return findIdentifier(this.db, value, type);
   }
 
   /** Leads carrying an identifier. */
-  async leadsWithIdentifier(identifierId: number): Promise<LeadRow[]> {
-    return this.db
-      .selectFrom('leads')
-      .innerJoin('page_identifiers', 'page_identifiers.page_id', 'leads.page_id')
-      .selectAll('leads')
-      .where('page_identifiers.identifier_id', '=', identifierId)
-      .orderBy('leads.id')
-      .execute();
+  leadsWithIdentifier(identifierId: number): Promise<LeadRow[]> {
+    return leadsWithIdentifier(this.db, identifierId);
   }
 
   /**
@@ -369,30 +353,7 @@ export class Store {
     at: string,
     maxPerDay: number,
   ): Promise<boolean> {
-    return this.db.transaction().execute(async (tx) => {
-      const prior = await tx
-        .selectFrom('pivots')
-        .select(['crawl_id'])
-        .where('site_id', '=', siteId)
-        .where('identifier_id', '=', identifierId)
-        .executeTakeFirst();
-      if (prior) return prior.crawl_id === crawlId;
-      const dayAgo = new Date(Date.parse(at) - 24 * 3600 * 1000).toISOString();
-      const today = await tx
-        .selectFrom('pivots')
-        .select((eb) => eb.fn.countAll<number>().as('n'))
-        .where('site_id', '=', siteId)
-        .where('at', '>=', dayAgo)
-        .executeTakeFirst();
-      if (Number(today?.n ?? 0) >= maxPerDay) return false;
-      const row = await tx
-        .insertInto('pivots')
-        .values({ site_id: siteId, identifier_id: identifierId, url, crawl_id: crawlId, at })
-        .onConflict((oc) => oc.columns(['site_id', 'identifier_id']).doNothing())
-        .returning('site_id')
-        .executeTakeFirst();
-      return row !== undefined;
-    });
+    return claimPivot(this.db, siteId, identifierId, url, crawlId, at, maxPerDay);
   }
 
   async startCrawl(id: string, siteIds: string[], at: string): Promise<void> {
@@ -439,3 +400,16 @@ export class Store {
     };
   }
 }
+
+function findPage(db: Kysely<Database>, siteId: string, url: string): Promise<PageHead | undefined>;
+function findPage(db: Kysely<Database>, siteId: string, url: string, mustExist: true): Promise<PageHead>;
+function findPage(db: Kysely<Database>, siteId: string, url: string, mustExist = false) {
+  const q = db
+    .selectFrom('pages')
+    .select(['id', 'content_hash', 'state'])
+    .where('site_id', '=', siteId)
+    .where('url', '=', url);
+  return mustExist ? q.executeTakeFirstOrThrow() : q.executeTakeFirst();
+}
+
+type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
