@@ -15,6 +15,8 @@ export function demoSiteInput(url: string): SiteInput {
     // The demo's "more from this seller" links carry ?ref=…; the same listing must not be crawled twice.
     stripParams: ['ref'],
     allowPrivateNetwork: true,
+    // Our own server on loopback: no need to be gentle.
+    politeness: { maxRps: 200, maxConcurrent: 16 },
     listing: {
       urlPattern: '/item/',
       selectors: {

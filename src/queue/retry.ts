@@ -27,14 +27,21 @@ export function backoffDelay(attemptsMade: number, baseMs = 1000, capMs = 60_000
   return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2);
 }
 
+/** How often a job may wait for Redis or the store to come back before it fails. */
+export const MAX_INFRA_WAITS = 60;
+
 /**
  * The one place where Spiderweb's errors become BullMQ behaviour:
  * - `NonRetryableError`: give up now (`onGiveUp` records the reason; the job completes).
- * - `RetryLaterError(delayMs)`: the job is delayed exactly that long, without using up an attempt
- *   (bounded by MAX_RETRY_LATER).
- * - `TransientError` and anything else: rethrown so BullMQ retries with backoff; on the last attempt
- *   `onGiveUp` records the reason instead.
- * If `onGiveUp` itself throws (the store is down), the error propagates and the job is retried later.
+ * - `RetryLaterError(delayMs)`: the job is delayed exactly that long without using up an attempt.
+ *   Waiting one's turn at a host (`politeness`) is bounded by MAX_TURN_WAITS, anything else
+ *   (Retry-After, paused host, robots.txt unreachable) by MAX_RETRY_LATER.
+ * - `TransientError` (the site: 5xx, timeout, reset): rethrown so BullMQ retries with backoff; on the
+ *   last attempt `onGiveUp` records the reason instead.
+ * - Anything else is taken as our own infrastructure failing (the store locked or down, Redis
+ *   restarting): the job waits with backoff without using up an attempt, up to MAX_INFRA_WAITS times,
+ *   so an outage delays the crawl and loses nothing.
+ * If `onGiveUp` itself throws, the error propagates and BullMQ retries the job.
  */
 export async function withRetryPolicy<T>(
   job: Job,
@@ -47,18 +54,41 @@ export async function withRetryPolicy<T>(
   } catch (err) {
     if (err instanceof NonRetryableError) return onGiveUp(err.reason, err.message);
     if (err instanceof RetryLaterError) {
-      const later = Number((job.data as { retryLater?: number }).retryLater ?? 0);
-      if (later >= MAX_RETRY_LATER || !token)
-        return onGiveUp(err.reason, `${err.message} (put off ${later} times)`);
-      await job.updateData({ ...(job.data as object), retryLater: later + 1 });
-      await job.moveToDelayed(Date.now() + err.delayMs, token);
-      throw new DelayedError();
+      const turn = err.reason === 'politeness';
+      return putOff(
+        job,
+        token,
+        turn ? 'turnWaits' : 'retryLater',
+        turn ? MAX_TURN_WAITS : MAX_RETRY_LATER,
+        err.delayMs,
+        () => onGiveUp(err.reason, err.message),
+      );
     }
-    const attempts = job.opts.attempts ?? 1;
-    if (job.attemptsMade + 1 >= attempts) {
-      const reason: FailReason = err instanceof TransientError ? err.reason : 'internal';
-      return onGiveUp(reason, `${errorMessage(err)} (after ${attempts} attempts)`);
+    if (err instanceof TransientError) {
+      const attempts = job.opts.attempts ?? 1;
+      if (job.attemptsMade + 1 >= attempts)
+        return onGiveUp(err.reason, `${err.message} (after ${attempts} attempts)`);
+      throw err;
     }
-    throw err;
+    const waits = Number((job.data as Record<string, unknown>).infraWaits ?? 0);
+    return putOff(job, token, 'infraWaits', MAX_INFRA_WAITS, backoffDelay(waits + 1, 500, 30_000), () =>
+      onGiveUp('internal', `${errorMessage(err)} (after ${waits} waits)`),
+    );
   }
+}
+
+/** Delays the job by `delayMs`, counting the put-off in `job.data[field]`; past `limit`, gives up. */
+async function putOff<T>(
+  job: Job,
+  token: string | undefined,
+  field: string,
+  limit: number,
+  delayMs: number,
+  giveUp: () => Promise<T>,
+): Promise<T> {
+  const count = Number((job.data as Record<string, unknown>)[field] ?? 0);
+  if (count >= limit || !token) return giveUp();
+  await job.updateData({ ...(job.data as object), [field]: count + 1 });
+  await job.moveToDelayed(Date.now() + delayMs, token);
+  throw new DelayedError();
 }

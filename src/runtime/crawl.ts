@@ -1,5 +1,6 @@
 import type { SiteConfig } from '../config/index.ts';
 import { normaliseUrl, scopeOf, siteSeeds } from '../crawl/index.ts';
+import { errorMessage } from '../errors.ts';
 import { log } from '../log.ts';
 import { type FetchJob, newCrawlId } from '../queue/index.ts';
 import type { Runtime } from './runtime.ts';
@@ -80,10 +81,18 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
         interrupted = true;
         break;
       }
-      const pending = await rt.queues.pending();
+      let pending: Awaited<ReturnType<typeof rt.queues.pending>>;
+      try {
+        pending = await rt.queues.pending();
+      } catch (err) {
+        // Redis restarting: the crawl is not over; ask again on the next tick.
+        crawlLog.warn({ err: errorMessage(err) }, 'cannot read queue state; retrying');
+        idleChecks = 0;
+        continue;
+      }
       idleChecks = pending.fetch + pending.classify + pending.evidence === 0 ? idleChecks + 1 : 0;
       if (opts.onProgress) {
-        const s = await rt.state.stats(crawlId);
+        const s = await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
         const seconds = (Date.now() - started) / 1000;
         opts.onProgress({
           crawlId,

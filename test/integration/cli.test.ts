@@ -66,6 +66,8 @@ describe('CLI', () => {
       '--seed',
       site.url,
       '--allow-private-network',
+      '--max-rps',
+      '200',
       '--json',
     ]);
     expect(crawl.stderr).toBe('');

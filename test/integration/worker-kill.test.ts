@@ -48,7 +48,13 @@ describe('a worker process killed mid-crawl', () => {
     try {
       const crawl = runCrawl(rt, {
         sites: [
-          siteSchema.parse({ id: 'gen', seeds: [site.url], allowPrivateNetwork: true, maxPages: 1000 }),
+          siteSchema.parse({
+            id: 'gen',
+            seeds: [site.url],
+            allowPrivateNetwork: true,
+            maxPages: 1000,
+            politeness: { maxRps: 500, maxConcurrent: 8 },
+          }),
         ],
         workers: null,
         progressMs: 100,

@@ -9,6 +9,7 @@ export interface CrawlCliOptions {
   seed?: string[];
   maxDepth?: number;
   maxPages?: number;
+  maxRps?: number;
   stripParam?: string[];
   exclude?: string[];
   concurrency?: number;
@@ -36,6 +37,15 @@ export function register(program: Command): void {
     .option('--seed <url>', 'crawl this URL as an ad-hoc site instead (repeatable)', collect)
     .option('--max-depth <n>', 'link hops from a seed', int('--max-depth', 0))
     .option('--max-pages <n>', 'pages per site at most', int('--max-pages', 1))
+    .option(
+      '--max-rps <x>',
+      "requests per second per host, across all workers (default: the site's, 2)",
+      (v) => {
+        const x = Number(v);
+        if (!(x > 0)) throw new InvalidArgumentError('--max-rps must be a positive number');
+        return x;
+      },
+    )
     .option('--strip-param <name>', 'query parameter to drop from URLs (repeatable)', collect)
     .option('--exclude <regex>', 'skip URLs matching this regex (repeatable)', collect)
     .option('--concurrency <n>', 'fetches in flight in this process', int('--concurrency', 1))
@@ -90,6 +100,7 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
       ...s,
       ...(opts.maxDepth !== undefined ? { maxDepth: opts.maxDepth } : {}),
       ...(opts.maxPages !== undefined ? { maxPages: opts.maxPages } : {}),
+      ...(opts.maxRps !== undefined ? { politeness: { ...s.politeness, maxRps: opts.maxRps } } : {}),
       stripParams: [...(s.stripParams ?? []), ...(opts.stripParam ?? [])],
       scope: { allow: s.scope?.allow ?? [], deny: [...(s.scope?.deny ?? []), ...(opts.exclude ?? [])] },
     };

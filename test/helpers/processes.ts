@@ -1,0 +1,112 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { bin, repoRoot } from './runtime.ts';
+
+export interface ConfigDirOptions {
+  redisUrl: string;
+  prefix: string;
+  dataDir: string;
+  storeUrl?: string;
+  lockMs?: number;
+  stalledCheckMs?: number;
+  shutdownGraceMs?: number;
+}
+
+/** Writes a config directory (spiderweb.yaml only: sites come from the crawl, lexicons are the bundled ones). */
+export function writeConfigDir(dir: string, o: ConfigDirOptions): string {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'spiderweb.yaml'),
+    [
+      `redis: { url: "${o.redisUrl}", prefix: "${o.prefix}" }`,
+      `dataDir: "${o.dataDir}"`,
+      o.storeUrl ? `store: { url: "${o.storeUrl}" }` : '',
+      `workers: { lockMs: ${o.lockMs ?? 2000}, stalledCheckMs: ${o.stalledCheckMs ?? 1000}, shutdownGraceMs: ${o.shutdownGraceMs ?? 5000} }`,
+    ].join('\n'),
+  );
+  return dir;
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the worker logged (JSON lines). */
+  log(): string;
+  /** Resolves when the worker said it is ready. */
+  ready: Promise<void>;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+}
+
+/** Starts `spiderweb worker` as a real child process. */
+export function spawnWorker(configDir: string, args: string[] = ['--concurrency', '4']): WorkerProcess {
+  const child = spawn(process.execPath, [bin, '--config', configDir, 'worker', ...args], {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let text = '';
+  let onReady: () => void = () => {};
+  const ready = new Promise<void>((r) => {
+    onReady = r;
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    text += d.toString();
+    if (text.includes('worker ready')) onReady();
+  });
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, log: () => text, ready, exited };
+}
+
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+/** A private redis-server with persistence on, for restart tests. */
+export async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'always',
+      '--save',
+      '',
+    ],
+    { stdio: 'ignore' },
+  );
+  const { Redis } = await import('ioredis');
+  for (let i = 0; i < 100; i++) {
+    const r = new Redis(port, '127.0.0.1', {
+      lazyConnect: true,
+      maxRetriesPerRequest: 0,
+      retryStrategy: () => null,
+    });
+    r.on('error', () => {});
+    try {
+      await r.connect();
+      if ((await r.ping()) === 'PONG') return child;
+    } catch {
+      // not yet
+    } finally {
+      r.disconnect();
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  throw new Error(`redis-server on ${port} did not start`);
+}
