@@ -24,3 +24,17 @@ export type {
   ReasonGroup,
   SiteContext,
 } from './types.ts';
+export { formKeys } from './compile.ts';
+export { type Token, tokenise } from './tokenise.ts';
+export { stemEn, stemRu } from './stem.ts';
+export { commonWordLangs } from './common-words.ts';
+export {
+  formatFinding,
+  LEXICON_LANGS,
+  type LintCode,
+  type LintFinding,
+  type LintInput,
+  type LintResult,
+  type LintSeverity,
+  lintLexicons,
+} from './lint.ts';

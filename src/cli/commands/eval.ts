@@ -9,13 +9,20 @@ import {
   type EvalRow,
   evaluate,
 } from '../../classify/index.ts';
+import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
+import { Store } from '../../leads/index.ts';
+import type { SiteKind } from '../../leads/rescore.ts';
+import { reviewRows } from '../../leads/suggest.ts';
 import { collect } from '../output.ts';
 import { contextOption, type LexiconCliOptions, lexiconsFor, readJsonl, rowText } from './classify.ts';
 
 interface EvalCliOptions extends LexiconCliOptions {
+  /** Required unless --from-reviews (checked in the action). */
   input: string;
   label: string;
+  fromReviews?: boolean;
+  site?: string[];
   positive?: string[];
   negative?: string[];
   predict?: string;
@@ -47,8 +54,8 @@ export function register(program: Command): void {
     .description(
       'measure the classifier on labelled JSONL: precision, recall, F1, PR-AUC, confusion matrix, and the terms behind false positives and negatives',
     )
-    .requiredOption('--input <file>', 'JSONL file with a text field and a label field per line')
-    .requiredOption('--label <field>', 'the field holding the label')
+    .option('--input <file>', 'JSONL file with a text field and a label field per line')
+    .option('--label <field>', 'the field holding the label')
     .option('--positive <value>', 'label value counted as positive (repeatable; default: true)', collect)
     .option(
       '--negative <value>',
@@ -65,8 +72,16 @@ export function register(program: Command): void {
     .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
     .option('--top <n>', 'how many terms to list for false positives and negatives', '15')
     .option('--json', 'print one JSON object')
+    .option(
+      '--from-reviews',
+      "instead of --input: the analysts' decisions in the store (confirmed/escalated = positive, dismissed = negative)",
+    )
+    .option('--site <id>', 'with --from-reviews: only leads of this site (repeatable)', collect)
     .addHelpText('after', HELP)
     .action(async (opts: EvalCliOptions, cmd: Command) => {
+      if (opts.fromReviews) return evalFromReviews(opts, cmd);
+      if (!opts.input || !opts.label)
+        throw new UsageError('eval needs --input <file> and --label <field>, or --from-reviews');
       const context = contextOption(opts.context);
       const positives = new Set(opts.positive ?? ['true']);
       const negatives = opts.negative ? new Set(opts.negative) : null;
@@ -198,4 +213,53 @@ function formatResult(
   if (r.examples.falseNegatives.length)
     lines.push(`false negatives: ${r.examples.falseNegatives.slice(0, 10).join(' ')}`);
   return lines.join('\n');
+}
+
+/**
+ * `eval --from-reviews`: the current lexicons against the analysts' decisions. Each reviewed lead's
+ * page is classified again (same text and context rule as the workers); confirmed and escalated
+ * leads are positives, dismissed ones negatives.
+ */
+async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void> {
+  const top = Number(opts.top ?? 15);
+  if (!Number.isInteger(top) || top < 0) throw new UsageError('--top must be a non-negative integer');
+  const predictMode = opts.predict ?? 'lead';
+  if (predictMode !== 'lead' && predictMode !== 'category') {
+    throw new UsageError(`--predict must be lead or category, got "${predictMode}"`);
+  }
+  const cats = new Set((opts.categories ?? 'synthetic,nps').split(',').map((s) => s.trim()));
+  for (const c of cats) {
+    if (!(CATEGORIES as readonly string[]).includes(c)) {
+      throw new UsageError(`--categories: unknown category "${c}" (known: ${CATEGORIES.join(', ')})`);
+    }
+  }
+  const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
+  const lex = await lexiconsFor(cmd, opts);
+  const siteKinds = new Map<string, SiteKind>([...config.sites].map(([id, s]) => [id, s.kind]));
+  const store = await Store.open(config.runtime.store.url, config.runtime.dataDir);
+  const started = performance.now();
+  let rows: EvalRow[];
+  try {
+    rows = await reviewRows(store, lex, { siteKinds, ...(opts.site?.length ? { siteIds: opts.site } : {}) });
+  } finally {
+    await store.close();
+  }
+  if (rows.length === 0) {
+    throw new UsageError(`no reviewed leads in ${store.location}: confirm or dismiss leads first`);
+  }
+  const result =
+    predictMode === 'lead'
+      ? evaluate(rows, { topTerms: top })
+      : evaluate(rows, categoryOptions(lex, cats as Set<Category>, top));
+  const meta = {
+    input: `reviews in ${store.location}`,
+    label: 'status (confirmed|escalated vs dismissed)',
+    predict: predictMode,
+    context: 'per site',
+    skipped: 0,
+    lexiconVersion: lex.version,
+    ms: Math.round(performance.now() - started),
+  };
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
+  else process.stdout.write(`${formatResult(result, meta)}\n`);
 }

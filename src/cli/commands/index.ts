@@ -9,6 +9,9 @@ import { register as exportLeads } from './export.ts';
 import { register as extract } from './extract.ts';
 import { register as identifiers } from './identifiers.ts';
 import { register as leads } from './leads.ts';
+import { register as lexicon } from './lexicon.ts';
+import { register as rescore } from './rescore.ts';
+import { register as suggest } from './suggest.ts';
 import { register as worker } from './worker.ts';
 
 /** Every CLI command, in help order. Each module exports `register(program)`. */
@@ -21,6 +24,9 @@ export const commands: Array<(program: Command) => void> = [
   classify,
   explain,
   evaluate,
+  lexicon,
+  rescore,
+  suggest,
   extract,
   identifiers,
   evidence,

@@ -1,0 +1,72 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { formatFinding, type LintInput, lintLexicons } from '../../classify/index.ts';
+import { bundledConfigDir } from '../../config/index.ts';
+import { UsageError } from '../../errors.ts';
+import { out } from '../output.ts';
+
+const LINT_HELP = `
+Checks, with file:line:column and the field of each finding:
+  error    YAML syntax and schema errors; a form that normalises to nothing; a single form that is
+           one of the most common words of its language (it would match nearly every text); one
+           form claimed by two terms of a group; an unknown substance class or language; two files
+           setting scoring; anything else the loader would refuse
+  warning  duplicate forms and terms; forms shadowed by a negative term or claimed by two groups;
+           two terms whose forms share a stem; 1-2 letter forms (1 character in Chinese); a common
+           word in another language or in a weak term; an unknown (non-substance) class
+
+Exit code: 2 when there are errors, 0 otherwise (warnings are listed).
+
+Examples:
+  spiderweb lexicon lint
+  spiderweb lexicon lint /tmp/lexicons-next
+  spiderweb lexicon lint /tmp/lexicons-next --json`;
+
+export function register(program: Command): void {
+  const lexicon = program.command('lexicon').description('check lexicon (keyword) files');
+  lexicon
+    .command('lint')
+    .description(
+      'check lexicon files: schema, duplicates, shadowed terms, common-word forms, unknown classes and languages',
+    )
+    .argument('[dir]', 'lexicon directory (default: <config>/lexicons)')
+    .option('--json', 'print {findings, errors, warnings, ...} as one JSON object')
+    .addHelpText('after', LINT_HELP)
+    .action(async (dirArg: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const dir = dirArg ?? defaultDir(String(cmd.optsWithGlobals().config ?? 'config'));
+      const inputs = await readLexiconDir(dir);
+      const result = lintLexicons(inputs);
+      if (opts.json) out(JSON.stringify({ dir, ...result }));
+      else {
+        for (const f of result.findings) out(formatFinding(f));
+        out(
+          `${result.errors} error(s), ${result.warnings} warning(s) in ${result.files} file(s) (${result.terms} terms, ${result.forms} forms): ${dir}`,
+        );
+      }
+      if (result.errors > 0) process.exitCode = 2;
+    });
+}
+
+/** `<config>/lexicons`, or the bundled lexicons when the config has none (what workers load). */
+function defaultDir(config: string): string {
+  const own = join(config, 'lexicons');
+  return existsSync(own) ? own : join(bundledConfigDir, 'lexicons');
+}
+
+/** Reads every `*.yaml`/`*.yml` of `dir`, sorted by name (the loader's order). */
+export async function readLexiconDir(dir: string): Promise<LintInput[]> {
+  let names: string[];
+  try {
+    names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
+  } catch (err) {
+    throw new UsageError(
+      `cannot read lexicon directory ${resolve(dir)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+    );
+  }
+  if (names.length === 0) throw new UsageError(`no lexicon files (*.yaml) in ${resolve(dir)}`);
+  return Promise.all(
+    names.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })),
+  );
+}
