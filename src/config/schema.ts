@@ -189,6 +189,14 @@ export const siteSchema = z
      * a list of URLs reads those. Sitemap indexes and gzip are followed. Default false.
      */
     sitemaps: z.union([z.boolean(), z.array(z.string().url()).min(1)]).default(false),
+    /** Evidence sealed for each lead (the raw exchange of every page is always archived). */
+    evidence: z
+      .object({
+        /** Take a full-page PNG of each lead (rendered offline from the captured body in Chromium). Default true. */
+        screenshots: z.boolean().default(true),
+      })
+      .strict()
+      .prefault({}),
     /** Crawler-trap bounds; a URL stopped by one is counted as `skipped:<reason>` in the summary. */
     traps: z
       .object({
@@ -196,9 +204,10 @@ export const siteSchema = z
         maxRepeatedSegments: z.number().int().min(1).default(3),
         /**
          * Pages per URL pattern per crawl (digits → {n}, ids → {id}, query values → {v}): stops endless
-         * calendars and pagination. Default 500.
+         * calendars and pagination. A shop's listings share one pattern (`/item/{n}`), so this must stay above
+         * the number of listings a site has. Default 5000.
          */
-        maxPagesPerPattern: z.number().int().min(1).default(500),
+        maxPagesPerPattern: z.number().int().min(1).default(5000),
       })
       .strict()
       .prefault({}),
@@ -217,6 +226,11 @@ export const siteSchema = z
           .int()
           .min(1024)
           .default(5 * 1024 * 1024),
+        /**
+         * Longest wait a server's Retry-After (429/503) may impose, ms: a hostile `Retry-After: 999999999`
+         * is cut to this, for the URL and for the host's pause. Default 3 600 000 (1 hour).
+         */
+        maxRetryAfterMs: z.number().int().min(0).default(3_600_000),
         /** Redirect hops followed, each re-checked against the scope. Default 5. */
         maxRedirects: z.number().int().min(0).max(20).default(5),
         /** User-Agent header. Default `Spiderweb/0.1 (+monitoring)`. */

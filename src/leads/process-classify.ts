@@ -15,7 +15,13 @@ export interface ClassifyDeps {
   /** Enqueues pivot searches. */
   pivot(crawlId: string, requests: PivotRequest[]): Promise<void>;
   /** Enqueues sealing the evidence of a lead (screenshot, text, manifest over the archived WARC). */
-  sealEvidence?(job: { crawlId: string; leadId: number; pageId: number; contentHash: string }): Promise<void>;
+  sealEvidence?(job: {
+    crawlId: string;
+    leadId: number;
+    pageId: number;
+    contentHash: string;
+    screenshot: boolean;
+  }): Promise<void>;
 }
 
 export interface ClassifyInput {
@@ -56,6 +62,7 @@ export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): P
       leadId,
       pageId: page.id,
       contentHash: page.content_hash,
+      screenshot: site?.evidence.screenshots ?? true,
     });
   }
   if (c.lead) {

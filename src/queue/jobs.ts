@@ -35,6 +35,8 @@ export const evidenceJobSchema = z.object({
   pageId: z.number().int().positive(),
   /** The page text's hash: a lead is sealed once per version of its page. */
   contentHash: z.string().min(1),
+  /** Take a screenshot (the site's `evidence.screenshots`). */
+  screenshot: z.boolean().default(true),
 });
 export type EvidenceJob = z.output<typeof evidenceJobSchema>;
 

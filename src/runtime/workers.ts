@@ -174,13 +174,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   const evidenceConcurrency = opts.evidence ?? (opts.classify > 0 ? 2 : 0);
   if (evidenceConcurrency > 0) {
     const evidenceLog = log.child({ component: 'evidence' });
-    const deps = {
-      db: rt.store.db,
-      evidence: rt.evidence,
-      // Chromium starts only when a lead needs a screenshot.
-      screenshots: {
-        screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
-      },
+    // Chromium starts only when a lead needs a screenshot.
+    const screenshots = {
+      screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
     };
     const w = new Worker(
       QUEUE_EVIDENCE,
@@ -190,6 +186,11 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           job,
           token,
           async () => {
+            const deps = {
+              db: rt.store.db,
+              evidence: rt.evidence,
+              screenshots: data.screenshot ? screenshots : null,
+            };
             const out = await captureLeadEvidence(deps, data);
             evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
             return out;
