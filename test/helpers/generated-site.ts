@@ -61,7 +61,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
       if (n >= listings) return null;
       const lead = leadEvery > 0 && n % leadEvery === 0;
       const text = lead
-        ? `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${n % 5}. ${filler}`
+        ? `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler}`
         : `Продаю диван и стол, ${n} тысяч тенге. ${filler}`;
       const links = Array.from(
         { length: linksPerListing },

@@ -1,0 +1,198 @@
+import { once } from 'node:events';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig, type SiteConfig, siteSchema } from '../../src/config/index.ts';
+import { openRuntime, runCrawl, type Runtime } from '../../src/runtime/index.ts';
+import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
+import {
+  freePort,
+  spawnWorker,
+  startRedis,
+  type WorkerProcess,
+  writeConfigDir,
+} from '../helpers/processes.ts';
+import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const siteFor = (site: GeneratedSite): SiteConfig =>
+  siteSchema.parse({
+    id: 'gen',
+    seeds: [site.url],
+    allowPrivateNetwork: true,
+    maxPages: 10_000,
+    robots: 'ignore',
+    politeness: { maxRps: 1000, maxConcurrent: 32 },
+    evidence: { screenshots: false },
+  });
+
+/** Everything a crawl must end with whatever happened on the way: every page, no failure, no duplicates. */
+async function expectComplete(rt: Runtime, crawlId: string, site: GeneratedSite, leadEvery: number) {
+  const pages = await rt.store.db
+    .selectFrom('pages')
+    .select(['url', 'state'])
+    .where('crawl_id', '=', crawlId)
+    .execute();
+  expect(pages.map((p) => new URL(p.url).pathname).sort()).toEqual([...site.paths].sort());
+  expect(pages.filter((p) => p.state !== 'fetched')).toEqual([]);
+  const listings = site.paths.filter((p) => p.startsWith('/item/')).length;
+  const leads = await rt.store.db.selectFrom('leads').select(['page_id', 'url']).execute();
+  expect(leads).toHaveLength(Math.ceil(listings / leadEvery));
+  expect(new Set(leads.map((l) => l.page_id)).size).toBe(leads.length);
+  const ids = await rt.store.db.selectFrom('identifiers').select(['type', 'value']).execute();
+  expect(new Set(ids.map((i) => `${i.type}:${i.value}`)).size).toBe(ids.length);
+  expect(ids.filter((i) => i.type === 'telegram')).toHaveLength(5);
+  const edges = await rt.store.db
+    .selectFrom('page_identifiers')
+    .select(['page_id', 'identifier_id'])
+    .execute();
+  expect(new Set(edges.map((e) => `${e.page_id}:${e.identifier_id}`)).size).toBe(edges.length);
+}
+
+describe('faults survived', () => {
+  let dir: ReturnType<typeof tempDir>;
+  const prefixes: string[] = [];
+
+  beforeAll(() => {
+    dir = tempDir();
+  });
+  afterAll(async () => {
+    for (const p of prefixes) await dropPrefix(p);
+    dir?.remove();
+  });
+
+  function config(name: string, redisUrl = REDIS_URL, extra: { lockMs?: number } = {}) {
+    const prefix = testPrefix();
+    prefixes.push(prefix);
+    return writeConfigDir(join(dir.path, name), {
+      redisUrl,
+      prefix,
+      dataDir: join(dir.path, name, 'data'),
+      ...extra,
+    });
+  }
+
+  it('20 worker processes SIGKILLed at random and restarted: no page lost, no lead or identifier twice', async () => {
+    const site = await startGeneratedSite({ listings: 1200, delayMs: 15, leadEvery: 10 });
+    const configDir = config('kills');
+    const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
+    const workers: WorkerProcess[] = [];
+    try {
+      for (let i = 0; i < 3; i++) workers.push(spawnWorker(configDir, ['--concurrency', '4']));
+      let done = false;
+      const crawl = runCrawl(rt, { sites: [siteFor(site)], workers: null }).finally(() => {
+        done = true;
+      });
+      let kills = 0;
+      while (kills < 20) {
+        await sleep(300 + Math.random() * 500);
+        expect(done, `the crawl ended after only ${kills} kills`).toBe(false);
+        const victim = Math.floor(Math.random() * workers.length);
+        workers[victim]!.child.kill('SIGKILL');
+        await workers[victim]!.exited;
+        workers[victim] = spawnWorker(configDir, ['--concurrency', '4']);
+        kills++;
+      }
+      const summary = await crawl;
+      expect(summary.failed).toBe(0);
+      await expectComplete(rt, summary.crawlId, site, 10);
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+      await rt.close();
+      await site.close();
+    }
+  }, 300_000);
+
+  it('Redis restarted mid-crawl: workers reconnect and the crawl completes', async () => {
+    const site = await startGeneratedSite({ listings: 400, delayMs: 15, leadEvery: 10 });
+    const port = await freePort();
+    const redisDir = join(dir.path, 'redis-data');
+    mkdirSync(redisDir, { recursive: true });
+    let redis = await startRedis(port, redisDir);
+    const configDir = config('redis-restart', `redis://127.0.0.1:${port}`);
+    const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
+    const workers = [
+      spawnWorker(configDir, ['--concurrency', '4']),
+      spawnWorker(configDir, ['--concurrency', '4']),
+    ];
+    try {
+      await Promise.all(workers.map((w) => w.ready));
+      const crawl = runCrawl(rt, { sites: [siteFor(site)], workers: null });
+      while (site.hits.size < 60) await sleep(20);
+      redis.kill('SIGTERM');
+      await once(redis, 'exit');
+      await sleep(1500);
+      redis = await startRedis(port, redisDir);
+      const summary = await crawl;
+      expect(summary.failed).toBe(0);
+      await expectComplete(rt, summary.crawlId, site, 10);
+      expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
+    } finally {
+      for (const w of workers) w.child.kill('SIGKILL');
+      await rt.close();
+      redis.kill('SIGKILL');
+      await site.close();
+    }
+  }, 180_000);
+
+  it('the store unavailable for a while: jobs wait and retry, nothing is lost', async () => {
+    const site = await startGeneratedSite({ listings: 300, delayMs: 10, leadEvery: 10 });
+    // Long locks: a worker blocked on the store for seconds must not have its jobs taken over meanwhile.
+    const configDir = config('store-down', REDIS_URL, { lockMs: 60_000 });
+    const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
+    const worker = spawnWorker(configDir, ['--concurrency', '4']);
+    const blocker = new SQLite(rt.store.location);
+    try {
+      await worker.ready;
+      const crawl = runCrawl(rt, { sites: [siteFor(site)], workers: null });
+      while (site.hits.size < 40) await sleep(10);
+      blocker.exec('BEGIN EXCLUSIVE');
+      const blockedAt = site.hits.size;
+      await sleep(14_000); // longer than the store's busy timeout (10 s): writes fail, jobs must wait
+      blocker.exec('COMMIT');
+      const summary = await crawl;
+      expect(site.hits.size).toBeGreaterThan(blockedAt);
+      expect(summary.failed).toBe(0);
+      await expectComplete(rt, summary.crawlId, site, 10);
+    } finally {
+      blocker.close();
+      worker.child.kill('SIGKILL');
+      await rt.close();
+      await site.close();
+    }
+  }, 180_000);
+
+  it('SIGTERM: the worker stops taking jobs, finishes the ones in hand and exits 0 in bounded time', async () => {
+    const site = await startGeneratedSite({ listings: 200, delayMs: 300, leadEvery: 10 });
+    const configDir = config('sigterm');
+    const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
+    const first = spawnWorker(configDir, ['--concurrency', '4']);
+    let second: WorkerProcess | undefined;
+    try {
+      await first.ready;
+      const crawl = runCrawl(rt, { sites: [siteFor(site)], workers: null });
+      while (site.hits.size < 20) await sleep(20);
+      const t0 = Date.now();
+      first.child.kill('SIGTERM');
+      const code = await first.exited;
+      const took = Date.now() - t0;
+      expect(code).toBe(0);
+      expect(took).toBeLessThan(5000 + 3000); // shutdownGraceMs + closing
+      expect(first.log()).toContain('stopping: finishing jobs in hand');
+      const servedWhileStopped = site.hits.size;
+      await sleep(1000);
+      expect(site.hits.size).toBe(servedWhileStopped);
+      second = spawnWorker(configDir, ['--concurrency', '8']);
+      const summary = await crawl;
+      expect(summary.failed).toBe(0);
+      await expectComplete(rt, summary.crawlId, site, 10);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGTERM');
+      await rt.close();
+      await site.close();
+    }
+  }, 180_000);
+});
