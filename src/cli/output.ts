@@ -1,3 +1,5 @@
+import { InvalidArgumentError } from 'commander';
+
 /** Small helpers for human output on stdout. */
 
 export function out(line = ''): void {
@@ -28,7 +30,7 @@ export function intOption(name: string, min = 0) {
   return (value: string): number => {
     const n = Number(value);
     if (!Number.isInteger(n) || n < min)
-      throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+      throw new InvalidArgumentError(`${name} must be an integer ≥ ${min}, got "${value}"`);
     return n;
   };
 }

@@ -1,4 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
+import { reviewMigration } from './migration-review.ts';
 
 function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -128,6 +129,68 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('leads').dropColumn('cluster_id').execute();
       await db.schema.dropTable('page_identifiers').execute();
       await db.schema.dropTable('identifiers').execute();
+    },
+  },
+  '0003_crawl_history': {
+    async up(db) {
+      const pg = isPostgres(db);
+      // How robots.txt was treated when the page was fetched (`obey`, `ignore`, `obey:missing`...).
+      await db.schema.alterTable('pages').addColumn('robots', 'text').execute();
+      await db.schema
+        .createTable('lead_history')
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('lead_id', 'integer', (c) => c.notNull().references('leads.id'))
+        .addColumn('at', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addColumn('score', pg ? 'double precision' : 'real')
+        .addColumn('category', 'text')
+        .addColumn('content_hash', 'text')
+        .addColumn('lexicon_version', 'text')
+        .execute();
+      await db.schema
+        .createIndex('lead_history_lead')
+        .on('lead_history')
+        .columns(['lead_id', 'at'])
+        .execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('lead_history').execute();
+      await db.schema.alterTable('pages').dropColumn('robots').execute();
+    },
+  },
+  '0004_review': reviewMigration,
+  '0005_evidence': {
+    async up(db) {
+      const pg = isPostgres(db);
+      // One row per distinct capture of a page (src/evidence/): written at fetch time with the WARC and
+      // text, sealed (lead id, screenshot, manifest) when the page becomes a lead.
+      await db.schema
+        .createTable('evidence')
+        .addColumn('id', pg ? 'serial' : 'integer', (c) =>
+          pg ? c.primaryKey() : c.primaryKey().autoIncrement(),
+        )
+        .addColumn('page_id', 'integer', (c) => c.notNull().references('pages.id'))
+        .addColumn('lead_id', 'integer', (c) => c.references('leads.id'))
+        .addColumn('payload_sha256', 'text', (c) => c.notNull())
+        .addColumn('text_sha256', 'text', (c) => c.notNull())
+        .addColumn('fetcher', 'text', (c) => c.notNull())
+        .addColumn('captured_at', 'text', (c) => c.notNull())
+        .addColumn('last_seen_at', 'text', (c) => c.notNull())
+        .addColumn('facts', 'text', (c) => c.notNull())
+        .addColumn('warc_sha256', 'text', (c) => c.notNull())
+        .addColumn('screenshot_sha256', 'text')
+        .addColumn('manifest_sha256', 'text')
+        .addColumn('sealed_at', 'text')
+        .addColumn('files', 'text', (c) => c.notNull().defaultTo('[]'))
+        .addUniqueConstraint('evidence_page_payload', ['page_id', 'payload_sha256'])
+        .execute();
+      await db.schema.createIndex('evidence_lead').on('evidence').column('lead_id').execute();
+      await db.schema.createIndex('evidence_payload').on('evidence').column('payload_sha256').execute();
+    },
+    async down(db) {
+      await db.schema.dropTable('evidence').execute();
     },
   },
 };

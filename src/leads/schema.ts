@@ -1,4 +1,5 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ReviewDatabase } from './schema-review.ts';
 
 /** Timestamps are ISO 8601 UTC strings in both SQLite and PostgreSQL. JSON columns are text. */
 export interface PagesTable {
@@ -29,6 +30,8 @@ export interface PagesTable {
   last_fetched: string;
   fetch_count: ColumnType<number, number | undefined, number>;
   crawl_id: string;
+  /** How robots.txt was treated for this fetch: `obey`, `ignore`, `obey:missing`, `obey:unreachable`. */
+  robots: string | null;
 }
 
 export type LeadStatus = 'new' | 'confirmed' | 'dismissed' | 'escalated';
@@ -95,16 +98,62 @@ export interface CrawlsTable {
   summary: string | null;
 }
 
-export interface Database {
+/** What happened to a lead over time: `created`, `changed` (page text or score moved), `gone`, `back`. */
+export interface LeadHistoryTable {
+  id: Generated<number>;
+  lead_id: number;
+  at: string;
+  event: 'created' | 'changed' | 'gone' | 'back';
+  score: number | null;
+  category: string | null;
+  content_hash: string | null;
+  lexicon_version: string | null;
+}
+
+/**
+ * One distinct capture of a page (unique per page and payload), see `src/evidence/`: the WARC and text
+ * are stored when the page is fetched; lead id, screenshot and manifest are added when it becomes a
+ * lead. The files live in the evidence store, named by their SHA-256.
+ */
+export interface EvidenceTable {
+  id: Generated<number>;
+  page_id: number;
+  /** Set when the capture is sealed for a lead. */
+  lead_id: number | null;
+  /** SHA-256 (hex) of the payload: the entity body after content-encoding was removed, or the rendered DOM. */
+  payload_sha256: string;
+  /** SHA-256 (hex) of the extracted text as UTF-8 (equals `pages.content_hash` for the same fetch). */
+  text_sha256: string;
+  /** `http` or `browser`. */
+  fetcher: string;
+  /** When the response was received. */
+  captured_at: string;
+  /** The last fetch that returned this same payload. */
+  last_seen_at: string;
+  /** JSON `CaptureFacts` (URL, final URL, redirects, status, proxy...). */
+  facts: string;
+  warc_sha256: string;
+  screenshot_sha256: string | null;
+  /** SHA-256 of the sealed manifest; null until the page becomes a lead. */
+  manifest_sha256: string | null;
+  sealed_at: string | null;
+  /** JSON `ManifestFile[]`: the files of the capture (all of them once sealed). */
+  files: ColumnType<string, string | undefined, string>;
+}
+
+export interface Database extends ReviewDatabase {
   pages: PagesTable;
   leads: LeadsTable;
   crawls: CrawlsTable;
   identifiers: IdentifiersTable;
   page_identifiers: PageIdentifiersTable;
   pivots: PivotsTable;
+  lead_history: LeadHistoryTable;
+  evidence: EvidenceTable;
 }
 
 export type PageRow = Selectable<PagesTable>;
 export type NewPage = Insertable<PagesTable>;
 export type LeadRow = Selectable<LeadsTable>;
 export type IdentifierRow = Selectable<IdentifiersTable>;
+export type EvidenceRow = Selectable<EvidenceTable>;

@@ -3,16 +3,22 @@ import { loadConfig, siteSchema } from '../../config/index.ts';
 import { demoSiteInput, startDemoMarket } from '../../demo/index.ts';
 import { Store } from '../../leads/index.ts';
 import { openRuntime, runCrawl } from '../../runtime/index.ts';
-import { out } from '../output.ts';
+import { intOption, out } from '../output.ts';
 import { printSummary } from './crawl.ts';
 import { leadsTable } from './leads.ts';
+import { serveReview } from './serve.ts';
 
 export function register(program: Command): void {
   program
     .command('demo')
     .description('serve the bundled demo market on 127.0.0.1, crawl it into the data dir and print its leads')
     .option('--json', 'print the crawl summary as one JSON object instead of the tables')
-    .action(async (opts: { json?: boolean }, cmd: Command) => {
+    .option(
+      '--no-serve',
+      'exit after the crawl instead of serving the review app (also when stdin is not a terminal)',
+    )
+    .option('--port <port>', 'review app port (0: any free one)', intOption('--port', 0), 8080)
+    .action(async (opts: { json?: boolean; serve: boolean; port: number }, cmd: Command) => {
       const config = await loadConfig(cmd.optsWithGlobals().config);
       const market = await startDemoMarket({ host: '127.0.0.1', port: 0 });
       try {
@@ -43,12 +49,18 @@ export function register(program: Command): void {
           out(leadsTable(leads));
           out();
           out(`${leads.length} lead(s) stored in ${store.location}`);
-          out('next: `npx spiderweb leads`, `npx spiderweb export --format csv`');
         } finally {
           await store.close();
         }
       } finally {
         await market.close();
+      }
+      if (opts.serve && process.stdin.isTTY && !opts.json) {
+        out();
+        await serveReview(config, { host: '127.0.0.1', port: opts.port, login: 'investigator' });
+      } else {
+        out('next: `npx spiderweb serve --login investigator` to review them in the browser,');
+        out('      `npx spiderweb leads`, `npx spiderweb export --format csv`');
       }
     });
 }

@@ -12,6 +12,8 @@ import { register as leads } from './leads.ts';
 import { register as lexicon } from './lexicon.ts';
 import { register as rescore } from './rescore.ts';
 import { register as suggest } from './suggest.ts';
+import { register as analyst } from './analyst.ts';
+import { register as serve } from './serve.ts';
 import { register as worker } from './worker.ts';
 
 /** Every CLI command, in help order. Each module exports `register(program)`. */
@@ -19,6 +21,8 @@ export const commands: Array<(program: Command) => void> = [
   demo,
   crawl,
   worker,
+  serve,
+  analyst,
   leads,
   exportLeads,
   classify,

@@ -1,0 +1,99 @@
+import type { ListingFields } from '../extract/index.ts';
+import { type IdentifierRow, type LeadRow, listingText, type Store } from '../leads/index.ts';
+import type { EvidenceLookup, EvidenceView } from './evidence.ts';
+import type { Cursor, QueueFilter } from './filters.ts';
+import { auditLog, clusterMates, queuePage } from './queries.ts';
+
+/** A classifier reason as stored in `leads.reasons`. */
+export interface StoredReason {
+  group: string;
+  term: string;
+  form: string;
+  span: [number, number];
+  weight: number;
+  contribution: number;
+  class?: string;
+  lang?: string;
+  via?: string;
+  in?: 'title';
+}
+
+export interface LeadDetail {
+  lead: LeadRow;
+  lang: string | null;
+  finalUrl: string | null;
+  fetchedVia: string | null;
+  /** The text the lead was classified on: the listing's fields, or the page text (spans point into it). */
+  text: string;
+  /** The title the classifier saw (spans with `in: 'title'` point into it). */
+  titleText: string;
+  reasons: StoredReason[];
+  identifiers: IdentifierRow[];
+  mates: Awaited<ReturnType<typeof clusterMates>>;
+  history: Awaited<ReturnType<typeof auditLog>>;
+  evidence: EvidenceView | null;
+}
+
+function parseReasons(json: string): StoredReason[] {
+  try {
+    const v = JSON.parse(json) as unknown;
+    return Array.isArray(v)
+      ? v.filter(
+          (r): r is StoredReason =>
+            typeof r === 'object' &&
+            r !== null &&
+            typeof r.term === 'string' &&
+            Array.isArray(r.span) &&
+            typeof r.weight === 'number',
+        )
+      : [];
+  } catch {
+    return [];
+  }
+}
+
+export async function leadDetail(
+  store: Store,
+  id: number,
+  evidence: EvidenceLookup,
+): Promise<LeadDetail | null> {
+  const lead = await store.lead(id);
+  if (!lead) return null;
+  const page = await store.page(lead.page_id);
+  let listing: ListingFields | null = null;
+  try {
+    listing = page?.listing ? (JSON.parse(page.listing) as ListingFields) : null;
+  } catch {
+    listing = null;
+  }
+  const pageText = page?.text ?? '';
+  const [identifiers, mates, history, ev] = await Promise.all([
+    store.pageIdentifiers(lead.page_id),
+    lead.cluster_id === null ? Promise.resolve([]) : clusterMates(store, lead.cluster_id, lead.id),
+    auditLog(store, { leadId: lead.id, limit: 50 }),
+    evidence(store, lead),
+  ]);
+  return {
+    lead,
+    lang: page?.lang ?? null,
+    finalUrl: page?.final_url ?? null,
+    fetchedVia: page?.fetched_via ?? null,
+    text: listing ? listingText(listing, pageText) : pageText,
+    titleText: listing?.title ?? page?.title ?? lead.title,
+    reasons: parseReasons(lead.reasons),
+    identifiers,
+    mates,
+    history,
+    evidence: ev,
+  };
+}
+
+/** The leads before and after this one in a queue (same filter and order), for j/k and "next" after a decision. */
+export async function neighbours(store: Store, lead: LeadRow, f: QueueFilter) {
+  const at: Cursor = { v: lead[f.sort], id: lead.id };
+  const [next, prev] = await Promise.all([
+    queuePage(store, f, { after: at, limit: 1 }),
+    queuePage(store, f, { before: at, limit: 1 }),
+  ]);
+  return { next: next.rows[0]?.id ?? null, prev: prev.rows[0]?.id ?? null };
+}

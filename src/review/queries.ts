@@ -1,0 +1,287 @@
+import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
+import type { Store } from '../leads/index.ts';
+import type { Database } from '../leads/schema.ts';
+import type { Cursor, PageRequest, QueueFilter } from './filters.ts';
+
+type DB = Database;
+type LeadQuery<O> = SelectQueryBuilder<DB, 'leads', O>;
+
+/** A row of the queue: the lead without its reasons, plus its page's language. */
+export interface QueueRow {
+  id: number;
+  page_id: number;
+  site_id: string;
+  url: string;
+  title: string;
+  score: number;
+  kind: string | null;
+  category: string | null;
+  substances: string;
+  status: string;
+  first_seen: string;
+  last_seen: string;
+  gone_at: string | null;
+  cluster_id: number | null;
+  lang: string | null;
+}
+
+export interface QueuePage {
+  rows: QueueRow[];
+  /** Cursor of the next page (`after`), when there are more rows. */
+  next: Cursor | null;
+  /** Cursor of the previous page (`before`), when this is not the first page. */
+  prev: Cursor | null;
+}
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+
+/** FTS5 query for the trigram table: every word as a quoted phrase (substring), all required. */
+function ftsQuery(words: string[]): string {
+  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ');
+}
+
+/** Applies every filter (not the order or the cursor). */
+export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Store['dialect']): LeadQuery<O> {
+  if (f.status?.length) q = q.where('leads.status', 'in', f.status);
+  if (f.minScore !== undefined) q = q.where('leads.score', '>=', f.minScore);
+  if (f.maxScore !== undefined) q = q.where('leads.score', '<=', f.maxScore);
+  if (f.category?.length) q = q.where('leads.category', 'in', f.category);
+  if (f.site?.length) q = q.where('leads.site_id', 'in', f.site);
+  // Page columns are looked up by subquery, never joined: a count over 100 000 leads stays an index scan.
+  const langs = f.lang;
+  if (langs?.length)
+    q = q.where('leads.page_id', 'in', (eb) =>
+      eb.selectFrom('pages').select('pages.id').where('pages.lang', 'in', langs),
+    );
+  if (f.since) q = q.where('leads.last_seen', '>=', f.since);
+  if (f.until) q = q.where('leads.last_seen', '<', f.until);
+  if (f.substance) {
+    const pattern = `%${likeEscape(JSON.stringify(f.substance.toLowerCase()))}%`;
+    q = q.where(sql<boolean>`lower(leads.substances) like ${pattern} escape '\\'`);
+  }
+  if (f.identifier) {
+    const m = /^([a-z]+):(.+)$/.exec(f.identifier);
+    const raw = f.identifier;
+    const values = [...new Set([raw, raw.replace(/^@/, '').toLowerCase(), m?.[2] ?? raw])];
+    q = q.where('leads.page_id', 'in', (eb) => {
+      let sub = eb
+        .selectFrom('page_identifiers')
+        .innerJoin('identifiers', 'identifiers.id', 'page_identifiers.identifier_id')
+        .select('page_identifiers.page_id');
+      sub = m
+        ? sub.where((w) =>
+            w.or([
+              w('identifiers.value', 'in', values),
+              w.and([w('identifiers.type', '=', m[1]!), w('identifiers.value', '=', m[2]!)]),
+            ]),
+          )
+        : sub.where('identifiers.value', 'in', values);
+      return sub;
+    });
+  }
+  if (f.q) {
+    const words = f.q.split(/\s+/).filter(Boolean).slice(0, 10);
+    if (dialect === 'postgres') {
+      const query = f.q;
+      q = q.where('leads.page_id', 'in', (eb) =>
+        eb
+          .selectFrom('pages')
+          .select('pages.id')
+          .where(
+            sql<boolean>`to_tsvector('simple', pages.title || ' ' || pages.text) @@ plainto_tsquery('simple', ${query})`,
+          ),
+      );
+    } else {
+      // The trigram index needs 3 characters: shorter words are dropped when longer ones are given,
+      // and looked for with LIKE (a scan) when the search has nothing else.
+      const long = words.filter((w) => [...w].length >= 3);
+      if (long.length)
+        q = q.where(
+          sql<boolean>`leads.id in (select rowid from leads_fts where leads_fts match ${ftsQuery(long)})`,
+        );
+      else
+        for (const w of words) {
+          const pattern = `%${likeEscape(w)}%`;
+          q = q.where(
+            sql<boolean>`(leads.title like ${pattern} escape '\\' or leads.page_id in (select id from pages where text like ${pattern} escape '\\'))`,
+          );
+        }
+    }
+  }
+  return q;
+}
+
+function base(db: Kysely<DB>) {
+  return db.selectFrom('leads');
+}
+
+const QUEUE_COLUMNS = [
+  'leads.id',
+  'leads.page_id',
+  'leads.site_id',
+  'leads.url',
+  'leads.title',
+  'leads.score',
+  'leads.kind',
+  'leads.category',
+  'leads.substances',
+  'leads.status',
+  'leads.first_seen',
+  'leads.last_seen',
+  'leads.gone_at',
+  'leads.cluster_id',
+] as const;
+
+/** One page of the queue, keyset-paginated on (sort column, id): as fast deep in the queue as at its top. */
+export async function queuePage(store: Store, f: QueueFilter, page: PageRequest): Promise<QueuePage> {
+  const col = `leads.${f.sort}` as const;
+  const backwards = page.before !== undefined;
+  const dir = (f.dir === 'desc') !== backwards ? 'desc' : 'asc';
+  let q = applyFilter(
+    base(store.db)
+      .select(QUEUE_COLUMNS)
+      .select((eb) =>
+        eb.selectFrom('pages').select('pages.lang').whereRef('pages.id', '=', 'leads.page_id').as('lang'),
+      ),
+    f,
+    store.dialect,
+  );
+  const cursor = page.after ?? page.before;
+  if (cursor) {
+    const op = dir === 'desc' ? '<' : '>';
+    q = q.where((eb: ExpressionBuilder<DB, 'leads'>) =>
+      f.sort === 'id'
+        ? eb('leads.id', op, cursor.id)
+        : eb(eb.refTuple(col, 'leads.id'), op, eb.tuple(cursor.v as never, cursor.id)),
+    );
+  }
+  if (f.sort !== 'id') q = q.orderBy(col, dir);
+  const rows = (await q
+    .orderBy('leads.id', dir)
+    .limit(page.limit + 1)
+    .execute()) as QueueRow[];
+  const more = rows.length > page.limit;
+  if (more) rows.pop();
+  if (backwards) rows.reverse();
+  const key = (r: QueueRow): Cursor => ({ v: r[f.sort], id: r.id });
+  const first = rows[0];
+  const last = rows.at(-1);
+  return {
+    rows,
+    next: last && (backwards || more) ? key(last) : null,
+    prev: first && (backwards ? more : page.after !== undefined) ? key(first) : null,
+  };
+}
+
+/**
+ * How many leads match a filter, counting at most `cap` (then `capped` is true): the queue shows
+ * "10 000+" rather than scanning every match of a broad filter.
+ */
+export async function countLeads(
+  store: Store,
+  f: QueueFilter,
+  cap = 10_000,
+): Promise<{ n: number; capped: boolean }> {
+  const matches = applyFilter(base(store.db).select(sql<number>`1`.as('one')), f, store.dialect).limit(
+    cap + 1,
+  );
+  const row = await store.db
+    .selectFrom(matches.as('m'))
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirst();
+  const n = Number(row?.n ?? 0);
+  return n > cap ? { n: cap, capped: true } : { n, capped: false };
+}
+
+/** Every lead matching a filter, in queue order, `batch` rows at a time (exports). */
+export async function* eachLead(store: Store, f: QueueFilter, batch = 1000) {
+  let after: Cursor | undefined;
+  for (;;) {
+    let q = applyFilter(base(store.db).selectAll('leads'), f, store.dialect);
+    const col = `leads.${f.sort}` as const;
+    const op = f.dir === 'desc' ? '<' : '>';
+    const c = after;
+    if (c)
+      q = q.where((eb) =>
+        f.sort === 'id'
+          ? eb('leads.id', op, c.id)
+          : eb(eb.refTuple(col, 'leads.id'), op, eb.tuple(c.v as never, c.id)),
+      );
+    if (f.sort !== 'id') q = q.orderBy(col, f.dir);
+    const rows = await q.orderBy('leads.id', f.dir).limit(batch).execute();
+    if (!rows.length) return;
+    yield rows;
+    const last = rows.at(-1)!;
+    after = { v: last[f.sort], id: last.id };
+    if (rows.length < batch) return;
+  }
+}
+
+/** Values for the queue's filter menus (sites, categories, languages), from the leads present. */
+export async function facets(store: Store) {
+  const [sites, categories, langs] = await Promise.all([
+    store.db.selectFrom('leads').select('site_id as v').distinct().orderBy('v').execute(),
+    store.db
+      .selectFrom('leads')
+      .select('category as v')
+      .distinct()
+      .where('category', 'is not', null)
+      .orderBy('v')
+      .execute(),
+    // Languages of any stored page (an index scan), not only of leads' pages.
+    store.db
+      .selectFrom('pages')
+      .select('lang as v')
+      .distinct()
+      .where('lang', 'is not', null)
+      .orderBy('v')
+      .execute(),
+  ]);
+  const vals = (rows: Array<{ v: string | null }>) => rows.flatMap((r) => (r.v === null ? [] : [r.v]));
+  return { sites: vals(sites), categories: vals(categories), langs: vals(langs) };
+}
+
+/** Counts of leads by status. */
+export async function statusCounts(store: Store): Promise<Record<string, number>> {
+  const rows = await store.db
+    .selectFrom('leads')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('n')])
+    .groupBy('status')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.status, Number(r.n)]));
+}
+
+/** The other leads of a lead's cluster (at most `limit`), strongest first. */
+export async function clusterMates(store: Store, clusterId: number, leadId: number, limit = 50) {
+  return store.db
+    .selectFrom('leads')
+    .select(['id', 'site_id', 'title', 'score', 'status', 'category'])
+    .where('cluster_id', '=', clusterId)
+    .where('id', '!=', leadId)
+    .orderBy('score', 'desc')
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+}
+
+export interface AuditQuery {
+  leadId?: number;
+  analyst?: string;
+  action?: string;
+  /** Rows with an id below this (keyset, newest first). */
+  beforeId?: number;
+  limit?: number;
+}
+
+/** The audit log, newest first. */
+export async function auditLog(store: Store, a: AuditQuery = {}) {
+  let q = store.db.selectFrom('audit').selectAll();
+  if (a.leadId !== undefined) q = q.where('lead_id', '=', a.leadId);
+  if (a.analyst) q = q.where('analyst', '=', a.analyst);
+  if (a.action) q = q.where('action', '=', a.action);
+  if (a.beforeId !== undefined) q = q.where('id', '<', a.beforeId);
+  return q
+    .orderBy('id', 'desc')
+    .limit(a.limit ?? 100)
+    .execute();
+}

@@ -1,0 +1,131 @@
+import type { Context, Hono } from 'hono';
+import { UsageError } from '../errors.ts';
+import { type AppDeps, leadId, pageCtx, type ReviewEnv } from './context.ts';
+import { decide, isDecision, recordView } from './decisions.ts';
+import { streamExport } from './export-stream.ts';
+import { filterParams, parseFilter, parsePage } from './filters.ts';
+import { leadDetail, neighbours } from './lead-detail.ts';
+import { auditLog, countLeads, facets, queuePage, statusCounts } from './queries.ts';
+import { errorPage } from './view-layout.ts';
+import { leadView } from './view-lead.ts';
+import { auditPage, clusterPage, identifiersPage, queuesPage } from './view-misc.ts';
+import { queueView } from './view-queue.ts';
+
+/** Caches the filter menus' values for a short while: they change only when crawls add leads. */
+function cached<T>(ms: number, load: () => Promise<T>): () => Promise<T> {
+  let value: { at: number; v: Promise<T> } | null = null;
+  return () => {
+    if (!value || Date.now() - value.at > ms) value = { at: Date.now(), v: load() };
+    value.v.catch(() => {
+      value = null;
+    });
+    return value.v;
+  };
+}
+
+export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
+  const { store } = deps;
+  const ctx = (c: Context<ReviewEnv>) => pageCtx(c, deps.queueCounts !== undefined);
+  const facetValues = cached(30_000, () => facets(store));
+
+  app.get('/', async (c) => {
+    const params = new URL(c.req.url).searchParams;
+    const filter = parseFilter(params, { defaultNew: true });
+    const [page, total, counts, f] = await Promise.all([
+      queuePage(store, filter, parsePage(params)),
+      countLeads(store, filter),
+      statusCounts(store),
+      facetValues(),
+    ]);
+    return c.html(queueView(ctx(c), { filter, params, page, total, counts, facets: f }));
+  });
+
+  app.get('/leads/:id', async (c) => {
+    const id = leadId(c);
+    const params = new URL(c.req.url).searchParams;
+    const filter = parseFilter(params, { defaultNew: true });
+    if (!(await store.lead(id))) return c.html(errorPage(ctx(c), 404, `No lead ${id}.`), 404);
+    await recordView(store, c.get('analyst'), id, 'ui');
+    const d = await leadDetail(store, id, deps.evidence);
+    if (!d) return c.html(errorPage(ctx(c), 404, `No lead ${id}.`), 404);
+    const nav = await neighbours(store, d.lead, filter);
+    const session = c.get('session');
+    return c.html(
+      leadView({ ...ctx(c), csrf: session?.csrf ?? '' }, d, { ...nav, qs: filterParams(filter).toString() }),
+    );
+  });
+
+  app.get('/leads/:id/screenshot.png', async (c) => {
+    const lead = await store.lead(leadId(c));
+    const file = lead && deps.evidenceFile ? await deps.evidenceFile(store, lead, 'screenshot') : null;
+    if (!file) return c.text('Not found', 404);
+    return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': file.type === 'image/png' ? 'image/png' : 'application/octet-stream',
+      'Content-Disposition': 'inline; filename="screenshot.png"',
+    });
+  });
+
+  app.post('/leads/:id/decision', async (c) => {
+    const id = leadId(c);
+    const form = await c.req.parseBody();
+    const decision = typeof form.decision === 'string' ? form.decision : '';
+    if (!isDecision(decision))
+      throw new UsageError(`decision "${decision}": use confirm, dismiss or escalate`);
+    const note = typeof form.note === 'string' ? form.note : '';
+    const result = await decide(store, c.get('analyst'), id, decision, note);
+    if (!result) return c.text(`No lead ${id}`, 404);
+    deps.metrics.decisions.inc({ decision });
+    if (c.req.header('accept')?.includes('application/json')) return c.json({ id, ...result });
+    // Back to the queue's next lead, in the same filter and order.
+    const back = new URLSearchParams(typeof form.back === 'string' ? form.back : '');
+    const filter = parseFilter(back, { defaultNew: true });
+    const qs = filterParams(filter).toString();
+    const lead = await store.lead(id);
+    const { next } = lead ? await neighbours(store, lead, filter) : { next: null };
+    return c.redirect(next ? `/leads/${next}?${qs}` : `/?${qs}`, 303);
+  });
+
+  app.get('/clusters/:id', async (c) => {
+    const cluster = await store.cluster(leadId(c));
+    if (!cluster) return c.html(errorPage(ctx(c), 404, 'No such cluster.'), 404);
+    return c.html(clusterPage(ctx(c), cluster));
+  });
+
+  app.get('/audit', async (c) => {
+    const q = c.req.query();
+    const lead = q.lead && /^\d+$/.test(q.lead) ? Number(q.lead) : undefined;
+    const before = q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined;
+    const rows = await auditLog(store, {
+      ...(lead !== undefined ? { leadId: lead } : {}),
+      ...(q.analyst ? { analyst: q.analyst } : {}),
+      ...(q.action ? { action: q.action } : {}),
+      ...(before !== undefined ? { beforeId: before } : {}),
+    });
+    return c.html(
+      auditPage(ctx(c), rows, {
+        ...(q.lead ? { lead: q.lead } : {}),
+        ...(q.analyst ? { analyst: q.analyst } : {}),
+        ...(q.action ? { action: q.action } : {}),
+      }),
+    );
+  });
+
+  app.get('/identifiers', async (c) => {
+    const rows = await store.identifiers({ limit: 500 });
+    return c.html(identifiersPage(ctx(c), rows));
+  });
+
+  app.get('/queues', async (c) => {
+    if (!deps.queueCounts) return c.html(errorPage(ctx(c), 404, 'No queue connection configured.'), 404);
+    return c.html(queuesPage(ctx(c), await deps.queueCounts()));
+  });
+
+  app.get('/metrics', async (c) => {
+    return c.body(await deps.metrics.registry.metrics(), 200, {
+      'Content-Type': deps.metrics.registry.contentType,
+    });
+  });
+
+  app.get('/export.csv', (c) => streamExport(c, deps, 'csv'));
+  app.get('/export.jsonl', (c) => streamExport(c, deps, 'jsonl'));
+}

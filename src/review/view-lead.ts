@@ -1,0 +1,126 @@
+import { type HighlightSpan, highlight, html, join } from './html.ts';
+import type { LeadDetail, StoredReason } from './lead-detail.ts';
+import { layout, type PageContext, when } from './view-layout.ts';
+
+/** Longest text shown; a longer one is cut (the highlights past it are listed in the reasons). */
+const MAX_TEXT = 100_000;
+
+const spanOf = (r: StoredReason): HighlightSpan => ({
+  span: r.span,
+  kind: r.weight < 0 || r.contribution < 0 ? 'neg' : 'pos',
+  label: `${r.term} (${r.group}, ${r.weight.toFixed(2)})`,
+});
+
+function decisionForm(d: LeadDetail, csrf: string, back: string) {
+  return html`<form method="post" action="/leads/${d.lead.id}/decision" class="decide" id="decide">
+    <input type="hidden" name="_csrf" value="${csrf}">
+    <input type="hidden" name="back" value="${back}">
+    <label>Note <textarea name="note" rows="3" maxlength="4000" placeholder="why (optional)"></textarea></label>
+    <div class="buttons">
+      <button type="submit" name="decision" value="confirm" class="confirm" data-key="c">Confirm <kbd>c</kbd></button>
+      <button type="submit" name="decision" value="dismiss" class="dismiss" data-key="d">Dismiss as false positive <kbd>d</kbd></button>
+      <button type="submit" name="decision" value="escalate" class="escalate" data-key="e">Escalate <kbd>e</kbd></button>
+    </div>
+  </form>`;
+}
+
+function evidencePanel(d: LeadDetail) {
+  const ev = d.evidence;
+  if (!ev)
+    return html`<section class="evidence"><h2>Evidence</h2><p class="muted">No evidence captured for this lead.</p></section>`;
+  return html`<section class="evidence"><h2>Evidence</h2>
+    <dl>
+      <dt>Captured</dt><dd>${ev.capturedAt ?? 'unknown'} (UTC)</dd>
+      ${ev.finalUrl ? html`<dt>Final URL</dt><dd class="url">${ev.finalUrl}</dd>` : ''}
+      ${ev.status !== null ? html`<dt>Status</dt><dd>${ev.status}</dd>` : ''}
+    </dl>
+    ${ev.screenshot ? html`<img class="shot" src="/leads/${d.lead.id}/screenshot.png" alt="screenshot of the page at capture">` : ''}
+    ${
+      ev.files.length
+        ? html`<table class="hashes"><thead><tr><th>file</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>
+        ${ev.files.map((f) => html`<tr><td>${f.name}</td><td class="hash">${f.sha256}</td><td class="num">${f.bytes ?? ''}</td></tr>`)}
+        </tbody></table>`
+        : ''
+    }
+  </section>`;
+}
+
+export function leadView(
+  ctx: PageContext & { csrf: string },
+  d: LeadDetail,
+  nav: { next: number | null; prev: number | null; qs: string },
+): string {
+  const l = d.lead;
+  const substances = JSON.parse(l.substances) as string[];
+  const text = d.text.length > MAX_TEXT ? d.text.slice(0, MAX_TEXT) : d.text;
+  const body = highlight(text, d.reasons.filter((r) => r.in !== 'title').map(spanOf));
+  const title = highlight(d.titleText, d.reasons.filter((r) => r.in === 'title').map(spanOf));
+  const stale = d.reasons.filter((r) => {
+    const src = r.in === 'title' ? d.titleText : d.text;
+    return src.slice(r.span[0], r.span[1]) !== r.form;
+  }).length;
+  const q = nav.qs ? `?${nav.qs}` : '';
+  const reasons = [...d.reasons].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  const main = html`<p class="crumbs"><a href="/${q}">← queue</a>
+      ${nav.prev ? html`<a href="/leads/${nav.prev}${q}" rel="prev" id="prev-lead">previous <kbd>k</kbd></a>` : ''}
+      ${nav.next ? html`<a href="/leads/${nav.next}${q}" rel="next" id="next-lead">next <kbd>j</kbd></a>` : ''}</p>
+    <h1 class="lead-title">${title.html}</h1>
+    <dl class="facts">
+      <dt>Lead</dt><dd>#${l.id} · <span class="status s-${l.status}" id="lead-status">${l.status}</span>${l.gone_at ? html` · <span class="gone">gone since ${when(l.gone_at)}</span>` : ''}</dd>
+      <dt>Score</dt><dd>${l.score.toFixed(3)} · ${l.kind ?? ''} · ${l.category ?? 'no category'}</dd>
+      <dt>Substances</dt><dd>${substances.join(', ') || '—'}</dd>
+      <dt>Site</dt><dd>${l.site_id}${d.lang ? html` · language ${d.lang}` : ''}</dd>
+      <dt>URL</dt><dd class="url" title="not a link: the page is hostile">${l.url}</dd>
+      ${d.finalUrl && d.finalUrl !== l.url ? html`<dt>Final URL</dt><dd class="url">${d.finalUrl}</dd>` : ''}
+      <dt>Seen</dt><dd>${when(l.first_seen)} – ${when(l.last_seen)} (UTC) · via ${l.found_via}${d.fetchedVia ? html` · ${d.fetchedVia}` : ''}</dd>
+      <dt>Lexicon</dt><dd>${l.lexicon_version}</dd>
+    </dl>
+    ${decisionForm(d, ctx.csrf, nav.qs)}
+    <section><h2>Classified text <span class="count">${body.marked} highlighted</span></h2>
+      ${stale ? html`<p class="warn">${stale} matched term(s) no longer line up with the stored text (the page changed since it was classified).</p>` : ''}
+      <pre class="text" id="lead-text">${body.html}</pre>
+      ${d.text.length > MAX_TEXT ? html`<p class="muted">Text cut at ${MAX_TEXT} of ${d.text.length} characters.</p>` : ''}
+    </section>
+    <section><h2>Why it was flagged</h2>
+      <table class="reasons"><thead><tr><th>term</th><th>as written</th><th>group</th><th>matched by</th><th>weight</th><th>contribution</th></tr></thead>
+      <tbody>${reasons.map(
+        (r) => html`<tr class="${r.weight < 0 || r.contribution < 0 ? 'neg' : ''}">
+          <td>${r.term}</td><td>${r.form}${r.in === 'title' ? ' (title)' : ''}</td><td>${r.group}${r.class ? ` · ${r.class}` : ''}</td>
+          <td>${r.via ?? ''}${r.lang ? ` · ${r.lang}` : ''}</td><td class="num">${r.weight.toFixed(2)}</td><td class="num">${r.contribution.toFixed(3)}</td></tr>`,
+      )}</tbody></table>
+    </section>`;
+  const side = html`<aside>
+    ${evidencePanel(d)}
+    <section><h2>Identifiers</h2>
+      ${
+        d.identifiers.length
+          ? html`<ul class="ids">${d.identifiers.map(
+              (i) =>
+                html`<li><span class="type">${i.type}</span> <a href="/?status=all&amp;identifier=${encodeURIComponent(`${i.type}:${i.value}`)}" class="value">${i.value}</a> <span class="muted">${i.validated}</span></li>`,
+            )}</ul>`
+          : html`<p class="muted">None.</p>`
+      }
+    </section>
+    <section><h2>Cluster ${l.cluster_id !== null ? html`<a href="/clusters/${l.cluster_id}">#${l.cluster_id}</a>` : ''}</h2>
+      ${
+        d.mates.length
+          ? html`<ul class="mates">${d.mates.map(
+              (m) =>
+                html`<li><a href="/leads/${m.id}">#${m.id} ${m.title.slice(0, 80) || '(no title)'}</a> <span class="muted">${m.site_id} · ${m.score.toFixed(2)} · ${m.status}</span></li>`,
+            )}</ul>`
+          : html`<p class="muted">No other lead shares an identifier with this one.</p>`
+      }
+    </section>
+    <section><h2>History</h2>
+      <ul class="history">${join(
+        d.history.map(
+          (h) =>
+            html`<li><span class="when">${when(h.at)}</span> <b>${h.analyst}</b> ${h.action}${h.note ? html`: <q>${h.note}</q>` : ''}</li>`,
+        ),
+      )}</ul>
+    </section>
+  </aside>`;
+  return layout(`Lead ${l.id}`, ctx, html`<div class="lead"><div class="main">${main}</div>${side}</div>`, {
+    page: 'lead',
+  });
+}

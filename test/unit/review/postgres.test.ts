@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { userInfo } from 'node:os';
+import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Store } from '../../../src/leads/index.ts';
+import { migrationProvider } from '../../../src/leads/migrations.ts';
+import type { Database } from '../../../src/leads/schema.ts';
+import { addAnalyst, checkPassword } from '../../../src/review/auth.ts';
+import { decide } from '../../../src/review/decisions.ts';
+import { parseFilter } from '../../../src/review/filters.ts';
+import { countLeads, queuePage } from '../../../src/review/queries.ts';
+
+const PG_URL = process.env.TEST_PG_URL ?? `postgres://${userInfo().username}@127.0.0.1:5432/test`;
+
+/** The review migration and queries on PostgreSQL, in a schema of their own (skipped when no server answers). */
+describe('review schema and queries on PostgreSQL', () => {
+  const schema = `spw_review_${randomBytes(4).toString('hex')}`;
+  let admin: pg.Pool;
+  let db: Kysely<Database> | undefined;
+  let store: Store;
+
+  beforeAll(async () => {
+    admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
+    try {
+      await admin.query(`create schema ${schema}`);
+    } catch {
+      return;
+    }
+    db = new Kysely<Database>({
+      dialect: new PostgresDialect({
+        pool: new pg.Pool({ connectionString: PG_URL, max: 4, options: `-c search_path=${schema}` }),
+      }),
+    });
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error) throw error;
+    store = { db, dialect: 'postgres', location: schema } as unknown as Store;
+  });
+
+  afterAll(async () => {
+    await db?.destroy();
+    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
+    await admin.end();
+  });
+
+  it('migrates, searches, pages by keyset, decides and keeps the audit append-only', async (ctx) => {
+    if (!db) ctx.skip();
+    const at = '2024-05-01T00:00:00.000Z';
+    for (let i = 0; i < 12; i++) {
+      const page = await db!
+        .insertInto('pages')
+        .values({
+          site_id: 's',
+          url: `http://x/${i}`,
+          final_url: null,
+          status: 200,
+          state: 'fetched',
+          fail_reason: null,
+          fail_message: null,
+          content_hash: null,
+          title: `t${i}`,
+          text: i % 2 ? 'продаю мефедрон закладки' : 'погода в городе',
+          listing: null,
+          lang: 'ru',
+          identifiers: '[]',
+          fetched_via: 'http',
+          found_via: 'seed',
+          depth: 0,
+          first_seen: at,
+          last_fetched: at,
+          crawl_id: 'c',
+          robots: null,
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      await db!
+        .insertInto('leads')
+        .values({
+          page_id: page.id,
+          site_id: 's',
+          url: `http://x/${i}`,
+          title: `t${i}`,
+          score: (i % 4) / 4,
+          kind: 'sale',
+          category: 'synthetic',
+          substances: '["mephedrone"]',
+          reasons: '[]',
+          lexicon_version: 'v',
+          found_via: 'seed',
+          first_seen: at,
+          last_seen: at,
+          gone_at: null,
+          crawl_id: 'c',
+          cluster_id: null,
+        })
+        .execute();
+    }
+    const all = parseFilter(new URLSearchParams('status=all'));
+    expect((await countLeads(store, all)).n).toBe(12);
+    expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(6);
+    expect(
+      (await countLeads(store, parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
+    ).toBe(12);
+    const seen: number[] = [];
+    let page = await queuePage(store, all, { limit: 5 });
+    seen.push(...page.rows.map((r) => r.id));
+    while (page.next) {
+      page = await queuePage(store, all, { after: page.next, limit: 5 });
+      seen.push(...page.rows.map((r) => r.id));
+    }
+    expect(new Set(seen).size).toBe(12);
+
+    await addAnalyst(store, 'alice', 'correct horse battery');
+    const alice = (await checkPassword(store, 'alice', 'correct horse battery'))!;
+    expect(await decide(store, alice, seen[0]!, 'confirm', 'yes')).toEqual({
+      status: 'confirmed',
+      before: 'new',
+    });
+    await expect(sql`update audit set note = 'x'`.execute(db!)).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit`.execute(db!)).rejects.toThrow(/append-only/);
+  });
+});
