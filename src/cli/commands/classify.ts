@@ -1,8 +1,7 @@
 import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import { type CompiledLexicons, classify, type SiteContext } from '../../classify/index.ts';
-import { loadLexicons } from '../../config/lexicons.ts';
+import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 
 /** Options shared by `classify`, `explain` and `eval`. */
@@ -11,10 +10,9 @@ export interface LexiconCliOptions {
   context?: string;
 }
 
-/** Loads the lexicons from `--lexicons DIR` or `<--config>/lexicons`. */
+/** Loads the lexicons from `--lexicons DIR`, else the ones workers load (`<--config>/lexicons` or the bundled ones). */
 export async function lexiconsFor(cmd: Command, opts: LexiconCliOptions): Promise<CompiledLexicons> {
-  const dir = opts.lexicons ?? join(String(cmd.optsWithGlobals().config ?? 'config'), 'lexicons');
-  return loadLexicons(dir);
+  return loadLexicons(opts.lexicons ?? (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir);
 }
 
 /** Validates `--context`. */

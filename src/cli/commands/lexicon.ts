@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { formatFinding, type LintInput, lintLexicons } from '../../classify/index.ts';
-import { bundledConfigDir } from '../../config/index.ts';
+import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { out } from '../output.ts';
 
@@ -35,7 +34,7 @@ export function register(program: Command): void {
     .option('--json', 'print {findings, errors, warnings, ...} as one JSON object')
     .addHelpText('after', LINT_HELP)
     .action(async (dirArg: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const dir = dirArg ?? defaultDir(String(cmd.optsWithGlobals().config ?? 'config'));
+      const dir = dirArg ?? (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir;
       const inputs = await readLexiconDir(dir);
       const result = lintLexicons(inputs);
       if (opts.json) out(JSON.stringify({ dir, ...result }));
@@ -47,12 +46,6 @@ export function register(program: Command): void {
       }
       if (result.errors > 0) process.exitCode = 2;
     });
-}
-
-/** `<config>/lexicons`, or the bundled lexicons when the config has none (what workers load). */
-function defaultDir(config: string): string {
-  const own = join(config, 'lexicons');
-  return existsSync(own) ? own : join(bundledConfigDir, 'lexicons');
 }
 
 /** Reads every `*.yaml`/`*.yml` of `dir`, sorted by name (the loader's order). */

@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CompiledLexicons } from '../../classify/index.ts';
-import { type Config, loadConfig, loadLexicons } from '../../config/index.ts';
+import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { errorMessage, UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
 import {
@@ -59,7 +58,7 @@ export function register(program: Command): void {
       const limit = Number(opts.limit ?? 50);
       if (!Number.isInteger(limit) || limit < 0) throw new UsageError('--limit must be a whole number ≥ 0');
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
-      const currentDir = lexiconDir(config, cmd);
+      const currentDir = config.lexiconsDir;
       const proposedDir = opts.lexicons ? resolve(opts.lexicons) : currentDir;
       const lex = await loadLexicons(proposedDir);
       let baseline: CompiledLexicons | undefined = lex;
@@ -102,11 +101,6 @@ export function register(program: Command): void {
         await store.close();
       }
     });
-}
-
-function lexiconDir(config: Config, cmd: Command): string {
-  const own = join(String(cmd.optsWithGlobals().config ?? 'config'), 'lexicons');
-  return existsSync(own) ? resolve(own) : config.lexiconsDir;
 }
 
 function dateOption(value: string): string {
