@@ -1,40 +1,25 @@
 import { CATEGORIES } from './lexicon-schema.ts';
 import { matchTokens, type RawMatch } from './match.ts';
-import { normaliseText, originalSpan } from './normalise.ts';
+import { byPosition, explainAway, groupOf, resolveOverlaps, VIA_FACTOR } from './overlaps.ts';
+import { normaliseText } from './normalise.ts';
 import { scanHandles, scanQuantities } from './quantities.ts';
 import { addEvidence, combine, type EvidenceGroup, emptyEvidence } from './score.ts';
 import { type Token, tokenise } from './tokenise.ts';
-import type { Category, Classification, CompiledLexicons, Reason, SiteContext, Via } from './types.ts';
-
-/** How much of a term's weight a match of each kind carries. */
-export const VIA_FACTOR: Readonly<Record<Via, number>> = {
-  exact: 1,
-  stem: 1,
-  suffix: 1,
-  homoglyph: 1,
-  leet: 1,
-  spaced: 1,
-  phrase: 1,
-  translit: 0.9,
-  fuzzy: 0.8,
-};
+import type { Category, Classification, CompiledLexicons, Reason, SiteContext } from './types.ts';
 
 /** An offer/price/quantity this close (characters) to a substance counts as a specific offer. */
 export const PROXIMITY_CHARS = 30;
 const PROXIMITY_WEIGHT = 0.4;
+/** Weight of hiring words (class `hiring`) in a text with dead-drop logistics: courier recruitment. */
+export const HIRING_DEAD_DROP_WEIGHT = 0.6;
+/** A price and a quantity at most this far apart (characters) make a pair of a price list. */
+export const PRICE_PAIR_CHARS = 40;
 
 export interface ClassifyOptions {
   /** Site kind; `marketplace` adds the sale-intent prior. Default `web`. */
   context?: SiteContext;
   /** Page or listing title, matched like the text (reasons get `in: 'title'`). */
   title?: string;
-}
-
-interface Located extends RawMatch {
-  readonly inTitle: boolean;
-  readonly source: string;
-  readonly origStart: number;
-  readonly origEnd: number;
 }
 
 /** Query strings and fragments of URLs (`?hash=item…`): random tokens, never evidence. */
@@ -57,55 +42,42 @@ function dropUrlQueries(norm: string, tokens: Token[]): Token[] {
   });
 }
 
-function find(lex: CompiledLexicons, text: string, inTitle: boolean): Located[] {
+/** Finds every match in one text and fills in its original span (in place, no copies). */
+function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMatch[]): void {
   const norm = normaliseText(text);
   const tokens = dropUrlQueries(norm.text, tokenise(norm.text));
-  const raw = matchTokens(lex, tokens);
-  for (const q of scanQuantities(lex, norm.text)) raw.push(q);
-  for (const h of scanHandles(norm.text)) raw.push(h);
-  return raw.map((m) => {
-    const [origStart, origEnd] = originalSpan(norm, m.start, m.end);
-    return { ...m, inTitle, source: text, origStart, origEnd };
-  });
-}
-
-function groupOf(lex: CompiledLexicons, m: RawMatch): EvidenceGroup {
-  if (m.term < 0) return m.label === 'handle' ? 'contact' : 'intent';
-  return lex.terms[m.term]!.group;
-}
-
-/**
- * Drops matches that lose an overlap: a positive match covered by a negative match at least as
- * long (`bath salt` shields `salt`), and a match inside a longer match of the same group
- * (`crystal meth` over `meth`).
- */
-function resolveOverlaps(lex: CompiledLexicons, matches: Located[]): Located[] {
-  const sorted = [...matches].sort((a, b) => a.start - b.start || b.end - b.start - (a.end - a.start));
-  const dropped = new Uint8Array(sorted.length);
-  for (let i = 0; i < sorted.length; i++) {
-    const a = sorted[i]!;
-    for (let j = i + 1; j < sorted.length; j++) {
-      const b = sorted[j]!;
-      if (b.start >= a.end) break;
-      if (a.inTitle !== b.inTitle) continue;
-      const ga = groupOf(lex, a);
-      const gb = groupOf(lex, b);
-      const la = a.end - a.start;
-      const lb = b.end - b.start;
-      const covers = (x: Located, y: Located) => x.start <= y.start && x.end >= y.end;
-      if (ga === 'negative' && gb !== 'negative') {
-        if (la >= lb) dropped[j] = 1;
-        else if (covers(b, a)) dropped[i] = 1;
-      } else if (gb === 'negative' && ga !== 'negative') {
-        if (lb >= la) dropped[i] = 1;
-        else if (covers(a, b)) dropped[j] = 1;
-      } else if (ga === gb && la !== lb) {
-        if (la > lb && b.end <= a.end) dropped[j] = 1;
-        else if (lb > la && a.start >= b.start && a.end <= b.end) dropped[i] = 1;
-      }
+  const from = out.length;
+  matchTokens(lex, tokens, out);
+  scanQuantities(lex, norm.text, out);
+  scanHandles(norm.text, out);
+  const starts = norm.starts;
+  const ends = norm.ends;
+  for (let i = from; i < out.length; i++) {
+    const m = out[i]!;
+    m.inTitle = inTitle;
+    if (!starts || !ends) {
+      m.origStart = m.start;
+      m.origEnd = m.end;
+    } else if (m.end <= m.start) {
+      const at = m.start < starts.length ? starts[m.start]! : (ends[ends.length - 1] ?? 0);
+      m.origStart = at;
+      m.origEnd = at;
+    } else {
+      m.origStart = starts[m.start]!;
+      m.origEnd = ends[m.end - 1]!;
     }
   }
-  return sorted.filter((_, i) => dropped[i] === 0);
+}
+
+/** What one kept match means for scoring. */
+interface Entry {
+  m: RawMatch;
+  group: Reason['group'];
+  evGroup: EvidenceGroup;
+  term: string;
+  weight: number;
+  cls: string;
+  lang: string | undefined;
 }
 
 const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'precursor', 'classic'];
@@ -114,17 +86,34 @@ const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'prec
 export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOptions = {}): Classification {
   const context = opts.context ?? 'web';
   const scoring = lex.scoring;
-  let found = find(lex, text, false);
-  if (opts.title) found = found.concat(find(lex, opts.title, true));
-  const kept = resolveOverlaps(lex, found).sort(
-    (a, b) => Number(b.inTitle) - Number(a.inTitle) || a.origStart - b.origStart,
-  );
+  const found: RawMatch[] = [];
+  find(lex, text, false, found);
+  if (opts.title) find(lex, opts.title, true, found);
+  // Title first, then text; by position, longer first at the same start.
+  found.sort(byPosition);
+  resolveOverlaps(lex, found);
+  explainAway(lex, found);
 
   const ev = emptyEvidence();
   const categoryOf = new Map<string, Category>();
   const generic = new Set(scoring.genericClasses);
-  const entries = kept.map((m) => {
-    const group = groupOf(lex, m) as Reason['group'];
+  const reported = new Set(scoring.reportedClasses);
+  const entries: Entry[] = [];
+  let innocentGood = false;
+  let hiring: Entry | undefined;
+  let quantity: Entry | undefined;
+  // Proximity: the end of the last substance and of the last offer seen in the text (not the title).
+  let subEnd = -1;
+  let offerEnd = -1;
+  let near: Entry | undefined;
+  // Price list: prices next to quantities (either order), in the text.
+  let qtyEnd = -1;
+  let priceEnd = -1;
+  let pairs = 0;
+  let firstPair: Entry | undefined;
+  for (const m of found) {
+    if (m.dropped) continue;
+    const group = groupOf(lex, m);
     let term: string;
     let weight: number;
     let cls: string;
@@ -147,78 +136,123 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
       lang = t.lang;
       weight = t.weight * VIA_FACTOR[m.via];
       if (t.category) categoryOf.set(t.term, t.category);
-      evGroup =
-        t.group !== 'substance' && t.group !== 'negative' && t.group !== 'recruitment' && generic.has(t.class)
-          ? 'commerce'
-          : t.group;
+      evGroup = t.group;
+      if (t.group !== 'substance' && t.group !== 'negative' && t.group !== 'recruitment') {
+        if (generic.has(t.class)) evGroup = 'commerce';
+        else if (t.group === 'intent' && reported.has(t.class)) evGroup = 'reported';
+      }
     }
     addEvidence(ev, evGroup, term, weight);
-    return { m, group, evGroup, term, weight, cls, lang };
-  });
-  // An offer, price or quantity right next to a substance: "buy cocaine", "мефедрон 1г 3500р".
-  const subs = entries.filter((e) => e.group === 'substance' && !e.m.inTitle);
-  const offers = entries.filter(
-    (e) =>
-      !e.m.inTitle &&
-      e.group !== 'negative' &&
-      e.cls !== 'quantity' &&
-      e.cls !== 'count' &&
-      (e.evGroup === 'commerce' || e.cls === 'offer'),
-  );
-  if (subs.length && offers.length) {
-    outer: for (const sub of subs) {
-      for (const o of offers) {
-        const gap =
-          o.m.origStart >= sub.m.origEnd ? o.m.origStart - sub.m.origEnd : sub.m.origStart - o.m.origEnd;
-        if (gap >= 0 && gap <= PROXIMITY_CHARS) {
-          const term = 'offer next to substance';
-          addEvidence(ev, 'intent', term, PROXIMITY_WEIGHT);
-          entries.push({
-            ...o,
-            group: 'intent',
-            evGroup: 'intent',
-            term,
-            weight: PROXIMITY_WEIGHT,
-            cls: 'proximity',
-          });
-          break outer;
-        }
+    const e: Entry = { m, group, evGroup, term, weight, cls, lang };
+    entries.push(e);
+    if (group === 'negative' && m.term >= 0 && lex.terms[m.term]!.explains.length > 0) innocentGood = true;
+    if (quantity === undefined && m.label === 'quantity') quantity = e;
+    if (hiring === undefined && group === 'recruitment' && cls === 'hiring') hiring = e;
+    if (!m.inTitle && (m.label === 'price' || m.label === 'quantity')) {
+      const last = m.label === 'price' ? qtyEnd : priceEnd;
+      if (last >= 0 && m.origStart >= last && m.origStart - last <= PRICE_PAIR_CHARS) {
+        pairs++;
+        firstPair ??= e;
+        // A pair uses both ends up.
+        qtyEnd = -1;
+        priceEnd = -1;
+      } else if (m.label === 'price') priceEnd = m.origEnd;
+      else qtyEnd = m.origEnd;
+    }
+    // An offer, price or shop word right next to a substance: "buy cocaine", "мефедрон 1г 3500р".
+    if (near === undefined && !m.inTitle && group !== 'negative') {
+      if (group === 'substance') {
+        if (offerEnd >= 0 && m.origStart >= offerEnd && m.origStart - offerEnd <= PROXIMITY_CHARS) near = e;
+        subEnd = Math.max(subEnd, m.origEnd);
+      } else if (
+        group === 'intent' &&
+        m.label !== 'quantity' &&
+        m.label !== 'count' &&
+        (evGroup === 'commerce' || cls === 'offer')
+      ) {
+        if (subEnd >= 0 && m.origStart >= subEnd && m.origStart - subEnd <= PROXIMITY_CHARS) near = e;
+        offerEnd = Math.max(offerEnd, m.origEnd);
       }
     }
   }
-  // A marketplace listing sold by weight or dose: evidence of a (possibly unnamed) substance.
-  if (context === 'marketplace' && scoring.soldByWeight > 0) {
-    const q = entries.find((e) => e.m.label === 'quantity');
-    if (q) {
-      const term = 'unnamed substance';
-      addEvidence(ev, 'substance', term, scoring.soldByWeight);
-      entries.push({
-        ...q,
-        group: 'substance',
-        evGroup: 'substance',
-        term,
-        weight: scoring.soldByWeight,
-        cls: 'sold-by-weight',
-      });
-    }
+  if (near) {
+    const term = 'offer next to substance';
+    addEvidence(ev, 'intent', term, PROXIMITY_WEIGHT);
+    entries.push({
+      ...near,
+      group: 'intent',
+      evGroup: 'intent',
+      term,
+      weight: PROXIMITY_WEIGHT,
+      cls: 'proximity',
+    });
+  }
+  // Hiring words with dead-drop logistics: the job is laying out stashes ("работа, закладки").
+  if (hiring && ev.reported.size > 0) {
+    const term = 'hiring for dead drops';
+    addEvidence(ev, 'recruitment', term, HIRING_DEAD_DROP_WEIGHT);
+    entries.push({
+      ...hiring,
+      group: 'recruitment',
+      evGroup: 'recruitment',
+      term,
+      weight: HIRING_DEAD_DROP_WEIGHT,
+      cls: 'courier',
+    });
+  }
+  if (firstPair && scoring.priceListWeight > 0 && pairs >= scoring.priceListMin) {
+    const term = 'price list';
+    addEvidence(ev, 'intent', term, scoring.priceListWeight);
+    entries.push({
+      ...firstPair,
+      group: 'intent',
+      evGroup: 'intent',
+      term,
+      weight: scoring.priceListWeight,
+      cls: 'price-list',
+    });
+  }
+  // A marketplace listing sold by weight or dose: evidence of a (possibly unnamed) substance, unless
+  // no substance is named and an innocent sense (a negative term with `explains`) says what it is.
+  if (
+    context === 'marketplace' &&
+    scoring.soldByWeight > 0 &&
+    quantity &&
+    !(innocentGood && ev.substance.size === 0)
+  ) {
+    const term = 'unnamed substance';
+    addEvidence(ev, 'substance', term, scoring.soldByWeight);
+    entries.push({
+      ...quantity,
+      group: 'substance',
+      evGroup: 'substance',
+      term,
+      weight: scoring.soldByWeight,
+      cls: 'sold-by-weight',
+    });
   }
 
   const base = combine(ev, scoring, context);
-  const contribution = new Map<string, number>();
-  const credited = new Set<string>();
-  const reasons: Reason[] = entries.map(({ m, group, evGroup, term, weight, cls, lang }) => {
-    const key = `${evGroup}\u0000${term}`;
+  // Terms already credited, per evidence group (terms are the lexicon's own strings: cheap keys).
+  const credited = new Map<EvidenceGroup, Set<string>>();
+  const reasons: Reason[] = new Array(entries.length);
+  for (let i = 0; i < entries.length; i++) {
+    const { m, group, evGroup, term, weight, cls, lang } = entries[i]!;
     let c = 0;
-    // Credit the occurrence that carries the term's best weight; repeats contribute 0.
-    if (!credited.has(key) && ev[evGroup].get(term) === weight) {
-      credited.add(key);
-      c = contribution.get(key) ?? base.score - combine(ev, scoring, context, { group: evGroup, term }).score;
-      contribution.set(key, c);
+    // Credit the first occurrence that carries the term's best weight; repeats contribute 0.
+    let done = credited.get(evGroup);
+    if (done === undefined) {
+      done = new Set();
+      credited.set(evGroup, done);
+    }
+    if (!done.has(term) && ev[evGroup].get(term) === weight) {
+      done.add(term);
+      c = base.score - combine(ev, scoring, context, { group: evGroup, term }).score;
     }
     const r: Reason = {
       group,
       term,
-      form: m.source.slice(m.origStart, m.origEnd),
+      form: (m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd),
       span: [m.origStart, m.origEnd],
       weight: round(weight),
       contribution: round(c),
@@ -227,8 +261,8 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
     };
     if (lang !== undefined) r.lang = lang;
     if (m.inTitle) r.in = 'title';
-    return r;
-  });
+    reasons[i] = r;
+  }
   if (context === 'marketplace') {
     const without = combine(ev, scoring, 'web').score;
     reasons.push({
@@ -278,4 +312,4 @@ function round(x: number): number {
   return Math.round(x * 10000) / 10000;
 }
 
-export { CATEGORIES };
+export { CATEGORIES, VIA_FACTOR };

@@ -16,6 +16,12 @@ import { tokenise } from './tokenise.ts';
 import type { CompiledLexicons, CompiledTerm, FuzzyForm, PhrasePattern, TermGroup } from './types.ts';
 import type { z } from 'zod';
 
+/** Shortest stem registered for stem matching (shorter ones would match unrelated words). */
+const MIN_STEM = 4;
+
+/** Size of the direct-mapped token cache (a power of two). */
+export const TOKEN_SLOTS = 8192;
+
 /** Options for `compileLexicons`. */
 export interface CompileOptions {
   /** Scoring parameters; override any `scoring` block in the files. */
@@ -86,13 +92,14 @@ export function compileLexicons(
   const stems = new Map<string, number[]>();
   const patternIndex = new Map<string, number>();
   const patterns: string[] = [];
-  const phrases: Array<{ terms: number[]; bounded: boolean }> = [];
+  const phrases: Array<{ terms: number[]; cyrOnly: boolean[]; bounded: boolean }> = [];
   const fuzzy = new Map<string, FuzzyForm[]>();
   const formOwner = new Map<string, { term: string; file: string }>();
   const units = new Set<string>();
   const countUnits = new Set<string>();
   const currencies = new Set<string>();
   const multipliers = new Set<string>();
+  const explainChecks: Array<{ file: string; field: string; name: string }> = [];
   let scoringFrom: string | undefined;
   let fileScoring: Scoring | undefined;
 
@@ -101,16 +108,20 @@ export function compileLexicons(
     if (!list) map.set(key, [id]);
     else if (!list.includes(id)) list.push(id);
   };
-  const addPattern = (pattern: string, id: number, bounded: boolean) => {
+  const addPattern = (pattern: string, id: number, bounded: boolean, cyrOnly: boolean) => {
     let idx = patternIndex.get(pattern);
     if (idx === undefined) {
       idx = patterns.length;
       patternIndex.set(pattern, idx);
       patterns.push(pattern);
-      phrases.push({ terms: [], bounded });
+      phrases.push({ terms: [], cyrOnly: [], bounded });
     }
     const ph = phrases[idx]!;
-    if (!ph.terms.includes(id)) ph.terms.push(id);
+    const at = ph.terms.indexOf(id);
+    if (at < 0) {
+      ph.terms.push(id);
+      ph.cyrOnly.push(cyrOnly);
+    } else if (!cyrOnly) ph.cyrOnly[at] = false;
     if (!bounded) ph.bounded = false;
   };
 
@@ -136,6 +147,8 @@ export function compileLexicons(
       data[groupName].forEach((input: TermInput, index: number) => {
         const field = `${groupName}.${index}`;
         const id = termFor(input, group, file, field, data.lang);
+        for (const [ei, name] of (input.explains ?? []).entries())
+          explainChecks.push({ file, field: `${field}.explains.${ei}`, name: name.toLowerCase() });
         for (const [fi, form] of input.forms.entries()) {
           const keys = formKeys(form);
           if (keys.length === 0) {
@@ -161,9 +174,17 @@ export function compileLexicons(
             const counts = countScripts(joined);
             const script = dominantScript(counts);
             const stemmable = input.match === 'stem' && joined.length >= 4 && LETTERS_ONLY.test(joined);
-            if (stemmable && script === 'latin') add(stems, `en:${stemEn(joined)}`, id);
-            if (stemmable && script === 'cyrillic' && term.lang === 'ru')
-              add(stems, `ru:${stemRu(joined)}`, id);
+            // Stems of under four letters match too much (Russian Porter makes `опий` and `опыт`
+            // both `оп`): such forms match exactly.
+            const stem =
+              !stemmable || (script === 'cyrillic' && term.lang !== 'ru')
+                ? undefined
+                : script === 'latin'
+                  ? `en:${stemEn(joined)}`
+                  : script === 'cyrillic'
+                    ? `ru:${stemRu(joined)}`
+                    : undefined;
+            if (stem !== undefined && stem.length >= 3 + MIN_STEM) add(stems, stem, id);
             const allowFuzzy = input.fuzzy ?? group === 'substance';
             if (allowFuzzy && joined.length >= 8 && LETTERS_ONLY.test(joined)) {
               const list = fuzzy.get(joined[0]!) ?? [];
@@ -174,11 +195,27 @@ export function compileLexicons(
             const bounded = !HAN.test(joined);
             const variants =
               DIGIT.test(joined) || group === 'substance' ? chemicalVariants(joined) : [joined];
-            for (const v of variants) addPattern(v, id, bounded);
-            if (input.translit && countScripts(joined).cyrillic > 0)
-              addPattern(cyrToLat(joined), id, bounded);
+            // Phrases are searched in Latin letters (Cyrillic transliterated, text and forms alike), so
+            // `закладка`, `zakladka` and half-transliterated phrases meet one pattern in one pass. A
+            // Cyrillic form that must not match Latin text (`translit: false`, or short ones:
+            // `а-пгп` → `apgp` is "a PGP") only matches text written in Cyrillic.
+            for (const v of variants) {
+              if (countScripts(v).cyrillic === 0) addPattern(v, id, bounded, false);
+              else addPattern(cyrToLat(v), id, bounded, !(input.translit && v.length > 4));
+            }
           }
         }
+      });
+    }
+  }
+
+  const substanceNames = new Set(
+    terms.filter((t) => t.group === 'substance').map((t) => t.term.toLowerCase()),
+  );
+  for (const { file, field, name } of explainChecks) {
+    if (!substanceNames.has(name)) {
+      throw new ConfigError(file, `explains "${name}", which is not the canonical name of any substance`, {
+        field,
       });
     }
   }
@@ -218,6 +255,7 @@ export function compileLexicons(
     currencies,
     multipliers,
     tokenCache: new Map(),
+    tokenSlots: new Array(TOKEN_SLOTS),
   };
 
   function termFor(
@@ -241,6 +279,11 @@ export function compileLexicons(
       }
     } else if (input.category) {
       throw new ConfigError(file, 'category is only allowed on substances', { field: `${field}.category` });
+    }
+    if (input.explains && group !== 'negative') {
+      throw new ConfigError(file, 'explains is only allowed on negative terms', {
+        field: `${field}.explains`,
+      });
     }
     const key = `${group}\u0000${input.term.toLowerCase()}`;
     const existing = termIds.get(key);
@@ -267,6 +310,7 @@ export function compileLexicons(
       lang,
       file,
       translit: input.translit,
+      explains: (input.explains ?? []).map((t) => t.toLowerCase()),
     });
     if (existing === undefined) termIds.set(key, id);
     return id;

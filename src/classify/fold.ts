@@ -323,6 +323,9 @@ const TURKIC_CYR = [
   'ну',
   'ды',
   'ді',
+  'ты',
+  'ті',
+  'ҳои',
   'ға',
   'ге',
   'қа',
@@ -363,18 +366,28 @@ const TURKIC_LAT = [
 
 /**
  * Stems for Kazakh, Kyrgyz, Uzbek and Tajik by stripping common case and plural suffixes (up to
- * two, leaving at least three letters). Returns candidate stems, longest first.
+ * two, leaving at least three letters). Returns candidate stems: one suffix stripped (longest
+ * stems first), then two.
  */
 export function turkicStems(token: string, script: Script): string[] {
   const list = script === 'cyrillic' ? TURKIC_CYR : script === 'latin' ? TURKIC_LAT : null;
   if (!list || token.length < 5) return [];
   const out: string[] = [];
-  let cur = token;
-  for (let round = 0; round < 2; round++) {
-    const suf = list.find((s) => cur.endsWith(s) && cur.length - s.length >= 3);
-    if (!suf) break;
-    cur = cur.slice(0, -suf.length);
-    out.push(cur);
+  // Every suffix that fits (`ҳероини` is `ҳероин` + `-и`, not `ҳерои` + `-ни`), then one more strip.
+  for (const suf of list) {
+    if (!token.endsWith(suf) || token.length - suf.length < 3) continue;
+    const one = token.slice(0, -suf.length);
+    if (!out.includes(one)) out.push(one);
+  }
+  out.sort((a, b) => b.length - a.length);
+  const firsts = out.length;
+  for (let i = 0; i < firsts; i++) {
+    const cur = out[i]!;
+    const suf = list.find((x) => cur.endsWith(x) && cur.length - x.length >= 3);
+    if (suf) {
+      const two = cur.slice(0, -suf.length);
+      if (!out.includes(two)) out.push(two);
+    }
   }
   return out;
 }

@@ -28,6 +28,28 @@ export type Category = (typeof CATEGORIES)[number];
  * Substance classes and the category each implies. A substance term's `class` must be one of these
  * unless the term sets `category` itself, or is `generic` ("drugs" in general: evidence of a
  * substance, but no category).
+ *
+ * ## Taxonomy (one for the whole product: lexicons, leads, demo ground truth)
+ *
+ * Follows the UNODC Early Warning Advisory's split between new psychoactive substances and
+ * established synthetic drugs:
+ *
+ * - `nps` — new psychoactive substances, sold as "legal highs", "research chemicals" or under
+ *   street names: synthetic cathinones (mephedrone/4-MMC, 3-MMC, 3-CMC, 4-CMC, α-PVP "соль",
+ *   α-PHP, MDPV, eutylone…), synthetic cannabinoids ("спайс", K2, MDMB-4en-PINACA…), nitazenes,
+ *   designer benzodiazepines (bromazolam, etizolam, phenazepam…), phenethylamines (2C-x, NBOMe),
+ *   synthetic tryptamines (4-HO-MET…), and research chemicals in general.
+ * - `synthetic` — established synthetic drugs under international control for decades:
+ *   amphetamine-type stimulants (amphetamine, methamphetamine), entactogens (MDMA, MDA),
+ *   dissociatives (ketamine, PCP, and their analogues), GHB/GBL, fentanyl and its analogues.
+ * - `classic` — plant-based and long-established drugs: cannabis and hashish, cocaine, heroin and
+ *   opium, LSD, psilocybin mushrooms, DMT, mescaline.
+ * - `pharma` — diverted medicines (tramadol, oxycodone, pregabalin, prescription benzodiazepines).
+ * - `precursor` — chemicals to make drugs (BMK, PMK, P2P, ephedrine, APAA, safrole).
+ *
+ * "Synthetic drugs and NPS" — the product's focus — is `synthetic` ∪ `nps`: the agora `klass`
+ * evaluation counts both as positive against `classic`. Mephedrone and α-PVP are therefore `nps`,
+ * not `synthetic`: the category names the class of the strongest substance evidence.
  */
 export const CLASS_CATEGORY: Readonly<Record<string, Category>> = {
   cathinone: 'nps',
@@ -111,6 +133,15 @@ export const termSchema = z
      * Default: `true` for substances, `false` otherwise.
      */
     fuzzy: z.boolean().optional(),
+    /**
+     * Negative terms only: the substances (canonical names) whose weak slang this innocent sense
+     * explains. When the term is in a text (or its title), weak matches (weight at most
+     * `scoring.explainMaxWeight`) of those substances anywhere in it are read in the innocent sense
+     * and dropped: a page saying "поваренная" or "bath salt" is about salt, so its other "соль" and
+     * "кристаллы" are too; "скорость интернета" explains a later "скорость". Strong names
+     * (`мефедрон`, `α-PVP`) are never explained away.
+     */
+    explains: z.array(z.string().trim().min(1)).optional(),
   })
   .strict();
 export type TermInput = z.output<typeof termSchema>;
@@ -131,6 +162,14 @@ export const scoringSchema = z
      * when no substance is named: on a drug market such listings are drugs. 0 turns it off. Default 0.45.
      */
     soldByWeight: weight01.default(0.45),
+    /**
+     * Weight of a price list: at least `priceListMin` prices each next to a quantity (`1g — 3500₽`,
+     * `3.5g $30`, `10g 0.033 ฿`). Shops sell drugs by weight in steps; a shop selling one bag of
+     * salt or one pipe has one such pair. Specific intent (offsets negatives). 0 turns it off. Default 0.5.
+     */
+    priceListWeight: weight01.default(0.5),
+    /** How many quantity–price pairs make a price list. Default 3. */
+    priceListMin: z.number().int().min(1).default(3),
     /** Cap on generic commerce evidence (classes in `genericClasses`, prices, quantities). Default 0.45. */
     genericCap: weight01.default(0.45),
     /** Intent/contact/payment classes that every web shop has; their evidence is capped by `genericCap`. */
@@ -141,6 +180,13 @@ export const scoringSchema = z
     priceWeight: weight01.default(0.6),
     /** How much strong sale evidence (0..1) offsets negative context. Default 0.5. */
     negativeOffset: weight01.default(0.5),
+    /**
+     * Intent classes that news, warnings and police reports mention as often as shops do (dead
+     * drops): they count as sale intent, but do not offset negative context. Default `[dead-drop]`.
+     */
+    reportedClasses: z.array(z.string()).default(['dead-drop']),
+    /** Substance matches up to this weight can be explained away by a negative term's `explains`. Default 0.6. */
+    explainMaxWeight: weight01.default(0.6),
     /** Default weight of terms that set none, per group. */
     defaultWeights: z
       .object({

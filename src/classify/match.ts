@@ -23,23 +23,48 @@ const { DamerauLevenshteinDistance } = require('natural/lib/natural/distance/lev
   DamerauLevenshteinDistance: (a: string, b: string) => number;
 };
 
-/** A term found in the normalised text. */
-export interface RawMatch {
-  /** Term id, or -1 for a price/quantity. */
+/** For prices and quantities: `price`, `quantity` (weight or dose), `count` (pieces); `handle` (@name). */
+export type MatchLabel = 'price' | 'quantity' | 'count' | 'handle';
+
+/**
+ * A term found in the normalised text. One monomorphic class (no optional fields, no spreads) so
+ * the hot path stays fast: `classify` fills the original span and scoring fields in place.
+ */
+export class RawMatch {
+  /** Term id, or -1 for a price/quantity/handle. */
   readonly term: number;
   /** Start/end in the normalised text. */
   readonly start: number;
   readonly end: number;
   readonly via: Via;
-  /** For prices and quantities: `price`, `quantity` (weight or dose), `count` (pieces); `handle` (@name). */
-  readonly label?: 'price' | 'quantity' | 'count' | 'handle';
+  readonly label: MatchLabel | null;
+  /** Set by `classify`: the match is in `opts.title`. */
+  inTitle = false;
+  /** Set by `classify`: span in the original text. */
+  origStart = 0;
+  origEnd = 0;
+  /** Set by `classify`: dropped by an overlap or explained away by an innocent sense. */
+  dropped = false;
+
+  constructor(term: number, start: number, end: number, via: Via, label: MatchLabel | null = null) {
+    this.term = term;
+    this.start = start;
+    this.end = end;
+    this.via = via;
+    this.label = label;
+  }
 }
 
 const TURKIC_LANGS = new Set(['kk', 'ky', 'uz', 'uz-cyrl', 'tg']);
-const MAX_TOKEN_CACHE = 200_000;
+/** Letters of Kazakh, Kyrgyz, Uzbek and Tajik Cyrillic that Russian does not have. */
+const TURKIC_LETTERS = /[әғқңөұүһіӣӯҳҷў]/;
+const MAX_TOKEN_CACHE = 100_000;
 /** Fuzzy matching: minimum token length, and the Jaro-Winkler pre-filter. */
 export const FUZZY_MIN_LENGTH = 8;
 const FUZZY_MIN_JW = 0.88;
+/** Transliterated lookups: minimum token length, and for matching by stem. */
+const MIN_TRANSLIT = 4;
+const MIN_TRANSLIT_STEM = 6;
 
 /** Maximum edits a fuzzy match may need: one, two for 11+ letters. */
 export function maxEdits(length: number): number {
@@ -62,16 +87,23 @@ function lookup(lex: CompiledLexicons, key: string, script: Script, via: Via): T
         : undefined;
   if (st) return st.map((term) => ({ term, via: stemVia }));
   for (const s of turkicStems(key, script)) {
-    const hit = lex.exact.get(s)?.filter((t) => TURKIC_LANGS.has(lex.terms[t]!.lang));
+    // A Kazakh/Kyrgyz/Uzbek/Tajik suffix on a Russian loanword (`мефті`, `ботқа`, `курерҳо`) is
+    // recognisable by its letters; other suffix-like endings only strip toward Turkic-language forms
+    // (Russian `метка` is not `мет` + `-ка`).
+    const loan = TURKIC_LETTERS.test(key.slice(s.length));
+    const hit = lex.exact.get(s)?.filter((t) => loan || TURKIC_LANGS.has(lex.terms[t]!.lang));
     if (hit?.length) return hit.map((term) => ({ term, via: via === 'exact' ? 'suffix' : via }));
   }
-  // The other script: Russian written in Latin letters, abbreviations written in Cyrillic.
+  // The other script: Russian written in Latin letters, abbreviations written in Cyrillic. Short
+  // words are left alone (English `led`, `met` are not лед, мет), and only long ones are stemmed
+  // (`change` is not a form of чанга).
+  if (key.length < MIN_TRANSLIT) return [];
   const other = script === 'latin' ? latToCyr(key) : cyrToLat(key);
   if (other && other !== key) {
     const trVia: Via = via === 'exact' ? 'translit' : via;
     const found =
       lex.exact.get(other) ??
-      (other.length >= 4
+      (other.length >= MIN_TRANSLIT_STEM
         ? lex.stems.get(script === 'latin' ? `ru:${stemRu(other)}` : `en:${stemEn(other)}`)
         : undefined) ??
       [];
@@ -125,10 +157,36 @@ function fuzzyLookup(lex: CompiledLexicons, key: string): TokenHit[] {
   return best ? [{ term: best.term, via: 'fuzzy' }] : [];
 }
 
+const NO_HITS: readonly TokenHit[] = [];
+/** Letters only at both ends, digits inside: `m0ve`, `p4cks`. */
+const INNER_DIGITS = /^[a-z]+(?:\d+[a-z]+)+$/;
+
+function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Analyses one token (memoised per lexicon): its phrase key and its hash-map hits. */
 export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
+  // Numbers (prices, ids, dates) never hit the hash map and would flood the cache.
+  if (isDigits(text)) return { text, key: text, latinKey: text, hits: NO_HITS, han: false };
+  const len = text.length;
+  const slot =
+    (len * 0x9e37 +
+      text.charCodeAt(0) * 0x3b +
+      text.charCodeAt(len - 1) * 0x1f1 +
+      text.charCodeAt(len >> 1) * 7) &
+    (lex.tokenSlots.length - 1);
+  const inSlot = lex.tokenSlots[slot];
+  if (inSlot !== undefined && inSlot.text === text) return inSlot;
   const cached = lex.tokenCache.get(text);
-  if (cached) return cached;
+  if (cached) {
+    lex.tokenSlots[slot] = cached;
+    return cached;
+  }
   const counts = countScripts(text);
   const script = dominantScript(counts);
   const mixed = counts.latin > 0 && counts.cyrillic > 0;
@@ -145,7 +203,9 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
         if (hits.length) break;
       }
       // Cyrillic words with digits are leetspeak (chemical names are Latin): phrases see the letters.
-      if (script === 'cyrillic' && variants[0] !== undefined) key = variants[0];
+      // So are Latin words whose digits all sit between letters (`m0ve`, `p4cks`); chemical names
+      // start or end with theirs (`3mmc`, `jwh018`, `4en`).
+      if (variants[0] !== undefined && (script === 'cyrillic' || INNER_DIGITS.test(key))) key = variants[0];
     }
     if (
       hits.length === 0 &&
@@ -157,7 +217,8 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
     }
   }
   const latinKey = counts.cyrillic > 0 ? cyrToLat(key) : key;
-  const info: TokenInfo = { key, latinKey, hits };
+  const info: TokenInfo = { text, key, latinKey, hits, han: counts.han > 0 };
+  lex.tokenSlots[slot] = info;
   if (lex.tokenCache.size >= MAX_TOKEN_CACHE) lex.tokenCache.clear();
   lex.tokenCache.set(text, info);
   return info;
@@ -168,89 +229,99 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
  * tokens' keys joined without separators (so `3-MMC`, `3 mmc`, `3mmc` meet the same pattern),
  * keeping only matches that start and end on token boundaries (anywhere for Chinese).
  */
-export function matchTokens(lex: CompiledLexicons, tokens: readonly Token[]): RawMatch[] {
-  const out: RawMatch[] = [];
-  const keys: string[] = new Array(tokens.length);
-  const latinKeys: string[] = new Array(tokens.length);
-  let anyCyrillic = false;
-  for (let i = 0; i < tokens.length; i++) {
+export function matchTokens(
+  lex: CompiledLexicons,
+  tokens: readonly Token[],
+  out: RawMatch[] = [],
+): RawMatch[] {
+  const n = tokens.length;
+  const latinKeys: string[] = new Array(n);
+  let cyrillic: Uint8Array | null = null;
+  let han: Uint8Array | null = null;
+  for (let i = 0; i < n; i++) {
     const tok = tokens[i]!;
     const info = analyseToken(lex, tok.text);
-    keys[i] = info.key;
     latinKeys[i] = info.latinKey;
-    if (info.latinKey !== info.key) anyCyrillic = true;
+    if (info.latinKey !== info.key) {
+      cyrillic ??= new Uint8Array(n);
+      cyrillic[i] = 1;
+    }
+    if (info.han) {
+      han ??= new Uint8Array(n);
+      han[i] = 1;
+    }
     for (const h of info.hits) {
-      out.push({
-        term: h.term,
-        start: tok.start,
-        end: tok.end,
-        via: tok.spaced && h.via === 'exact' ? 'spaced' : h.via,
-      });
+      out.push(new RawMatch(h.term, tok.start, tok.end, tok.spaced && h.via === 'exact' ? 'spaced' : h.via));
     }
   }
-  if (lex.phrases.length === 0 || tokens.length === 0) return out;
-  const seen = new Set<string>();
-  searchPhrases(lex, tokens, keys, out, seen);
-  // Again in Latin letters: phrases written half in Cyrillic, half transliterated.
-  if (anyCyrillic) searchPhrases(lex, tokens, latinKeys, out, seen);
+  if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, latinKeys, cyrillic, han, out);
   return out;
 }
 
+/**
+ * Phrase search over the tokens' Latin keys (Cyrillic transliterated: phrase patterns are compiled
+ * the same way), so Cyrillic, transliterated and half-transliterated phrases meet one pattern.
+ * Phrases start on token boundaries (anywhere for Chinese), so the trie is walked from each token
+ * start — across the following keys while no break intervenes — and from each character of tokens
+ * with Chinese characters: a walk ends at the first character no pattern continues with, usually the
+ * first. `cyrillic[i]` marks tokens written in Cyrillic, for patterns that need it.
+ */
 function searchPhrases(
   lex: CompiledLexicons,
   tokens: readonly Token[],
   keys: readonly string[],
+  cyrillic: Uint8Array | null,
+  han: Uint8Array | null,
   out: RawMatch[],
-  seen: Set<string>,
 ): void {
-  // Phrase stream: keys joined; a \u0001 where a phrase may not continue.
-  const parts: string[] = [];
-  const tokStart = new Int32Array(tokens.length);
-  let len = 0;
-  for (let i = 0; i < tokens.length; i++) {
-    if (tokens[i]!.breakBefore && i > 0) {
-      parts.push('\u0001');
-      len++;
-    }
-    tokStart[i] = len;
-    parts.push(keys[i]!);
-    len += keys[i]!.length;
-  }
-  const stream = parts.join('');
-  const startTok = new Int32Array(len + 1).fill(-1);
-  const endTok = new Int32Array(len + 1).fill(-1);
-  const tokAt = new Int32Array(len).fill(-1);
-  for (let i = 0; i < tokens.length; i++) {
-    const s = tokStart[i]!;
-    const e = s + keys[i]!.length;
-    startTok[s] = i;
-    endTok[e] = i;
-    tokAt.fill(i, s, e);
-  }
-  lex.automaton.search(stream, (pid, s, e) => {
+  const automaton = lex.automaton;
+  const n = tokens.length;
+  let seen: Set<string> | undefined;
+  const report = (pid: number, a: number, aOff: number, b: number, bEnd: number): void => {
     const ph = lex.phrases[pid]!;
-    const si = startTok[s]!;
-    const ei = endTok[e]!;
+    const ta = tokens[a]!;
+    const tb = tokens[b]!;
+    const bLen = keys[b]!.length;
     let startNorm: number;
     let endNorm: number;
-    if (si >= 0 && ei >= 0) {
-      startNorm = tokens[si]!.start;
-      endNorm = tokens[ei]!.end;
+    if (aOff === 0 && bEnd === bLen) {
+      startNorm = ta.start;
+      endNorm = tb.end;
     } else if (!ph.bounded) {
-      const a = tokAt[s]!;
-      const b = tokAt[e - 1]!;
-      if (a < 0 || b < 0) return;
-      const ta = tokens[a]!;
-      const tb = tokens[b]!;
       // Exact character offsets when the token key is the token's own text (Chinese is).
-      startNorm = keys[a]!.length === ta.end - ta.start ? ta.start + (s - tokStart[a]!) : ta.start;
-      endNorm = keys[b]!.length === tb.end - tb.start ? tb.start + (e - tokStart[b]!) : tb.end;
+      startNorm = keys[a]!.length === ta.end - ta.start ? ta.start + aOff : ta.start;
+      endNorm = bLen === tb.end - tb.start ? tb.start + bEnd : tb.end;
     } else return;
-    for (const term of ph.terms) {
+    const inCyrillic = cyrillic !== null && (cyrillic[a] === 1 || cyrillic[b] === 1);
+    for (let k = 0; k < ph.terms.length; k++) {
+      if (ph.cyrOnly[k] && !inCyrillic) continue;
+      const term = ph.terms[k]!;
       const id = `${term}:${startNorm}:${endNorm}`;
+      seen ??= new Set();
       if (seen.has(id)) continue;
       seen.add(id);
-      out.push({ term, start: startNorm, end: endNorm, via: 'phrase' });
+      out.push(new RawMatch(term, startNorm, endNorm, 'phrase'));
     }
-  });
+  };
+  const walk = (a: number, aOff: number): void => {
+    let s = 0;
+    let j = a;
+    let o = aOff;
+    for (;;) {
+      const key = keys[j]!;
+      for (; o < key.length; o++) {
+        s = automaton.child(s, key.charCodeAt(o));
+        if (s < 0) return;
+        const found = automaton.patternsAt(s);
+        if (found) for (const pid of found) report(pid, a, aOff, j, o + 1);
+      }
+      j++;
+      if (j >= n || tokens[j]!.breakBefore) return;
+      o = 0;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    walk(i, 0);
+    if (han !== null && han[i] === 1) for (let o = 1; o < keys[i]!.length; o++) walk(i, o);
+  }
 }

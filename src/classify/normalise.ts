@@ -15,6 +15,8 @@
  * live in `fold.ts`; they work on tokens and never change spans.
  */
 
+import { Buffer } from 'node:buffer';
+
 export interface NormalisedText {
   /** The normalised text. */
   readonly text: string;
@@ -87,17 +89,50 @@ function foldSegment(seg: string): string {
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the ASCII test is deliberate
 const NON_ASCII = /[^\x00-\x7f]/;
 
+/** Per BMP code unit: its fold when it is one code unit (≥ 0), `REMOVED`, `SLOW`, or not yet known. */
+const UNKNOWN = -3;
+const SLOW = -2;
+const REMOVED = -1;
+const FOLD = new Int32Array(0x10000).fill(UNKNOWN);
+/** Per BMP code unit: 1 when it is a combining mark that attaches to the previous character. */
+const MARK = new Int8Array(0x10000).fill(-1);
+
+function foldOf(c: number): number {
+  let f = FOLD[c]!;
+  if (f !== UNKNOWN) return f;
+  if (c >= 0xd800 && c <= 0xdfff) f = SLOW;
+  else {
+    const folded = foldSegment(String.fromCharCode(c));
+    f = folded.length === 0 ? REMOVED : folded.length === 1 ? folded.charCodeAt(0) : SLOW;
+  }
+  FOLD[c] = f;
+  return f;
+}
+
+function isMark(c: number): boolean {
+  let k = MARK[c]!;
+  if (k < 0) {
+    const ch = String.fromCharCode(c);
+    k = c >= 0xd800 && c <= 0xdfff ? 0 : COMBINING.test(ch) && !INVISIBLE.test(ch) ? 1 : 0;
+    MARK[c] = k;
+  }
+  return k === 1;
+}
+
 /** Normalises `input` for matching; see the module comment. */
 export function normaliseText(input: string): NormalisedText {
   if (!NON_ASCII.test(input)) return { text: input.toLowerCase(), starts: null, ends: null };
-  const parts: string[] = [];
   const n = input.length;
+  let buf = new Uint16Array(n + 16);
   let starts = new Int32Array(n + 16);
   let ends = new Int32Array(n + 16);
   let len = 0;
   const ensure = (extra: number) => {
     if (len + extra <= starts.length) return;
     const size = Math.max(starts.length * 2, len + extra);
+    const b2 = new Uint16Array(size);
+    b2.set(buf);
+    buf = b2;
     const s2 = new Int32Array(size);
     s2.set(starts);
     starts = s2;
@@ -107,27 +142,42 @@ export function normaliseText(input: string): NormalisedText {
   };
   let i = 0;
   while (i < n) {
-    // A run of ASCII: lowercased in one go, identity map.
-    let j = i;
-    while (j < n && input.charCodeAt(j) < 0x80) j++;
-    if (j > i) {
-      parts.push(input.slice(i, j).toLowerCase());
-      ensure(j - i);
-      for (let k = i; k < j; k++) {
-        starts[len] = k;
-        ends[len] = k + 1;
-        len++;
+    const c = input.charCodeAt(i);
+    // ASCII: lowercased, identity map.
+    if (c < 0x80) {
+      ensure(1);
+      buf[len] = c >= 65 && c <= 90 ? c + 32 : c;
+      starts[len] = i;
+      ends[len] = i + 1;
+      len++;
+      i++;
+      continue;
+    }
+    // Fast path: a BMP character with a one-unit fold, not followed by a combining mark.
+    const next = i + 1 < n ? input.charCodeAt(i + 1) : 0;
+    if (next < 0x300 || !isMark(next)) {
+      const f = foldOf(c);
+      if (f === REMOVED) {
+        i++;
+        continue;
       }
-      i = j;
-      if (i >= n) break;
+      if (f >= 0) {
+        ensure(1);
+        buf[len] = f;
+        starts[len] = i;
+        ends[len] = i + 1;
+        len++;
+        i++;
+        continue;
+      }
     }
     // One code point plus any following combining marks.
     const start = i;
     const cp = input.codePointAt(i)!;
     i += cp > 0xffff ? 2 : 1;
     while (i < n) {
-      const next = input.charCodeAt(i);
-      if (next < 0x300) break;
+      const d = input.charCodeAt(i);
+      if (d < 0x300) break;
       const nextCp = input.codePointAt(i)!;
       const ch = String.fromCodePoint(nextCp);
       if (!COMBINING.test(ch) || INVISIBLE.test(ch)) break;
@@ -135,15 +185,17 @@ export function normaliseText(input: string): NormalisedText {
     }
     const folded = foldSegment(input.slice(start, i));
     if (folded.length === 0) continue;
-    parts.push(folded);
     ensure(folded.length);
     for (let k = 0; k < folded.length; k++) {
+      buf[len] = folded.charCodeAt(k);
       starts[len] = start;
       ends[len] = i;
       len++;
     }
   }
-  return { text: parts.join(''), starts: starts.subarray(0, len), ends: ends.subarray(0, len) };
+  // UTF-16 code units to a string in one native call (lone surrogates are kept as they are).
+  const text = Buffer.from(buf.buffer, buf.byteOffset, len * 2).toString('utf16le');
+  return { text, starts: starts.subarray(0, len), ends: ends.subarray(0, len) };
 }
 
 /** Maps a `[start, end)` span of normalised text back to the original text. */

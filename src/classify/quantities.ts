@@ -1,4 +1,5 @@
-import type { RawMatch } from './match.ts';
+import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
+import { RawMatch } from './match.ts';
 import type { CompiledLexicons } from './types.ts';
 
 /**
@@ -9,6 +10,8 @@ import type { CompiledLexicons } from './types.ts';
 
 const NUMBER = /\d+(?:[.,/]\d+)*/g;
 const WORD = /[\p{L}'’‘ʼʻ`]+/uy;
+/** A word with leet digits inside (`с0монӣ`, `gr4m`), read when the letters alone mean nothing. */
+const LEET_WORD = /[\p{L}'’‘ʼʻ`][\p{L}\d'’‘ʼʻ`]*/uy;
 const APOS = /['’‘ʼʻ`]/g;
 const HAN = /\p{Script=Han}/u;
 const LETTER = /\p{L}/u;
@@ -33,24 +36,47 @@ function wordAt(text: string, pos: number): Word | null {
   WORD.lastIndex = p;
   const m = WORD.exec(text);
   if (!m) return { word: c, end: p + c.length };
-  return { word: m[0].replace(APOS, ''), end: p + m[0].length };
+  return { word: plain(m[0].replace(APOS, '')), end: p + m[0].length };
+}
+
+/** Homoglyphs folded toward the word's script (`mинг` → `минг`). */
+function plain(word: string): string {
+  const counts = countScripts(word);
+  return counts.latin > 0 && counts.cyrillic > 0 ? foldHomoglyphs(word, dominantScript(counts)) : word;
+}
+
+/** The word at `pos` read with leet digits as letters, or null when it has none. */
+function leetWordAt(text: string, pos: number): Word | null {
+  let p = pos;
+  for (let k = 0; k < 2 && p < text.length && SPACE_OR_DASH.test(text[p]!); k++) p++;
+  LEET_WORD.lastIndex = p;
+  const m = LEET_WORD.exec(text);
+  if (!m || !/\d/.test(m[0])) return null;
+  const raw = m[0].replace(APOS, '');
+  const counts = countScripts(raw);
+  const reading = leetVariants(raw, dominantScript(counts), counts)[0];
+  return reading === undefined ? null : { word: plain(reading), end: p + m[0].length };
+}
+
+function known(lex: CompiledLexicons, word: string): boolean {
+  return (
+    lex.currencies.has(word) || lex.units.has(word) || lex.countUnits.has(word) || lex.multipliers.has(word)
+  );
 }
 
 const HANDLE = /(?<![\p{L}\p{N}_.])@[a-z0-9_]{4,32}\b|\bt\.me\/[a-z0-9_+]{4,64}/gu;
 
 /** Telegram-style handles (`@shop_bot`) and `t.me/...` links. */
-export function scanHandles(text: string): RawMatch[] {
-  const out: RawMatch[] = [];
+export function scanHandles(text: string, out: RawMatch[] = []): RawMatch[] {
   if (!text.includes('@') && !text.includes('t.me/')) return out;
   for (const m of text.matchAll(HANDLE)) {
-    out.push({ term: -1, start: m.index, end: m.index + m[0].length, via: 'exact', label: 'handle' });
+    out.push(new RawMatch(-1, m.index, m.index + m[0].length, 'exact', 'handle'));
   }
   return out;
 }
 
 /** Finds prices and quantities in normalised text. */
-export function scanQuantities(lex: CompiledLexicons, text: string): RawMatch[] {
-  const out: RawMatch[] = [];
+export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatch[] = []): RawMatch[] {
   if (lex.units.size === 0 && lex.currencies.size === 0) return out;
   for (const m of text.matchAll(NUMBER)) {
     const start = m.index;
@@ -62,24 +88,26 @@ export function scanQuantities(lex: CompiledLexicons, text: string): RawMatch[] 
     let sym = before;
     if (sym === ' ' && start > 1) sym = text[start - 2]!;
     if (sym && !LETTER.test(sym) && lex.currencies.has(sym)) {
-      out.push({ term: -1, start: start - (before === ' ' ? 2 : 1), end, via: 'exact', label: 'price' });
+      out.push(new RawMatch(-1, start - (before === ' ' ? 2 : 1), end, 'exact', 'price'));
       continue;
     }
     let w = wordAt(text, end);
+    if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
     if (w && lex.multipliers.has(w.word)) {
       end = w.end;
       w = wordAt(text, end);
+      if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
     }
     if (!w) continue;
     if (lex.currencies.has(w.word)) {
-      out.push({ term: -1, start, end: w.end, via: 'exact', label: 'price' });
+      out.push(new RawMatch(-1, start, w.end, 'exact', 'price'));
     } else if (lex.countUnits.has(w.word)) {
-      out.push({ term: -1, start, end: w.end, via: 'exact', label: 'count' });
+      out.push(new RawMatch(-1, start, w.end, 'exact', 'count'));
     } else if (lex.units.has(w.word)) {
       const n = Number.parseInt(m[0], 10);
       // `2019г` is a year, not grams.
       if ((w.word === 'г' || w.word === 'г.') && n >= 1900 && n <= 2100) continue;
-      out.push({ term: -1, start, end: w.end, via: 'exact', label: 'quantity' });
+      out.push(new RawMatch(-1, start, w.end, 'exact', 'quantity'));
     }
   }
   return out;

@@ -5,6 +5,8 @@ import type { Scoring, SiteContext } from './types.ts';
  *
  * Evidence comes in groups: substance (S), intent (I: offers, prices, quantities, stock,
  * delivery, dead drops), contact (C), payment (P), recruitment (R) and negative context (N).
+ * Before scoring, negative terms with `explains` drop the weak slang they account for (a page
+ * about "поваренная соль" reads every weak "соль" as salt), see `lexicon-schema.ts`.
  * Each distinct canonical term counts **once** per group, at the highest weight it was seen
  * with (a fuzzy match counts 0.8 of the term's weight, a transliterated one 0.9). Repeating a
  * word therefore adds nothing: that is the saturation that stops `соль соль соль` from being a lead.
@@ -18,8 +20,12 @@ import type { Scoring, SiteContext } from './types.ts';
  * is capped at `scoring.genericCap`. Sale intent pools intent, contact, payment and capped commerce,
  * then the site's prior:
  *
- *     I  = 1 − (1 − g(intent)) · (1 − g(contact)) · (1 − g(payment)) · (1 − min(genericCap, g(G)))
+ *     O  = 1 − (1 − g(intent)) · (1 − g(contact)) · (1 − g(payment))        (specific offer evidence)
+ *     I  = 1 − (1 − O) · (1 − g(reported)) · (1 − min(genericCap, g(G)))
  *     I' = 1 − (1 − I) · (1 − prior)       prior = scoring.marketplacePrior for `marketplace`, else 0
+ *
+ * "Reported" intent — classes in `scoring.reportedClasses` (dead drops) — is as common in police
+ * news as in shops, so it counts in I but not in O, the evidence that offsets negative context.
  *
  * An offer word or price (not a bare quantity: news say "5 kg of heroin") within `PROXIMITY_CHARS` of a substance ("buy cocaine",
  * "мефедрон 1г 3500р") adds the specific intent term `offer next to substance` (weight 0.4).
@@ -32,17 +38,26 @@ import type { Scoring, SiteContext } from './types.ts';
  * so a news story (many police words) is damped fully, a title with one negative word too
  * ("Cocaine Smuggling Guide"), but a shop page whose menu says "Guides" or "My Account" barely.
  * A sale needs both a substance and intent (geometric mean), damped by negative context; strong
- * text intent offsets part of the damping (a shop page saying "we never talk to the police"):
+ * specific offer evidence offsets part of the damping (a shop page saying "we never talk to the
+ * police"), while generic commerce and reported logistics do not (eBay has prices, the news has
+ * dead drops):
  *
- *     sale = √(g(S) · I') · (1 − N · (1 − negativeOffset · I))
+ *     sale = √(g(S) · I') · (1 − N · (1 − negativeOffset · O))
  *
- * Recruitment needs recruitment terms, helped by any drug context D = max(g(S), I):
+ * Recruitment needs recruitment terms, helped by any drug context D = max(g(S), I). Hiring words
+ * (class `hiring`: "работа", "ish bor", "hiring") in a text with dead-drop logistics add the term
+ * `hiring for dead drops` (0.6): the job is laying out stashes.
  *
- *     recruitment = g(R) · (0.6 + 0.4 · D) · (1 − N · (1 − negativeOffset · I))
+ * A price list — at least `scoring.priceListMin` prices each next to a quantity ("1g 3500₽,
+ * 2g 6500₽") — adds the specific intent term `price list` (`scoring.priceListWeight`).
+ *
+ *     recruitment = g(R) · (0.6 + 0.4 · D) · (1 − N · (1 − negativeOffset · O))
  *
  * On a marketplace, a listing sold by weight or dose (`7g`, `1/4 oz`, `150ug`) adds an "unnamed
  * substance" of weight `scoring.soldByWeight` to the substance group: on a drug market such
- * listings are drugs even when the name is a strain, a pill brand or blotter art.
+ * listings are drugs even when the name is a strain, a pill brand or blotter art — unless no
+ * substance is named and an innocent sense (a negative term with `explains`: table salt, spices,
+ * rock sugar) says what is weighed.
  *
  *     score = max(sale, recruitment),  lead = score ≥ scoring.threshold
  *
@@ -54,6 +69,8 @@ import type { Scoring, SiteContext } from './types.ts';
 export interface Evidence {
   substance: Map<string, number>;
   intent: Map<string, number>;
+  /** Intent that reports mention as often as shops (dead drops): no offset of negatives. */
+  reported: Map<string, number>;
   contact: Map<string, number>;
   payment: Map<string, number>;
   /** Generic commerce: prices, quantities, shop words (capped). */
@@ -71,6 +88,7 @@ export function emptyEvidence(): Evidence {
   return {
     substance: new Map(),
     intent: new Map(),
+    reported: new Map(),
     contact: new Map(),
     payment: new Map(),
     commerce: new Map(),
@@ -104,12 +122,13 @@ export function combine(
   const g = (name: EvidenceGroup) => noisyOr(ev[name], leaveOut?.group === name ? leaveOut.term : undefined);
   const s = g('substance');
   const commerce = Math.min(scoring.genericCap, g('commerce'));
-  const intentText = 1 - (1 - g('intent')) * (1 - g('contact')) * (1 - g('payment')) * (1 - commerce);
+  const offer = 1 - (1 - g('intent')) * (1 - g('contact')) * (1 - g('payment'));
+  const intentText = 1 - (1 - offer) * (1 - g('reported')) * (1 - commerce);
   const prior = context === 'marketplace' ? scoring.marketplacePrior : 0;
   const intent = 1 - (1 - intentText) * (1 - prior);
   const total = ev.negativeCount + ev.positiveCount;
   const share = total === 0 ? 0 : Math.min(1, (2 * ev.negativeCount) / total);
-  const damp = 1 - g('negative') * share * (1 - scoring.negativeOffset * intentText);
+  const damp = 1 - g('negative') * share * (1 - scoring.negativeOffset * (1 - (1 - offer) * (1 - commerce)));
   const sale = Math.sqrt(s * intent) * damp;
   const d = Math.max(s, intentText);
   const recruitment = g('recruitment') * (0.6 + 0.4 * d) * damp;

@@ -18,8 +18,8 @@ export interface Token {
   readonly breakBefore: boolean;
 }
 
-const APOSTROPHES = new Set(["'", '’', '‘', '`', 'ʼ', 'ʻ']);
 const INNER_APOSTROPHE = /[ʼʻ]/g;
+const HAS_INNER_APOSTROPHE = /[ʼʻ]/;
 /** Gaps allowed between letter-spaced letters. */
 const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
 const LETTER = /\p{L}/u;
@@ -53,9 +53,32 @@ function classOf(c: number): number {
 }
 for (let c = 0; c < 128; c++) classOf(c);
 
+/** One raw run of letters/digits (or one emoji), before letter-spacing is collapsed. */
+class Run {
+  start: number;
+  end: number;
+  text: string;
+  constructor(start: number, end: number, text: string) {
+    this.start = start;
+    this.end = end;
+    this.text = text;
+  }
+}
+
+function isApostrophe(c: number): boolean {
+  // ' ’ ‘ ` ʼ ʻ
+  return c === 39 || c === 0x2019 || c === 0x2018 || c === 96 || c === 0x2bc || c === 0x2bb;
+}
+
+function isLetterAt(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
+  return LETTER.test(text[at]!);
+}
+
 /** Splits normalised text into tokens; see the module comment. */
 export function tokenise(norm: string): Token[] {
-  const raw: Array<{ start: number; end: number; text: string }> = [];
+  const raw: Run[] = [];
   const n = norm.length;
   let i = 0;
   while (i < n) {
@@ -72,10 +95,8 @@ export function tokenise(norm: string): Token[] {
       continue;
     }
     const start = i;
-    if (k === 2) {
-      i += width;
-    } else {
-      i += width;
+    i += width;
+    if (k === 1) {
       while (i < n) {
         const d = norm.charCodeAt(i);
         if (d >= 0xd800 && d <= 0xdbff && i + 1 < n) {
@@ -85,29 +106,28 @@ export function tokenise(norm: string): Token[] {
         else break;
       }
     }
-    const text = norm.slice(start, i);
-    const prev = raw[raw.length - 1];
+    const prev = raw.length > 0 ? raw[raw.length - 1]! : undefined;
     // Join `so'm`, `o'zbek`: letter + one apostrophe + letter.
     if (
-      prev &&
+      prev !== undefined &&
       k === 1 &&
       start === prev.end + 1 &&
-      APOSTROPHES.has(norm[prev.end]!) &&
-      LETTER.test(prev.text[prev.text.length - 1]!) &&
-      LETTER.test(text[0]!)
+      isApostrophe(norm.charCodeAt(prev.end)) &&
+      isLetterAt(norm, prev.end - 1) &&
+      isLetterAt(norm, start)
     ) {
       prev.end = i;
-      prev.text += text;
+      prev.text += norm.slice(start, i);
       continue;
     }
-    raw.push({ start, end: i, text });
+    raw.push(new Run(start, i, norm.slice(start, i)));
   }
   const out: Token[] = [];
   let r = 0;
   while (r < raw.length) {
     const t = raw[r]!;
     // Letter-spacing: three or more single letters separated by short gaps.
-    if (t.text.length === 1 && LETTER.test(t.text)) {
+    if (t.text.length === 1 && isLetterAt(t.text, 0)) {
       let j = r + 1;
       let letters = 1;
       while (
@@ -115,11 +135,11 @@ export function tokenise(norm: string): Token[] {
         raw[j]!.text.length === 1 &&
         SPACING_GAP.test(norm.slice(raw[j - 1]!.end, raw[j]!.start))
       ) {
-        if (LETTER.test(raw[j]!.text)) letters++;
+        if (isLetterAt(raw[j]!.text, 0)) letters++;
         j++;
       }
       // A run ends on a letter (`m 3 p h 5 g` keeps `5` out); digits inside are leetspeak.
-      while (j > r + 1 && !LETTER.test(raw[j - 1]!.text)) j--;
+      while (j > r + 1 && !isLetterAt(raw[j - 1]!.text, 0)) j--;
       if (letters >= 3 && j - r >= 3) {
         let text = '';
         for (let k = r; k < j; k++) text += raw[k]!.text;
@@ -134,10 +154,11 @@ export function tokenise(norm: string): Token[] {
         continue;
       }
     }
+    const text = t.text;
     out.push({
       start: t.start,
       end: t.end,
-      text: t.text.includes('ʼ') || t.text.includes('ʻ') ? t.text.replace(INNER_APOSTROPHE, '') : t.text,
+      text: HAS_INNER_APOSTROPHE.test(text) ? text.replace(INNER_APOSTROPHE, '') : text,
       spaced: false,
       breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
     });

@@ -68,6 +68,8 @@ export interface CompiledTerm {
   readonly lang: string;
   readonly file: string;
   readonly translit: boolean;
+  /** Negative terms: canonical substance names (lowercase) whose weak slang this innocent sense explains. */
+  readonly explains: readonly string[];
 }
 
 /** How a token matched a term. */
@@ -90,15 +92,21 @@ export interface TokenHit {
 
 /** What a token turns into: its key for phrase matching and its hash-map hits. */
 export interface TokenInfo {
+  /** The token text this analysis is for. */
+  readonly text: string;
   readonly key: string;
   /** The key in Latin letters (Cyrillic transliterated), for phrases written in mixed scripts. */
   readonly latinKey: string;
   readonly hits: readonly TokenHit[];
+  /** Has Chinese characters: phrases may start inside it. */
+  readonly han: boolean;
 }
 
 /** A phrase pattern in the automaton. */
 export interface PhrasePattern {
   readonly terms: readonly number[];
+  /** Per term: the pattern came from a Cyrillic form that matches only text written in Cyrillic. */
+  readonly cyrOnly: readonly boolean[];
   /** Must start and end on token boundaries (false for Chinese). */
   readonly bounded: boolean;
 }
@@ -131,4 +139,9 @@ export interface CompiledLexicons {
   readonly multipliers: ReadonlySet<string>;
   /** Per-lexicon memo of token analyses (bounded). */
   readonly tokenCache: Map<string, TokenInfo>;
+  /**
+   * Direct-mapped front of `tokenCache` (a cheap hash of the token, compared by value): most
+   * tokens of a page are a few hundred words, found here without hashing the whole string.
+   */
+  readonly tokenSlots: Array<TokenInfo | undefined>;
 }

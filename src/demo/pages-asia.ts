@@ -25,8 +25,8 @@ export const ASIA_PAGES: ContentSpec[] = [
     {
       lead: true,
       leadKind: 'sale',
-      category: 'synthetic',
-      why: 'Kazakh: sells mephedrone («меф», кристалл) by закладка (магнит, прикоп) in Astana, paid to a Kaspi card or USDT.',
+      category: 'nps',
+      why: 'Kazakh: sells mephedrone («меф», кристалл), a synthetic cathinone (NPS), by закладка (магнит, прикоп) in Astana, paid to a Kaspi card or USDT.',
     },
     [{ href: '/item/mef-kristall-vhq?sid=abc123', text: 'Ұқсас хабарландырулар' }],
   ),
@@ -64,8 +64,8 @@ export const ASIA_PAGES: ContentSpec[] = [
     {
       lead: true,
       leadKind: 'sale',
-      category: 'synthetic',
-      why: 'Kyrgyz: sells mephedrone and α-PVP («соль») by закладка (магнит, прикоп) in Bishkek for som or USDT.',
+      category: 'nps',
+      why: 'Kyrgyz: sells mephedrone and α-PVP («соль»), synthetic cathinones (NPS), by закладка (магнит, прикоп) in Bishkek for som or USDT.',
     },
   ),
   listing(
@@ -135,8 +135,8 @@ export const ASIA_PAGES: ContentSpec[] = [
     {
       lead: true,
       leadKind: 'sale',
-      category: 'synthetic',
-      why: 'Uzbek (Cyrillic): sells mephedrone by клад (магнит, прикоп) in Samarkand for сўм or USDT.',
+      category: 'nps',
+      why: 'Uzbek (Cyrillic): sells mephedrone, a synthetic cathinone (NPS), by клад (магнит, прикоп) in Samarkand for сўм or USDT.',
     },
   ),
   listing(

@@ -30,8 +30,8 @@ export const RU_LEADS: ContentSpec[] = [
     {
       lead: true,
       leadKind: 'sale',
-      category: 'synthetic',
-      why: 'Sells mephedrone («меф», 4-MMC) by dead drop (закладка, магнит, прикоп) for USDT; TRON wallet shared with the 3-MMC listing.',
+      category: 'nps',
+      why: 'Sells mephedrone («меф», 4-MMC), a synthetic cathinone (NPS), by dead drop (закладка, магнит, прикоп) for USDT; TRON wallet shared with the 3-MMC listing.',
     },
     [{ href: '/item/sol-alfa-pvp?ref=tg_channel', text: 'Ещё от этого продавца' }],
   ),
@@ -48,8 +48,8 @@ export const RU_LEADS: ContentSpec[] = [
     {
       lead: true,
       leadKind: 'sale',
-      category: 'synthetic',
-      why: 'Sells α-PVP («соль», «крис», кристалл) in gram prices through клад/прикоп/магнит drops, paid in BTC.',
+      category: 'nps',
+      why: 'Sells α-PVP («соль», «крис», кристалл), a synthetic cathinone (NPS), in gram prices through клад/прикоп/магнит drops, paid in BTC.',
     },
   ),
   listing(

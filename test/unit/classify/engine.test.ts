@@ -178,7 +178,69 @@ describe('scoring', () => {
   });
 });
 
+describe('innocent senses, shop structure and recruitment', () => {
+  it('an innocent sense explains weak slang away everywhere in the text, never strong names', () => {
+    const salt = classify('Соль поваренная йодированная, 1 кг. Соль крупная, кристаллы', lex, {
+      context: 'marketplace',
+    });
+    expect(salt.substances).toEqual([]);
+    expect(salt.lead).toBe(false);
+    const mixed = classify('Скорость интернета 100 Мбит. Амфетамин 1г 3000р, закладки', lex);
+    expect(mixed.substances).toContain('amphetamine');
+    expect(mixed.lead).toBe(true);
+  });
+
+  it('a marketplace listing of an innocent good sold by weight is not an unnamed substance', () => {
+    expect(classify('云南老冰糖 500克 18元', lex, { context: 'marketplace' }).lead).toBe(false);
+    expect(classify('Blue Dream 7g', lex, { context: 'marketplace' }).lead).toBe(true);
+  });
+
+  it('short English words are not transliterated Russian slang (led ≠ лед, change ≠ чанга)', () => {
+    expect(classify('LED flashlight', lex, { context: 'marketplace' }).substances).toEqual([]);
+    expect(classify('Change your identity', lex, { context: 'marketplace' }).substances).toEqual([]);
+    expect(classify('mefedrona', lex).substances).toEqual(['mephedrone']);
+  });
+
+  it('very short stems are not matched: опыт (experience) is not опий (opium)', () => {
+    expect(classify('Опыт не нужен', lex).substances).toEqual([]);
+  });
+
+  it('a price list (prices next to quantities, three or more) is specific sale intent', () => {
+    const c = classify('Hash: 1g 0.01 ฿, 5g 0.045 ฿, 10g 0.08 ฿, shipped in 48h', lex);
+    expect(c.reasons.map((r) => r.term)).toContain('price list');
+    expect(c.lead).toBe(true);
+  });
+
+  it('dead drops in a police report do not offset the news context', () => {
+    const news =
+      'Полиция задержала закладчика: изъято 2 кг мефедрона, тайники в трёх районах. Возбуждено уголовное дело.';
+    expect(classify(news, lex).lead).toBe(false);
+  });
+
+  it('hiring words with dead-drop logistics are courier recruitment, in any of the languages', () => {
+    expect(classify('Жұмыс бар: закладка жасайтын курьерлер керек', lex)).toMatchObject({
+      lead: true,
+      kind: 'recruitment',
+    });
+    // A shop delivering by courier or stash is still a sale.
+    expect(classify('Трамадол 100 мг, 8000 ₸. Доставка курьером или закладкой', lex).kind).toBe('sale');
+  });
+
+  it('Turkic suffixes on Russian loanwords are stripped when their letters show it (мефті, курерҳо)', () => {
+    expect(classify('Мефті алу үшін ботқа жазыңыз', lex).substances).toEqual(['mephedrone']);
+    expect(classify('метка', lex).substances).toEqual([]);
+    expect(classify('Ҳероини хушсифат', lex).substances).toEqual(['heroin']);
+  });
+});
+
 describe('compiling', () => {
+  it('rejects explains on a non-negative term and explains of an unknown substance', () => {
+    const bad = file({ intent: [{ term: 'x', forms: ['foo'], explains: ['mephedrone'] }] });
+    expect(() => compileLexicons([{ file: 'x.yaml', data: bad }])).toThrow(/intent\.0\.explains/);
+    const unknown = file({ negative: [{ term: 'x', forms: ['foo'], explains: ['nothing'] }] });
+    expect(() => compileLexicons([{ file: 'x.yaml', data: unknown }])).toThrow(/negative\.0\.explains\.0/);
+  });
+
   it('compiles in under a second with a short content hash', () => {
     expect(lex.version).toMatch(/^[0-9a-f]{12}$/);
   });
