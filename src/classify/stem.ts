@@ -16,8 +16,14 @@ const porterRu = require('natural/lib/natural/stemmers/porter_stemmer_ru.js') as
 const cacheEn = new Map<string, string>();
 const cacheRu = new Map<string, string>();
 const MAX_CACHE = 100_000;
+/**
+ * Longer words are left as they are: no lexicon term is this long, and natural's stemmers use
+ * patterns that are quadratic in word length (a hostile 200,000-letter "word" took minutes).
+ */
+export const MAX_STEM_LENGTH = 48;
 
 function cached(cache: Map<string, string>, stemmer: NaturalStemmer, word: string): string {
+  if (word.length > MAX_STEM_LENGTH) return word;
   let s = cache.get(word);
   if (s === undefined) {
     s = stemmer.stem(word);

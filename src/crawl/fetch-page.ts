@@ -51,6 +51,7 @@ export class SiteFetcher {
       bodyTimeoutMs: f.bodyTimeoutMs,
       maxBytes: f.maxBytes,
       maxRedirects: f.maxRedirects,
+      maxRetryAfterMs: f.maxRetryAfterMs,
       headers: f.headers,
       ...(f.userAgent ? { userAgent: f.userAgent } : {}),
       allowPrivateNetwork: site.allowPrivateNetwork,
@@ -70,6 +71,7 @@ export class SiteFetcher {
       allowPrivateNetwork: site.allowPrivateNetwork,
       checkUrl,
       ...(site.fetch.userAgent ? { userAgent: site.fetch.userAgent } : {}),
+      maxBytes: site.fetch.maxBytes,
       timeoutMs: site.fetch.headersTimeoutMs + site.fetch.bodyTimeoutMs,
     });
   }

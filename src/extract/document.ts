@@ -1,6 +1,7 @@
 import { load } from 'cheerio';
 import type { AnyNode } from 'domhandler';
 import type { SiteConfig } from '../config/index.ts';
+import { flattenDeep } from './flatten.ts';
 import { extractIdentifiers } from './identifiers/index.ts';
 import type { Document, ListingFields } from './types.ts';
 
@@ -53,6 +54,13 @@ const BLOCK = new Set([
 export const MAX_TEXT_CHARS = 200_000;
 /** Links kept per page at most. */
 export const MAX_LINKS = 5_000;
+/** Title kept at most (characters). */
+export const MAX_TITLE_CHARS = 1_000;
+/**
+ * Longest link kept (characters, absolute). Longer ones are dropped, and a longer `<base href>` is
+ * ignored: resolved against a huge base, every relative link of a page would be that huge.
+ */
+export const MAX_URL_CHARS = 8_192;
 
 export interface ParseInput {
   html: string;
@@ -66,33 +74,40 @@ export interface ParseInput {
 
 /** Parses a fetched HTML page into a `Document`: title, visible text, links, listing fields, identifiers. */
 export function parseHtml(input: ParseInput): Document {
-  const $ = load(input.html, { scriptingEnabled: false });
+  const $ = load(flattenDeep(input.html), { scriptingEnabled: false });
   const base = baseUrl($('base[href]').attr('href'), input.finalUrl);
 
   const parts: string[] = [];
   let size = 0;
-  const walk = (nodes: AnyNode[]): void => {
-    for (const node of nodes) {
-      if (size > MAX_TEXT_CHARS) return;
-      if (node.type === 'text') {
-        parts.push(node.data);
-        size += node.data.length;
-      } else if (node.type === 'tag' || node.type === 'root') {
-        const name = 'name' in node ? node.name : '';
-        if (SKIP.has(name)) continue;
-        const block = BLOCK.has(name);
-        if (block) parts.push('\n');
-        walk(node.children);
-        if (block) parts.push('\n');
+  // Depth-first with an explicit stack (hostile pages nest deeply); '\n' entries close block elements.
+  const stack: (AnyNode | '\n')[] = $.root().children().toArray().reverse();
+  while (stack.length > 0 && size <= MAX_TEXT_CHARS) {
+    const node = stack.pop();
+    if (node === undefined) break;
+    if (node === '\n') {
+      parts.push(node);
+    } else if (node.type === 'text') {
+      parts.push(node.data);
+      size += node.data.length;
+    } else if (node.type === 'tag' || node.type === 'root') {
+      const name = 'name' in node ? node.name : '';
+      if (SKIP.has(name)) continue;
+      const block = BLOCK.has(name);
+      if (block) {
+        parts.push('\n');
+        stack.push('\n');
+      }
+      for (let i = node.children.length - 1; i >= 0; i--) {
+        const child = node.children[i];
+        if (child) stack.push(child);
       }
     }
-  };
-  walk($.root().children().toArray());
+  }
   const text = collapse(parts.join('')).slice(0, MAX_TEXT_CHARS);
 
   const title = clean(
     $('title').first().text() || $('meta[property="og:title"]').attr('content') || $('h1').first().text(),
-  );
+  ).slice(0, MAX_TITLE_CHARS);
 
   const links: string[] = [];
   const seen = new Set<string>();
@@ -161,12 +176,12 @@ function baseUrl(href: string | undefined, pageUrl: string): string {
 }
 
 function absolute(href: string | undefined, base: string): string | null {
-  if (!href) return null;
+  if (!href || href.length > MAX_URL_CHARS) return null;
   try {
     const u = new URL(href.trim(), base);
     if (u.protocol !== 'http:' && u.protocol !== 'https:') return null;
     u.hash = '';
-    return u.href;
+    return u.href.length > MAX_URL_CHARS ? null : u.href;
   } catch {
     return null;
   }

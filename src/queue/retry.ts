@@ -38,9 +38,11 @@ export const MAX_INFRA_WAITS = 60;
  *   (Retry-After, paused host, robots.txt unreachable) by MAX_RETRY_LATER.
  * - `TransientError` (the site: 5xx, timeout, reset): rethrown so BullMQ retries with backoff; on the
  *   last attempt `onGiveUp` records the reason instead.
- * - Anything else is taken as our own infrastructure failing (the store locked or down, Redis
- *   restarting): the job waits with backoff without using up an attempt, up to MAX_INFRA_WAITS times,
- *   so an outage delays the crawl and loses nothing.
+ * - Our own infrastructure failing (the store locked or down, Redis restarting; see
+ *   `isInfrastructureError`): the job waits with backoff without using up an attempt, up to
+ *   MAX_INFRA_WAITS times, so an outage delays the crawl and loses nothing.
+ * - Anything else (a bug meeting a strange page) is retried like a transient error, then recorded
+ *   as `internal`, so one bad page cannot stall a crawl.
  * If `onGiveUp` itself throws, the error propagates and BullMQ retries the job.
  */
 export async function withRetryPolicy<T>(
@@ -64,10 +66,12 @@ export async function withRetryPolicy<T>(
         () => onGiveUp(err.reason, err.message),
       );
     }
-    if (err instanceof TransientError) {
+    if (err instanceof TransientError || !isInfrastructureError(err)) {
       const attempts = job.opts.attempts ?? 1;
-      if (job.attemptsMade + 1 >= attempts)
-        return onGiveUp(err.reason, `${err.message} (after ${attempts} attempts)`);
+      if (job.attemptsMade + 1 >= attempts) {
+        const reason: FailReason = err instanceof TransientError ? err.reason : 'internal';
+        return onGiveUp(reason, `${errorMessage(err)} (after ${attempts} attempts)`);
+      }
       throw err;
     }
     const waits = Number((job.data as Record<string, unknown>).infraWaits ?? 0);
@@ -91,4 +95,33 @@ async function putOff<T>(
   await job.updateData({ ...(job.data as object), [field]: count + 1 });
   await job.moveToDelayed(Date.now() + delayMs, token);
   throw new DelayedError();
+}
+
+/** SQLite result codes that mean "the database is busy or unavailable", not "this job is wrong". */
+const SQLITE_UNAVAILABLE = /^SQLITE_(BUSY|LOCKED|IOERR|CANTOPEN|FULL|PROTOCOL)/;
+/** PostgreSQL SQLSTATE classes: 08 connection exception, 53 insufficient resources, 57 operator intervention. */
+const PG_UNAVAILABLE = /^(08|53|57)/;
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+]);
+
+/**
+ * True for errors of the store or Redis being unavailable (decided by error class and code, never by
+ * message text): better-sqlite3's busy/locked/IO codes, PostgreSQL connection and resource SQLSTATEs,
+ * socket errors of our own connections, ioredis giving up on a command while reconnecting.
+ */
+export function isInfrastructureError(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  if (typeof code === 'string') {
+    if (err.name === 'SqliteError') return SQLITE_UNAVAILABLE.test(code);
+    if (NETWORK_CODES.has(code)) return true;
+    if (/^[0-9A-Z]{5}$/.test(code) && 'severity' in err) return PG_UNAVAILABLE.test(code);
+  }
+  return err.name === 'MaxRetriesPerRequestError' || err.constructor.name === 'ConnectionTimeoutError';
 }

@@ -79,6 +79,12 @@ export interface RenderOptions {
   checkUrl?: (url: string) => void;
   /** User-Agent for this render (part of the context key). Default: Chromium's own. */
   userAgent?: string | undefined;
+  /**
+   * Largest rendered document read back, in characters of serialised HTML: a script can build a DOM of
+   * any size, and reading it all would load it all into the worker. Longer documents are cut there
+   * (`truncated: true`). Default `5 * 1024 * 1024`.
+   */
+  maxBytes?: number;
   /** Time budget of this render. Default: the pool's `navigationTimeoutMs`. */
   timeoutMs?: number | undefined;
 }

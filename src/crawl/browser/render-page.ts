@@ -4,6 +4,10 @@ import type { FetchedPage } from '../types.ts';
 import type { RenderOptions } from './options.ts';
 import type { PageSession } from './page-session.ts';
 
+/** The rendered document's HTML, cut at `max` characters inside the page. */
+const readDom = (max: number) =>
+  `(() => { const s = document.documentElement ? document.documentElement.outerHTML : ''; return s.length > ${max} ? { text: s.slice(0, ${max}), truncated: true } : { text: s, truncated: false }; })()`;
+
 /**
  * One render in a prepared page: navigate, wait as asked, scroll and click "load more", read the
  * DOM (and a screenshot), and describe it as a `FetchedPage` of the main document's response.
@@ -30,7 +34,10 @@ export async function renderInPage(
   }
   if (opts.scroll) await session.scroll(opts.scroll, deadline);
   if (opts.loadMore) await session.loadMore(opts.loadMore.selector, opts.loadMore.maxClicks, deadline);
-  const text = await page.content();
+  const maxChars = opts.maxBytes ?? 5 * 1024 * 1024;
+  // Serialised and cut inside the page, so a huge DOM never crosses into the worker whole.
+  const html = (await page.evaluate(readDom(maxChars))) as { text: string; truncated: boolean };
+  const text = html.text;
   const screenshot = opts.screenshot
     ? await page.screenshot({ fullPage: true, type: 'png', timeout: remaining() })
     : undefined;
@@ -52,7 +59,7 @@ export async function renderInPage(
     body,
     text,
     charset: 'utf-8',
-    truncated: false,
+    truncated: html.truncated,
     via: 'browser',
     fetchedAt: new Date(started).toISOString(),
     elapsedMs: Date.now() - started,
