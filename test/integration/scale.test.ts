@@ -60,7 +60,10 @@ describe('many workers on one Redis and one PostgreSQL', () => {
     const single = await setup('single');
     let expected: string[];
     try {
-      const summary = await runCrawl(single.rt, { sites: [siteConfig()], workers: { fetch: 16, classify: 4 } });
+      const summary = await runCrawl(single.rt, {
+        sites: [siteConfig()],
+        workers: { fetch: 16, classify: 4 },
+      });
       expect(summary.pages).toBe(site.paths.length);
       expected = await leadSet(single.rt);
       expect(expected).toHaveLength(196);

@@ -21,7 +21,11 @@ describe('documented config', () => {
 
   it('environment overrides win', async () => {
     const config = await loadConfig(join(repoRoot, 'config'), {
-      env: { REDIS_URL: 'redis://10.0.0.5:6379', DATABASE_URL: 'postgres://x@y/z', SPIDERWEB_DATA_DIR: '/tmp/sw' },
+      env: {
+        REDIS_URL: 'redis://10.0.0.5:6379',
+        DATABASE_URL: 'postgres://x@y/z',
+        SPIDERWEB_DATA_DIR: '/tmp/sw',
+      },
     });
     expect(config.runtime.redis.url).toBe('redis://10.0.0.5:6379');
     expect(config.runtime.store.url).toBe('postgres://x@y/z');
