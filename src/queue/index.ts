@@ -17,5 +17,5 @@ export {
   urlKey,
 } from './jobs.ts';
 export { Queues } from './queues.ts';
-export { ensureRedis, type RedisHandle, redact } from './redis.ts';
+export { ensureRedis, freePort, type RedisHandle, redact } from './redis.ts';
 export { backoffDelay, JOB_ATTEMPTS, withRetryPolicy } from './retry.ts';

@@ -1,9 +1,11 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../../src/queue/index.ts';
 import { bin, repoRoot } from './runtime.ts';
+
+export { freePort };
 
 export interface ConfigDirOptions {
   redisUrl: string;
@@ -58,16 +60,6 @@ export function spawnWorker(configDir: string, args: string[] = ['--concurrency'
   });
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, log: () => text, ready, exited };
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const address = server.address();
-  server.close();
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 /** A private redis-server with persistence on, for restart tests. */
