@@ -189,6 +189,22 @@ export const siteSchema = z
      * a list of URLs reads those. Sitemap indexes and gzip are followed. Default false.
      */
     sitemaps: z.union([z.boolean(), z.array(z.string().url()).min(1)]).default(false),
+    /**
+     * Recrawl schedule, run by `spiderweb schedule`: `every` (e.g. `6h`, `30m`, `90s`) or `cron` (e.g.
+     * `0 3 * * *`, daily at 03:00 UTC). A recrawl updates pages and leads in place: changed listings are re-classified
+     * and their history records it; a listing answering 404/410 is marked gone with the time.
+     */
+    recrawl: z
+      .object({
+        every: z
+          .string()
+          .regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 90s, 30m, 6h or 1d')
+          .optional(),
+        cron: z.string().min(9).optional(),
+      })
+      .strict()
+      .refine((r) => Boolean(r.every) !== Boolean(r.cron), 'set exactly one of every or cron')
+      .optional(),
     /** Evidence sealed for each lead (the raw exchange of every page is always archived). */
     evidence: z
       .object({

@@ -3,3 +3,4 @@ export { openRuntime, type Runtime } from './runtime.ts';
 export { startWorkers, type WorkerOptions, type WorkerSet } from './workers.ts';
 export { runWorkerProcess } from './worker-process.ts';
 export { Metrics, serveMetrics } from './metrics.ts';
+export { durationMs, runSchedules, type ScheduleOptions } from './schedule.ts';

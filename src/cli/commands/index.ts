@@ -13,6 +13,7 @@ import { register as lexicon } from './lexicon.ts';
 import { register as rescore } from './rescore.ts';
 import { register as suggest } from './suggest.ts';
 import { register as analyst } from './analyst.ts';
+import { register as schedule } from './schedule.ts';
 import { register as serve } from './serve.ts';
 import { register as worker } from './worker.ts';
 
@@ -20,6 +21,7 @@ import { register as worker } from './worker.ts';
 export const commands: Array<(program: Command) => void> = [
   demo,
   crawl,
+  schedule,
   worker,
   serve,
   analyst,
