@@ -25,15 +25,19 @@ export interface RedisHandle {
  * `redis-server` child on a free port (kept in memory only) that `stop()` ends. Throws a
  * `SpiderwebError('REDIS_UNAVAILABLE')` saying how to get one when none can be had.
  */
-export async function ensureRedis(configured: string | null): Promise<RedisHandle> {
+export async function ensureRedis(
+  configured: string | null,
+  opts: { probe?: string; binary?: string } = {},
+): Promise<RedisHandle> {
   if (configured) {
     if (!(await answers(configured))) {
       throw new SpiderwebError('REDIS_UNAVAILABLE', `Redis at ${redact(configured)} does not answer`);
     }
     return handle(configured, null);
   }
-  if (await answers(DEFAULT_URL)) return handle(DEFAULT_URL, null);
-  return startEmbedded();
+  const probe = opts.probe ?? DEFAULT_URL;
+  if (await answers(probe)) return handle(probe, null);
+  return startEmbedded(opts.binary ?? 'redis-server');
 }
 
 function handle(url: string, child: ChildProcess | null): RedisHandle {
@@ -78,10 +82,10 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-async function startEmbedded(): Promise<RedisHandle> {
+async function startEmbedded(binary: string): Promise<RedisHandle> {
   const port = await freePort();
   const child = spawn(
-    'redis-server',
+    binary,
     [
       '--port',
       String(port),

@@ -6,6 +6,7 @@ import { routePath } from 'hono/route';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
+import type { SiteKind } from '../leads/rescore.ts';
 import { type Logger, log as rootLog } from '../log.ts';
 import {
   type Analyst,
@@ -25,6 +26,7 @@ import type { EvidenceStore } from '../evidence/index.ts';
 import { type EvidenceFile, type EvidenceLookup, evidenceFrom, noEvidence } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
 import { registerApi } from './routes-api.ts';
+import { registerLexicons } from './routes-lexicons.ts';
 import { registerUi } from './routes-ui.ts';
 import { LoginLimiter, SECURITY_HEADERS, safeNext } from './security.ts';
 import { errorPage, loginPage } from './view-layout.ts';
@@ -43,6 +45,10 @@ export interface ReviewAppOptions {
   evidenceFile?: EvidenceFile;
   /** Job counts per queue and state (e.g. from BullMQ `Queue.getJobCounts`), shown at `/queues`. */
   queueCounts?: () => Promise<Record<string, Record<string, number>>>;
+  /** The lexicon directory in force (`config.lexiconsDir`): `/lexicons` shows its version, lint and a what-if. */
+  lexiconsDir?: string;
+  /** Kinds of the configured sites, for the what-if rescoring at `/lexicons/what-if` (others are inferred). */
+  siteKinds?: ReadonlyMap<string, SiteKind>;
   log?: Logger;
 }
 
@@ -219,9 +225,12 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     evidence: opts.evidence ?? fromFiles?.evidence ?? noEvidence,
     evidenceFile: opts.evidenceFile ?? fromFiles?.evidenceFile,
     queueCounts: opts.queueCounts,
+    lexiconsDir: opts.lexiconsDir,
+    siteKinds: opts.siteKinds,
     log,
   };
   registerUi(app, deps);
+  registerLexicons(app, deps);
   registerApi(app, deps);
   return app;
 }

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { UsageError } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
+import type { SiteKind } from '../leads/rescore.ts';
 import type { Logger } from '../log.ts';
 import type { Analyst, Session } from './auth.ts';
 import type { EvidenceFile, EvidenceLookup } from './evidence.ts';
@@ -21,6 +22,10 @@ export interface AppDeps {
   evidence: EvidenceLookup;
   evidenceFile: EvidenceFile | undefined;
   queueCounts: (() => Promise<Record<string, Record<string, number>>>) | undefined;
+  /** The lexicon directory in force (`/lexicons` shows its version and lint); undefined: not configured. */
+  lexiconsDir: string | undefined;
+  /** Kinds of the configured sites, for the what-if rescoring (others are inferred). */
+  siteKinds: ReadonlyMap<string, SiteKind> | undefined;
   log: Logger;
 }
 

@@ -21,6 +21,7 @@ export function layout(
         <a href="/">Queue</a>
         <a href="/identifiers">Identifiers</a>
         <a href="/audit">Audit log</a>
+        <a href="/lexicons">Lexicons</a>
         ${ctx.queues ? html`<a href="/queues">Queues</a>` : ''}
         <a href="/metrics">Metrics</a>
         <span class="who">${ctx.analyst}</span>

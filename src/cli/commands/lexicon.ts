@@ -1,9 +1,7 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+
 import type { Command } from 'commander';
-import { formatFinding, type LintInput, lintLexicons } from '../../classify/index.ts';
-import { loadConfig } from '../../config/index.ts';
-import { UsageError } from '../../errors.ts';
+import { formatFinding, lintLexicons } from '../../classify/index.ts';
+import { loadConfig, readLexiconDir } from '../../config/index.ts';
 import { out } from '../output.ts';
 
 const LINT_HELP = `
@@ -46,20 +44,4 @@ export function register(program: Command): void {
       }
       if (result.errors > 0) process.exitCode = 2;
     });
-}
-
-/** Reads every `*.yaml`/`*.yml` of `dir`, sorted by name (the loader's order). */
-export async function readLexiconDir(dir: string): Promise<LintInput[]> {
-  let names: string[];
-  try {
-    names = (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-  } catch (err) {
-    throw new UsageError(
-      `cannot read lexicon directory ${resolve(dir)}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-    );
-  }
-  if (names.length === 0) throw new UsageError(`no lexicon files (*.yaml) in ${resolve(dir)}`);
-  return Promise.all(
-    names.map(async (n) => ({ file: join(dir, n), text: await readFile(join(dir, n), 'utf8') })),
-  );
 }

@@ -50,6 +50,8 @@ export async function serveReview(config: Config, opts: ServeOptions): Promise<v
     port: opts.port,
     secureCookies: opts.secureCookies === true,
     evidenceStore: EvidenceStore.forDataDir(config.runtime.dataDir),
+    lexiconsDir: config.lexiconsDir,
+    siteKinds: new Map([...config.sites].map(([id, s]) => [id, s.kind])),
     ...(queues
       ? {
           queueCounts: async () => ({
