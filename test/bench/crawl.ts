@@ -1,128 +1,214 @@
 /**
- * Crawl throughput and memory: a generated local market of N listing pages (~10 KB, ~30 links each),
- * crawled by the full pipeline (fetch + parse + classify + store, through Redis queues) at the given
- * concurrencies, beside a plain undici + cheerio loop over the same site (the floor).
+ * Crawl throughput and memory (issue 3): a generated local market of N listing pages (~10 KB, ~30 links
+ * each) served by this process, crawled by
+ *   - the floor: a plain undici + cheerio BFS (links and text extracted, no queues, no storage), and
+ *   - the full pipeline: `runCrawl` with in-process workers (fetch + parse + classify + store, through
+ *     the real Redis queues and a temp SQLite store),
+ * each in its OWN child process (`test/bench/crawl-child.ts`), so the RSS sampled (every 100 ms from
+ * /proc/<pid>/status, peak = max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
- *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 1]
+ *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4]
+ *                               [--pipeline-only] [--profile DIR]
  *
- * Needs Redis at REDIS_URL or 127.0.0.1:6379. Prints one line per run and a JSON summary.
+ * `--profile DIR` runs the pipeline children with `node --cpu-prof --cpu-prof-dir DIR`.
+ * Targets: pipeline >= 45% of the floor's pages/s, peak RSS < 250 MB, RSS flat as the site grows
+ * (RSS is printed at 10/25/50/75/100% of the pages fetched). Needs Redis at REDIS_URL or 127.0.0.1:6379.
+ * Prints human lines and a final JSON line.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { load } from 'cheerio';
-import { Agent, request } from 'undici';
-import { siteSchema } from '../../src/config/index.ts';
-import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
-import { dropPrefix, tempDir, testConfig } from '../helpers/runtime.ts';
+import { repoRoot } from '../helpers/runtime.ts';
+import type { ChildResult } from './crawl-child.ts';
 
 const { values } = parseArgs({
   options: {
     listings: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '16,64' },
-    runs: { type: 'string', default: '1' },
+    runs: { type: 'string', default: '3' },
+    classify: { type: 'string', default: '4' },
+    'pipeline-only': { type: 'boolean', default: false },
+    profile: { type: 'string' },
   },
 });
 const listings = Number(values.listings);
 const concurrencies = values.concurrency.split(',').map(Number);
 const runs = Number(values.runs);
+const CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
+const MB = 1024 * 1024;
 
 const site = await startGeneratedSite({ listings, linksPerListing: 30, bodyBytes: 9000, leadEvery: 10 });
 const total = site.paths.length;
+const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-/** The floor: one process, undici + cheerio, BFS over the same links, no queues, no storage. */
-async function floor(concurrency: number): Promise<number> {
-  const agent = new Agent({ connections: concurrency });
-  const seen = new Set<string>([site.url]);
-  const queue = [site.url];
-  let done = 0;
+interface RunOutcome {
+  result: ChildResult;
+  peakRss: number;
+  /** RSS (bytes) when 10/25/50/75/100% of the site's pages had been requested. */
+  checkpoints: { progress: number; rss: number; seconds: number }[];
+  /** Pages requested more than once. */
+  refetched: number;
+  load: number[];
+}
+
+/** `VmRSS` and `VmHWM` (peak) of a process, bytes; null once it has gone. */
+function memOf(pid: number): { rss: number; hwm: number } | null {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
+    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
+  } catch {
+    return null;
+  }
+}
+
+async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promise<RunOutcome> {
+  site.hits.clear();
+  const startLoad = load();
+  const nodeArgs =
+    role === 'pipeline' && values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      '--import',
+      'tsx',
+      join(import.meta.dirname, 'crawl-child.ts'),
+      '--role',
+      role,
+      '--url',
+      site.url,
+      '--concurrency',
+      String(concurrency),
+      '--classify',
+      values.classify,
+    ],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const pid = child.pid;
+  if (pid === undefined) throw new Error('could not start the child');
+  let stdout = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
   const started = performance.now();
-  const worker = async () => {
-    for (;;) {
-      const url = queue.shift();
-      if (!url) {
-        if (done + 0 >= seen.size) return;
-        await new Promise((r) => setTimeout(r, 1));
-        if (queue.length === 0 && inflight === 0) return;
-        continue;
-      }
-      inflight++;
-      const res = await request(url, { dispatcher: agent });
-      const $ = load(await res.body.text());
-      $('a[href]').each((_, el) => {
-        const abs = new URL($(el).attr('href')!, url).href;
-        if (abs.startsWith(site.url) && !seen.has(abs)) {
-          seen.add(abs);
-          queue.push(abs);
-        }
+  let peak = 0;
+  const checkpoints: RunOutcome['checkpoints'] = [];
+  const sample = () => {
+    const mem = memOf(pid);
+    if (!mem) return;
+    peak = Math.max(peak, mem.rss, mem.hwm);
+    // Distinct paths requested so far: the crawl's progress as the site sees it.
+    const progress = site.hits.size / total;
+    while (checkpoints.length < CHECKPOINTS.length && progress >= CHECKPOINTS[checkpoints.length]!) {
+      checkpoints.push({
+        progress: CHECKPOINTS[checkpoints.length]!,
+        rss: mem.rss,
+        seconds: (performance.now() - started) / 1000,
       });
-      $('body').text();
-      inflight--;
-      done++;
     }
   };
-  let inflight = 0;
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  await agent.close();
-  if (done !== total) throw new Error(`floor fetched ${done} of ${total}`);
-  return done / seconds;
+  const timer = setInterval(sample, 100);
+  const [code] = await once(child, 'exit');
+  clearInterval(timer);
+  if (code !== 0) throw new Error(`${role} child exited with ${code}`);
+  const line = stdout.trim().split('\n').at(-1) ?? '';
+  const result = JSON.parse(line) as ChildResult;
+  if (result.pages !== total || result.failed !== 0)
+    throw new Error(`${role}: ${result.pages} pages of ${total}, ${result.failed} failed`);
+  const refetched = [...site.hits.values()].filter((n) => n !== 1).length;
+  return { result, peakRss: peak, checkpoints, refetched, load: startLoad };
 }
 
-async function pipeline(
-  concurrency: number,
-): Promise<{ pagesPerSec: number; peakRssMb: number; leads: number }> {
-  const dir = tempDir();
-  const config = await testConfig(dir.path);
-  const rt = await openRuntime(config);
-  let peak = 0;
-  const sample = setInterval(() => {
-    peak = Math.max(peak, process.memoryUsage().rss);
-  }, 100);
-  try {
-    const summary = await runCrawl(rt, {
-      sites: [
-        siteSchema.parse({
-          id: 'bench',
-          seeds: [site.url],
-          allowPrivateNetwork: true,
-          maxDepth: 5,
-          maxPages: total + 10,
-        }),
-      ],
-      workers: { fetch: concurrency, classify: 4 },
-    });
-    if (summary.pages !== total) throw new Error(`pipeline fetched ${summary.pages} of ${total}`);
-    return { pagesPerSec: summary.pagesPerSec, peakRssMb: Math.round(peak / 1e6), leads: summary.leads };
-  } finally {
-    clearInterval(sample);
-    await rt.close();
-    await dropPrefix(config.runtime.redis.prefix);
-    dir.remove();
-  }
-}
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+};
+const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const results: Record<string, unknown> = { listings, pages: total };
-for (const c of concurrencies) {
-  const f: number[] = [];
-  const p: number[] = [];
-  const rss: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    f.push(await floor(c));
-    const r = await pipeline(c);
-    p.push(r.pagesPerSec);
-    rss.push(r.peakRssMb);
+console.log(
+  `site: ${listings} listings, ${total} pages, ~${Math.round((9000 + 30 * 40) / 1024)} KB and 30 links per listing; runs ${runs}; load ${load().join(' ')}`,
+);
+const results: Record<string, unknown> = { listings, pages: total, runs, startLoad: load() };
+try {
+  for (const c of concurrencies) {
+    const floors: RunOutcome[] = [];
+    const pipes: RunOutcome[] = [];
+    for (let i = 0; i < runs; i++) {
+      if (!values['pipeline-only']) {
+        const f = await runChild('floor', c);
+        floors.push(f);
+        console.log(
+          `  c=${c} run ${i + 1} floor:    ${round(f.result.pagesPerSec)} pages/s, peak RSS ${round(f.peakRss / MB)} MB (load ${f.load.join(' ')})`,
+        );
+      }
+      const p = await runChild('pipeline', c);
+      pipes.push(p);
+      console.log(
+        `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads, ${p.refetched} refetched (load ${p.load.join(' ')})`,
+      );
+      const mp = p.result.memoryPeaks;
+      console.log(
+        `      RSS ready-to-crawl ${round(p.result.baselineRss / MB)} MB; peaks: V8 heap used ${round(mp.heapUsed / MB)} MB / total ${round(mp.heapTotal / MB)} MB, external ${round(mp.external / MB)} MB (array buffers ${round(mp.arrayBuffers / MB)} MB)`,
+      );
+      console.log(
+        `      RSS at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
+      );
+    }
+    const floorPps = floors.length ? median(floors.map((f) => f.result.pagesPerSec)) : null;
+    const pipePps = median(pipes.map((p) => p.result.pagesPerSec));
+    const peakRssMb = round(Math.max(...pipes.map((p) => p.peakRss)) / MB);
+    const ratio = floorPps ? pipePps / floorPps : null;
+    // RSS trend of the median-speed pipeline run: growth from 25% to 100% of the pages fetched.
+    const mid = [...pipes].sort((a, b) => a.result.pagesPerSec - b.result.pagesPerSec)[
+      Math.floor(pipes.length / 2)
+    ]!;
+    const at = (p: number) => mid.checkpoints.find((k) => k.progress === p)?.rss;
+    const growthMb = at(0.25) !== undefined && at(1) !== undefined ? round((at(1)! - at(0.25)!) / MB) : null;
+    const row = {
+      floorPagesPerSec: floorPps === null ? null : round(floorPps),
+      floorPeakRssMb: floors.length ? round(median(floors.map((f) => f.peakRss)) / MB) : null,
+      pipelinePagesPerSec: round(pipePps),
+      pipelineRuns: pipes.map((p) => round(p.result.pagesPerSec)),
+      floorRuns: floors.map((f) => round(f.result.pagesPerSec)),
+      ratio: ratio === null ? null : round(ratio, 3),
+      peakRssMb,
+      medianPeakRssMb: round(median(pipes.map((p) => p.peakRss)) / MB),
+      baselineRssMb: round(median(pipes.map((p) => p.result.baselineRss)) / MB),
+      memoryPeaksMb: Object.fromEntries(
+        Object.entries(mid.result.memoryPeaks).map(([k, v]) => [k, round(v / MB)]),
+      ),
+      rssCheckpointsMb: mid.checkpoints.map((k) => ({
+        progress: k.progress,
+        rssMb: round(k.rss / MB),
+        seconds: round(k.seconds, 1),
+      })),
+      rssGrowth25to100Mb: growthMb,
+      leads: mid.result.leads,
+      loads: [...floors, ...pipes].map((r) => r.load[0]),
+      targets: {
+        ratioAtLeast45pct: ratio === null ? null : ratio >= 0.45,
+        peakRssUnder250Mb: peakRssMb < 250,
+      },
+    };
+    results[`concurrency${c}`] = row;
+    console.log(
+      `concurrency ${c}: floor ${row.floorPagesPerSec ?? '-'} pages/s, pipeline ${row.pipelinePagesPerSec} pages/s` +
+        ` (${ratio === null ? '-' : `${round(ratio * 100)}% of floor; target >= 45%`}),` +
+        ` peak worker RSS ${peakRssMb} MB (target < 250), RSS growth 25%->100%: ${growthMb ?? '-'} MB`,
+    );
   }
-  const row = {
-    floorPagesPerSec: Math.round(median(f)),
-    pipelinePagesPerSec: Math.round(median(p)),
-    ratio: Math.round((median(p) / median(f)) * 100) / 100,
-    peakRssMb: Math.max(...rss),
-  };
-  results[`concurrency${c}`] = row;
-  console.log(
-    `concurrency ${c}: floor ${row.floorPagesPerSec} pages/s, pipeline ${row.pipelinePagesPerSec} pages/s (${Math.round(row.ratio * 100)}% of floor), peak RSS ${row.peakRssMb} MB`,
-  );
+} finally {
+  await site.close();
 }
+results.endLoad = load();
 console.log(JSON.stringify(results));
-await site.close();
