@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { NonRetryableError } from '../../errors.ts';
+import { playwright } from './playwright.ts';
 
 const SYSTEM_PATHS = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
@@ -19,7 +19,7 @@ export function resolveChromiumPath(configured?: string, env: NodeJS.ProcessEnv 
   }
   const candidates: string[] = [];
   try {
-    candidates.push(chromium.executablePath());
+    candidates.push(playwright().chromium.executablePath());
   } catch {
     // playwright-core throws when it has no bundled browser for this platform
   }

@@ -1,4 +1,5 @@
-import { type Browser, chromium } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { playwright } from './playwright.ts';
 import { errorMessage } from '../../errors.ts';
 import { log } from '../../log.ts';
 
@@ -12,7 +13,7 @@ export interface LaunchedChromium {
 
 /** Start a headless Chromium; signals are left to the application's own shutdown. */
 export async function launchChromium(executablePath: string, args: string[]): Promise<LaunchedChromium> {
-  const browser = await chromium.launch({
+  const browser = await playwright().chromium.launch({
     executablePath,
     headless: true,
     args,

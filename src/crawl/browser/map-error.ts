@@ -1,5 +1,5 @@
-import { errors } from 'playwright-core';
 import { NonRetryableError, SpiderwebError, TransientError, errorMessage } from '../../errors.ts';
+import { playwright } from './playwright.ts';
 
 /**
  * Chromium reports network failures only as text (`net::ERR_PROXY_CONNECTION_FAILED at ...`).
@@ -26,7 +26,7 @@ const PROXY_CODES = new Set([
 export function mapRenderError(err: unknown, url: string, viaProxy: boolean): SpiderwebError {
   if (err instanceof SpiderwebError) return err;
   const msg = errorMessage(err).split('\n')[0] ?? '';
-  if (err instanceof errors.TimeoutError)
+  if (err instanceof playwright().errors.TimeoutError)
     return new TransientError('timeout', `${url}: ${msg}`, { cause: err });
   if (/Download is starting/i.test(msg)) {
     return new NonRetryableError('content-type', `${url}: the page is a download (refused)`, { cause: err });
