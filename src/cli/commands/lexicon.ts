@@ -1,4 +1,3 @@
-
 import type { Command } from 'commander';
 import { formatFinding, lintLexicons } from '../../classify/index.ts';
 import { loadConfig, readLexiconDir } from '../../config/index.ts';
