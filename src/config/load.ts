@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ConfigError } from '../errors.ts';
 import { type RuntimeConfig, runtimeSchema, type SiteConfig, siteSchema } from './schema.ts';
-import { readYamlFile } from './yaml.ts';
+import { readYamlFile, yamlFiles } from './yaml.ts';
 
 /** The config shipped with Spiderweb (the demo's lexicons), used when the user has none. */
 export const bundledConfigDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
@@ -43,9 +42,7 @@ export async function loadConfig(
 
   const sites = new Map<string, SiteConfig>();
   const sitesDir = join(root, 'sites');
-  const siteFiles = existsSync(sitesDir)
-    ? (await readdir(sitesDir)).filter((n) => /\.ya?ml$/i.test(n)).sort()
-    : [];
+  const siteFiles = existsSync(sitesDir) ? await yamlFiles(sitesDir) : [];
   const seenIn = new Map<string, string>();
   for (const name of siteFiles) {
     const file = join(sitesDir, name);

@@ -1,10 +1,8 @@
 import { type FSWatcher, watch } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { CompiledLexicons } from '../classify/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import type { Logger } from '../log.ts';
-import { loadLexicons } from './lexicons.ts';
+import { lexiconDirFingerprint, loadLexicons } from './lexicons.ts';
 
 export interface LexiconStatus {
   version: string;
@@ -111,17 +109,6 @@ export class LexiconWatcher {
   }
 
   private async scan(): Promise<string> {
-    try {
-      const names = (await readdir(this.dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-      const parts = await Promise.all(
-        names.map(async (n) => {
-          const s = await stat(join(this.dir, n));
-          return `${n}:${s.size}:${s.mtimeMs}`;
-        }),
-      );
-      return parts.join('|');
-    } catch {
-      return 'unreadable';
-    }
+    return (await lexiconDirFingerprint(this.dir)) ?? 'unreadable';
   }
 }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { isNode, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
@@ -49,4 +49,9 @@ export async function readYamlFile<S extends z.ZodType>(file: string, schema: S)
     throw new ConfigError(file, `cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
   return parseYaml(file, text, schema);
+}
+
+/** The `*.yaml`/`*.yml` files of a config directory, sorted by name (the order they are read in). */
+export async function yamlFiles(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
 }

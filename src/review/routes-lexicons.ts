@@ -1,9 +1,9 @@
-import { readdir, stat } from 'node:fs/promises';
-import { isAbsolute, join, normalize } from 'node:path';
+import { stat } from 'node:fs/promises';
+import { isAbsolute, normalize } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { sql } from 'kysely';
 import { type CompiledLexicons, type LintFinding, type LintResult, lintLexicons } from '../classify/index.ts';
-import { loadLexicons, readLexiconDir } from '../config/index.ts';
+import { lexiconDirFingerprint, loadLexicons, readLexiconDir } from '../config/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
 import { countFetchedPages, rescore } from '../leads/rescore.ts';
@@ -198,18 +198,8 @@ class DiskCache {
   }
 
   private async scan(): Promise<string> {
-    try {
-      const names = (await readdir(this.dir)).filter((n) => /\.ya?ml$/i.test(n)).sort();
-      const parts = await Promise.all(
-        names.map(async (n) => {
-          const s = await stat(join(this.dir, n));
-          return `${n}:${s.size}:${s.mtimeMs}`;
-        }),
-      );
-      return parts.join('|');
-    } catch {
-      return `unreadable:${Date.now()}`;
-    }
+    // Unreadable: never equal to the last fingerprint, so the next request checks again.
+    return (await lexiconDirFingerprint(this.dir)) ?? `unreadable:${Date.now()}`;
   }
 }
 
