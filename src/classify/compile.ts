@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
 import { Automaton } from './automaton.ts';
-import { countScripts, cyrToLat, dominantScript, foldHomoglyphs } from './fold.ts';
+import { countScripts, cyrToLat, dominantScript, foldHomoglyphs, LAT_TO_CYR } from './fold.ts';
 import {
   CLASS_CATEGORY,
   type LexiconFile,
@@ -40,21 +40,13 @@ const HAN = /\p{Script=Han}/u;
 const DIGIT = /\d/;
 const LETTERS_ONLY = /^\p{L}+$/u;
 const APOS = /['’‘`ʼʻ]/g;
-/** Latin letters that all have Cyrillic lookalikes, for `4-ММС`-style chemical names. */
-const LAT_CYR_LOOK: Record<string, string> = {
-  a: 'а',
-  b: 'в',
-  c: 'с',
-  e: 'е',
-  h: 'н',
-  k: 'к',
-  m: 'м',
-  o: 'о',
-  p: 'р',
-  t: 'т',
-  x: 'х',
-  y: 'у',
-};
+/**
+ * Latin letters with Russian lookalikes, for `4-ММС`-style chemical names: the homoglyph table less
+ * `i`, whose lookalike (Ukrainian/Kazakh `і`) never stands in a Russian chemical name.
+ */
+const LAT_CYR_LOOK: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(LAT_TO_CYR).filter(([latin]) => latin !== 'i'),
+);
 
 /** Folds one form the way text tokens are folded; returns its token keys. */
 export function formKeys(form: string): string[] {

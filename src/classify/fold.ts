@@ -35,7 +35,7 @@ const CYR_TO_LAT: Record<string, string> = {
   ш: 'w',
 };
 /** Latin letters that look like Cyrillic ones. */
-const LAT_TO_CYR: Record<string, string> = {
+export const LAT_TO_CYR: Readonly<Record<string, string>> = {
   a: 'а',
   b: 'в',
   c: 'с',
