@@ -1,22 +1,12 @@
+import type { Reason } from '../classify/index.ts';
 import type { ListingFields } from '../extract/index.ts';
 import { type IdentifierRow, type LeadRow, listingText, type Store } from '../leads/index.ts';
 import type { EvidenceLookup, EvidenceView } from './evidence.ts';
 import type { Cursor, QueueFilter } from './filters.ts';
 import { auditLog, clusterMates, queuePage } from './queries.ts';
 
-/** A classifier reason as stored in `leads.reasons`. */
-export interface StoredReason {
-  group: string;
-  term: string;
-  form: string;
-  span: [number, number];
-  weight: number;
-  contribution: number;
-  class?: string;
-  lang?: string;
-  via?: string;
-  in?: 'title';
-}
+/** A classifier reason as stored in `leads.reasons` (the classifier's own `Reason`, as JSON). */
+export type StoredReason = Reason;
 
 export interface LeadDetail {
   lead: LeadRow;
