@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Insertable, Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { Classification } from '../classify/index.ts';
 import type { Identifier, ListingFields } from '../extract/index.ts';
@@ -19,7 +19,7 @@ import {
 import { lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { claimPivot } from './pivots.ts';
-import type { Database, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
+import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
 
 export interface FetchedRecord {
   crawlId: string;
@@ -124,39 +124,30 @@ export class Store {
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      let before = await findPage(tx, r.siteId, r.url);
-      if (!before) {
-        const inserted = await tx
-          .insertInto('pages')
-          .values({
-            ...values,
-            site_id: r.siteId,
-            url: r.url,
-            found_via: r.foundVia,
-            depth: r.depth,
-            first_seen: r.at,
-          })
-          .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted) {
-          await linkPage(tx, inserted.id, links, r.at);
-          return { pageId: inserted.id, changed: true };
-        }
-        // Another writer stored it between our read and our write: update that row.
-        before = await findPage(tx, r.siteId, r.url, true);
+      const found = await findOrInsertPage(tx, r.siteId, r.url, {
+        ...values,
+        site_id: r.siteId,
+        url: r.url,
+        found_via: r.foundVia,
+        depth: r.depth,
+        first_seen: r.at,
+      });
+      if ('inserted' in found) {
+        await linkPage(tx, found.inserted, links, r.at);
+        return { pageId: found.inserted, changed: true };
       }
+      const before = found.existing;
       await tx
         .updateTable('pages')
         .set({ ...values, fetch_count: sql`fetch_count + 1` })
-        .where('id', '=', before!.id)
+        .where('id', '=', before.id)
         .execute();
-      if (before!.state === 'gone') {
-        await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before!.id).execute();
-        await recordLeadEvent(tx, before!.id, 'back', r.at, { contentHash: r.contentHash });
+      if (before.state === 'gone') {
+        await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+        await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
       }
-      await linkPage(tx, before!.id, links, r.at);
-      return { pageId: before!.id, changed: before!.content_hash !== r.contentHash };
+      await linkPage(tx, before.id, links, r.at);
+      return { pageId: before.id, changed: before.content_hash !== r.contentHash };
     });
   }
 
@@ -171,37 +162,29 @@ export class Store {
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      let before = await findPage(tx, r.siteId, r.url);
-      if (!before) {
-        const inserted = await tx
-          .insertInto('pages')
-          .values({
-            ...values,
-            site_id: r.siteId,
-            url: r.url,
-            found_via: r.foundVia,
-            depth: r.depth,
-            first_seen: r.at,
-            final_url: null,
-            title: '',
-            text: '',
-            identifiers: '[]',
-          })
-          .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
-          .returning('id')
-          .executeTakeFirst();
-        if (inserted) return;
-        before = await findPage(tx, r.siteId, r.url, true);
-      }
-      await tx.updateTable('pages').set(values).where('id', '=', before!.id).execute();
+      const found = await findOrInsertPage(tx, r.siteId, r.url, {
+        ...values,
+        site_id: r.siteId,
+        url: r.url,
+        found_via: r.foundVia,
+        depth: r.depth,
+        first_seen: r.at,
+        final_url: null,
+        title: '',
+        text: '',
+        identifiers: '[]',
+      });
+      if ('inserted' in found) return;
+      const before = found.existing;
+      await tx.updateTable('pages').set(values).where('id', '=', before.id).execute();
       if (r.state === 'gone') {
         const marked = await tx
           .updateTable('leads')
           .set({ gone_at: r.at })
-          .where('page_id', '=', before!.id)
+          .where('page_id', '=', before.id)
           .where('gone_at', 'is', null)
           .executeTakeFirst();
-        if (Number(marked.numUpdatedRows) > 0) await recordLeadEvent(tx, before!.id, 'gone', r.at);
+        if (Number(marked.numUpdatedRows) > 0) await recordLeadEvent(tx, before.id, 'gone', r.at);
       }
     });
   }
@@ -413,3 +396,24 @@ function findPage(db: Kysely<Database>, siteId: string, url: string, mustExist =
 }
 
 type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
+
+/**
+ * The page row of (site, url): the stored one, or a new one made from `row`. When another writer
+ * stores the same URL between our read and our insert, its row is returned as existing.
+ */
+async function findOrInsertPage(
+  tx: Kysely<Database>,
+  siteId: string,
+  url: string,
+  row: Insertable<PagesTable>,
+): Promise<{ inserted: number } | { existing: PageHead }> {
+  const before = await findPage(tx, siteId, url);
+  if (before) return { existing: before };
+  const inserted = await tx
+    .insertInto('pages')
+    .values(row)
+    .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, siteId, url, true) };
+}
