@@ -46,9 +46,11 @@ function browserCases(): HostileCase[] {
   return [
     // --- scripts ---
     {
+      // The render times out; when its busy renderer will not let the page close, the pool kills
+      // that browser, and a retry (or a render sharing it) can end as 'browser' instead.
       ...one('a page that hangs (while (true) {})', '/b/hang', script('while (true) {}'), {
         state: 'failed',
-        reason: 'timeout',
+        reason: ['timeout', 'browser'],
       }),
     },
     one(
