@@ -1,7 +1,94 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx, so `npx spiderweb` works in a checkout right after `npm install`.
+// Runs the TypeScript CLI, so `npx spiderweb` works in a checkout right after `npm install`: src/ is
+// bundled by esbuild into node_modules/.cache/spiderweb/ (once per change of a source file) and the
+// bundle is imported. One bundle starts faster and holds ~50 MB less than transpiling module by module
+// (tsx keeps a loader thread and every transpiled module). The bundle links a source map: run with
+// NODE_OPTIONS=--enable-source-maps for stack traces in src/ terms.
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
 process.env.DOTENV_CONFIG_QUIET ??= 'true';
-const { register } = await import('tsx/esm/api');
-register();
-const { main } = await import('../src/cli/main.ts');
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cacheDir = join(root, 'node_modules', '.cache', 'spiderweb');
+
+/** Changes whenever a file under src/ (or this script) does: names the bundle built from them. */
+function sourceKey() {
+  const hash = createHash('sha256').update(readFileSync(fileURLToPath(import.meta.url)));
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else {
+        const s = statSync(path);
+        hash.update(`${path}\0${s.size}\0${s.mtimeMs}\n`);
+      }
+    }
+  };
+  walk(join(root, 'src'));
+  return hash.digest('hex').slice(0, 16);
+}
+
+/** Bundles src/cli/main.ts (dependencies stay in node_modules); returns the bundle's path. */
+async function bundle() {
+  const out = join(cacheDir, `cli-${sourceKey()}.mjs`);
+  if (existsSync(out)) return out;
+  const { build } = await import('esbuild');
+  const result = await build({
+    entryPoints: [join(root, 'src', 'cli', 'main.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    keepNames: true,
+    sourcemap: 'linked',
+    sourcesContent: false,
+    write: false,
+    outfile: out,
+    logLevel: 'error',
+    plugins: [
+      {
+        // Modules find their files (bundled config, review assets) from import.meta.url: keep each one's own.
+        name: 'own-import-meta-url',
+        setup(b) {
+          b.onLoad({ filter: /\.ts$/ }, (args) => ({
+            contents: readFileSync(args.path, 'utf8').replaceAll(
+              'import.meta.url',
+              JSON.stringify(pathToFileURL(args.path).href),
+            ),
+            loader: 'ts',
+          }));
+        },
+      },
+    ],
+  });
+  mkdirSync(cacheDir, { recursive: true });
+  // Written under a private name and renamed: processes starting at once never import half a file.
+  // The map first, so that a bundle in place always has its map.
+  for (const file of result.outputFiles.sort((a, b) => b.path.length - a.path.length)) {
+    const tmp = `${file.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, file.contents);
+    renameSync(tmp, file.path);
+  }
+  // Bundles of older sources go (a process still running one has it in memory already).
+  const current = out.split('/').pop();
+  for (const name of readdirSync(cacheDir)) {
+    if (/^cli-.*\.mjs(\.map)?$/.test(name) && !name.startsWith(current))
+      rmSync(join(cacheDir, name), { force: true });
+  }
+  return out;
+}
+
+const { main } = await import(pathToFileURL(await bundle()).href);
 process.exit(await main(process.argv));

@@ -1,15 +1,9 @@
 /**
- * One side of the crawl benchmark, run in its own process so that its RSS is its own (the site server
- * lives in the parent, `test/bench/crawl.ts`). Prints human lines on stderr and one JSON line on stdout:
- * `{ pages, seconds, pagesPerSec, ... }`.
+ * The floor of the crawl benchmark (`test/bench/crawl.ts`), run in its own process so that its RSS is
+ * its own: a plain undici + cheerio BFS over the site (links and text extracted, no queues, no
+ * storage). Prints a human line on stderr and one JSON line on stdout: `{ pages, seconds, pagesPerSec, ... }`.
  *
- *   node --import tsx test/bench/crawl-child.ts --role floor    --url http://127.0.0.1:PORT/ --concurrency 16
- *   node --import tsx test/bench/crawl-child.ts --role pipeline --url http://127.0.0.1:PORT/ --concurrency 16 \
- *     [--classify 4] [--max-pages N]
- *
- * floor: a plain undici + cheerio BFS over the site (links and text extracted, no queues, no storage).
- * pipeline: `runCrawl` with in-process workers (fetch + parse + classify + store, through the real Redis
- * queues, a temp SQLite store), the one-machine `spiderweb crawl`. Needs Redis at REDIS_URL.
+ *   node --import tsx test/bench/crawl-child.ts --url http://127.0.0.1:PORT/ --concurrency 16
  */
 import { parseArgs } from 'node:util';
 import { load } from 'cheerio';
@@ -17,45 +11,19 @@ import { Agent, request } from 'undici';
 
 const { values } = parseArgs({
   options: {
-    role: { type: 'string' },
     url: { type: 'string' },
     concurrency: { type: 'string', default: '16' },
-    classify: { type: 'string', default: '4' },
-    'max-pages': { type: 'string', default: '10000000' },
   },
 });
-const role = values.role;
 const root = values.url;
-if ((role !== 'floor' && role !== 'pipeline') || !root) {
-  console.error('usage: crawl-child.ts --role floor|pipeline --url URL [--concurrency N] [--classify N]');
+if (!root) {
+  console.error('usage: crawl-child.ts --url URL [--concurrency N]');
   process.exit(2);
 }
 const concurrency = Number(values.concurrency);
 
-export interface ChildResult {
-  role: 'floor' | 'pipeline';
-  concurrency: number;
-  pages: number;
-  failed: number;
-  leads: number;
-  seconds: number;
-  pagesPerSec: number;
-  /** RSS when ready to crawl (modules loaded, runtime open), bytes. */
-  baselineRss: number;
-  /** Peaks of `process.memoryUsage()` parts over the crawl (sampled every 250 ms), bytes: where the RSS goes. */
-  memoryPeaks: { heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
-}
-
-const memoryPeaks = { heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 };
-const memorySampler = setInterval(() => {
-  const m = process.memoryUsage();
-  for (const k of Object.keys(memoryPeaks) as (keyof typeof memoryPeaks)[])
-    memoryPeaks[k] = Math.max(memoryPeaks[k], m[k]);
-}, 250);
-memorySampler.unref();
-
 /** BFS with `concurrency` fetchers sharing one frontier; ends when the frontier is empty and nothing is in flight. */
-async function floor(): Promise<ChildResult> {
+async function floor() {
   const base = new URL(root!);
   const agent = new Agent({ connections: concurrency, pipelining: 1 });
   const seen = new Set<string>([base.href]);
@@ -71,7 +39,6 @@ async function floor(): Promise<ChildResult> {
     wake = [];
     for (const f of w) f();
   };
-  const baselineRss = process.memoryUsage().rss;
   const started = performance.now();
   const fetcher = async () => {
     for (;;) {
@@ -116,71 +83,12 @@ async function floor(): Promise<ChildResult> {
   const seconds = (performance.now() - started) / 1000;
   await agent.close();
   if (textBytes === 0) throw new Error('floor extracted no text');
-  return {
-    role: 'floor',
-    concurrency,
-    pages,
-    failed,
-    leads: 0,
-    seconds,
-    pagesPerSec: pages / seconds,
-    baselineRss,
-    memoryPeaks,
-  };
+  return { concurrency, pages, failed, leads: 0, seconds, pagesPerSec: pages / seconds };
 }
 
-async function pipeline(): Promise<ChildResult> {
-  // Imported here so that the floor's process does not load (and pay the memory of) Spiderweb.
-  const { siteSchema } = await import('../../src/config/index.ts');
-  const { openRuntime, runCrawl } = await import('../../src/runtime/index.ts');
-  const { dropPrefix, tempDir, testConfig } = await import('../helpers/runtime.ts');
-  const dir = tempDir('spiderweb-bench-');
-  // Production lock settings (the test default of 2 s lets jobs stall and be refetched under load).
-  const config = await testConfig(dir.path, {
-    lockMs: 30_000,
-    stalledCheckMs: 30_000,
-    shutdownGraceMs: 20_000,
-  });
-  const rt = await openRuntime(config);
-  try {
-    const site = siteSchema.parse({
-      id: 'bench',
-      seeds: [root],
-      allowPrivateNetwork: true,
-      robots: 'ignore',
-      politeness: { maxRps: 1000, maxConcurrent: 64 },
-      evidence: { screenshots: false },
-      traps: { maxPagesPerPattern: 100_000 },
-      maxPages: Number(values['max-pages']),
-      maxDepth: 10,
-    });
-    const baselineRss = process.memoryUsage().rss;
-    const summary = await runCrawl(rt, {
-      sites: [site],
-      workers: { fetch: concurrency, classify: Number(values.classify) },
-      progressMs: 100,
-    });
-    return {
-      role: 'pipeline',
-      concurrency,
-      pages: summary.pages,
-      failed: summary.failed,
-      leads: summary.leads,
-      seconds: summary.seconds,
-      pagesPerSec: summary.pages / summary.seconds,
-      baselineRss,
-      memoryPeaks,
-    };
-  } finally {
-    await rt.close();
-    await dropPrefix(config.runtime.redis.prefix);
-    dir.remove();
-  }
-}
-
-const result = role === 'floor' ? await floor() : await pipeline();
+const result = await floor();
 console.error(
-  `[${role} c=${concurrency}] ${result.pages} pages in ${result.seconds.toFixed(1)} s = ${result.pagesPerSec.toFixed(0)} pages/s`,
+  `[floor c=${concurrency}] ${result.pages} pages in ${result.seconds.toFixed(1)} s = ${result.pagesPerSec.toFixed(0)} pages/s`,
 );
 process.stdout.write(`${JSON.stringify(result)}\n`);
 process.exit(0);

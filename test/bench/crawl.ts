@@ -1,29 +1,31 @@
 /**
  * Crawl throughput and memory (issue 3): a generated local market of N listing pages (~10 KB, ~30 links
  * each) served by this process, crawled by
- *   - the floor: a plain undici + cheerio BFS (links and text extracted, no queues, no storage), and
- *   - the full pipeline: `runCrawl` with in-process workers (fetch + parse + classify + store, through
- *     the real Redis queues and a temp SQLite store),
- * each in its OWN child process (`test/bench/crawl-child.ts`), so the RSS sampled (every 100 ms from
- * /proc/<pid>/status, peak = max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
+ *   - the floor: a plain undici + cheerio BFS (links and text extracted, no queues, no storage;
+ *     `test/bench/crawl-child.ts`), and
+ *   - the full pipeline: the real `spiderweb crawl` command (`bin/spiderweb.js`, in-process workers:
+ *     fetch + parse + classify + store, through the real Redis queues, a temp SQLite store, evidence
+ *     archived) on a config directory written for the run,
+ * each in its OWN child process, so the RSS sampled (every 100 ms from /proc/<pid>/status, peak =
+ * max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
  *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4]
  *                               [--pipeline-only] [--profile DIR]
  *
  * `--profile DIR` runs the pipeline children with `node --cpu-prof --cpu-prof-dir DIR`.
+ * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * Targets: pipeline >= 45% of the floor's pages/s, peak RSS < 250 MB, RSS flat as the site grows
  * (RSS is printed at 10/25/50/75/100% of the pages fetched). Needs Redis at REDIS_URL or 127.0.0.1:6379.
  * Prints human lines and a final JSON line.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
-import { repoRoot } from '../helpers/runtime.ts';
-import type { ChildResult } from './crawl-child.ts';
+import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
 
 const { values } = parseArgs({
   options: {
@@ -45,9 +47,19 @@ const site = await startGeneratedSite({ listings, linksPerListing: 30, bodyBytes
 const total = site.paths.length;
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
+/** What a run reports (the floor child's JSON line, or the fields of `spiderweb crawl --json` used here). */
+interface ChildResult {
+  pages: number;
+  failed: number;
+  leads: number;
+  pagesPerSec: number;
+}
+
 interface RunOutcome {
   result: ChildResult;
   peakRss: number;
+  /** RSS just before the site saw the first request: modules loaded, runtime open. */
+  readyRss: number;
   /** RSS (bytes) when 10/25/50/75/100% of the site's pages had been requested. */
   checkpoints: { progress: number; rss: number; seconds: number }[];
   /** Pages requested more than once. */
@@ -66,33 +78,76 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
+let runNo = 0;
+
+/**
+ * A config directory for one pipeline run: production worker settings, a private Redis prefix, a temp
+ * data dir, and the one site (the bundled lexicons are used).
+ */
+function pipelineConfig(prefix: string, dataDir: string): string {
+  const dir = join(dataDir, 'config');
+  mkdirSync(join(dir, 'sites'), { recursive: true });
+  writeFileSync(
+    join(dir, 'spiderweb.yaml'),
+    [
+      `redis: { url: ${JSON.stringify(REDIS_URL)}, prefix: ${prefix} }`,
+      `dataDir: ${JSON.stringify(join(dataDir, 'data'))}`,
+      `concurrency: { classify: ${Number(values.classify)} }`,
+      'workers: { lockMs: 30000, shutdownGraceMs: 20000 }',
+      '',
+    ].join('\n'),
+  );
+  writeFileSync(
+    join(dir, 'sites', 'bench.yaml'),
+    [
+      'id: bench',
+      `seeds: [${JSON.stringify(site.url)}]`,
+      'allowPrivateNetwork: true',
+      'robots: ignore',
+      'politeness: { maxRps: 1000, maxConcurrent: 64 }',
+      'evidence: { screenshots: false }',
+      'traps: { maxPagesPerPattern: 100000 }',
+      'maxDepth: 10',
+      'maxPages: 1000000',
+      '',
+    ].join('\n'),
+  );
+  return dir;
+}
+
 async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promise<RunOutcome> {
   site.hits.clear();
   const startLoad = load();
-  const nodeArgs =
-    role === 'pipeline' && values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : [];
-  const child = spawn(
-    process.execPath,
-    [
-      ...nodeArgs,
-      '--import',
-      'tsx',
-      join(import.meta.dirname, 'crawl-child.ts'),
-      '--role',
-      role,
-      '--url',
-      site.url,
-      '--concurrency',
-      String(concurrency),
-      '--classify',
-      values.classify,
-    ],
-    {
-      cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+  const prefix = `bench-${process.pid}-${++runNo}`;
+  const dir = role === 'pipeline' ? tempDir('spiderweb-bench-') : null;
+  const args =
+    role === 'pipeline'
+      ? [
+          ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
+          join(repoRoot, 'bin', 'spiderweb.js'),
+          '--config',
+          pipelineConfig(prefix, dir!.path),
+          'crawl',
+          '--site',
+          'bench',
+          '--concurrency',
+          String(concurrency),
+          '--json',
+        ]
+      : [
+          '--import',
+          'tsx',
+          join(import.meta.dirname, 'crawl-child.ts'),
+          '--url',
+          site.url,
+          '--concurrency',
+          String(concurrency),
+        ];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the child');
   let stdout = '';
@@ -101,11 +156,13 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   });
   const started = performance.now();
   let peak = 0;
+  let readyRss = 0;
   const checkpoints: RunOutcome['checkpoints'] = [];
   const sample = () => {
     const mem = memOf(pid);
     if (!mem) return;
     peak = Math.max(peak, mem.rss, mem.hwm);
+    if (site.hits.size === 0) readyRss = mem.rss;
     // Distinct paths requested so far: the crawl's progress as the site sees it.
     const progress = site.hits.size / total;
     while (checkpoints.length < CHECKPOINTS.length && progress >= CHECKPOINTS[checkpoints.length]!) {
@@ -119,13 +176,19 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const timer = setInterval(sample, 100);
   const [code] = await once(child, 'exit');
   clearInterval(timer);
+  if (dir) {
+    await dropPrefix(prefix);
+    dir.remove();
+  }
   if (code !== 0) throw new Error(`${role} child exited with ${code}`);
   const line = stdout.trim().split('\n').at(-1) ?? '';
   const result = JSON.parse(line) as ChildResult;
+  if (role === 'pipeline')
+    console.error(`[pipeline c=${concurrency}] ${result.pages} pages = ${result.pagesPerSec} pages/s`);
   if (result.pages !== total || result.failed !== 0)
     throw new Error(`${role}: ${result.pages} pages of ${total}, ${result.failed} failed`);
   const refetched = [...site.hits.values()].filter((n) => n !== 1).length;
-  return { result, peakRss: peak, checkpoints, refetched, load: startLoad };
+  return { result, peakRss: peak, readyRss, checkpoints, refetched, load: startLoad };
 }
 
 const median = (xs: number[]) => {
@@ -156,12 +219,8 @@ try {
       console.log(
         `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads, ${p.refetched} refetched (load ${p.load.join(' ')})`,
       );
-      const mp = p.result.memoryPeaks;
       console.log(
-        `      RSS ready-to-crawl ${round(p.result.baselineRss / MB)} MB; peaks: V8 heap used ${round(mp.heapUsed / MB)} MB / total ${round(mp.heapTotal / MB)} MB, external ${round(mp.external / MB)} MB (array buffers ${round(mp.arrayBuffers / MB)} MB)`,
-      );
-      console.log(
-        `      RSS at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
+        `      RSS ready-to-crawl ${round(p.readyRss / MB)} MB; at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
       );
     }
     const floorPps = floors.length ? median(floors.map((f) => f.result.pagesPerSec)) : null;
@@ -183,10 +242,7 @@ try {
       ratio: ratio === null ? null : round(ratio, 3),
       peakRssMb,
       medianPeakRssMb: round(median(pipes.map((p) => p.peakRss)) / MB),
-      baselineRssMb: round(median(pipes.map((p) => p.result.baselineRss)) / MB),
-      memoryPeaksMb: Object.fromEntries(
-        Object.entries(mid.result.memoryPeaks).map(([k, v]) => [k, round(v / MB)]),
-      ),
+      readyRssMb: round(median(pipes.map((p) => p.readyRss)) / MB),
       rssCheckpointsMb: mid.checkpoints.map((k) => ({
         progress: k.progress,
         rssMb: round(k.rss / MB),
