@@ -97,7 +97,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
       depth: job.depth,
       at,
     });
-    await deps.state.count(job.crawlId, { [state]: 1 });
+    deps.state.count(job.crawlId, { [state]: 1 });
     return { kind: state, reason: `HTTP ${page.status}` };
   }
 
@@ -147,7 +147,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
   if (jobs.length) await deps.enqueueFetch(jobs);
   await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });
-  await deps.state.count(job.crawlId, { fetched: 1, queued: jobs.length, ...prefixKeys(skipped) });
+  deps.state.count(job.crawlId, { fetched: 1, queued: jobs.length, ...prefixKeys(skipped) });
   deps.log.debug({ url: job.url, status: page.status, links: jobs.length }, 'fetched');
   return { kind: 'fetched', pageId, links: jobs.length, changed };
 }
@@ -265,7 +265,7 @@ export async function recordFetchFailure(
     depth: job.depth,
     at: new Date().toISOString(),
   });
-  await deps.state.count(job.crawlId, { failed: 1, [`failed:${reason}`]: 1 });
+  deps.state.count(job.crawlId, { failed: 1, [`failed:${reason}`]: 1 });
   return { kind: 'failed', reason };
 }
 

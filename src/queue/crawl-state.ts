@@ -5,6 +5,9 @@ import { urlKey } from './jobs.ts';
 /** Crawl keys expire this long after the crawl's last activity. */
 const TTL_SECONDS = 7 * 24 * 3600;
 
+/** Counters are added up in memory and written at most this often (and on `flush`). */
+const COUNT_FLUSH_MS = 100;
+
 /**
  * Atomically, for a batch of URLs of one site: refuse those already seen in this crawl, those over the
  * site's page budget, and those whose URL pattern has had its share; record the rest.
@@ -38,6 +41,13 @@ return out`;
 
 export type Admission = 'ok' | 'duplicate' | 'max-pages' | 'trap-pattern';
 
+type AdmitCommand = (
+  seen: string,
+  pages: string,
+  patterns: string,
+  ...args: string[]
+) => Promise<Admission[]>;
+
 /**
  * Per-crawl state shared by every worker on every machine: the effective site configs (with CLI
  * overrides), the URLs seen, per-site page budgets and live counters.
@@ -45,11 +55,18 @@ export type Admission = 'ok' | 'duplicate' | 'max-pages' | 'trap-pattern';
 export class CrawlState {
   private readonly siteCache = new Map<string, SiteConfig>();
   private readonly allCache = new Map<string, SiteConfig[]>();
+  /** Counts not yet written, by crawl. */
+  private pending = new Map<string, Map<string, number>>();
+  private flushTimer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-  ) {}
+  ) {
+    // EVALSHA once the script is cached on the server (ioredis falls back to EVAL when it is not).
+    if (!('spiderwebAdmit' in redis)) redis.defineCommand('spiderwebAdmit', { numberOfKeys: 3, lua: ADMIT });
+  }
 
   private key(crawlId: string, part: string): string {
     return `${this.prefix}:crawl:${crawlId}:${part}`;
@@ -111,9 +128,9 @@ export class CrawlState {
   ): Promise<Admission[]> {
     if (!urls.length) return [];
     const args = urls.flatMap((u) => [urlKey(siteId, u.url), u.pattern]);
-    return (await this.redis.eval(
-      ADMIT,
-      3,
+    const admit = (this.redis as unknown as { spiderwebAdmit: AdmitCommand }).spiderwebAdmit;
+    return admit.call(
+      this.redis,
       this.key(crawlId, 'seen'),
       this.key(crawlId, `pages:${siteId}`),
       this.key(crawlId, `patterns:${siteId}`),
@@ -121,18 +138,55 @@ export class CrawlState {
       String(maxPerPattern),
       String(TTL_SECONDS),
       ...args,
-    )) as Admission[];
+    );
   }
 
-  /** Adds to live counters (`fetched`, `failed`, `leads`, `skipped:<reason>`...). Display only: the store is the record. */
-  async count(crawlId: string, counts: Record<string, number>): Promise<void> {
-    const key = this.key(crawlId, 'stats');
+  /**
+   * Adds to live counters (`fetched`, `failed`, `leads`, `skipped:<reason>`...). Display only: the store
+   * is the record. Counts are summed in memory and written within `COUNT_FLUSH_MS` (one MULTI for all
+   * the jobs of that window, not one per job); `flush` writes them now.
+   */
+  count(crawlId: string, counts: Record<string, number>): void {
+    let crawl = this.pending.get(crawlId);
+    if (!crawl) {
+      crawl = new Map();
+      this.pending.set(crawlId, crawl);
+    }
+    for (const [name, by] of Object.entries(counts)) if (by) crawl.set(name, (crawl.get(name) ?? 0) + by);
+    this.flushTimer ??= setTimeout(() => {
+      this.flushTimer = undefined;
+      void this.flush().catch(() => {}); // kept for the next flush
+    }, COUNT_FLUSH_MS);
+  }
+
+  /** Writes the counts not yet written. If Redis fails they are kept for the next flush, and this throws. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.catch(() => {}).then(() => this.write());
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    if (!this.pending.size) return;
+    const batch = this.pending;
+    this.pending = new Map();
     const multi = this.redis.multi();
-    for (const [name, by] of Object.entries(counts)) if (by) multi.hincrby(key, name, by);
-    await multi.expire(key, TTL_SECONDS).exec();
+    for (const [crawlId, counts] of batch) {
+      const key = this.key(crawlId, 'stats');
+      for (const [name, by] of counts) multi.hincrby(key, name, by);
+      multi.expire(key, TTL_SECONDS);
+    }
+    try {
+      await multi.exec();
+    } catch (err) {
+      for (const [crawlId, counts] of batch)
+        for (const [name, by] of counts) this.count(crawlId, { [name]: by });
+      throw err;
+    }
   }
 
+  /** Live counters of a crawl, including the ones this process has not written yet. */
   async stats(crawlId: string): Promise<Record<string, number>> {
+    await this.flush();
     const raw = await this.redis.hgetall(this.key(crawlId, 'stats'));
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }

@@ -67,7 +67,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
     }
   }
   await rt.queues.addFetch(seeds);
-  await rt.state.count(crawlId, { queued: seeds.length });
+  rt.state.count(crawlId, { queued: seeds.length });
   crawlLog.debug({ sites: siteIds, seeds: seeds.length }, 'crawl started');
 
   const workers = opts.workers ? startWorkers(rt, opts.workers) : null;

@@ -63,13 +63,14 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
     maxPagesPerBrowser: b.maxPagesPerBrowser,
     ...(b.executablePath ? { executablePath: b.executablePath } : {}),
   });
+  const state = new CrawlState(conn, prefix);
   let closed = false;
   return {
     config,
     redis,
     conn,
     queues,
-    state: new CrawlState(conn, prefix),
+    state,
     store,
     fetcher,
     gate: new PolitenessGate({ redis: conn, prefix }),
@@ -81,6 +82,7 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
       if (closed) return;
       closed = true;
       lexicons.close();
+      await state.flush().catch(() => {}); // display counters: best effort when Redis is gone
       await queues.close();
       await conn.quit().catch(() => conn.disconnect());
       await store.close();

@@ -128,7 +128,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           jobs.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: r.foundVia, referrer: null });
         }
         if (jobs.length) await rt.queues.addFetch(jobs);
-        await rt.state.count(crawlId, { pivots: jobs.length, queued: jobs.length });
+        rt.state.count(crawlId, { pivots: jobs.length, queued: jobs.length });
       },
     };
     const w = new Worker(
@@ -143,7 +143,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
             const out = await processClassify(data, deps);
             timer?.();
             if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
-            await rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
+            rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
             classifyLog.debug(
               { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
               'classified',
@@ -153,7 +153,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           async (reason, message) => {
             classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
             m?.errors.inc({ stage: 'classify', reason });
-            await rt.state.count(data.crawlId, { 'failed:classify': 1 });
+            rt.state.count(data.crawlId, { 'failed:classify': 1 });
             return {
               lead: false,
               leadId: null,

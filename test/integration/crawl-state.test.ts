@@ -1,0 +1,93 @@
+/**
+ * The per-crawl state in a real Redis: admission (seen-set, page budget, pattern cap) through the
+ * cached script, and live counters summed in memory and written in batches.
+ */
+import { once } from 'node:events';
+import { Redis } from 'ioredis';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CrawlState } from '../../src/queue/index.ts';
+import { dropPrefix, REDIS_URL, testPrefix } from '../helpers/runtime.ts';
+
+let redis: Redis;
+let prefix: string;
+
+beforeEach(() => {
+  redis = new Redis(REDIS_URL);
+  prefix = testPrefix();
+});
+
+afterEach(async () => {
+  redis.disconnect();
+  await dropPrefix(prefix);
+});
+
+const urls = (...xs: string[]) => xs.map((url) => ({ url, pattern: url.replace(/\d+/g, 'N') }));
+
+describe('CrawlState', () => {
+  it('admits each URL once, within the page budget and the per-pattern cap', async () => {
+    const state = new CrawlState(redis, prefix);
+    expect(await state.admitMany('c1', 's', urls('http://a/1', 'http://a/1', 'http://a/x'), 10, 100)).toEqual(
+      ['ok', 'duplicate', 'ok'],
+    );
+    // The pattern http://a/N has had 1 of 2; the budget has 10 - 2 = 8 left.
+    expect(await state.admitMany('c1', 's', urls('http://a/2', 'http://a/3', 'http://a/x'), 10, 2)).toEqual([
+      'ok',
+      'trap-pattern',
+      'duplicate',
+    ]);
+    expect(await state.admitMany('c1', 's', urls('http://b/y', 'http://b/z'), 4, 100)).toEqual([
+      'ok',
+      'max-pages',
+    ]);
+    // Another crawl has its own seen-set.
+    expect(await state.admit('c2', 's', 'http://a/1', 10)).toBe('ok');
+  });
+
+  it('still admits after the server dropped its script cache (EVALSHA falls back to EVAL)', async () => {
+    const state = new CrawlState(redis, prefix);
+    expect(await state.admit('c1', 's', 'http://a/1', 10)).toBe('ok');
+    await redis.script('FLUSH');
+    expect(await state.admit('c1', 's', 'http://a/2', 10)).toBe('ok');
+    expect(await state.admit('c1', 's', 'http://a/2', 10)).toBe('duplicate');
+  });
+
+  it('sums counts in memory, writes them in one batch, and shows them to every process', async () => {
+    const a = new CrawlState(redis, prefix);
+    const other = new Redis(REDIS_URL);
+    try {
+      const b = new CrawlState(other, prefix);
+      for (let i = 0; i < 50; i++) a.count('c1', { fetched: 1, 'skipped:max-depth': 2, zero: 0 });
+      a.count('c2', { fetched: 7 });
+      // Not written yet: another process sees nothing until the batch goes out.
+      expect(await b.stats('c1')).toEqual({});
+      await a.flush();
+      expect(await b.stats('c1')).toEqual({ fetched: 50, 'skipped:max-depth': 100 });
+      expect(await b.stats('c2')).toEqual({ fetched: 7 });
+      // Left alone, a batch goes out on its own within a moment.
+      a.count('c1', { fetched: 1 });
+      await expect.poll(() => b.stats('c1'), { timeout: 2000 }).toMatchObject({ fetched: 51 });
+      // A process's own stats include what it has not written yet.
+      a.count('c1', { leads: 3 });
+      expect(await a.stats('c1')).toMatchObject({ fetched: 51, leads: 3 });
+    } finally {
+      other.disconnect();
+    }
+  });
+
+  it('keeps counts that could not be written for the next flush', async () => {
+    const broken = new Redis(REDIS_URL, { enableOfflineQueue: false });
+    const state = new CrawlState(broken, prefix);
+    await once(broken, 'ready');
+    broken.disconnect();
+    await once(broken, 'end');
+    state.count('c1', { fetched: 2 });
+    await expect(state.flush()).rejects.toThrow();
+    await broken.connect();
+    try {
+      await state.flush();
+      expect(await new CrawlState(redis, prefix).stats('c1')).toEqual({ fetched: 2 });
+    } finally {
+      broken.disconnect();
+    }
+  });
+});
