@@ -3,25 +3,38 @@ import type { Database, LeadHistoryTable } from './schema.ts';
 
 type Event = LeadHistoryTable['event'];
 
+export interface LeadEventDetail {
+  score?: number;
+  category?: string | null;
+  contentHash?: string | null;
+  lexiconVersion?: string;
+}
+
 /** Appends an event to the history of the lead of `pageId`, if the page has a lead. */
 export async function recordLeadEvent(
   db: Kysely<Database>,
   pageId: number,
   event: Event,
   at: string,
-  detail: {
-    score?: number;
-    category?: string | null;
-    contentHash?: string | null;
-    lexiconVersion?: string;
-  } = {},
+  detail: LeadEventDetail = {},
 ): Promise<void> {
   const lead = await db.selectFrom('leads').select(['id']).where('page_id', '=', pageId).executeTakeFirst();
   if (!lead) return;
+  await appendLeadEvent(db, lead.id, event, at, detail);
+}
+
+/** Appends an event to the history of lead `leadId` (when the caller already knows the lead). */
+export async function appendLeadEvent(
+  db: Kysely<Database>,
+  leadId: number,
+  event: Event,
+  at: string,
+  detail: LeadEventDetail = {},
+): Promise<void> {
   await db
     .insertInto('lead_history')
     .values({
-      lead_id: lead.id,
+      lead_id: leadId,
       at,
       event,
       score: detail.score ?? null,

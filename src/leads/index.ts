@@ -5,5 +5,12 @@ export {
   identifierKey,
 } from './linking.ts';
 export type { IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
-export { type CrawlCounts, type FailureRecord, type FetchedRecord, type LeadFilter, Store } from './store.ts';
+export {
+  type CrawlCounts,
+  type FailureRecord,
+  type FetchedRecord,
+  type LeadFilter,
+  type PageToClassify,
+  Store,
+} from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';

@@ -1,7 +1,15 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresAdapter, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresAdapter,
+  PostgresDialect,
+  SqliteDialect,
+  type SqliteDatabase,
+  sql,
+} from 'kysely';
 import pg from 'pg';
 import { ConfigError, errorMessage, SpiderwebError } from '../errors.ts';
 import { log } from '../log.ts';
@@ -62,7 +70,7 @@ export async function openDb(
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateSqlite(file, sqlite, db);
   } catch (err) {
@@ -70,6 +78,45 @@ export async function openDb(
     throw err;
   }
   return { db, location: file, dialect: 'sqlite' };
+}
+
+/** Prepared statements kept per SQLite connection (distinct SQL texts; `in (?, ?, …)` lists vary in length). */
+export const SQLITE_STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The better-sqlite3 database as kysely's SqliteDialect sees it (`prepare` and `close` only), with its
+ * prepared statements reused: the dialect prepares every query it runs, and compiling the SQL again
+ * each time cost more than running most of them. Statements are cached by their SQL text, least
+ * recently used evicted past `max`. A cached statement still being iterated (a streamed query) is
+ * busy and cannot run again, so a fresh one is prepared for that call. SQLite re-prepares a cached
+ * statement by itself when the schema changes (migrations, another process). `close` forgets them
+ * all and closes the database. Pragmas, `exec` and transactions on `sqlite` itself are unaffected.
+ */
+export function cachingStatements(
+  sqlite: SQLite.Database,
+  max = SQLITE_STATEMENT_CACHE_SIZE,
+): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit) {
+        if (hit.busy) return sqlite.prepare(text);
+        // Map order is insertion order: move it to the back, the most recently used end.
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(text);
+      cache.set(text, stmt);
+      if (cache.size > max) cache.delete(cache.keys().next().value as string);
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      sqlite.close();
+    },
+  };
 }
 
 /** Opens of one SQLite file in this process, chained: a waiting `BEGIN IMMEDIATE` would block the thread. */

@@ -45,7 +45,8 @@ export interface ClassifyOutcome {
  * title and description first (the seller's own words), then the rest of the page.
  */
 export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): Promise<ClassifyOutcome> {
-  const page = await deps.store.page(job.pageId);
+  // The page's text and listing, and whether it has a lead already (saveClassification then skips its lookup).
+  const page = await deps.store.pageToClassify(job.pageId);
   if (!page) throw new NonRetryableError('internal', `page ${job.pageId} is not in the store`);
   const site = await deps.site(job.crawlId, job.siteId);
   const listing = page.listing ? (JSON.parse(page.listing) as ListingFields) : null;

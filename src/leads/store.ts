@@ -16,7 +16,7 @@ import {
   updateCluster,
   upsertIdentifiers,
 } from './linking.ts';
-import { lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
+import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
@@ -62,6 +62,12 @@ export interface LeadFilter {
   minScore?: number;
   limit?: number;
 }
+
+/** What classifying a page reads: the columns `processClassify` uses, and the id of the page's lead (null: none yet). */
+export type PageToClassify = Pick<
+  PageRow,
+  'id' | 'site_id' | 'url' | 'title' | 'text' | 'listing' | 'found_via' | 'content_hash'
+> & { lead_id: number | null };
 
 export interface CrawlCounts {
   pages: number;
@@ -194,21 +200,55 @@ export class Store {
   }
 
   /**
+   * A page as the classifier reads it, with its lead's id, in one statement: only the columns it uses
+   * (not the identifiers JSON and fetch bookkeeping of `page`); pass it to `saveClassification`, which
+   * then need not look the lead up again.
+   */
+  async pageToClassify(id: number): Promise<PageToClassify | undefined> {
+    return this.db
+      .selectFrom('pages')
+      .leftJoin('leads', 'leads.page_id', 'pages.id')
+      .select([
+        'pages.id',
+        'pages.site_id',
+        'pages.url',
+        'pages.title',
+        'pages.text',
+        'pages.listing',
+        'pages.found_via',
+        'pages.content_hash',
+        'leads.id as lead_id',
+      ])
+      .where('pages.id', '=', id)
+      .executeTakeFirst();
+  }
+
+  /**
    * Writes the classification of a page. A lead is created the first time a page crosses the threshold
    * and updated afterwards (never duplicated: one lead per page); its analyst status is kept. A page that
    * falls below the threshold keeps its lead with the new score, so nothing reviewed is lost.
+   *
+   * A `page` with `lead_id` (from `pageToClassify`) says whether the page had a lead when it was read,
+   * so the lead is not looked up again; a lead another worker made since is still found (the insert
+   * yields to it) and updated.
    */
   async saveClassification(
-    page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'found_via' | 'content_hash'>,
+    page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'found_via' | 'content_hash'> & {
+      lead_id?: number | null;
+    },
     c: Classification,
     crawlId: string,
     at: string,
   ): Promise<{ leadId: number | null; created: boolean }> {
-    const existing = await this.db
-      .selectFrom('leads')
-      .select(['id'])
-      .where('page_id', '=', page.id)
-      .executeTakeFirst();
+    const existing =
+      page.lead_id === undefined
+        ? await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst()
+        : page.lead_id === null
+          ? undefined
+          : { id: page.lead_id };
+    let leadId = existing?.id;
+    // Most pages are no lead and never were: nothing to write, so nothing to serialise.
+    if (leadId === undefined && !c.lead) return { leadId: null, created: false };
     const detail = {
       score: c.score,
       category: c.category,
@@ -225,52 +265,52 @@ export class Store {
       lexicon_version: c.lexiconVersion,
       crawl_id: crawlId,
     };
-    if (existing) {
-      await this.db
-        .updateTable('leads')
-        .set(c.lead ? { ...values, last_seen: at } : values)
-        .where('id', '=', existing.id)
-        .execute();
-      await updateCluster(this.db, existing.id);
-      // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
-      const last = await lastLeadEvent(this.db, existing.id);
-      if (
-        !last ||
-        last.content_hash !== page.content_hash ||
-        last.category !== c.category ||
-        Math.abs((last.score ?? 0) - c.score) >= 0.05
-      ) {
-        await recordLeadEvent(this.db, page.id, 'changed', at, detail);
+    if (leadId === undefined) {
+      const row = await this.db
+        .insertInto('leads')
+        .values({
+          ...values,
+          page_id: page.id,
+          site_id: page.site_id,
+          url: page.url,
+          found_via: page.found_via,
+          first_seen: at,
+          last_seen: at,
+        })
+        .onConflict((oc) => oc.column('page_id').doNothing())
+        .returning('id')
+        .executeTakeFirst();
+      if (row) {
+        await updateCluster(this.db, row.id);
+        await appendLeadEvent(this.db, row.id, 'created', at, detail);
+        return { leadId: row.id, created: true };
       }
-      return { leadId: existing.id, created: false };
+      // Another worker created it since we looked: the lead exists once, as it should, and this
+      // classification updates it like any later one.
+      const again = await this.db
+        .selectFrom('leads')
+        .select(['id'])
+        .where('page_id', '=', page.id)
+        .executeTakeFirstOrThrow();
+      leadId = again.id;
     }
-    if (!c.lead) return { leadId: null, created: false };
-    const row = await this.db
-      .insertInto('leads')
-      .values({
-        ...values,
-        page_id: page.id,
-        site_id: page.site_id,
-        url: page.url,
-        found_via: page.found_via,
-        first_seen: at,
-        last_seen: at,
-      })
-      .onConflict((oc) => oc.column('page_id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (row) {
-      await updateCluster(this.db, row.id);
-      await recordLeadEvent(this.db, page.id, 'created', at, detail);
-      return { leadId: row.id, created: true };
+    await this.db
+      .updateTable('leads')
+      .set(c.lead ? { ...values, last_seen: at } : values)
+      .where('id', '=', leadId)
+      .execute();
+    await updateCluster(this.db, leadId);
+    // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
+    const last = await lastLeadEvent(this.db, leadId);
+    if (
+      !last ||
+      last.content_hash !== page.content_hash ||
+      last.category !== c.category ||
+      Math.abs((last.score ?? 0) - c.score) >= 0.05
+    ) {
+      await appendLeadEvent(this.db, leadId, 'changed', at, detail);
     }
-    // Another worker created it between our read and write: the lead exists once, as it should.
-    const again = await this.db
-      .selectFrom('leads')
-      .select(['id'])
-      .where('page_id', '=', page.id)
-      .executeTakeFirstOrThrow();
-    return { leadId: again.id, created: false };
+    return { leadId, created: false };
   }
 
   async leads(filter: LeadFilter = {}): Promise<LeadRow[]> {
@@ -384,22 +424,23 @@ export class Store {
   }
 }
 
-function findPage(db: Kysely<Database>, siteId: string, url: string): Promise<PageHead | undefined>;
-function findPage(db: Kysely<Database>, siteId: string, url: string, mustExist: true): Promise<PageHead>;
-function findPage(db: Kysely<Database>, siteId: string, url: string, mustExist = false) {
-  const q = db
+function findPage(db: Kysely<Database>, siteId: string, url: string): Promise<PageHead> {
+  return db
     .selectFrom('pages')
     .select(['id', 'content_hash', 'state'])
     .where('site_id', '=', siteId)
-    .where('url', '=', url);
-  return mustExist ? q.executeTakeFirstOrThrow() : q.executeTakeFirst();
+    .where('url', '=', url)
+    .executeTakeFirstOrThrow();
 }
 
 type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
 
 /**
- * The page row of (site, url): the stored one, or a new one made from `row`. When another writer
- * stores the same URL between our read and our insert, its row is returned as existing.
+ * The page row of (site, url): a new one made from `row`, or the stored one (also when another writer
+ * stored the same URL first). The insert comes first: a new URL (most of a crawl) costs one statement,
+ * a known one two; and on SQLite the transaction takes the write lock at its first statement, not
+ * after a read (a read snapshot that another process's commit outdates cannot then be upgraded to a
+ * write: SQLITE_BUSY without waiting). On PostgreSQL a known URL uses up a `pages.id` sequence value.
  */
 async function findOrInsertPage(
   tx: Kysely<Database>,
@@ -407,13 +448,11 @@ async function findOrInsertPage(
   url: string,
   row: Insertable<PagesTable>,
 ): Promise<{ inserted: number } | { existing: PageHead }> {
-  const before = await findPage(tx, siteId, url);
-  if (before) return { existing: before };
   const inserted = await tx
     .insertInto('pages')
     .values(row)
     .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, siteId, url, true) };
+  return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, siteId, url) };
 }

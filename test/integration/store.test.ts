@@ -287,6 +287,61 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     expect(leads[0]!.cluster_id).toBe(leads[0]!.id);
   });
 
+  it('pageToClassify reads the page with its lead id; saveClassification then skips the lookup, races included', async () => {
+    const { pageId } = await store.recordFetched(
+      fetched({ listing: { title: 'Мефедрон', price: '10', currency: 'USD' } as never }),
+    );
+    const full = (await store.page(pageId))!;
+    const before = (await store.pageToClassify(pageId))!;
+    expect(before).toEqual({
+      id: full.id,
+      site_id: full.site_id,
+      url: full.url,
+      title: full.title,
+      text: full.text,
+      listing: full.listing,
+      found_via: full.found_via,
+      content_hash: full.content_hash,
+      lead_id: null,
+    });
+    expect(await store.pageToClassify(pageId + 1000)).toBeUndefined();
+    // Below the threshold and no lead: nothing is written.
+    expect(await store.saveClassification(before, verdict(0.1), 'c1', T0)).toEqual({
+      leadId: null,
+      created: false,
+    });
+    // Read before another worker made the lead: ours finds it, does not make a second one.
+    const other = await store.saveClassification(full, verdict(0.8), 'c1', T0);
+    expect(other.created).toBe(true);
+    expect(await store.saveClassification(before, verdict(0.9), 'c1', T1)).toEqual({
+      leadId: other.leadId,
+      created: false,
+    });
+    const after = (await store.pageToClassify(pageId))!;
+    expect(after.lead_id).toBe(other.leadId);
+    expect(await store.saveClassification(after, verdict(0.3), 'c2', T2)).toEqual({
+      leadId: other.leadId,
+      created: false,
+    });
+    expect(await store.leads()).toHaveLength(1);
+    expect((await store.lead(other.leadId!))!).toMatchObject({ score: 0.3, last_seen: T1, crawl_id: 'c2' });
+    expect((await store.history(other.leadId!)).map((h) => [h.event, h.score])).toEqual([
+      ['created', 0.8],
+      ['changed', 0.9],
+      ['changed', 0.3],
+    ]);
+    // 20 workers that all read the page before any lead existed: still one lead, created once.
+    const { pageId: second } = await store.recordFetched(fetched({ url: 'http://shop.test/item/2' }));
+    const read = (await store.pageToClassify(second))!;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => store.saveClassification(read, verdict(0.8), 'c1', T0)),
+    );
+    const leads = (await store.leads()).filter((l) => l.page_id === second);
+    expect(leads).toHaveLength(1);
+    expect(results.every((r) => r.leadId === leads[0]!.id)).toBe(true);
+    expect(results.filter((r) => r.created)).toHaveLength(1);
+  });
+
   it('keeps the analyst status and first_seen across updates; a page below the threshold keeps its lead', async () => {
     const { pageId, leadId } = await leadFor('http://shop.test/item/1', []);
     await store.db.updateTable('leads').set({ status: 'confirmed' }).where('id', '=', leadId).execute();
