@@ -11,7 +11,7 @@ import {
   spiderwebVersion,
 } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';
-import { pageWarc } from './warc.ts';
+import { pageWarcRecords, WARC_GZIP_LEVEL } from './warc.ts';
 
 /** The facts of one fetch that a manifest repeats (kept with the capture until it is sealed). */
 export type CaptureFacts = Pick<
@@ -37,6 +37,8 @@ export interface PageCaptureInput {
   proxy: string | null;
   /** The extracted text (`Document.text`), stored as UTF-8. */
   text: string;
+  /** SHA-256 (hex) of `page.body`, when the caller has computed it already. */
+  payloadSha256?: string;
 }
 
 export interface StoredCapture {
@@ -94,17 +96,22 @@ export async function storePageCapture(
     fetcher: page.via,
     proxy,
     capturedAt: new Date(page.fetchedAt).toISOString(),
-    payloadSha256: sha256Hex(page.body),
+    payloadSha256: input.payloadSha256 ?? sha256Hex(page.body),
   };
-  const warcBytes = pageWarc({
+  const records = pageWarcRecords({
     page,
     requestHeaders: input.requestHeaders,
     proxy,
     version: spiderwebVersion(),
+    payloadSha256: facts.payloadSha256,
   });
-  const warc = await store.put(warcBytes);
-  const text = await store.put(Buffer.from(input.text, 'utf8'));
-  const shot = page.screenshot ? await storeScreenshot(store, page.screenshot) : null;
+  // The WARC is `pageWarc`'s bytes, compressed by the store's writer thread (gzip is most of the CPU
+  // a capture costs). Put together: one trip to that thread, the objects flushed in parallel.
+  const [warc, text, shot] = await Promise.all([
+    store.putGzipMembers(records, WARC_GZIP_LEVEL),
+    store.put(Buffer.from(input.text, 'utf8')),
+    page.screenshot ? storeScreenshot(store, page.screenshot) : null,
+  ]);
   return {
     facts,
     warc: file('warc', 'application/warc', warc),

@@ -14,6 +14,11 @@ export function warcDigest(data: Uint8Array): string {
   return `sha256:${base32.encode(createHash('sha256').update(data).digest())}`;
 }
 
+/** The WARC `sha256:<base32>` label of a SHA-256 given in hex (a digest already computed). */
+export function warcDigestFromHex(sha256: string): string {
+  return `sha256:${base32.encode(Buffer.from(sha256, 'hex'))}`;
+}
+
 /** The hex form of a WARC `sha256:<base32>` label (for comparing with manifest hashes); null if it is not one. */
 export function warcDigestToHex(label: string): string | null {
   const m = /^sha256:([A-Z2-7]+=*)$/i.exec(label.trim());

@@ -61,7 +61,7 @@ export async function archiveFetchedPage(
     await touchCapture(deps.db, prior.id, at);
     return { evidenceId: prior.id, skipped: true, warcSha256: prior.warc_sha256 };
   }
-  const stored = await storePageCapture(deps.evidence, input);
+  const stored = await storePageCapture(deps.evidence, { ...input, payloadSha256 });
   const files = [stored.warc, stored.text, ...(stored.screenshot ? [stored.screenshot] : [])];
   const id = await insertCapture(deps.db, {
     pageId: input.pageId,

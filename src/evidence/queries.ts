@@ -15,14 +15,15 @@ export async function hasEvidenceFor(
   return (await q.limit(1).executeTakeFirst()) !== undefined;
 }
 
+/** The capture of this payload of this page: its id and WARC (what the fetch side needs, not its JSON columns). */
 export function findCapture(
   db: Kysely<Database>,
   pageId: number,
   payloadSha256: string,
-): Promise<EvidenceRow | undefined> {
+): Promise<Pick<EvidenceRow, 'id' | 'warc_sha256'> | undefined> {
   return db
     .selectFrom('evidence')
-    .selectAll()
+    .select(['id', 'warc_sha256'])
     .where('page_id', '=', pageId)
     .where('payload_sha256', '=', payloadSha256)
     .executeTakeFirst();

@@ -9,7 +9,7 @@ import {
   warcDigest,
   warcDigestToHex,
 } from '../../../src/evidence/index.ts';
-import { recordedResponseHeaders } from '../../../src/evidence/warc.ts';
+import { recordedResponseHeaders, WARC_GZIP_LEVEL } from '../../../src/evidence/warc.ts';
 import { httpParts, parseWarc, sha256Label } from './warc-parse.ts';
 
 const EMPTY = 'sha256:4OYMIQUY7QOBJGX36TEJS35ZEQT24QPEMSNZGTFESWMRW6CSXBKQ====';
@@ -134,7 +134,8 @@ describe('page WARC', () => {
       'response',
       'metadata',
     ]);
-    expect(Buffer.concat(records.map((r) => gzipSync(r.raw))).equals(warc)).toBe(true);
+    const members = records.map((r) => gzipSync(r.raw, { level: WARC_GZIP_LEVEL }));
+    expect(Buffer.concat(members).equals(warc)).toBe(true);
     for (const r of records) {
       expect(r.version).toBe('WARC/1.1');
       expect(r.headers.get('warc-record-id')).toMatch(
