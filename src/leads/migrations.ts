@@ -1,5 +1,5 @@
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
-import { reviewMigration } from './migration-review.ts';
+import { ftsOnChangeMigration, reviewMigration } from './migration-review.ts';
 
 function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -193,6 +193,7 @@ const migrations: Record<string, Migration> = {
       await db.schema.dropTable('evidence').execute();
     },
   },
+  '0006_fts_on_change': ftsOnChangeMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

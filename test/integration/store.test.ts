@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { sql } from 'kysely';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Classification } from '../../src/classify/index.ts';
 import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
@@ -98,6 +99,37 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     );
     return { pageId, leadId: leadId! };
   };
+
+  it.runIf(backend === 'sqlite')(
+    'keeps the lead search index in step with titles and page text (re-indexing only what changed)',
+    async () => {
+      const search = async (q: string) =>
+        (
+          await sql<{ rowid: number }>`select rowid from leads_fts where leads_fts match ${q}`.execute(
+            store.db,
+          )
+        ).rows.map((r) => r.rowid);
+      const url = 'http://shop.test/fts';
+      const { leadId } = await leadFor(url, [], 0.8, { text: 'мефедрон закладки алматы' });
+      expect(await search('"закладки"')).toEqual([leadId]);
+      // A recrawl with the same text, and a reclassification with the same title: still found once.
+      await store.recordFetched(fetched({ url, finalUrl: url, text: 'мефедрон закладки алматы' }));
+      const page = (await store.page(
+        (
+          await store.db.selectFrom('pages').select('id').where('url', '=', url).executeTakeFirstOrThrow()
+        ).id,
+      ))!;
+      await store.saveClassification(page, verdict(0.9), 'c1', T0);
+      expect(await search('"закладки"')).toEqual([leadId]);
+      // New text: the old words are gone from the index, the new ones are in.
+      await store.recordFetched(fetched({ url, finalUrl: url, text: 'альфа-пвп кристаллы астана' }));
+      expect(await search('"закладки"')).toEqual([]);
+      expect(await search('"кристаллы"')).toEqual([leadId]);
+      // A new title is searchable too.
+      await store.db.updateTable('leads').set({ title: 'соль в наличии' }).where('id', '=', leadId).execute();
+      expect(await search('"наличии"')).toEqual([leadId]);
+    },
+  );
 
   it('runs its migrations once: opening again, or several processes at once, changes nothing', async () => {
     expect(store.dialect).toBe(backend);
