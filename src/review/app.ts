@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Context, Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
@@ -49,6 +50,11 @@ export interface ReviewAppOptions {
   lexiconsDir?: string;
   /** Kinds of the configured sites, for the what-if rescoring at `/lexicons/what-if` (others are inferred). */
   siteKinds?: ReadonlyMap<string, SiteKind>;
+  /**
+   * The directories a what-if may read proposed lexicons from (and their subdirectories); nothing
+   * else on the server is read. Default: the directory that holds `lexiconsDir`.
+   */
+  whatIfRoots?: string[];
   log?: Logger;
 }
 
@@ -227,6 +233,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     queueCounts: opts.queueCounts,
     lexiconsDir: opts.lexiconsDir,
     siteKinds: opts.siteKinds,
+    whatIfRoots: opts.whatIfRoots ?? (opts.lexiconsDir ? [dirname(opts.lexiconsDir)] : []),
     log,
   };
   registerUi(app, deps);

@@ -26,6 +26,8 @@ export interface AppDeps {
   lexiconsDir: string | undefined;
   /** Kinds of the configured sites, for the what-if rescoring (others are inferred). */
   siteKinds: ReadonlyMap<string, SiteKind> | undefined;
+  /** Where a what-if may read proposed lexicons (these directories and below). */
+  whatIfRoots: string[];
   log: Logger;
 }
 

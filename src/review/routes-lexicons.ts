@@ -1,5 +1,5 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute, normalize } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import { isAbsolute, normalize, sep } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { sql } from 'kysely';
 import { type CompiledLexicons, type LintFinding, type LintResult, lintLexicons } from '../classify/index.ts';
@@ -21,7 +21,8 @@ import {
  * `/lexicons`: the lexicon version in force and the versions seen in the store, the lint result of the
  * files on disk, and `/lexicons/what-if`: a rescoring of stored pages with a proposed lexicon directory,
  * without writing. The proposed directory is read on the server: only an absolute path to an existing
- * directory is accepted, and only its `*.yaml` files are read.
+ * directory under one of `whatIfRoots` (symbolic links resolved) is accepted, and only its `*.yaml`
+ * files are read.
  */
 
 /** Pages a what-if may rescore in one request; more must be narrowed by date or site (or use the CLI). */
@@ -54,7 +55,7 @@ export function registerLexicons(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const show = (result: WhatIfResult | null, status: 200 | 400 | 429 = 200) =>
       c.html(whatIfPage(ctx(c), { form, result, maxPages: WHAT_IF_MAX_PAGES }), status);
     if (!form.dir) return show(null);
-    const dir = await checkDir(form.dir);
+    const dir = await checkDir(form.dir, deps.whatIfRoots);
     if (typeof dir !== 'string') return show({ kind: 'refused', message: dir.error }, 400);
     const since = parseSince(form.since);
     if (since === null)
@@ -112,8 +113,8 @@ async function whatIf(
   return { kind: 'diff', dir, lint, diff, ms, since, baseline: baseline?.version ?? null };
 }
 
-/** An absolute path to an existing directory, normalised; or why not. */
-export async function checkDir(raw: string): Promise<string | { error: string }> {
+/** An absolute path to an existing directory under one of `roots` (links resolved), normalised; or why not. */
+export async function checkDir(raw: string, roots: readonly string[]): Promise<string | { error: string }> {
   if (raw.includes('\0')) return { error: 'The path contains a NUL character.' };
   if (!isAbsolute(raw))
     return { error: `"${raw}" is not an absolute path: give the full path of a directory.` };
@@ -124,7 +125,14 @@ export async function checkDir(raw: string): Promise<string | { error: string }>
     const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
     return { error: `"${raw}" cannot be read (${code}).` };
   }
-  return dir;
+  const real = await realpath(dir);
+  const allowed = await Promise.all(roots.map((r) => realpath(r).catch(() => null)));
+  if (!allowed.some((r) => r !== null && (real === r || real.startsWith(r.endsWith(sep) ? r : r + sep)))) {
+    return {
+      error: `"${raw}" is outside the directories a what-if may read (${roots.join(', ') || 'none configured'}): put the proposed lexicons in one of them.`,
+    };
+  }
+  return real;
 }
 
 /** `YYYY-MM-DD` or an ISO time → ISO time; null when it is not a date. */

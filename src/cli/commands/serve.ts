@@ -51,6 +51,8 @@ export async function serveReview(config: Config, opts: ServeOptions): Promise<v
     secureCookies: opts.secureCookies === true,
     evidenceStore: EvidenceStore.forDataDir(config.runtime.dataDir),
     lexiconsDir: config.lexiconsDir,
+    // Proposals live beside the lexicons (config/) or under the data directory; nothing else is read.
+    whatIfRoots: [config.dir, config.runtime.dataDir],
     siteKinds: new Map([...config.sites].map(([id, s]) => [id, s.kind])),
     ...(queues
       ? {

@@ -1,4 +1,4 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLexicons } from '../../../src/config/index.ts';
@@ -144,6 +144,24 @@ describe('review app: lexicons page (real SQLite)', () => {
     );
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('is not a date');
+  });
+
+  it('reads proposals only from under the lexicons directory’s parent, links resolved', async () => {
+    const outside = tempDir('spiderweb-outside-');
+    try {
+      writeFileSync(join(outside.path, 'main.yaml'), PROPOSED);
+      const link = join(dir.path, 'link-out');
+      symlinkSync(outside.path, link);
+      for (const d of [outside.path, link, '/etc']) {
+        const res = await alice.request(`/lexicons/what-if?dir=${encodeURIComponent(d)}`);
+        expect(res.status, d).toBe(400);
+        const page = await res.text();
+        expect(page).toContain('is outside the directories a what-if may read');
+        expect(page).not.toContain('id="what-if-summary"');
+      }
+    } finally {
+      outside.remove();
+    }
   });
 
   it('narrows by site and since', async () => {
