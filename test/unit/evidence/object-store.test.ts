@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { FetchedPage } from '../../../src/crawl/types.ts';
+import { fetchedPage } from './fixtures.ts';
 import {
   EvidenceStore,
   pageWarc,
@@ -103,21 +103,14 @@ describe('evidence object store', () => {
 
   it("a page capture's WARC object is pageWarc's bytes; the same capture stores nothing new", async () => {
     const body = Buffer.from('<html><title>Товар</title><p>купить</p></html>', 'utf8');
-    const page: FetchedPage = {
+    const page = fetchedPage({
       url: 'http://shop.test/item/1',
       finalUrl: 'http://shop.test/item/1',
-      status: 200,
       headers: { 'content-type': 'text/html; charset=utf-8' },
-      contentType: 'text/html',
       body,
       text: body.toString('utf8'),
-      charset: 'utf-8',
-      truncated: false,
-      via: 'http',
-      fetchedAt: '2024-05-01T10:20:30.456Z',
-      elapsedMs: 5,
       redirects: [],
-    };
+    });
     const input = { page, requestHeaders: { 'user-agent': 'Spiderweb' }, proxy: null, text: 'Товар купить' };
     const stored = await storePageCapture(store, input);
     expect(stored.written).toBe(2);

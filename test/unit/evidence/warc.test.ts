@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { FetchedPage } from '../../../src/crawl/types.ts';
 import {
   formatWarcRecord,
   pageWarc,
@@ -10,34 +9,11 @@ import {
   warcDigestToHex,
 } from '../../../src/evidence/index.ts';
 import { recordedResponseHeaders, WARC_GZIP_LEVEL } from '../../../src/evidence/warc.ts';
+import type { FetchedPage } from '../../../src/crawl/types.ts';
+import { fetchedPage as page } from './fixtures.ts';
 import { httpParts, parseWarc, sha256Label } from './warc-parse.ts';
 
 const EMPTY = 'sha256:4OYMIQUY7QOBJGX36TEJS35ZEQT24QPEMSNZGTFESWMRW6CSXBKQ====';
-
-function page(over: Partial<FetchedPage> = {}): FetchedPage {
-  const body = Buffer.from('<html><body>мефедрон 1г — закладка</body></html>', 'utf8');
-  return {
-    url: 'http://shop.example/item?id=1',
-    finalUrl: 'http://shop.example/item/1',
-    status: 200,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'content-encoding': 'gzip',
-      'content-length': '77',
-      server: 'nginx',
-    },
-    contentType: 'text/html',
-    body,
-    text: body.toString('utf8'),
-    charset: 'utf-8',
-    truncated: false,
-    via: 'http',
-    fetchedAt: '2024-05-01T10:20:30.456Z',
-    elapsedMs: 12,
-    redirects: ['http://shop.example/item/1'],
-    ...over,
-  };
-}
 
 const input = (
   p: FetchedPage,
