@@ -122,13 +122,23 @@ export function updateCluster(db: Kysely<Database>, leadId: number): Promise<num
   });
 }
 
+/**
+ * Joins `leadId` with every lead it shares an identifier with: all of them end in one cluster, named
+ * by its smallest lead id (every lead has a cluster, its own at least, and a cluster's id is never
+ * larger than its members' ids). Reads one row per linked cluster (and per linked lead not yet in
+ * one) and moves only the leads whose cluster changes: a lead joining a cluster of thousands costs
+ * the same as one joining a cluster of two.
+ */
 async function mergeClusters(db: Kysely<Database>, leadId: number): Promise<number> {
   const linked = await db
     .selectFrom('leads as l')
     .innerJoin('page_identifiers as pi', 'pi.page_id', 'l.page_id')
     .innerJoin('page_identifiers as pi2', 'pi2.identifier_id', 'pi.identifier_id')
     .innerJoin('leads as l2', 'l2.page_id', 'pi2.page_id')
-    .select(['l2.id', 'l2.cluster_id'])
+    .select([
+      'l2.cluster_id',
+      sql<number | null>`case when l2.cluster_id is null then l2.id end`.as('unclustered'),
+    ])
     .where('l.id', '=', leadId)
     .distinct()
     .execute();
@@ -138,22 +148,27 @@ async function mergeClusters(db: Kysely<Database>, leadId: number): Promise<numb
     .where('id', '=', leadId)
     .executeTakeFirstOrThrow();
   const clusters = new Set<number>();
-  if (own.cluster_id !== null) clusters.add(own.cluster_id);
-  const ids = new Set<number>([leadId]);
-  for (const r of linked) {
-    ids.add(r.id);
+  const unclustered = new Set<number>();
+  for (const r of [
+    ...linked,
+    { cluster_id: own.cluster_id, unclustered: own.cluster_id === null ? leadId : null },
+  ]) {
     if (r.cluster_id !== null) clusters.add(r.cluster_id);
+    if (r.unclustered !== null) unclustered.add(r.unclustered);
   }
-  const target = Math.min(...ids, ...clusters);
-  const q = db
+  const target = Math.min(...clusters, ...unclustered);
+  const moving = [...clusters].filter((c) => c !== target);
+  if (!moving.length && !unclustered.size) return target;
+  await db
     .updateTable('leads')
     .set({ cluster_id: target })
     .where((eb) =>
-      clusters.size
-        ? eb.or([eb('id', 'in', [...ids]), eb('cluster_id', 'in', [...clusters])])
-        : eb('id', 'in', [...ids]),
-    );
-  await q.execute();
+      eb.or([
+        ...(moving.length ? [eb('cluster_id', 'in', moving)] : []),
+        ...(unclustered.size ? [eb('id', 'in', [...unclustered])] : []),
+      ]),
+    )
+    .execute();
   return target;
 }
 
