@@ -130,14 +130,7 @@ export class Store {
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      const found = await findOrInsertPage(tx, r.siteId, r.url, {
-        ...values,
-        site_id: r.siteId,
-        url: r.url,
-        found_via: r.foundVia,
-        depth: r.depth,
-        first_seen: r.at,
-      });
+      const found = await findOrInsertPage(tx, r, values);
       if ('inserted' in found) {
         await linkPage(tx, found.inserted, links, r.at);
         return { pageId: found.inserted, changed: true };
@@ -168,13 +161,8 @@ export class Store {
         last_fetched: r.at,
         crawl_id: r.crawlId,
       };
-      const found = await findOrInsertPage(tx, r.siteId, r.url, {
+      const found = await findOrInsertPage(tx, r, {
         ...values,
-        site_id: r.siteId,
-        url: r.url,
-        found_via: r.foundVia,
-        depth: r.depth,
-        first_seen: r.at,
         final_url: null,
         title: '',
         text: '',
@@ -436,7 +424,7 @@ function findPage(db: Kysely<Database>, siteId: string, url: string): Promise<Pa
 type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
 
 /**
- * The page row of (site, url): a new one made from `row`, or the stored one (also when another writer
+ * The page row of (site, url): a new one made from `values` (first seen now, with how it was found), or the stored one (also when another writer
  * stored the same URL first). The insert comes first: a new URL (most of a crawl) costs one statement,
  * a known one two; and on SQLite the transaction takes the write lock at its first statement, not
  * after a read (a read snapshot that another process's commit outdates cannot then be upgraded to a
@@ -444,15 +432,21 @@ type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
  */
 async function findOrInsertPage(
   tx: Kysely<Database>,
-  siteId: string,
-  url: string,
-  row: Insertable<PagesTable>,
+  r: Pick<FetchedRecord, 'siteId' | 'url' | 'foundVia' | 'depth' | 'at'>,
+  values: Omit<Insertable<PagesTable>, 'site_id' | 'url' | 'found_via' | 'depth' | 'first_seen'>,
 ): Promise<{ inserted: number } | { existing: PageHead }> {
   const inserted = await tx
     .insertInto('pages')
-    .values(row)
+    .values({
+      ...values,
+      site_id: r.siteId,
+      url: r.url,
+      found_via: r.foundVia,
+      depth: r.depth,
+      first_seen: r.at,
+    })
     .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
     .returning('id')
     .executeTakeFirst();
-  return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, siteId, url) };
+  return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, r.siteId, r.url) };
 }
