@@ -1,7 +1,13 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Config, loadConfig, type SiteConfig, siteSchema } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
-import { type CrawlProgress, type CrawlSummary, openRuntime, runCrawl } from '../../runtime/index.ts';
+import {
+  type CrawlProgress,
+  type CrawlSummary,
+  openRuntime,
+  runCrawl,
+  type WorkerOptions,
+} from '../../runtime/index.ts';
 import { collect, out } from '../output.ts';
 
 export interface CrawlCliOptions {
@@ -125,13 +131,7 @@ export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promi
     return await runCrawl(rt, {
       sites,
       pivotSites: [...config.sites.values()].filter((s) => s.search),
-      workers:
-        opts.workers === 0
-          ? null
-          : {
-              fetch: opts.concurrency ?? config.runtime.concurrency.fetch,
-              classify: config.runtime.concurrency.classify,
-            },
+      workers: inProcessWorkers(config, opts),
       signal: abort.signal,
       ...(live ? { onProgress: showProgress } : {}),
     });
@@ -147,6 +147,19 @@ function showProgress(p: CrawlProgress): void {
   process.stderr.write(
     `\r\x1b[2Kfetched ${p.fetched}  queued ${p.queued}  failed ${p.failed}  leads ${p.leads}  ${p.pagesPerSec.toFixed(1)} pages/s  ${p.seconds.toFixed(0)}s`,
   );
+}
+
+/** The workers `crawl` and `schedule` run in their own process: none with `--workers 0`. */
+export function inProcessWorkers(
+  config: Config,
+  opts: { workers?: number; concurrency?: number },
+): WorkerOptions | null {
+  return opts.workers === 0
+    ? null
+    : {
+        fetch: opts.concurrency ?? config.runtime.concurrency.fetch,
+        classify: config.runtime.concurrency.classify,
+      };
 }
 
 export function printSummary(s: CrawlSummary): void {

@@ -3,6 +3,7 @@ import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { openRuntime, runSchedules } from '../../runtime/index.ts';
 import { collect, intOption, out } from '../output.ts';
+import { inProcessWorkers } from './crawl.ts';
 
 export function register(program: Command): void {
   program
@@ -39,13 +40,7 @@ export function register(program: Command): void {
         await runSchedules(rt, {
           sites,
           pivotSites: all.filter((s) => s.search),
-          workers:
-            opts.workers === 0
-              ? null
-              : {
-                  fetch: opts.concurrency ?? config.runtime.concurrency.fetch,
-                  classify: config.runtime.concurrency.classify,
-                },
+          workers: inProcessWorkers(config, opts),
           signal: abort.signal,
           onCrawl: (s) =>
             out(
