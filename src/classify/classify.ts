@@ -99,6 +99,17 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
   const generic = new Set(scoring.genericClasses);
   const reported = new Set(scoring.reportedClasses);
   const entries: Entry[] = [];
+  /** Evidence inferred from the matches rather than a lexicon term, explained at the match `at`. */
+  const infer = (
+    at: Entry,
+    group: EvidenceGroup & Reason['group'],
+    term: string,
+    weight: number,
+    cls: string,
+  ) => {
+    addEvidence(ev, group, term, weight);
+    entries.push({ ...at, group, evGroup: group, term, weight, cls });
+  };
   let innocentGood = false;
   let hiring: Entry | undefined;
   let quantity: Entry | undefined;
@@ -175,42 +186,13 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
       }
     }
   }
-  if (near) {
-    const term = 'offer next to substance';
-    addEvidence(ev, 'intent', term, PROXIMITY_WEIGHT);
-    entries.push({
-      ...near,
-      group: 'intent',
-      evGroup: 'intent',
-      term,
-      weight: PROXIMITY_WEIGHT,
-      cls: 'proximity',
-    });
-  }
+  if (near) infer(near, 'intent', 'offer next to substance', PROXIMITY_WEIGHT, 'proximity');
   // Hiring words with dead-drop logistics: the job is laying out stashes ("работа, закладки").
   if (hiring && ev.reported.size > 0) {
-    const term = 'hiring for dead drops';
-    addEvidence(ev, 'recruitment', term, HIRING_DEAD_DROP_WEIGHT);
-    entries.push({
-      ...hiring,
-      group: 'recruitment',
-      evGroup: 'recruitment',
-      term,
-      weight: HIRING_DEAD_DROP_WEIGHT,
-      cls: 'courier',
-    });
+    infer(hiring, 'recruitment', 'hiring for dead drops', HIRING_DEAD_DROP_WEIGHT, 'courier');
   }
   if (firstPair && scoring.priceListWeight > 0 && pairs >= scoring.priceListMin) {
-    const term = 'price list';
-    addEvidence(ev, 'intent', term, scoring.priceListWeight);
-    entries.push({
-      ...firstPair,
-      group: 'intent',
-      evGroup: 'intent',
-      term,
-      weight: scoring.priceListWeight,
-      cls: 'price-list',
-    });
+    infer(firstPair, 'intent', 'price list', scoring.priceListWeight, 'price-list');
   }
   // A marketplace listing sold by weight or dose: evidence of a (possibly unnamed) substance, unless
   // no substance is named and an innocent sense (a negative term with `explains`) says what it is.
@@ -220,16 +202,7 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
     quantity &&
     !(innocentGood && ev.substance.size === 0)
   ) {
-    const term = 'unnamed substance';
-    addEvidence(ev, 'substance', term, scoring.soldByWeight);
-    entries.push({
-      ...quantity,
-      group: 'substance',
-      evGroup: 'substance',
-      term,
-      weight: scoring.soldByWeight,
-      cls: 'sold-by-weight',
-    });
+    infer(quantity, 'substance', 'unnamed substance', scoring.soldByWeight, 'sold-by-weight');
   }
 
   const base = combine(ev, scoring, context);
