@@ -7,7 +7,7 @@ import iconv from 'iconv-lite';
 import { expect } from 'vitest';
 import { MAX_TEXT_CHARS, MAX_TITLE_CHARS, MAX_URL_CHARS } from '../../src/extract/index.ts';
 import type { RouteHandler } from './fixture-server.ts';
-import type { HostileCase } from './hostile-site.ts';
+import { type HostileCase, hostileCase } from './hostile-site.ts';
 import {
   encodedPage,
   gzipBomb,
@@ -32,13 +32,6 @@ const onSocket =
     if (end) s.end(bytes);
     else s.write(bytes);
   };
-const one = (
-  name: string,
-  path: string,
-  handler: RouteHandler,
-  expect: HostileCase['expect'],
-  check?: HostileCase['check'],
-): HostileCase => ({ name, path, routes: { [path]: handler }, expect, ...(check ? { check } : {}) });
 
 const ZIP = Buffer.concat([
   Buffer.from('PK\u0003\u0004\u0014\u0000\u0000\u0000\u0008\u0000', 'latin1'),
@@ -60,7 +53,7 @@ export function httpCases(): HostileCase[] {
   const endless = hugeBody();
   return [
     // --- markup ---
-    one(
+    hostileCase(
       'malformed HTML',
       '/h/malformed',
       html(
@@ -69,7 +62,7 @@ export function httpCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toContain('unclosed bold italic'),
     ),
-    one(
+    hostileCase(
       '100,000 nested divs',
       '/h/nested',
       html(
@@ -78,29 +71,31 @@ export function httpCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toMatch(/deep text[\s\S]*after/),
     ),
-    one(
+    hostileCase(
       '100,000 unclosed <b>',
       '/h/nested-b',
       html(`${'<b>'.repeat(100_000)}bold tail`),
       { state: 'fetched' },
       (row) => expect(row.text).toContain('bold tail'),
     ),
-    one(
+    hostileCase(
       'huge <title>',
       '/h/title',
       html(`<title>${'T'.repeat(900_000)}</title><p>body</p>`),
       { state: 'fetched' },
       (row) => expect(row.title.length).toBe(MAX_TITLE_CHARS),
     ),
-    one(
+    hostileCase(
       '1 MB text node without spaces',
       '/h/nospace',
       html(`<p>${'ж'.repeat(450_000)}</p>`),
       { state: 'fetched' },
       (row) => expect(row.textLength).toBe(MAX_TEXT_CHARS),
     ),
-    one('a page full of identifier-like digits', '/h/digits', html(`<p>${DIGITS}</p>`), { state: 'fetched' }),
-    one(
+    hostileCase('a page full of identifier-like digits', '/h/digits', html(`<p>${DIGITS}</p>`), {
+      state: 'fetched',
+    }),
+    hostileCase(
       'null bytes',
       '/h/nul',
       raw(200, { 'content-type': 'text/html' }, '<p>ab\u0000cd</p><a href="/h/n\u0000ul">x</a>'),
@@ -108,12 +103,14 @@ export function httpCases(): HostileCase[] {
       (row) => expect(row.text).toBe('abcd\nx'),
     ),
     // --- size and time ---
-    one('a 50 MB body', '/h/50mb', big, { state: 'fetched' }, () => expect(big.stats.completed).toBe(false)),
-    one('an endless chunked response', '/h/endless', endless, { state: 'fetched' }, () =>
+    hostileCase('a 50 MB body', '/h/50mb', big, { state: 'fetched' }, () =>
+      expect(big.stats.completed).toBe(false),
+    ),
+    hostileCase('an endless chunked response', '/h/endless', endless, { state: 'fetched' }, () =>
       expect(endless.stats.aborted).toBe(true),
     ),
-    one('a gzip bomb', '/h/bomb', gzipBomb(), { state: 'failed', reason: 'decompression-bomb' }),
-    one(
+    hostileCase('a gzip bomb', '/h/bomb', gzipBomb(), { state: 'failed', reason: 'decompression-bomb' }),
+    hostileCase(
       'corrupt gzip',
       '/h/bad-gzip',
       raw(
@@ -123,34 +120,42 @@ export function httpCases(): HostileCase[] {
       ),
       { state: 'fetched', maxText: 0 },
     ),
-    one(
+    hostileCase(
       'unknown content-encoding',
       '/h/zstd',
       raw(200, { 'content-type': 'text/html', 'content-encoding': 'x-hostile' }, 'abc'),
       { state: 'failed', reason: 'content-type' },
     ),
-    one('slowloris headers', '/h/slow-headers', slowHeaders(100), { state: 'failed', reason: 'timeout' }),
-    one('a body that never ends slowly', '/h/slow-body', slowBody(100), {
+    hostileCase('slowloris headers', '/h/slow-headers', slowHeaders(100), {
       state: 'failed',
       reason: 'timeout',
     }),
-    one(
+    hostileCase('a body that never ends slowly', '/h/slow-body', slowBody(100), {
+      state: 'failed',
+      reason: 'timeout',
+    }),
+    hostileCase(
       'a slow body that finishes in time',
       '/h/slow-ok',
       slowBody(40, 5, '<p>drip</p>'),
       { state: 'fetched' },
       (row) => expect(row.text).toBe('drip\ndrip\ndrip\ndrip\ndrip'),
     ),
-    one(
+    hostileCase(
       'a Content-Length that lies',
       '/h/short',
       onSocket('HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 100000\r\n\r\n<p>short'),
       { state: 'failed', reason: 'network' },
     ),
-    one('connection closed without a response', '/h/reset', (_req, res) => void res.socket?.destroy(), {
-      state: 'failed',
-      reason: 'network',
-    }),
+    hostileCase(
+      'connection closed without a response',
+      '/h/reset',
+      (_req, res) => void res.socket?.destroy(),
+      {
+        state: 'failed',
+        reason: 'network',
+      },
+    ),
     // --- redirects ---
     {
       name: 'a redirect loop',
@@ -164,22 +169,22 @@ export function httpCases(): HostileCase[] {
       routes: redirectChain('/h/chain/', 8, '/h/malformed'),
       expect: { state: 'failed', reason: 'redirect-limit' },
     },
-    one(
+    hostileCase(
       'a redirect to the cloud metadata address',
       '/h/to-metadata',
       redirectTo('http://169.254.169.254/latest/meta-data/'),
       { state: 'failed', reason: 'out-of-scope' },
     ),
-    one('a redirect to file://', '/h/to-file', redirectTo('file:///etc/passwd'), {
+    hostileCase('a redirect to file://', '/h/to-file', redirectTo('file:///etc/passwd'), {
       state: 'failed',
       reason: 'invalid-url',
     }),
-    one('a redirect to an unparsable Location', '/h/to-garbage', redirectTo('http://[::1'), {
+    hostileCase('a redirect to an unparsable Location', '/h/to-garbage', redirectTo('http://[::1'), {
       state: 'failed',
       reason: 'invalid-url',
     }),
     // --- charsets ---
-    one(
+    hostileCase(
       'invalid UTF-8',
       '/h/bad-utf8',
       raw(
@@ -194,7 +199,7 @@ export function httpCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toMatch(/^valid .*tail$/),
     ),
-    one(
+    hostileCase(
       'mixed charsets (header, meta and body disagree)',
       '/h/mixed',
       raw(
@@ -209,14 +214,14 @@ export function httpCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toContain('utf8:'),
     ),
-    one(
+    hostileCase(
       'a lying charset (utf-8 declared, windows-1251 sent)',
       '/h/lying',
       encodedPage(RUSSIAN_TEXT, 'win1251', 'text/html; charset=utf-8'),
       { state: 'fetched' },
       (row) => expect(row.textLength).toBeGreaterThan(10),
     ),
-    one(
+    hostileCase(
       'UTF-16 BOM under a utf-8 header',
       '/h/utf16',
       raw(
@@ -228,7 +233,7 @@ export function httpCases(): HostileCase[] {
       (row) => expect(row.text).toBe(RUSSIAN_TEXT),
     ),
     // --- not HTML ---
-    one(
+    hostileCase(
       'a PNG served as text/html',
       '/h/png',
       raw(
@@ -238,17 +243,17 @@ export function httpCases(): HostileCase[] {
       ),
       { state: 'failed', reason: 'content-type' },
     ),
-    one('a zip served as text/html', '/h/zip', raw(200, { 'content-type': 'text/html' }, ZIP), {
+    hostileCase('a zip served as text/html', '/h/zip', raw(200, { 'content-type': 'text/html' }, ZIP), {
       state: 'failed',
       reason: 'content-type',
     }),
-    one(
+    hostileCase(
       'a PDF served as text/html',
       '/h/pdf',
       raw(200, { 'content-type': 'text/html; charset=utf-8' }, PDF),
       { state: 'failed', reason: 'content-type' },
     ),
-    one(
+    hostileCase(
       'an executable served untyped',
       '/h/elf',
       raw(200, {}, Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(2048, 0)])),
@@ -285,7 +290,7 @@ export function httpCases(): HostileCase[] {
         expect(Math.max(...rows.map((r) => r.url.length))).toBeLessThanOrEqual(MAX_URL_CHARS);
       },
     },
-    one(
+    hostileCase(
       'a 100 KB <base href> under 5,000 relative links',
       '/h/long-base',
       html(
@@ -325,27 +330,27 @@ export function httpCases(): HostileCase[] {
       },
     },
     // --- statuses and headers ---
-    one('an empty 200', '/h/empty', raw(200, { 'content-type': 'text/html' }, ''), {
+    hostileCase('an empty 200', '/h/empty', raw(200, { 'content-type': 'text/html' }, ''), {
       state: 'fetched',
       maxText: 0,
     }),
-    one('a 204', '/h/204', raw(204, {}), { state: 'fetched', maxText: 0 }, (row) =>
+    hostileCase('a 204', '/h/204', raw(204, {}), { state: 'fetched', maxText: 0 }, (row) =>
       expect(row.status).toBe(204),
     ),
-    one(
+    hostileCase(
       'an unsolicited 304',
       '/h/304',
       raw(304, { 'content-type': 'text/html' }),
       { state: 'fetched', maxText: 0 },
       (row) => expect(row.status).toBe(304),
     ),
-    one(
+    hostileCase(
       'a header name with invalid characters',
       '/h/bad-header',
       onSocket('HTTP/1.1 200 OK\r\nx bad\u0001name: 1\r\ncontent-length: 2\r\n\r\nok'),
       { state: 'failed', reason: 'network' },
     ),
-    one(
+    hostileCase(
       'a header value with control and 8-bit bytes',
       '/h/bad-value',
       onSocket(
@@ -356,7 +361,7 @@ export function httpCases(): HostileCase[] {
       ),
       { state: 'failed', reason: 'network' },
     ),
-    one(
+    hostileCase(
       '64 KB of response headers',
       '/h/fat-headers',
       onSocket(
@@ -364,6 +369,6 @@ export function httpCases(): HostileCase[] {
       ),
       { state: 'failed', reason: 'too-large' },
     ),
-    one('a 404', '/h/404', html('<p>no</p>', 404), { state: 'gone', maxText: 0 }),
+    hostileCase('a 404', '/h/404', html('<p>no</p>', 404), { state: 'gone', maxText: 0 }),
   ];
 }

@@ -52,6 +52,15 @@ export interface HostileCase {
   check?: (row: PageRow, rows: PageRow[], summary: CrawlSummary) => void;
 }
 
+/** A case of one route: `handler` serves the seed `path`. */
+export const hostileCase = (
+  name: string,
+  path: string,
+  handler: RouteHandler,
+  expect: HostileCase['expect'],
+  check?: HostileCase['check'],
+): HostileCase => ({ name, path, routes: { [path]: handler }, expect, ...(check ? { check } : {}) });
+
 /** A page the lexicons flag as a lead: proof that fetch and classify still work after the hostile pages. */
 export const HEALTHY_PATH = '/healthy';
 const HEALTHY_PAGE = htmlPage(

@@ -9,12 +9,12 @@ import type { Config } from '../../src/config/index.ts';
 import { resolveChromiumPath } from '../../src/crawl/browser/index.ts';
 import { MAX_TEXT_CHARS } from '../../src/extract/index.ts';
 import { openRuntime, type Runtime } from '../../src/runtime/index.ts';
-import type { RouteHandler } from '../helpers/fixture-server.ts';
 import { gzipBomb, html, htmlPage, hugeBody, raw, redirectTo } from '../helpers/hostile-routes.ts';
 import {
   assertCase,
   assertHealthy,
   type HostileCase,
+  hostileCase,
   type HostileRun,
   runHostile,
   slowest,
@@ -34,13 +34,6 @@ const report = (line: string) => {
 };
 
 const script = (js: string, body = '') => html(htmlPage('t', `${body}<script>${js}</script>`));
-const one = (
-  name: string,
-  path: string,
-  handler: RouteHandler,
-  expect: HostileCase['expect'],
-  check?: HostileCase['check'],
-): HostileCase => ({ name, path, routes: { [path]: handler }, expect, ...(check ? { check } : {}) });
 
 /**
  * How a render that runs out of time may end: 'timeout', or 'browser' when the pool killed the browser
@@ -55,18 +48,18 @@ function browserCases(): HostileCase[] {
     {
       // The render times out; when its busy renderer will not let the page close, the pool kills
       // that browser, and a retry (or a render sharing it) can end as 'browser' instead.
-      ...one('a page that hangs (while (true) {})', '/b/hang', script('while (true) {}'), {
+      ...hostileCase('a page that hangs (while (true) {})', '/b/hang', script('while (true) {}'), {
         state: 'failed',
         reason: ['timeout', 'browser'],
       }),
     },
-    one(
+    hostileCase(
       'a huge JavaScript loop allocating memory',
       '/b/alloc',
       script('const keep = []; for (;;) keep.push(new Array(1e6).fill(Math.random()));'),
       { state: 'failed', reason: ['timeout', 'browser'] },
     ),
-    one(
+    hostileCase(
       'infinite recursion, then chrome://kill and chrome://crash',
       '/b/crash',
       script(
@@ -76,7 +69,7 @@ function browserCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toContain('still here'),
     ),
-    one(
+    hostileCase(
       'a 64 MB DOM built by script',
       '/b/dom-bomb',
       script("document.body.textContent = 'x'.repeat(64 * 1024 * 1024);"),
@@ -85,7 +78,7 @@ function browserCases(): HostileCase[] {
       { state: ['fetched', 'failed'], reason: ['timeout', 'browser'] },
       (row) => expect(row.textLength).toBeLessThanOrEqual(MAX_TEXT_CHARS),
     ),
-    one(
+    hostileCase(
       'pop-ups (window.open in a loop, target=_blank clicks)',
       '/b/popups',
       script(
@@ -95,7 +88,7 @@ function browserCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toContain('popups done'),
     ),
-    one(
+    hostileCase(
       'alert, confirm, prompt and beforeunload dialogs',
       '/b/dialogs',
       script(
@@ -105,7 +98,7 @@ function browserCases(): HostileCase[] {
       { state: 'fetched' },
       (row) => expect(row.text).toContain('dialogs done'),
     ),
-    one(
+    hostileCase(
       'a JavaScript redirect loop',
       '/b/js-loop',
       script("setTimeout(() => { location.href = '/b/js-loop?' + Date.now(); }, 5);"),
@@ -123,7 +116,7 @@ function browserCases(): HostileCase[] {
       expect: { state: 'failed', reason: ['browser', 'timeout'] },
     },
     // --- downloads ---
-    one(
+    hostileCase(
       'a download (Content-Disposition: attachment) as the page',
       '/b/download',
       raw(
@@ -153,7 +146,7 @@ function browserCases(): HostileCase[] {
       check: (row) => expect(row.text).toContain('page'),
     },
     // --- the HTTP hostiles, rendered ---
-    one(
+    hostileCase(
       '100,000 nested divs',
       '/b/nested',
       html(`${'<div>'.repeat(100_000)}deep text${'</div>'.repeat(100_000)}`),
@@ -161,22 +154,22 @@ function browserCases(): HostileCase[] {
       { state: ['fetched', 'failed'], reason: OUT_OF_TIME },
       (row) => row.state === 'failed' || expect(row.text).toContain('deep text'),
     ),
-    one('an endless body', '/b/endless', hugeBody(), { state: 'failed', reason: OUT_OF_TIME }),
-    one(
+    hostileCase('an endless body', '/b/endless', hugeBody(), { state: 'failed', reason: OUT_OF_TIME }),
+    hostileCase(
       'a 50 MB body',
       '/b/50mb',
       hugeBody(50 * 1024 * 1024),
       { state: ['fetched', 'failed'], reason: OUT_OF_TIME },
       (row) => expect(row.textLength).toBeLessThanOrEqual(MAX_TEXT_CHARS),
     ),
-    one('a gzip bomb', '/b/bomb', gzipBomb(), { state: ['fetched', 'failed'], reason: OUT_OF_TIME }),
-    one(
+    hostileCase('a gzip bomb', '/b/bomb', gzipBomb(), { state: ['fetched', 'failed'], reason: OUT_OF_TIME }),
+    hostileCase(
       'a redirect out of scope (cloud metadata address)',
       '/b/to-metadata',
       redirectTo('http://169.254.169.254/latest/meta-data/'),
       { state: 'failed', reason: 'out-of-scope' },
     ),
-    one('an empty 200', '/b/empty', raw(200, { 'content-type': 'text/html' }, ''), {
+    hostileCase('an empty 200', '/b/empty', raw(200, { 'content-type': 'text/html' }, ''), {
       state: 'fetched',
       maxText: 0,
     }),
