@@ -4,7 +4,7 @@ import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { type Document, parseHtml, parseText } from '../extract/index.ts';
 import type { Store } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
-import type { ClassifyJob, CrawlState, FetchJob } from '../queue/index.ts';
+import { type ClassifyJob, type CrawlState, type FetchJob, urlKey } from '../queue/index.ts';
 import { DEFAULT_USER_AGENT } from './http/index.ts';
 import { outcomeOf, type PolitenessGate, type PolitenessPolicy } from './politeness/index.ts';
 import type { RobotsCache, RobotsVerdict } from './robots.ts';
@@ -227,6 +227,7 @@ export async function admitLinks(
     list,
     site.maxPages,
     site.traps.maxPagesPerPattern,
+    urlKey(job.siteId, job.url),
   );
   // Results of a pivot search keep saying which identifier led to them.
   const foundVia = job.foundVia.startsWith('pivot:') ? job.foundVia : 'link';

@@ -12,8 +12,8 @@ export interface ClassifyDeps {
   site(crawlId: string, siteId: string): Promise<SiteConfig | null>;
   /** Every site of the crawl (pivot targets included). */
   sites(crawlId: string): Promise<SiteConfig[]>;
-  /** Enqueues pivot searches. */
-  pivot(crawlId: string, requests: PivotRequest[]): Promise<void>;
+  /** Enqueues pivot searches; `owner` names the asking job (a retried one gets its searches again). */
+  pivot(crawlId: string, requests: PivotRequest[], owner: string): Promise<void>;
   /** Enqueues sealing the evidence of a lead (screenshot, text, manifest over the archived WARC). */
   sealEvidence?(job: {
     crawlId: string;
@@ -68,7 +68,7 @@ export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): P
   }
   if (c.lead) {
     const requests = await planPivots(deps.store, page.id, await deps.sites(job.crawlId), job.crawlId, at);
-    if (requests.length) await deps.pivot(job.crawlId, requests);
+    if (requests.length) await deps.pivot(job.crawlId, requests, `page:${page.id}`);
     pivots = requests.length;
   }
   return { lead: c.lead, leadId, created, score: c.score, pivots, category: c.category, kind: c.kind };

@@ -10,25 +10,30 @@ const COUNT_FLUSH_MS = 100;
 
 /**
  * Atomically, for a batch of URLs of one site: refuse those already seen in this crawl, those over the
- * site's page budget, and those whose URL pattern has had its share; record the rest.
- * KEYS: seen set, site page counter, pattern counter hash. ARGV: maxPages, maxPerPattern, ttl, then
- * (url key, pattern key) pairs. Returns one status per URL.
+ * site's page budget, and those whose URL pattern has had its share; record the rest with the job that
+ * admitted them (the owner). A URL seen before is admitted again, uncounted, to the same owner: a job
+ * killed between admitting its links and enqueueing them re-enqueues them when it is retried (the
+ * deterministic job ids make that a no-op where the first enqueue got through).
+ * KEYS: seen hash (url key → owner), site page counter, pattern counter hash. ARGV: maxPages,
+ * maxPerPattern, ttl, owner, then (url key, pattern key) pairs. Returns one status per URL.
  */
 const ADMIT = `
 local maxPages = tonumber(ARGV[1])
 local maxPerPattern = tonumber(ARGV[2])
+local owner = ARGV[4]
 local n = tonumber(redis.call('GET', KEYS[2]) or '0')
 local out = {}
-for i = 4, #ARGV, 2 do
+for i = 5, #ARGV, 2 do
   local url, pattern = ARGV[i], ARGV[i + 1]
-  if redis.call('SISMEMBER', KEYS[1], url) == 1 then
-    out[#out + 1] = 'duplicate'
+  local seenBy = redis.call('HGET', KEYS[1], url)
+  if seenBy then
+    out[#out + 1] = seenBy == owner and 'ok' or 'duplicate'
   elseif n >= maxPages then
     out[#out + 1] = 'max-pages'
   elseif tonumber(redis.call('HGET', KEYS[3], pattern) or '0') >= maxPerPattern then
     out[#out + 1] = 'trap-pattern'
   else
-    redis.call('SADD', KEYS[1], url)
+    redis.call('HSET', KEYS[1], url, owner)
     redis.call('HINCRBY', KEYS[3], pattern, 1)
     n = n + 1
     out[#out + 1] = 'ok'
@@ -107,24 +112,35 @@ export class CrawlState {
   }
 
   /** Admits one URL (a seed or a pivot search); see `admitMany`. */
-  async admit(crawlId: string, siteId: string, url: string, maxPages: number): Promise<Admission> {
+  async admit(
+    crawlId: string,
+    siteId: string,
+    url: string,
+    maxPages: number,
+    owner: string,
+  ): Promise<Admission> {
     const [one] = await this.admitMany(
       crawlId,
       siteId,
       [{ url, pattern: url }],
       maxPages,
       Number.MAX_SAFE_INTEGER,
+      owner,
     );
     return one ?? 'duplicate';
   }
 
-  /** Admits a page's links in one round trip: each comes back `ok` (enqueue it) or why not. */
+  /**
+   * Admits a page's links in one round trip: each comes back `ok` (enqueue it) or why not. `owner` names
+   * the job asking (its id): the same owner asking again, as a retried job does, gets its own URLs again.
+   */
   async admitMany(
     crawlId: string,
     siteId: string,
     urls: ReadonlyArray<{ url: string; pattern: string }>,
     maxPages: number,
     maxPerPattern: number,
+    owner: string,
   ): Promise<Admission[]> {
     if (!urls.length) return [];
     const args = urls.flatMap((u) => [urlKey(siteId, u.url), u.pattern]);
@@ -137,6 +153,7 @@ export class CrawlState {
       String(maxPages),
       String(maxPerPattern),
       String(TTL_SECONDS),
+      owner,
       ...args,
     );
   }

@@ -58,11 +58,14 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   const seeds: FetchJob[] = [];
   const crawlLog = log.child({ component: 'crawl', crawlId });
   for (const site of opts.sites) {
+    // Seeds and sitemap entries that normalise to one URL are one job (admission owned by 'seed' says ok to each).
+    const admitted = new Set<string>();
     for (const seed of await siteSeeds(site, rt.fetcher, rt.robots, crawlLog)) {
       const url = normaliseUrl(seed, undefined, { stripParams: site.stripParams });
       // Configured seeds are in scope by definition; sitemap entries must pass the scope like links.
-      if (!url || (!site.seeds.includes(seed) && scopeOf(site).check(url))) continue;
-      if ((await rt.state.admit(crawlId, site.id, url, site.maxPages)) !== 'ok') continue;
+      if (!url || admitted.has(url) || (!site.seeds.includes(seed) && scopeOf(site).check(url))) continue;
+      if ((await rt.state.admit(crawlId, site.id, url, site.maxPages, 'seed')) !== 'ok') continue;
+      admitted.add(url);
       seeds.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: 'seed', referrer: null });
     }
   }

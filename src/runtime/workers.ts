@@ -118,13 +118,13 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       site: (c, s) => rt.state.site(c, s),
       sites: (c) => rt.state.sites(c),
       sealEvidence: (job) => rt.queues.addEvidence(job),
-      pivot: async (crawlId, requests) => {
+      pivot: async (crawlId, requests, owner) => {
         const jobs: FetchJob[] = [];
         for (const r of requests) {
           const site = await rt.state.site(crawlId, r.siteId);
           const url = site && normaliseUrl(r.url, undefined, { stripParams: site.stripParams });
           if (!site || !url) continue;
-          if ((await rt.state.admit(crawlId, site.id, url, site.maxPages)) !== 'ok') continue;
+          if ((await rt.state.admit(crawlId, site.id, url, site.maxPages, owner)) !== 'ok') continue;
           jobs.push({ crawlId, siteId: site.id, url, depth: 0, foundVia: r.foundVia, referrer: null });
         }
         if (jobs.length) await rt.queues.addFetch(jobs);

@@ -26,29 +26,39 @@ const urls = (...xs: string[]) => xs.map((url) => ({ url, pattern: url.replace(/
 describe('CrawlState', () => {
   it('admits each URL once, within the page budget and the per-pattern cap', async () => {
     const state = new CrawlState(redis, prefix);
-    expect(await state.admitMany('c1', 's', urls('http://a/1', 'http://a/1', 'http://a/x'), 10, 100)).toEqual(
-      ['ok', 'duplicate', 'ok'],
-    );
+    expect(
+      await state.admitMany('c1', 's', urls('http://a/1', 'http://a/1', 'http://a/x'), 10, 100, 'p1'),
+    ).toEqual(['ok', 'ok', 'ok']);
     // The pattern http://a/N has had 1 of 2; the budget has 10 - 2 = 8 left.
-    expect(await state.admitMany('c1', 's', urls('http://a/2', 'http://a/3', 'http://a/x'), 10, 2)).toEqual([
-      'ok',
-      'trap-pattern',
-      'duplicate',
-    ]);
-    expect(await state.admitMany('c1', 's', urls('http://b/y', 'http://b/z'), 4, 100)).toEqual([
+    expect(
+      await state.admitMany('c1', 's', urls('http://a/2', 'http://a/3', 'http://a/x'), 10, 2, 'p2'),
+    ).toEqual(['ok', 'trap-pattern', 'duplicate']);
+    expect(await state.admitMany('c1', 's', urls('http://b/y', 'http://b/z'), 4, 100, 'p3')).toEqual([
       'ok',
       'max-pages',
     ]);
     // Another crawl has its own seen-set.
-    expect(await state.admit('c2', 's', 'http://a/1', 10)).toBe('ok');
+    expect(await state.admit('c2', 's', 'http://a/1', 10, 'seed')).toBe('ok');
+  });
+
+  it('gives a retried job its own URLs again, uncounted, and nobody else', async () => {
+    const state = new CrawlState(redis, prefix);
+    const links = urls('http://a/1', 'http://a/2', 'http://a/3');
+    expect(await state.admitMany('c1', 's', links, 4, 100, 'parent')).toEqual(['ok', 'ok', 'ok']);
+    // The job died before enqueueing them; its retry asks again and gets all three.
+    expect(await state.admitMany('c1', 's', links, 4, 100, 'parent')).toEqual(['ok', 'ok', 'ok']);
+    // Another page linking to them does not, and the retry took nothing from the budget of 4.
+    expect(
+      await state.admitMany('c1', 's', urls('http://a/1', 'http://a/4', 'http://a/5'), 4, 100, 'other'),
+    ).toEqual(['duplicate', 'ok', 'max-pages']);
   });
 
   it('still admits after the server dropped its script cache (EVALSHA falls back to EVAL)', async () => {
     const state = new CrawlState(redis, prefix);
-    expect(await state.admit('c1', 's', 'http://a/1', 10)).toBe('ok');
+    expect(await state.admit('c1', 's', 'http://a/1', 10, 'seed')).toBe('ok');
     await redis.script('FLUSH');
-    expect(await state.admit('c1', 's', 'http://a/2', 10)).toBe('ok');
-    expect(await state.admit('c1', 's', 'http://a/2', 10)).toBe('duplicate');
+    expect(await state.admit('c1', 's', 'http://a/2', 10, 'seed')).toBe('ok');
+    expect(await state.admit('c1', 's', 'http://a/2', 10, 'page:1')).toBe('duplicate');
   });
 
   it('sums counts in memory, writes them in one batch, and shows them to every process', async () => {

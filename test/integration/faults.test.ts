@@ -4,6 +4,9 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, type SiteConfig, siteSchema } from '../../src/config/index.ts';
+import { processFetch } from '../../src/crawl/index.ts';
+import { log } from '../../src/log.ts';
+import { fetchJobId, newCrawlId } from '../../src/queue/index.ts';
 import { openRuntime, runCrawl, type Runtime } from '../../src/runtime/index.ts';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
 import {
@@ -104,6 +107,50 @@ describe('faults survived', () => {
       await site.close();
     }
   }, 300_000);
+
+  it('a fetch job that dies between admitting its links and enqueueing them enqueues them when retried', async () => {
+    const site = await startGeneratedSite({ listings: 100 });
+    const rt = await openRuntime(await loadConfig(config('admit-then-die'), { env: {} }));
+    try {
+      const gen = siteFor(site);
+      const crawlId = newCrawlId();
+      await rt.state.start(crawlId, [gen]);
+      let die = true;
+      const deps = {
+        store: rt.store,
+        state: rt.state,
+        fetcher: rt.fetcher,
+        gate: rt.gate,
+        robots: rt.robots,
+        enqueueFetch: async (jobs: Parameters<typeof rt.queues.addFetch>[0]) => {
+          if (die) throw new Error('killed after admitting');
+          await rt.queues.addFetch(jobs);
+        },
+        enqueueClassify: (job: Parameters<typeof rt.queues.addClassify>[0]) => rt.queues.addClassify(job),
+        log,
+      };
+      const page = (path: string) => ({
+        crawlId,
+        siteId: 'gen',
+        url: new URL(path, site.url).href,
+        depth: 1,
+        foundVia: 'link' as const,
+        referrer: site.url,
+      });
+      await expect(processFetch(page('/page/0'), deps)).rejects.toThrow('killed after admitting');
+      die = false;
+      const retried = await processFetch(page('/page/0'), deps);
+      expect(retried).toMatchObject({ kind: 'fetched', links: 50 });
+      for (let n = 0; n < 50; n++)
+        expect(await rt.queues.fetch.getJob(fetchJobId(page(`/item/${n}`))), `/item/${n}`).toBeTruthy();
+      // Run once more (a second retry): the jobs that exist already are not added twice.
+      await processFetch(page('/page/0'), deps);
+      expect(await rt.queues.fetch.getJobCounts('waiting')).toMatchObject({ waiting: 50 });
+    } finally {
+      await rt.close();
+      await site.close();
+    }
+  });
 
   it('Redis restarted mid-crawl: workers reconnect and the crawl completes', async () => {
     const site = await startGeneratedSite({ listings: 400, delayMs: 15, leadEvery: 10 });
