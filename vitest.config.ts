@@ -6,6 +6,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    env: { DOTENV_CONFIG_QUIET: 'true', LOG_LEVEL: 'silent' },
+    env: { DOTENV_CONFIG_QUIET: 'true', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' },
   },
 });

@@ -72,6 +72,7 @@ export class SiteFetcher {
       checkUrl,
       ...(site.fetch.userAgent ? { userAgent: site.fetch.userAgent } : {}),
       maxBytes: site.fetch.maxBytes,
+      maxRedirects: site.fetch.maxRedirects,
       timeoutMs: site.fetch.headersTimeoutMs + site.fetch.bodyTimeoutMs,
     });
   }

@@ -77,6 +77,13 @@ export interface RenderOptions {
    * requested and the render rejects with that error.
    */
   checkUrl?: (url: string) => void;
+  /**
+   * Main-document hops one render may take: HTTP redirects and the page's own navigations (meta
+   * refresh, `location = ...`) alike. One more is refused and fails the render with
+   * NonRetryableError('redirect-limit'), so a refresh or script loop ends like an HTTP redirect loop.
+   * Default `5`.
+   */
+  maxRedirects?: number;
   /** User-Agent for this render (part of the context key). Default: Chromium's own. */
   userAgent?: string | undefined;
   /**

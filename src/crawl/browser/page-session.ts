@@ -57,6 +57,13 @@ export class PageSession {
   mainDocumentUrl: string | undefined;
   /** Scope check for the current render's later main-frame documents. */
   checkUrl: ((url: string) => void) | undefined;
+  /** Main-frame hops this render may take after its first document (redirects and client-side alike). */
+  maxHops = 5;
+  /** Main-frame documents requested after the first one in this render (HTTP redirects and client-side). */
+  hops = 0;
+  /** Of those, the ones the page started itself (meta refresh, `location`...), and when the last one did. */
+  clientNavigations = 0;
+  lastNavigationAt = 0;
   /** Renders done in this page (pages are reused, then closed after a while). */
   uses = 0;
   #inflight = 0;
@@ -113,9 +120,22 @@ export class PageSession {
     // redirect hop, a meta refresh, a script setting `location`) is checked before it is sent.
     const later = main ? this.mainDocumentUrl !== undefined : ev.redirectedRequestId !== undefined;
     let refuse: SpiderwebError | undefined;
+    if (later && main) {
+      this.hops++;
+      if (ev.redirectedRequestId === undefined) {
+        this.clientNavigations++;
+        this.lastNavigationAt = Date.now();
+      }
+    }
     if (later) {
       const why = this.#opts.allowPrivateNetwork ? undefined : privateLiteral(url);
-      if (why) {
+      if (main && this.hops > this.maxHops) {
+        // A meta-refresh or script loop never settles: it ends like an HTTP redirect loop.
+        refuse = new NonRetryableError(
+          'redirect-limit',
+          `navigation to ${url} refused: more than ${this.maxHops} redirects and client-side navigations`,
+        );
+      } else if (why) {
         this.#opts.stats.privateRefused++;
         refuse = new NonRetryableError('private-network', `navigation to ${url} refused: ${why}`);
       } else if (main && this.checkUrl) {
@@ -141,8 +161,12 @@ export class PageSession {
   }
 
   /** Make the page ready for a new render (it was parked on `about:blank`). */
-  reset(checkUrl: ((url: string) => void) | undefined): void {
+  reset(checkUrl: ((url: string) => void) | undefined, maxHops: number): void {
     this.checkUrl = checkUrl;
+    this.maxHops = maxHops;
+    this.hops = 0;
+    this.clientNavigations = 0;
+    this.lastNavigationAt = 0;
     this.refusal = undefined;
     this.mainDocumentUrl = undefined;
     this.#inflight = 0;
@@ -173,6 +197,21 @@ export class PageSession {
         throw new TransientError('timeout', `${this.page.url()}: selector ${selector} never appeared`);
       }
       await sleep(40);
+    }
+  }
+
+  /**
+   * Wait until the page has not navigated itself for `quietMs` (never past `deadline`). A page that
+   * redirected client-side once may do it again: its DOM is read only once it stays put.
+   */
+  async settleNavigation(quietMs: number, deadline: number): Promise<void> {
+    while (this.clientNavigations > 0 && !this.refusal) {
+      const wait = this.lastNavigationAt + quietMs - Date.now();
+      if (wait <= 0) return;
+      if (Date.now() + wait >= deadline) {
+        throw new TransientError('timeout', `${this.page.url()}: the page kept navigating`);
+      }
+      await sleep(wait);
     }
   }
 

@@ -179,7 +179,7 @@ export class BrowserPool {
     }
     state.session = session;
     state.key = key;
-    session.reset(opts.checkUrl);
+    session.reset(opts.checkUrl, opts.maxRedirects ?? 5);
     return renderInPage(session, url, opts, started, deadline);
   }
 

@@ -8,6 +8,9 @@ import type { PageSession } from './page-session.ts';
 const readDom = (max: number) =>
   `(() => { const s = document.documentElement ? document.documentElement.outerHTML : ''; return s.length > ${max} ? { text: s.slice(0, ${max}), truncated: true } : { text: s, truncated: false }; })()`;
 
+/** How long a page that navigated itself must stay put before its DOM is read. */
+const CLIENT_NAVIGATION_QUIET_MS = 500;
+
 /**
  * One render in a prepared page: navigate, wait as asked, scroll and click "load more", read the
  * DOM (and a screenshot), and describe it as a `FetchedPage` of the main document's response.
@@ -35,8 +38,20 @@ export async function renderInPage(
   if (opts.scroll) await session.scroll(opts.scroll, deadline);
   if (opts.loadMore) await session.loadMore(opts.loadMore.selector, opts.loadMore.maxClicks, deadline);
   const maxChars = opts.maxBytes ?? 5 * 1024 * 1024;
-  // Serialised and cut inside the page, so a huge DOM never crosses into the worker whole.
-  const html = (await page.evaluate(readDom(maxChars))) as { text: string; truncated: boolean };
+  let html: { text: string; truncated: boolean };
+  for (;;) {
+    await session.settleNavigation(CLIENT_NAVIGATION_QUIET_MS, deadline);
+    if (session.refusal) throw session.refusal;
+    const navigations = session.clientNavigations;
+    try {
+      // Serialised and cut inside the page, so a huge DOM never crosses into the worker whole.
+      html = (await page.evaluate(readDom(maxChars))) as { text: string; truncated: boolean };
+    } catch (err) {
+      if (session.clientNavigations !== navigations || session.refusal) continue; // its document went away
+      throw err;
+    }
+    if (session.clientNavigations === navigations) break; // else the read may be of a page on its way out
+  }
   const text = html.text;
   const screenshot = opts.screenshot
     ? await page.screenshot({ fullPage: true, type: 'png', timeout: remaining() })

@@ -118,6 +118,19 @@ describe.skipIf(!chromiumPath)('browser fetcher (real Chromium)', () => {
     expect(site.requests).not.toContain('/listing/9');
   });
 
+  it('counts client-side navigations and HTTP redirects against maxRedirects alike', async () => {
+    // /refresh-to (script) → /redirect (302) → /hop (301) → /shop: three hops.
+    const url = `${site.origin}/refresh-to?to=/redirect`;
+    const page = await pool.render(url, { ...local, maxRedirects: 3 });
+    expect(page.finalUrl).toBe(`${site.origin}/shop`);
+    expect(page.text).toContain('12 listings');
+    site.requests.length = 0;
+    const err = await pool.render(url, { ...local, maxRedirects: 2 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NonRetryableError);
+    expect((err as NonRetryableError).reason).toBe('redirect-limit');
+    expect(site.requests).not.toContain('/shop');
+  });
+
   it('"load more" clicks reveal more items', async () => {
     const first = await pool.render(`${site.origin}/more`, local);
     expect(first.text.match(/class="listing"/g)?.length).toBe(5);
@@ -144,16 +157,23 @@ describe.skipIf(!chromiumPath)('browser fetcher (real Chromium)', () => {
     expect((direct as NonRetryableError).reason).toBe('content-type');
   });
 
-  it('ends a hanging page at the timeout and keeps working', async () => {
+  it('ends a hanging page at the timeout; the renders beside it and the browser go on', async () => {
+    const before = pool.stats();
+    const pid = await pool.browserPid();
     const started = Date.now();
+    // Still loading when the hanging page's renderer has to be crashed (3 s timeout + 5 s to close).
+    const beside = pool.render(`${site.origin}/slow?ms=9000`, { ...local, timeoutMs: 20_000 });
     const err = await pool
       .render(`${site.origin}/hang`, { ...local, timeoutMs: 3_000 })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).reason).toBe('timeout');
-    expect(Date.now() - started).toBeLessThan(12_000);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect((await beside).status).toBe(200);
     const page = await pool.render(`${site.origin}/shop`, local);
     expect(page.text).toContain('12 listings');
+    expect(await pool.browserPid()).toBe(pid);
+    expect(pool.stats().crashes).toBe(before.crashes);
   });
 
   it('recovers from a browser killed mid-render', async () => {
