@@ -10,8 +10,10 @@
  * max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
  *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4]
- *                               [--pipeline-only] [--profile DIR]
+ *                               [--pipeline-only] [--profile DIR] [--worker-processes K]
  *
+ * `--worker-processes K` runs K `spiderweb worker` processes beside the crawl (the scale-out deployment);
+ * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
  * `--profile DIR` runs the pipeline children with `node --cpu-prof --cpu-prof-dir DIR`.
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * Targets: pipeline >= 45% of the floor's pages/s, peak RSS < 250 MB, RSS flat as the site grows
@@ -35,11 +37,13 @@ const { values } = parseArgs({
     classify: { type: 'string', default: '4' },
     'pipeline-only': { type: 'boolean', default: false },
     profile: { type: 'string' },
+    'worker-processes': { type: 'string', default: '0' },
   },
 });
 const listings = Number(values.listings);
 const concurrencies = values.concurrency.split(',').map(Number);
 const runs = Number(values.runs);
+const workerProcesses = Number(values['worker-processes']);
 const CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 const MB = 1024 * 1024;
 
@@ -120,18 +124,35 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const startLoad = load();
   const prefix = `bench-${process.pid}-${++runNo}`;
   const dir = role === 'pipeline' ? tempDir('spiderweb-bench-') : null;
+  const configDir = dir ? pipelineConfig(prefix, dir.path) : '';
+  const perProcess = role === 'pipeline' ? Math.ceil(concurrency / (1 + workerProcesses)) : concurrency;
+  const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const workers = Array.from({ length: role === 'pipeline' ? workerProcesses : 0 }, () =>
+    spawn(
+      process.execPath,
+      [
+        join(repoRoot, 'bin', 'spiderweb.js'),
+        '--config',
+        configDir,
+        'worker',
+        '--concurrency',
+        String(perProcess),
+      ],
+      { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] },
+    ),
+  );
   const args =
     role === 'pipeline'
       ? [
           ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
           join(repoRoot, 'bin', 'spiderweb.js'),
           '--config',
-          pipelineConfig(prefix, dir!.path),
+          configDir,
           'crawl',
           '--site',
           'bench',
           '--concurrency',
-          String(concurrency),
+          String(perProcess),
           '--json',
         ]
       : [
@@ -143,11 +164,7 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
           '--concurrency',
           String(concurrency),
         ];
-  const child = spawn(process.execPath, args, {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the child');
   let stdout = '';
@@ -162,6 +179,10 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
     const mem = memOf(pid);
     if (!mem) return;
     peak = Math.max(peak, mem.rss, mem.hwm);
+    for (const w of workers) {
+      const m = w.pid === undefined ? null : memOf(w.pid);
+      if (m) peak = Math.max(peak, m.rss, m.hwm);
+    }
     if (site.hits.size === 0) readyRss = mem.rss;
     // Distinct paths requested so far: the crawl's progress as the site sees it.
     const progress = site.hits.size / total;
@@ -176,6 +197,10 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const timer = setInterval(sample, 100);
   const [code] = await once(child, 'exit');
   clearInterval(timer);
+  for (const w of workers) {
+    w.kill('SIGTERM');
+    if (w.exitCode === null) await once(w, 'exit');
+  }
   if (dir) {
     await dropPrefix(prefix);
     dir.remove();
@@ -199,9 +224,15 @@ const median = (xs: number[]) => {
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 console.log(
-  `site: ${listings} listings, ${total} pages, ~${Math.round((9000 + 30 * 40) / 1024)} KB and 30 links per listing; runs ${runs}; load ${load().join(' ')}`,
+  `site: ${listings} listings, ${total} pages, ~${Math.round((9000 + 30 * 40) / 1024)} KB and 30 links per listing; runs ${runs}; worker processes ${workerProcesses}; load ${load().join(' ')}`,
 );
-const results: Record<string, unknown> = { listings, pages: total, runs, startLoad: load() };
+const results: Record<string, unknown> = {
+  listings,
+  pages: total,
+  runs,
+  workerProcesses,
+  startLoad: load(),
+};
 try {
   for (const c of concurrencies) {
     const floors: RunOutcome[] = [];
