@@ -2,6 +2,7 @@
  * Turning what undici, node:net, node:tls and the SOCKS client throw into the three errors that
  * tell a worker what to do. Decided by error class and `code`, never by message text.
  */
+import { errors } from 'undici';
 import type { SpiderwebError } from '../../errors.ts';
 import { NonRetryableError, RetryLaterError, TransientError } from '../../errors.ts';
 
@@ -74,6 +75,9 @@ export function toFetchError(err: unknown, ctx: ErrorContext): SpiderwebError {
     return new TransientError('timeout', msg, opts);
   }
   if (code === 'UND_ERR_HEADERS_OVERFLOW') return new NonRetryableError('too-large', msg, opts);
+  // A response that breaks HTTP/1.1 syntax (a bad header name, a bad chunk size...) comes back the same
+  // way each time: retrying only hits the server again.
+  if (err instanceof errors.HTTPParserError) return new NonRetryableError('network', msg, opts);
   if (code && TLS_CERT_CODES.has(code)) return new NonRetryableError('network', msg, opts);
   if (ctx.proxy === 'http' && ctx.phase === 'connect') {
     // Through an HTTP proxy every local connection goes to the proxy; a refused tunnel

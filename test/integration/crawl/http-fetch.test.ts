@@ -71,6 +71,9 @@ beforeAll(async () => {
     },
     '/to-mailto': redirectTo('mailto:x@example.com'),
     '/to-frag': redirectTo(`${P.ok}#section`),
+    '/bad-header': (_req, res) => {
+      res.socket?.end('HTTP/1.1 200 OK\r\nx bad\u0001name: 1\r\ncontent-length: 2\r\n\r\nok');
+    },
     '/echo-ua': (req, res) => {
       res
         .writeHead(200, { 'content-type': 'text/plain' })
@@ -152,6 +155,13 @@ describe('fetchHttp: status codes', () => {
     const err = await failure(fetchHttp(`${srv.url}${P.serverError}`, local));
     expect(err).toBeInstanceOf(TransientError);
     expect((err as TransientError).reason).toBe('http-status');
+  });
+
+  it('a response that breaks HTTP/1.1 syntax → NonRetryableError(network), not retried', async () => {
+    const err = await failure(fetchHttp(`${srv.url}/bad-header`, local));
+    expect(err).toBeInstanceOf(NonRetryableError);
+    expect((err as NonRetryableError).reason).toBe('network');
+    expect(err.message).toContain('/bad-header');
   });
 
   it('a refused connection → TransientError(network)', async () => {
