@@ -42,7 +42,7 @@ async function write(root, sha256, data, retried) {
   const target = join(objects, sha256);
   if (fs.existsSync(target)) return false;
   const tmpDir = join(root, 'tmp');
-  const tmp = join(tmpDir, sha256.slice(0, 16) + '.' + process.pid + '.' + randomBytes(6).toString('hex'));
+  const tmp = join(tmpDir, `${sha256.slice(0, 16)}.${process.pid}.${randomBytes(6).toString('hex')}`);
   try {
     dir(tmpDir);
     dir(objects);
@@ -76,7 +76,7 @@ async function put(root, parts, level) {
       ? Buffer.from(parts[0].buffer, parts[0].byteOffset, parts[0].byteLength)
       : Buffer.concat(parts.map((p) => gzipSync(p, { level })));
   const sha256 = createHash('sha256').update(data).digest('hex');
-  const key = root + '\0' + sha256;
+  const key = `${root}\0${sha256}`;
   const running = inFlight.get(key);
   if (running) {
     await running;
