@@ -203,36 +203,45 @@ export async function admitLinks(
     return { jobs, skipped };
   }
   const scope = scopeOf(site);
-  const candidates = new Map<string, string>();
+  const owner = urlKey(job.siteId, job.url);
+  const candidates = new Map<string, { pattern: string; links: string[] }>();
   for (const link of links) {
+    const known = state.settled(job.crawlId, site.id, link);
+    if (known && 'skip' in known) {
+      skip(known.skip as SkipReason);
+      continue;
+    }
+    if (known && known.owner !== owner) continue; // a duplicate: another job admitted it
     const url = normaliseUrl(link, undefined, { stripParams: site.stripParams });
-    if (!url) {
-      skip('invalid-url');
+    const why = !url
+      ? 'invalid-url'
+      : (scope.check(url) ??
+        (repeatedSegmentCount(url) > site.traps.maxRepeatedSegments ? 'trap-repeated-segment' : null));
+    if (why || !url) {
+      skip(why ?? 'invalid-url');
+      state.settle(job.crawlId, site.id, link, { skip: why ?? 'invalid-url' });
       continue;
     }
-    if (candidates.has(url)) continue;
-    const why =
-      scope.check(url) ??
-      (repeatedSegmentCount(url) > site.traps.maxRepeatedSegments ? 'trap-repeated-segment' : null);
-    if (why) {
-      skip(why);
-      continue;
-    }
-    candidates.set(url, urlPatternKey(url));
+    const c = candidates.get(url);
+    if (c) c.links.push(link);
+    else candidates.set(url, { pattern: urlPatternKey(url), links: [link] });
   }
-  const list = [...candidates].map(([url, pattern]) => ({ url, pattern }));
+  const list = [...candidates].map(([url, c]) => ({ url, pattern: c.pattern }));
   const admissions = await state.admitMany(
     job.crawlId,
     site.id,
     list,
     site.maxPages,
     site.traps.maxPagesPerPattern,
-    urlKey(job.siteId, job.url),
+    owner,
   );
   // Results of a pivot search keep saying which identifier led to them.
   const foundVia = job.foundVia.startsWith('pivot:') ? job.foundVia : 'link';
   list.forEach(({ url }, i) => {
-    const a = admissions[i];
+    const { admission: a, owner: by } = admissions[i] ?? { admission: 'duplicate', owner: null };
+    if (by)
+      for (const link of candidates.get(url)?.links ?? [])
+        state.settle(job.crawlId, site.id, link, { owner: by });
     if (a === 'ok')
       jobs.push({
         crawlId: job.crawlId,

@@ -8,6 +8,9 @@ const TTL_SECONDS = 7 * 24 * 3600;
 /** Counters are added up in memory and written at most this often (and on `flush`). */
 const COUNT_FLUSH_MS = 100;
 
+/** Links remembered per process as settled (see `CrawlState.settled`); the oldest are forgotten past this. */
+const SETTLED_LINKS = 20_000;
+
 /**
  * Atomically, for a batch of URLs of one site: refuse those already seen in this crawl, those over the
  * site's page budget, and those whose URL pattern has had its share; record the rest with the job that
@@ -15,7 +18,8 @@ const COUNT_FLUSH_MS = 100;
  * killed between admitting its links and enqueueing them re-enqueues them when it is retried (the
  * deterministic job ids make that a no-op where the first enqueue got through).
  * KEYS: seen hash (url key → owner), site page counter, pattern counter hash. ARGV: maxPages,
- * maxPerPattern, ttl, owner, then (url key, pattern key) pairs. Returns one status per URL.
+ * maxPerPattern, ttl, owner, then (url key, pattern key) pairs. Returns one {status, owner} per URL (the
+ * owner of a URL admitted now or before; '' for a refused one).
  */
 const ADMIT = `
 local maxPages = tonumber(ARGV[1])
@@ -27,16 +31,16 @@ for i = 5, #ARGV, 2 do
   local url, pattern = ARGV[i], ARGV[i + 1]
   local seenBy = redis.call('HGET', KEYS[1], url)
   if seenBy then
-    out[#out + 1] = seenBy == owner and 'ok' or 'duplicate'
+    out[#out + 1] = { seenBy == owner and 'ok' or 'duplicate', seenBy }
   elseif n >= maxPages then
-    out[#out + 1] = 'max-pages'
+    out[#out + 1] = { 'max-pages', '' }
   elseif tonumber(redis.call('HGET', KEYS[3], pattern) or '0') >= maxPerPattern then
-    out[#out + 1] = 'trap-pattern'
+    out[#out + 1] = { 'trap-pattern', '' }
   else
     redis.call('HSET', KEYS[1], url, owner)
     redis.call('HINCRBY', KEYS[3], pattern, 1)
     n = n + 1
-    out[#out + 1] = 'ok'
+    out[#out + 1] = { 'ok', owner }
   end
 end
 redis.call('SET', KEYS[2], n, 'EX', ARGV[3])
@@ -46,12 +50,18 @@ return out`;
 
 export type Admission = 'ok' | 'duplicate' | 'max-pages' | 'trap-pattern';
 
+/** One URL's admission, and the job that owns it (admitted it, now or before); null when refused. */
+export interface AdmitResult {
+  admission: Admission;
+  owner: string | null;
+}
+
 type AdmitCommand = (
   seen: string,
   pages: string,
   patterns: string,
   ...args: string[]
-) => Promise<Admission[]>;
+) => Promise<Array<[Admission, string]>>;
 
 /**
  * Per-crawl state shared by every worker on every machine: the effective site configs (with CLI
@@ -63,6 +73,7 @@ export class CrawlState {
   /** Counts not yet written, by crawl. */
   private pending = new Map<string, Map<string, number>>();
   private flushTimer: NodeJS.Timeout | undefined;
+  private readonly settledLinks = new Map<string, string>();
   private flushing: Promise<void> = Promise.resolve();
 
   constructor(
@@ -111,6 +122,28 @@ export class CrawlState {
     return all;
   }
 
+  /**
+   * What this process already knows of a link (as found on a page) in a crawl: `{ owner }`, the job that
+   * admitted it, or `{ skip }`, why it is never admitted. Neither changes during a crawl, so a link met
+   * again on other pages needs no parsing and no round trip to Redis (unless the page is its owner's,
+   * which may be a retry that must get it again). `undefined`: not known here.
+   */
+  settled(crawlId: string, siteId: string, link: string): { owner: string } | { skip: string } | undefined {
+    const v = this.settledLinks.get(`${crawlId}\n${siteId}\n${link}`);
+    if (v === undefined) return undefined;
+    return v.startsWith('o:') ? { owner: v.slice(2) } : { skip: v.slice(2) };
+  }
+
+  /** Remembers a link's owner or skip reason (see `settled`). */
+  settle(crawlId: string, siteId: string, link: string, v: { owner: string } | { skip: string }): void {
+    const verdict = 'owner' in v ? `o:${v.owner}` : `s:${v.skip}`;
+    const key = `${crawlId}\n${siteId}\n${link}`;
+    if (this.settledLinks.has(key)) return;
+    if (this.settledLinks.size >= SETTLED_LINKS)
+      this.settledLinks.delete(this.settledLinks.keys().next().value as string);
+    this.settledLinks.set(key, verdict);
+  }
+
   /** Admits one URL (a seed or a pivot search); see `admitMany`. */
   async admit(
     crawlId: string,
@@ -127,12 +160,12 @@ export class CrawlState {
       Number.MAX_SAFE_INTEGER,
       owner,
     );
-    return one ?? 'duplicate';
+    return one?.admission ?? 'duplicate';
   }
 
   /**
-   * Admits a page's links in one round trip: each comes back `ok` (enqueue it) or why not. `owner` names
-   * the job asking (its id): the same owner asking again, as a retried job does, gets its own URLs again.
+   * Admits a page's links in one round trip: each comes back `ok` (enqueue it) or why not, with its owner.
+   * `owner` names the job asking: the same owner asking again, as a retried job does, gets its URLs again.
    */
   async admitMany(
     crawlId: string,
@@ -141,11 +174,11 @@ export class CrawlState {
     maxPages: number,
     maxPerPattern: number,
     owner: string,
-  ): Promise<Admission[]> {
+  ): Promise<AdmitResult[]> {
     if (!urls.length) return [];
     const args = urls.flatMap((u) => [urlKey(siteId, u.url), u.pattern]);
     const admit = (this.redis as unknown as { spiderwebAdmit: AdmitCommand }).spiderwebAdmit;
-    return admit.call(
+    const out = await admit.call(
       this.redis,
       this.key(crawlId, 'seen'),
       this.key(crawlId, `pages:${siteId}`),
@@ -156,6 +189,7 @@ export class CrawlState {
       owner,
       ...args,
     );
+    return out.map(([admission, by]) => ({ admission, owner: by || null }));
   }
 
   /**

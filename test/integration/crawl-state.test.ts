@@ -22,21 +22,27 @@ afterEach(async () => {
 });
 
 const urls = (...xs: string[]) => xs.map((url) => ({ url, pattern: url.replace(/\d+/g, 'N') }));
+const statuses = (rs: Array<{ admission: string }>) => rs.map((r) => r.admission);
 
 describe('CrawlState', () => {
   it('admits each URL once, within the page budget and the per-pattern cap', async () => {
     const state = new CrawlState(redis, prefix);
     expect(
-      await state.admitMany('c1', 's', urls('http://a/1', 'http://a/1', 'http://a/x'), 10, 100, 'p1'),
+      statuses(
+        await state.admitMany('c1', 's', urls('http://a/1', 'http://a/1', 'http://a/x'), 10, 100, 'p1'),
+      ),
     ).toEqual(['ok', 'ok', 'ok']);
     // The pattern http://a/N has had 1 of 2; the budget has 10 - 2 = 8 left.
     expect(
       await state.admitMany('c1', 's', urls('http://a/2', 'http://a/3', 'http://a/x'), 10, 2, 'p2'),
-    ).toEqual(['ok', 'trap-pattern', 'duplicate']);
-    expect(await state.admitMany('c1', 's', urls('http://b/y', 'http://b/z'), 4, 100, 'p3')).toEqual([
-      'ok',
-      'max-pages',
+    ).toEqual([
+      { admission: 'ok', owner: 'p2' },
+      { admission: 'trap-pattern', owner: null },
+      { admission: 'duplicate', owner: 'p1' },
     ]);
+    expect(
+      statuses(await state.admitMany('c1', 's', urls('http://b/y', 'http://b/z'), 4, 100, 'p3')),
+    ).toEqual(['ok', 'max-pages']);
     // Another crawl has its own seen-set.
     expect(await state.admit('c2', 's', 'http://a/1', 10, 'seed')).toBe('ok');
   });
@@ -44,12 +50,14 @@ describe('CrawlState', () => {
   it('gives a retried job its own URLs again, uncounted, and nobody else', async () => {
     const state = new CrawlState(redis, prefix);
     const links = urls('http://a/1', 'http://a/2', 'http://a/3');
-    expect(await state.admitMany('c1', 's', links, 4, 100, 'parent')).toEqual(['ok', 'ok', 'ok']);
+    expect(statuses(await state.admitMany('c1', 's', links, 4, 100, 'parent'))).toEqual(['ok', 'ok', 'ok']);
     // The job died before enqueueing them; its retry asks again and gets all three.
-    expect(await state.admitMany('c1', 's', links, 4, 100, 'parent')).toEqual(['ok', 'ok', 'ok']);
+    expect(statuses(await state.admitMany('c1', 's', links, 4, 100, 'parent'))).toEqual(['ok', 'ok', 'ok']);
     // Another page linking to them does not, and the retry took nothing from the budget of 4.
     expect(
-      await state.admitMany('c1', 's', urls('http://a/1', 'http://a/4', 'http://a/5'), 4, 100, 'other'),
+      statuses(
+        await state.admitMany('c1', 's', urls('http://a/1', 'http://a/4', 'http://a/5'), 4, 100, 'other'),
+      ),
     ).toEqual(['duplicate', 'ok', 'max-pages']);
   });
 

@@ -109,7 +109,8 @@ describe('faults survived', () => {
   }, 300_000);
 
   it('a fetch job that dies between admitting its links and enqueueing them enqueues them when retried', async () => {
-    const site = await startGeneratedSite({ listings: 100 });
+    // Item n also links to items 7n+1, 7n+14 and 7n+27 (mod 100).
+    const site = await startGeneratedSite({ listings: 100, linksPerListing: 3 });
     const rt = await openRuntime(await loadConfig(config('admit-then-die'), { env: {} }));
     try {
       const gen = siteFor(site);
@@ -139,6 +140,10 @@ describe('faults survived', () => {
       });
       await expect(processFetch(page('/page/0'), deps)).rejects.toThrow('killed after admitting');
       die = false;
+      // Meanwhile this process fetches /item/60, which links to /item/21, /item/34 and /item/47 of those:
+      // duplicates for it (this process remembers who admitted them) ...
+      expect(await processFetch(page('/item/60'), deps)).toMatchObject({ kind: 'fetched', links: 0 });
+      // ... but not for the retry of their owner.
       const retried = await processFetch(page('/page/0'), deps);
       expect(retried).toMatchObject({ kind: 'fetched', links: 50 });
       for (let n = 0; n < 50; n++)
