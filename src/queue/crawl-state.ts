@@ -9,7 +9,7 @@ const TTL_SECONDS = 7 * 24 * 3600;
 const COUNT_FLUSH_MS = 100;
 
 /** Links remembered per process as settled (see `CrawlState.settled`); the oldest are forgotten past this. */
-const SETTLED_LINKS = 20_000;
+const SETTLED_LINKS = 10_000; // about 4 MB
 
 /**
  * Atomically, for a batch of URLs of one site: refuse those already seen in this crawl, those over the
