@@ -204,6 +204,11 @@ export async function admitLinks(
   }
   const scope = scopeOf(site);
   const owner = urlKey(job.siteId, job.url);
+  // Skipped for good: counted now, and remembered for the next page that links it.
+  const refuse = (link: string, why: SkipReason) => {
+    skip(why);
+    state.settle(job.crawlId, site.id, link, { skip: why });
+  };
   const candidates = new Map<string, { pattern: string; links: string[] }>();
   for (const link of links) {
     const known = state.settled(job.crawlId, site.id, link);
@@ -213,13 +218,15 @@ export async function admitLinks(
     }
     if (known && known.owner !== owner) continue; // a duplicate: another job admitted it
     const url = normaliseUrl(link, undefined, { stripParams: site.stripParams });
-    const why = !url
-      ? 'invalid-url'
-      : (scope.check(url) ??
-        (repeatedSegmentCount(url) > site.traps.maxRepeatedSegments ? 'trap-repeated-segment' : null));
-    if (why || !url) {
-      skip(why ?? 'invalid-url');
-      state.settle(job.crawlId, site.id, link, { skip: why ?? 'invalid-url' });
+    if (!url) {
+      refuse(link, 'invalid-url');
+      continue;
+    }
+    const why =
+      scope.check(url) ??
+      (repeatedSegmentCount(url) > site.traps.maxRepeatedSegments ? 'trap-repeated-segment' : null);
+    if (why) {
+      refuse(link, why);
       continue;
     }
     const c = candidates.get(url);

@@ -136,12 +136,11 @@ export class CrawlState {
 
   /** Remembers a link's owner or skip reason (see `settled`). */
   settle(crawlId: string, siteId: string, link: string, v: { owner: string } | { skip: string }): void {
-    const verdict = 'owner' in v ? `o:${v.owner}` : `s:${v.skip}`;
     const key = `${crawlId}\n${siteId}\n${link}`;
     if (this.settledLinks.has(key)) return;
     if (this.settledLinks.size >= SETTLED_LINKS)
       this.settledLinks.delete(this.settledLinks.keys().next().value as string);
-    this.settledLinks.set(key, verdict);
+    this.settledLinks.set(key, 'owner' in v ? `o:${v.owner}` : `s:${v.skip}`);
   }
 
   /** Admits one URL (a seed or a pivot search); see `admitMany`. */
