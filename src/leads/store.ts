@@ -228,13 +228,10 @@ export class Store {
     crawlId: string,
     at: string,
   ): Promise<{ leadId: number | null; created: boolean }> {
-    const existing =
-      page.lead_id === undefined
-        ? await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst()
-        : page.lead_id === null
-          ? undefined
-          : { id: page.lead_id };
-    let leadId = existing?.id;
+    const leadOfPage = async () =>
+      (await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst())
+        ?.id;
+    let leadId = page.lead_id === undefined ? await leadOfPage() : (page.lead_id ?? undefined);
     // Most pages are no lead and never were: nothing to write, so nothing to serialise.
     if (leadId === undefined && !c.lead) return { leadId: null, created: false };
     const detail = {
@@ -275,12 +272,8 @@ export class Store {
       }
       // Another worker created it since we looked: the lead exists once, as it should, and this
       // classification updates it like any later one.
-      const again = await this.db
-        .selectFrom('leads')
-        .select(['id'])
-        .where('page_id', '=', page.id)
-        .executeTakeFirstOrThrow();
-      leadId = again.id;
+      leadId = await leadOfPage();
+      if (leadId === undefined) throw new Error(`the lead of page ${page.id} vanished while writing it`);
     }
     await this.db
       .updateTable('leads')
@@ -424,11 +417,12 @@ function findPage(db: Kysely<Database>, siteId: string, url: string): Promise<Pa
 type PageHead = Pick<PageRow, 'id' | 'content_hash' | 'state'>;
 
 /**
- * The page row of (site, url): a new one made from `values` (first seen now, with how it was found), or the stored one (also when another writer
- * stored the same URL first). The insert comes first: a new URL (most of a crawl) costs one statement,
- * a known one two; and on SQLite the transaction takes the write lock at its first statement, not
- * after a read (a read snapshot that another process's commit outdates cannot then be upgraded to a
- * write: SQLITE_BUSY without waiting). On PostgreSQL a known URL uses up a `pages.id` sequence value.
+ * The page row of (site, url): a new one made from `values` (first seen now, with how it was found),
+ * or the stored one (also when another writer stored the same URL first). The insert comes first: a
+ * new URL (most of a crawl) costs one statement, a known one two; and on SQLite the transaction takes
+ * the write lock at its first statement, not after a read (a read snapshot that another process's
+ * commit outdates cannot then be upgraded to a write: SQLITE_BUSY without waiting). On PostgreSQL a
+ * known URL uses up a `pages.id` sequence value.
  */
 async function findOrInsertPage(
   tx: Kysely<Database>,
