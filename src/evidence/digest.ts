@@ -9,9 +9,12 @@ export function sha256Hex(data: Uint8Array | string): string {
 /**
  * A WARC digest label: `sha256:` + the RFC 4648 base32 of the digest, upper-case and padded
  * (56 characters), exactly as warcio and pywb write `WARC-Payload-Digest` and `WARC-Block-Digest`.
+ * Several `parts` are digested one after the other, as if joined (without joining them).
  */
-export function warcDigest(data: Uint8Array): string {
-  return `sha256:${base32.encode(createHash('sha256').update(data).digest())}`;
+export function warcDigest(...parts: Uint8Array[]): string {
+  const h = createHash('sha256');
+  for (const p of parts) h.update(p);
+  return `sha256:${base32.encode(h.digest())}`;
 }
 
 /** The WARC `sha256:<base32>` label of a SHA-256 given in hex (a digest already computed). */

@@ -54,8 +54,7 @@ export class EvidenceStore {
 
   /** Stores `data` unless an object with its hash exists. `data` is copied: the caller keeps it. */
   async put(data: Buffer): Promise<StoredObject> {
-    const { sha256, size, written } = await writer.put(this.root, [data], null);
-    return { sha256, size, written };
+    return writer.put(this.root, [data], null);
   }
 
   /**

@@ -1,6 +1,7 @@
 /**
  * The evidence writer thread of `EvidenceStore` (object-store.ts). Plain JavaScript: it runs without
- * the TypeScript loader, whether Spiderweb runs from src/ or from its bundle. It takes a batch of requests `{ id, root, parts, level }` and, when all are done, answers one batch of
+ * the TypeScript loader, whether Spiderweb runs from src/ or from its bundle. It takes a batch of
+ * requests `{ id, root, parts, level }` and, when all are done, answers one batch of
  * `{ id, sha256, size, written }` or `{ id, error }`. The object is the parts concatenated, each first
  * compressed as its own gzip member when `level` is a number. Each put:
  *

@@ -17,10 +17,8 @@
  * - Pages rendered in Chromium are stored as a `resource` record (the rendered DOM, UTF-8), not as a
  *   `response`: they are not the bytes the server sent. Their response headers go in the metadata record.
  */
-import { createHash } from 'node:crypto';
 import { STATUS_CODES } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import { base32 } from '@scure/base';
 import type { FetchedPage } from '../crawl/types.ts';
 import { sha256Hex, stableUuid, warcDigest, warcDigestFromHex } from './digest.ts';
 
@@ -146,7 +144,7 @@ export function pageWarc(input: PageWarcInput): Buffer {
 }
 
 /** One record as its own gzip member, as `pageWarc` writes it. */
-export function gzipMember(record: Buffer): Buffer {
+function gzipMember(record: Buffer): Buffer {
   return gzipSync(record, { level: WARC_GZIP_LEVEL });
 }
 
@@ -173,7 +171,7 @@ export function pageWarcRecords(input: PageWarcInput): Buffer[] {
       'response payloads are entity bodies with content-encoding removed; see x-spiderweb-original-* headers',
     ],
   ]);
-  const infoId = id('warcinfo', warcDigestOf(info, page.body));
+  const infoId = id('warcinfo', warcDigest(info, page.body));
   records.push({
     type: 'warcinfo',
     recordId: infoId,
@@ -259,11 +257,4 @@ export function pageWarcRecords(input: PageWarcInput): Buffer[] {
     fields: [...common, ['WARC-Refers-To', `<${mainId}>`]],
   });
   return records.map(formatWarcRecord);
-}
-
-/** `warcDigest` of the parts one after the other, without joining them first. */
-function warcDigestOf(...parts: Uint8Array[]): string {
-  const h = createHash('sha256');
-  for (const p of parts) h.update(p);
-  return `sha256:${base32.encode(h.digest())}`;
 }
