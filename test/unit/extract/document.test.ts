@@ -1,0 +1,100 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_LINKS, MAX_TEXT_CHARS, parseHtml } from '../../../src/extract/index.ts';
+
+const URL = 'http://shop.test/item/7';
+const parse = (html: string, extra: Partial<Parameters<typeof parseHtml>[0]> = {}) =>
+  parseHtml({ html, url: URL, finalUrl: URL, siteId: 'shop', ...extra });
+
+describe('parseHtml: title', () => {
+  it('takes <title>, then og:title, then the first <h1>', () => {
+    const head = '<meta property="og:title" content="OG name">';
+    expect(parse(`<head><title> Мефедрон\n 1 г </title>${head}</head><h1>H</h1>`).title).toBe('Мефедрон 1 г');
+    expect(parse(`<head><title> </title>${head}</head><h1>H</h1>`).title).toBe('OG name');
+    expect(parse('<body><h1>First <b>one</b></h1><h1>Second</h1></body>').title).toBe('First one');
+  });
+
+  it('takes the first og:title even when it has no content', () => {
+    const html = '<meta property="og:title"><meta property="og:title" content="later"><h1>H1</h1>';
+    expect(parse(html).title).toBe('H1');
+  });
+});
+
+describe('parseHtml: text', () => {
+  it('keeps visible text with blocks on their own lines, decoding entities', () => {
+    const html = `<html><head><title>T</title><style>p{color:red}</style></head><body>
+      <script>var wallet = "bc1q";</script><noscript>enable js</noscript><template>hidden</template>
+      <div>Купить&nbsp;мефедрон</div><p>Цена <b>1500</b>&#8381;</p><ul><li>Алматы</li><li>Астана</li></ul>
+      <svg><text>drawn</text></svg></body></html>`;
+    expect(parse(html).text).toBe('Купить мефедрон\nЦена 1500₽\nАлматы\nАстана');
+  });
+
+  it('reads text out of unclosed and misnested markup', () => {
+    expect(parse('<div><p>one<p>two<b>three</div>four<li>five').text).toBe('one\ntwothree\nfour\nfive');
+  });
+
+  it('stops the text at MAX_TEXT_CHARS but still collects the links after it', () => {
+    const html = `<p>${'слово '.repeat(MAX_TEXT_CHARS / 5)}</p><a href="/after">next</a>`;
+    const doc = parse(html);
+    expect(doc.text.length).toBe(MAX_TEXT_CHARS);
+    expect(doc.links).toEqual(['http://shop.test/after']);
+  });
+});
+
+describe('parseHtml: links', () => {
+  it('resolves <a> and <area> against <base>, drops fragments, non-HTTP schemes and repeats', () => {
+    const html = `<head><base href="http://cdn.shop.test/dir/"><base href="/ignored/"></head><body>
+      <a href="x?b=1#frag">1</a><a href="x?b=1#other">dup</a><a href="javascript:void(0)">js</a>
+      <a href="mailto:a@b.test">mail</a><a>no href</a><map><area href="/map"></map>
+      <a href="https://other.test/p">out</a><noscript><a href="/noscript">nojs</a></noscript></body>`;
+    expect(parse(html).links).toEqual([
+      'http://cdn.shop.test/dir/x?b=1',
+      'http://cdn.shop.test/map',
+      'https://other.test/p',
+      'http://cdn.shop.test/noscript',
+    ]);
+  });
+
+  it('adds a meta refresh target after the anchors, and ignores links written in scripts', () => {
+    const html = `<head><meta http-equiv="Refresh" content="0; URL='/next'"></head>
+      <script>document.write('<a href="/scripted">x</a>')</script><a href="/a">a</a>`;
+    expect(parse(html).links).toEqual(['http://shop.test/a', 'http://shop.test/next']);
+  });
+
+  it(`keeps at most MAX_LINKS distinct links`, () => {
+    const anchors = Array.from(
+      { length: MAX_LINKS + 10 },
+      (_, i) => `<a href="/p/${i % (MAX_LINKS + 5)}">x</a>`,
+    );
+    const links = parse(anchors.join('')).links;
+    expect(links.length).toBe(MAX_LINKS);
+    expect(links.at(-1)).toBe(`http://shop.test/p/${MAX_LINKS - 1}`);
+  });
+});
+
+describe('parseHtml: language and listing fields', () => {
+  it('takes the language from <html lang>, else the content-language header', () => {
+    expect(parse('<html lang="KK-kz"><body>x</body></html>', { contentLanguage: 'ru' }).lang).toBe('kk-kz');
+    expect(parse('<body>x</body>', { contentLanguage: 'ru, en' }).lang).toBe('ru');
+    expect(parse('<body>x</body>').lang).toBeNull();
+  });
+
+  const listing = {
+    urlPattern: '/item/\\d+',
+    selectors: { title: 'h1.name', price: 'table tr .price', seller: 'table > tbody > tr .seller' },
+  };
+  const page = `<h1 class="name">Мефедрон  VHQ</h1>
+    <table><tr><td class="price">1 500 ₸</td><td class="seller">chem_kz</td></tr></table>`;
+
+  it('fills listing fields from the site selectors on pages matching the pattern', () => {
+    expect(parse(page, { listing }).listing).toEqual({ title: 'Мефедрон VHQ', price: '1 500 ₸' });
+    expect(
+      parse(page, { listing, url: 'http://shop.test/news', finalUrl: 'http://shop.test/news' }).listing,
+    ).toBeNull();
+  });
+
+  it('matches selectors against the markup as served: no <tbody> is implied', () => {
+    const served = page.replace('<table>', '<table><tbody>');
+    expect(parse(served, { listing }).listing?.seller).toBe('chem_kz');
+    expect(parse(page, { listing }).listing?.seller).toBeUndefined();
+  });
+});
