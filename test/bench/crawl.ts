@@ -16,6 +16,8 @@
  * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
  * `--profile DIR` runs the pipeline children with `node --cpu-prof --cpu-prof-dir DIR`.
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
+ * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
+ * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
  * Targets: pipeline >= 45% of the floor's pages/s, peak RSS < 250 MB, RSS flat as the site grows
  * (RSS is printed at 10/25/50/75/100% of the pages fetched). Needs Redis at REDIS_URL or 127.0.0.1:6379.
  * Prints human lines and a final JSON line.
@@ -68,6 +70,11 @@ interface RunOutcome {
   checkpoints: { progress: number; rss: number; seconds: number }[];
   /** Pages requested more than once. */
   refetched: number;
+  /**
+   * CPU time (user + system, all threads) of the crawling processes from the first request to the end,
+   * ms: steadier than pages/s on a shared host, where the machine's speed varies from run to run.
+   */
+  cpuMs: number;
   load: number[];
 }
 
@@ -81,6 +88,19 @@ function memOf(pid: number): { rss: number; hwm: number } | null {
     return null;
   }
 }
+
+/** CPU time (user + system) a process has used so far, ms; null once it has gone. */
+function cpuMsOf(pid: number): number | null {
+  try {
+    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** USER_HZ: 100 on Linux. */
+const CLOCK_TICKS = 100;
 
 let runNo = 0;
 
@@ -174,6 +194,9 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const started = performance.now();
   let peak = 0;
   let readyRss = 0;
+  const cpu = new Map<number, number>();
+  let readyCpu = 0;
+  const cpuNow = () => [...cpu.values()].reduce((a, b) => a + b, 0);
   const checkpoints: RunOutcome['checkpoints'] = [];
   const sample = () => {
     const mem = memOf(pid);
@@ -183,7 +206,14 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
       const m = w.pid === undefined ? null : memOf(w.pid);
       if (m) peak = Math.max(peak, m.rss, m.hwm);
     }
-    if (site.hits.size === 0) readyRss = mem.rss;
+    for (const p of [pid, ...workers.map((w) => w.pid)]) {
+      const ms = p === undefined ? null : cpuMsOf(p);
+      if (p !== undefined && ms !== null) cpu.set(p, ms);
+    }
+    if (site.hits.size === 0) {
+      readyRss = mem.rss;
+      readyCpu = cpuNow();
+    }
     // Distinct paths requested so far: the crawl's progress as the site sees it.
     const progress = site.hits.size / total;
     while (checkpoints.length < CHECKPOINTS.length && progress >= CHECKPOINTS[checkpoints.length]!) {
@@ -213,7 +243,8 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   if (result.pages !== total || result.failed !== 0)
     throw new Error(`${role}: ${result.pages} pages of ${total}, ${result.failed} failed`);
   const refetched = [...site.hits.values()].filter((n) => n !== 1).length;
-  return { result, peakRss: peak, readyRss, checkpoints, refetched, load: startLoad };
+  const cpuMs = cpuNow() - readyCpu;
+  return { result, peakRss: peak, readyRss, checkpoints, refetched, cpuMs, load: startLoad };
 }
 
 const median = (xs: number[]) => {
@@ -242,13 +273,13 @@ try {
         const f = await runChild('floor', c);
         floors.push(f);
         console.log(
-          `  c=${c} run ${i + 1} floor:    ${round(f.result.pagesPerSec)} pages/s, peak RSS ${round(f.peakRss / MB)} MB (load ${f.load.join(' ')})`,
+          `  c=${c} run ${i + 1} floor:    ${round(f.result.pagesPerSec)} pages/s, CPU ${round(f.cpuMs / f.result.pages, 2)} ms/page, peak RSS ${round(f.peakRss / MB)} MB (load ${f.load.join(' ')})`,
         );
       }
       const p = await runChild('pipeline', c);
       pipes.push(p);
       console.log(
-        `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads, ${p.refetched} refetched (load ${p.load.join(' ')})`,
+        `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, CPU ${round(p.cpuMs / p.result.pages, 2)} ms/page, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads, ${p.refetched} refetched (load ${p.load.join(' ')})`,
       );
       console.log(
         `      RSS ready-to-crawl ${round(p.readyRss / MB)} MB; at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
@@ -269,6 +300,8 @@ try {
       floorPeakRssMb: floors.length ? round(median(floors.map((f) => f.peakRss)) / MB) : null,
       pipelinePagesPerSec: round(pipePps),
       pipelineRuns: pipes.map((p) => round(p.result.pagesPerSec)),
+      pipelineCpuMsPerPage: round(median(pipes.map((p) => p.cpuMs / p.result.pages)), 2),
+      floorCpuMsPerPage: floors.length ? round(median(floors.map((f) => f.cpuMs / f.result.pages)), 2) : null,
       floorRuns: floors.map((f) => round(f.result.pagesPerSec)),
       ratio: ratio === null ? null : round(ratio, 3),
       peakRssMb,
