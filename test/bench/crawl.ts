@@ -14,7 +14,8 @@
  *
  * `--worker-processes K` runs K `spiderweb worker` processes beside the crawl (the scale-out deployment);
  * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
- * `--profile DIR` runs the pipeline children with `node --cpu-prof --cpu-prof-dir DIR`.
+ * `--profile DIR` runs the pipeline children with `--cpu-prof --cpu-prof-dir=DIR` (in NODE_OPTIONS: the bin
+ * is run as an operator runs it, the file itself, so that the node flags of its `#!` line apply).
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
  * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
@@ -146,45 +147,39 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const dir = role === 'pipeline' ? tempDir('spiderweb-bench-') : null;
   const configDir = dir ? pipelineConfig(prefix, dir.path) : '';
   const perProcess = role === 'pipeline' ? Math.ceil(concurrency / (1 + workerProcesses)) : concurrency;
-  const env = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
+  // The bin is run as an operator runs `npx spiderweb`: the file itself, so its `#!` line's node flags apply.
+  const bin = join(repoRoot, 'bin', 'spiderweb.js');
+  const pipelineEnv = values.profile
+    ? { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values.profile}`.trim() }
+    : env;
   const workers = Array.from({ length: role === 'pipeline' ? workerProcesses : 0 }, () =>
-    spawn(
-      process.execPath,
-      [
-        join(repoRoot, 'bin', 'spiderweb.js'),
-        '--config',
-        configDir,
-        'worker',
-        '--concurrency',
-        String(perProcess),
-      ],
-      { cwd: repoRoot, env, stdio: ['ignore', 'ignore', 'inherit'] },
-    ),
+    spawn(bin, ['--config', configDir, 'worker', '--concurrency', String(perProcess)], {
+      cwd: repoRoot,
+      env: pipelineEnv,
+      stdio: ['ignore', 'ignore', 'inherit'],
+    }),
   );
-  const args =
+  const child =
     role === 'pipeline'
-      ? [
-          ...(values.profile ? ['--cpu-prof', '--cpu-prof-dir', values.profile] : []),
-          join(repoRoot, 'bin', 'spiderweb.js'),
-          '--config',
-          configDir,
-          'crawl',
-          '--site',
-          'bench',
-          '--concurrency',
-          String(perProcess),
-          '--json',
-        ]
-      : [
-          '--import',
-          'tsx',
-          join(import.meta.dirname, 'crawl-child.ts'),
-          '--url',
-          site.url,
-          '--concurrency',
-          String(concurrency),
-        ];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] });
+      ? spawn(
+          bin,
+          ['--config', configDir, 'crawl', '--site', 'bench', '--concurrency', String(perProcess), '--json'],
+          { cwd: repoRoot, env: pipelineEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+        )
+      : spawn(
+          process.execPath,
+          [
+            '--import',
+            'tsx',
+            join(import.meta.dirname, 'crawl-child.ts'),
+            '--url',
+            site.url,
+            '--concurrency',
+            String(concurrency),
+          ],
+          { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'inherit'] },
+        );
   const pid = child.pid;
   if (pid === undefined) throw new Error('could not start the child');
   let stdout = '';
