@@ -9,6 +9,8 @@ export interface LeadEvidenceSummary {
   url: string | null;
   finalUrl: string | null;
   status: number | null;
+  /** The body was longer than the site's `fetch.maxBytes`: the capture holds only its beginning. */
+  truncated: boolean;
   files: Array<{ name: string; sha256: string; bytes: number | null }>;
   screenshot: boolean;
   manifestSha256: string;
@@ -27,6 +29,7 @@ export async function leadEvidenceSummary(deps: Deps, leadId: number): Promise<L
     url: m.url,
     finalUrl: m.finalUrl,
     status: m.status,
+    truncated: m.truncated,
     files: [
       ...m.files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.size })),
       { name: 'manifest.json', sha256: found.manifestSha256, bytes: null },

@@ -7,6 +7,8 @@ export interface EvidenceView {
   url: string | null;
   finalUrl: string | null;
   status: number | null;
+  /** The body was longer than the site's `fetch.maxBytes`: the capture holds only its beginning. */
+  truncated: boolean;
   /** Every preserved file with its SHA-256. */
   files: Array<{ name: string; sha256: string; bytes: number | null }>;
   /** True when a screenshot can be served at `/leads/:id/screenshot.png`. */

@@ -34,6 +34,7 @@ function evidencePanel(d: LeadDetail) {
       ${ev.finalUrl ? html`<dt>Final URL</dt><dd class="url">${ev.finalUrl}</dd>` : ''}
       ${ev.status !== null ? html`<dt>Status</dt><dd>${ev.status}</dd>` : ''}
     </dl>
+    ${ev.truncated ? html`<p class="error" id="evidence-truncated">Truncated: the page was larger than the site's fetch.maxBytes, so this capture holds only its beginning.</p>` : ''}
     ${ev.screenshot ? html`<img class="shot" src="/leads/${d.lead.id}/screenshot.png" alt="screenshot of the page at capture">` : ''}
     ${
       ev.files.length

@@ -27,6 +27,9 @@ import {
 } from '../../src/evidence/index.ts';
 import { parseHtml } from '../../src/extract/index.ts';
 import { Store } from '../../src/leads/index.ts';
+import { evidenceFrom } from '../../src/review/evidence.ts';
+import { leadDetail } from '../../src/review/lead-detail.ts';
+import { leadView } from '../../src/review/view-lead.ts';
 import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 import { tempDir } from '../helpers/runtime.ts';
@@ -252,6 +255,38 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
     const rows = await store.db.selectFrom('evidence').selectAll().where('page_id', '=', pageId).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.last_seen_at).toBe(new Date(refetch.fetchedAt).toISOString());
+  });
+
+  it('a capture cut at fetch.maxBytes says so: in its manifest, its summary and on the lead page', async () => {
+    const st = await Store.open(null, join(dir.path, 'truncated'));
+    try {
+      const text = extract(await fetchListing());
+      const page = await fetchHttp(`${srv.url}/go/7`, { allowPrivateNetwork: true, maxBytes: 200 });
+      expect(page.truncated).toBe(true);
+      expect(page.body.length).toBe(200);
+      const ids = await pageAndLead(page, text, st);
+      const deps = { db: st.db, evidence };
+      await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
+      const sealed = await captureLeadEvidence({ ...deps, screenshots: pool }, ids);
+      expect(sealed.manifest.truncated).toBe(true);
+      expect(await leadEvidenceSummary(deps, ids.leadId)).toMatchObject({ truncated: true });
+      const view = async () =>
+        leadView(
+          { analyst: 'a', csrf: 'x' },
+          (await leadDetail(st, ids.leadId, evidenceFrom(evidence).evidence))!,
+          { next: null, prev: null, qs: '' },
+        );
+      expect(await view()).toContain('id="evidence-truncated"');
+
+      // The whole page, fetched and captured later, is not marked.
+      const full = await fetchListing();
+      await archiveFetchedPage(deps, { pageId: ids.pageId, page: full, requestHeaders, proxy: null, text });
+      const resealed = await captureLeadEvidence({ ...deps, screenshots: pool }, ids);
+      expect(resealed.manifest.truncated).toBe(false);
+      expect(await view()).not.toContain('id="evidence-truncated"');
+    } finally {
+      await st.close();
+    }
   });
 
   describe.each(BACKENDS)('a lead in %s: sealed, bundled and verified', (backend) => {
