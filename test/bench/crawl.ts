@@ -319,6 +319,10 @@ try {
     console.log(
       `concurrency ${c}: floor ${row.floorPagesPerSec ?? '-'} pages/s, pipeline ${row.pipelinePagesPerSec} pages/s` +
         ` (${ratio === null ? '-' : `${round(ratio * 100)}% of floor; target >= 45%`}),` +
+        ` CPU per page ${row.floorCpuMsPerPage ?? '-'} / ${row.pipelineCpuMsPerPage} ms` +
+        (row.floorCpuMsPerPage
+          ? ` (pipeline ${round(row.pipelineCpuMsPerPage / row.floorCpuMsPerPage, 1)}x the floor),`
+          : ',') +
         ` peak worker RSS ${peakRssMb} MB (target < 250), RSS growth 25%->100%: ${growthMb ?? '-'} MB`,
     );
   }
