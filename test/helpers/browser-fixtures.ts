@@ -55,6 +55,13 @@ fetch(${JSON.stringify(api)}).then((r) => r.json()).then((items) => {
 </script></body></html>`;
 }
 
+/** Calls home every 100 ms for as long as it lives; `#up` appears after the first call. */
+const BEACON_PAGE = `<!doctype html><html><head><title>Beacons</title></head><body><p>beacons</p>
+<script>
+fetch('/beacon').then(() => document.body.insertAdjacentHTML('beforeend', '<p id="up">up</p>'));
+setInterval(() => fetch('/beacon'), 100);
+</script></body></html>`;
+
 const LOAD_MORE_PAGE = `<!doctype html><html><head><title>More</title></head><body>
 <ul id="list"></ul><button id="more">Load more</button>
 <script>
@@ -119,6 +126,11 @@ export async function startFixtureSite(host = '127.0.0.1'): Promise<FixtureSite>
       return res.end(Buffer.alloc(1024, 7));
     }
     if (p === '/hang') return html(HANG_PAGE);
+    if (p === '/beacons') return html(BEACON_PAGE);
+    if (p === '/beacon') {
+      res.writeHead(204);
+      return res.end();
+    }
     if (p === '/slow') {
       const t = setTimeout(() => html('<p>slow</p>'), Number(url.searchParams.get('ms') ?? 3000));
       res.on('close', () => clearTimeout(t));

@@ -131,6 +131,17 @@ describe.skipIf(!chromiumPath)('browser fetcher (real Chromium)', () => {
     expect(site.requests).not.toContain('/shop');
   });
 
+  it("a rendered page's scripts stop when render() returns (the page is parked on about:blank)", async () => {
+    const beacons = () => site.requests.filter((r) => r === '/beacon').length;
+    const page = await pool.render(`${site.origin}/beacons`, { ...local, waitFor: { selector: '#up' } });
+    expect(page.text).toContain('id="up"');
+    const atReturn = beacons();
+    expect(atReturn).toBeGreaterThan(0);
+    // Alive, the page would call home about 7 more times in this wait.
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    expect(beacons()).toBe(atReturn);
+  });
+
   it('"load more" clicks reveal more items', async () => {
     const first = await pool.render(`${site.origin}/more`, local);
     expect(first.text.match(/class="listing"/g)?.length).toBe(5);
