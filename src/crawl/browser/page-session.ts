@@ -180,8 +180,12 @@ export class PageSession {
     // let scripts that run right after `load` or a click start their requests
     await sleep(Math.min(15, Math.max(0, end - Date.now())));
     while (Date.now() < end) {
-      if (this.#inflight === 0 && Date.now() - this.#lastActivity >= quietMs) return;
-      await sleep(Math.min(25, Math.max(1, end - Date.now())));
+      const quietFor = Date.now() - this.#lastActivity;
+      if (this.#inflight === 0 && quietFor >= quietMs) return;
+      // Nothing in flight: sleep to the end of the quiet window (a request meanwhile restarts it);
+      // else look again soon.
+      const wait = this.#inflight === 0 ? quietMs - quietFor : 25;
+      await sleep(Math.min(wait, Math.max(1, end - Date.now())));
     }
   }
 
