@@ -7,11 +7,12 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import { BrowserPool } from '../../src/crawl/browser/index.ts';
 import type { RenderOptions } from '../../src/crawl/browser/index.ts';
 import { listingItems, shellPage } from '../helpers/browser-fixtures.ts';
+import { procCpu } from './proc.ts';
 
 const PAGES = Number(process.argv[2] ?? 200);
 const CONCURRENCY = Number(process.argv[3] ?? 4);
@@ -41,27 +42,16 @@ const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
  * live or already reaped, from /proc. Lets a run on a busy machine still say what a page costs.
  */
 function treeCpuMs(): number {
-  const tick = 100; // USER_HZ on Linux
-  const stat = (pid: number | 'self') => {
-    try {
-      const raw = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = raw.slice(raw.lastIndexOf(')') + 2).split(' ');
-      // fields after the name: state(0) ppid(1) ... utime(11) stime(12) cutime(13) cstime(14)
-      return { ppid: Number(f[1]), cpu: Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]) };
-    } catch {
-      return undefined;
-    }
-  };
   const all = readdirSync('/proc')
     .filter((d) => /^\d+$/.test(d))
     .map(Number);
   const parent = new Map<number, number>();
   const cpu = new Map<number, number>();
   for (const pid of all) {
-    const st = stat(pid);
+    const st = procCpu(pid);
     if (st) {
       parent.set(pid, st.ppid);
-      cpu.set(pid, st.cpu);
+      cpu.set(pid, st.ownMs + st.reapedChildrenMs);
     }
   }
   let total = 0;
@@ -73,7 +63,7 @@ function treeCpuMs(): number {
       }
     }
   }
-  return (total * 1000) / tick;
+  return total;
 }
 
 let peakRss = process.memoryUsage().rss;

@@ -25,12 +25,13 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
 import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
+import { memOf, procCpu } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -78,30 +79,6 @@ interface RunOutcome {
   cpuMs: number;
   load: number[];
 }
-
-/** `VmRSS` and `VmHWM` (peak) of a process, bytes; null once it has gone. */
-function memOf(pid: number): { rss: number; hwm: number } | null {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return { rss: kb('VmRSS') * 1024, hwm: kb('VmHWM') * 1024 };
-  } catch {
-    return null;
-  }
-}
-
-/** CPU time (user + system) a process has used so far, ms; null once it has gone. */
-function cpuMsOf(pid: number): number | null {
-  try {
-    // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return null;
-  }
-}
-/** USER_HZ: 100 on Linux. */
-const CLOCK_TICKS = 100;
 
 let runNo = 0;
 
@@ -202,8 +179,8 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
       if (m) peak = Math.max(peak, m.rss, m.hwm);
     }
     for (const p of [pid, ...workers.map((w) => w.pid)]) {
-      const ms = p === undefined ? null : cpuMsOf(p);
-      if (p !== undefined && ms !== null) cpu.set(p, ms);
+      const ms = p === undefined ? undefined : procCpu(p)?.ownMs;
+      if (p !== undefined && ms !== undefined) cpu.set(p, ms);
     }
     if (site.hits.size === 0) {
       readyRss = mem.rss;
