@@ -14,8 +14,8 @@
  *
  * `--worker-processes K` runs K `spiderweb worker` processes beside the crawl (the scale-out deployment);
  * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
- * `--profile DIR` runs the pipeline children with `--cpu-prof --cpu-prof-dir=DIR` (in NODE_OPTIONS: the bin
- * is run as an operator runs it, the file itself, so that the node flags of its `#!` line apply).
+ * `--profile DIR` runs the pipeline children with `--cpu-prof --cpu-prof-dir=DIR` (node started with the flags
+ * of the bin's `#!` line, as the file itself would be; Node 20 refuses --cpu-prof in NODE_OPTIONS).
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
  * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
@@ -25,7 +25,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -82,6 +82,12 @@ interface RunOutcome {
 
 let runNo = 0;
 
+/** The node flags on a script's `#!/usr/bin/env -S node …` line. */
+function shebangFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  return first.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
 /**
  * A config directory for one pipeline run: production worker settings, a private Redis prefix, a temp
  * data dir, and the one site (the bundled lexicons are used).
@@ -126,23 +132,22 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const perProcess = role === 'pipeline' ? Math.ceil(concurrency / (1 + workerProcesses)) : concurrency;
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   // The bin is run as an operator runs `npx spiderweb`: the file itself, so its `#!` line's node flags apply.
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts node itself with the `#!` flags.
   const bin = join(repoRoot, 'bin', 'spiderweb.js');
-  const pipelineEnv = values.profile
-    ? { ...env, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${values.profile}`.trim() }
-    : env;
+  const runBin = (args: string[], stdout: 'ignore' | 'pipe') => {
+    const [cmd, ...pre] = values.profile
+      ? [process.execPath, ...shebangFlags(bin), '--cpu-prof', `--cpu-prof-dir=${values.profile}`, bin]
+      : [bin];
+    return spawn(cmd!, [...pre, ...args], { cwd: repoRoot, env, stdio: ['ignore', stdout, 'inherit'] });
+  };
   const workers = Array.from({ length: role === 'pipeline' ? workerProcesses : 0 }, () =>
-    spawn(bin, ['--config', configDir, 'worker', '--concurrency', String(perProcess)], {
-      cwd: repoRoot,
-      env: pipelineEnv,
-      stdio: ['ignore', 'ignore', 'inherit'],
-    }),
+    runBin(['--config', configDir, 'worker', '--concurrency', String(perProcess)], 'ignore'),
   );
   const child =
     role === 'pipeline'
-      ? spawn(
-          bin,
+      ? runBin(
           ['--config', configDir, 'crawl', '--site', 'bench', '--concurrency', String(perProcess), '--json'],
-          { cwd: repoRoot, env: pipelineEnv, stdio: ['ignore', 'pipe', 'inherit'] },
+          'pipe',
         )
       : spawn(
           process.execPath,
