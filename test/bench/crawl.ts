@@ -19,6 +19,8 @@
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
  * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
+ * Beside it, the machine's CPU per pipeline page: the crawler's, the Redis server's (INFO cpu) and this
+ * process's (the site's server), and the pages/s they allow with every core busy (the ceiling of this host).
  * Targets: pipeline >= 45% of the floor's pages/s, peak RSS < 250 MB, RSS flat as the site grows
  * (RSS is printed at 10/25/50/75/100% of the pages fetched). Needs Redis at REDIS_URL or 127.0.0.1:6379.
  * Prints human lines and a final JSON line.
@@ -26,9 +28,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
 import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
 import { memOf, procCpu } from './proc.ts';
@@ -77,7 +80,19 @@ interface RunOutcome {
    * ms: steadier than pages/s on a shared host, where the machine's speed varies from run to run.
    */
   cpuMs: number;
+  /** CPU time of the Redis server over the run (from INFO; any other client's work on it counts too), ms. */
+  redisMs: number;
+  /** CPU time of this process over the run: the generated site's server, ms. */
+  siteMs: number;
   load: number[];
+}
+
+const redis = new Redis(REDIS_URL);
+/** The Redis server's CPU time so far (user + system, ms). */
+async function redisCpuMs(): Promise<number> {
+  const info = await redis.info('cpu');
+  const v = (k: string) => Number(new RegExp(`^${k}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
+  return (v('used_cpu_user') + v('used_cpu_sys')) * 1000;
 }
 
 let runNo = 0;
@@ -129,6 +144,8 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const prefix = `bench-${process.pid}-${++runNo}`;
   const dir = role === 'pipeline' ? tempDir('spiderweb-bench-') : null;
   const configDir = dir ? pipelineConfig(prefix, dir.path) : '';
+  const redisBefore = await redisCpuMs();
+  const siteBefore = process.cpuUsage();
   const perProcess = role === 'pipeline' ? Math.ceil(concurrency / (1 + workerProcesses)) : concurrency;
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   // The bin is run as an operator runs `npx spiderweb`: the file itself, so its `#!` line's node flags apply.
@@ -204,6 +221,9 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
   const timer = setInterval(sample, 100);
   const [code] = await once(child, 'exit');
   clearInterval(timer);
+  const own = process.cpuUsage(siteBefore);
+  const siteMs = (own.user + own.system) / 1000;
+  const redisMs = (await redisCpuMs()) - redisBefore;
   for (const w of workers) {
     w.kill('SIGTERM');
     if (w.exitCode === null) await once(w, 'exit');
@@ -221,7 +241,7 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
     throw new Error(`${role}: ${result.pages} pages of ${total}, ${result.failed} failed`);
   const refetched = [...site.hits.values()].filter((n) => n !== 1).length;
   const cpuMs = cpuNow() - readyCpu;
-  return { result, peakRss: peak, readyRss, checkpoints, refetched, cpuMs, load: startLoad };
+  return { result, peakRss: peak, readyRss, checkpoints, refetched, cpuMs, redisMs, siteMs, load: startLoad };
 }
 
 const median = (xs: number[]) => {
@@ -272,6 +292,16 @@ try {
     ]!;
     const at = (p: number) => mid.checkpoints.find((k) => k.progress === p)?.rss;
     const growthMb = at(0.25) !== undefined && at(1) !== undefined ? round((at(1)! - at(0.25)!) / MB) : null;
+    // The machine's CPU per page in the pipeline runs: crawler + Redis + the site's server. With every core
+    // busy, this host cannot do more than `cores / total` pages/s, however the work is spread.
+    const perPage = (f: (r: RunOutcome) => number) => median(pipes.map((p) => f(p) / p.result.pages));
+    const machine = {
+      pipeline: perPage((p) => p.cpuMs),
+      redis: perPage((p) => p.redisMs),
+      site: perPage((p) => p.siteMs),
+    };
+    const cores = availableParallelism();
+    const ceilingPps = (cores * 1000) / (machine.pipeline + machine.redis + machine.site);
     const row = {
       floorPagesPerSec: floorPps === null ? null : round(floorPps),
       floorPeakRssMb: floors.length ? round(median(floors.map((f) => f.peakRss)) / MB) : null,
@@ -290,6 +320,11 @@ try {
         seconds: round(k.seconds, 1),
       })),
       rssGrowth25to100Mb: growthMb,
+      redisCpuMsPerPage: round(machine.redis, 2),
+      siteCpuMsPerPage: round(machine.site, 2),
+      cores,
+      ceilingPagesPerSec: round(ceilingPps),
+      ceilingRatio: floorPps ? round(ceilingPps / floorPps, 3) : null,
       leads: mid.result.leads,
       loads: [...floors, ...pipes].map((r) => r.load[0]),
       targets: {
@@ -307,9 +342,15 @@ try {
           : ',') +
         ` peak worker RSS ${peakRssMb} MB (target < 250), RSS growth 25%->100%: ${growthMb ?? '-'} MB`,
     );
+    console.log(
+      `  machine CPU per pipeline page: crawler ${round(machine.pipeline, 2)} + Redis ${round(machine.redis, 2)}` +
+        ` + site server ${round(machine.site, 2)} ms; with all ${cores} cores busy at most ${round(ceilingPps)} pages/s` +
+        (floorPps ? ` (${round((ceilingPps / floorPps) * 100)}% of the floor)` : ''),
+    );
   }
 } finally {
   await site.close();
+  redis.disconnect();
 }
 results.endLoad = load();
 console.log(JSON.stringify(results));
