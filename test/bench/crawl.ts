@@ -294,12 +294,14 @@ try {
     const growthMb = at(0.25) !== undefined && at(1) !== undefined ? round((at(1)! - at(0.25)!) / MB) : null;
     // The machine's CPU per page in the pipeline runs: crawler + Redis + the site's server. With every core
     // busy, this host cannot do more than `cores / total` pages/s, however the work is spread.
-    const perPage = (f: (r: RunOutcome) => number) => median(pipes.map((p) => f(p) / p.result.pages));
+    const perPage = (runs: RunOutcome[], f: (r: RunOutcome) => number) =>
+      median(runs.map((r) => f(r) / r.result.pages));
     const machine = {
-      pipeline: perPage((p) => p.cpuMs),
-      redis: perPage((p) => p.redisMs),
-      site: perPage((p) => p.siteMs),
+      pipeline: perPage(pipes, (p) => p.cpuMs),
+      redis: perPage(pipes, (p) => p.redisMs),
+      site: perPage(pipes, (p) => p.siteMs),
     };
+    const floorCpu = floors.length ? perPage(floors, (f) => f.cpuMs) : null;
     const cores = availableParallelism();
     const ceilingPps = (cores * 1000) / (machine.pipeline + machine.redis + machine.site);
     const row = {
@@ -307,8 +309,8 @@ try {
       floorPeakRssMb: floors.length ? round(median(floors.map((f) => f.peakRss)) / MB) : null,
       pipelinePagesPerSec: round(pipePps),
       pipelineRuns: pipes.map((p) => round(p.result.pagesPerSec)),
-      pipelineCpuMsPerPage: round(median(pipes.map((p) => p.cpuMs / p.result.pages)), 2),
-      floorCpuMsPerPage: floors.length ? round(median(floors.map((f) => f.cpuMs / f.result.pages)), 2) : null,
+      pipelineCpuMsPerPage: round(machine.pipeline, 2),
+      floorCpuMsPerPage: floorCpu === null ? null : round(floorCpu, 2),
       floorRuns: floors.map((f) => round(f.result.pagesPerSec)),
       ratio: ratio === null ? null : round(ratio, 3),
       peakRssMb,
