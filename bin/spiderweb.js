@@ -22,10 +22,11 @@ import { setFlagsFromString } from 'node:v8';
 process.env.DOTENV_CONFIG_QUIET ??= 'true';
 // Memory (test/bench/crawl.ts): the first line starts node with a young generation of 2 x 4 MB instead of
 // 2 x 16 MB. A crawl's garbage is short-lived, so the smaller one collects as well: against 2 x 8 MB, 10 MB
-// less RSS at 5,000 pages, 35 MB less at 50,000, and no measurable loss of pages/s. The flag is process-wide, so it also sizes the evidence
-// writer thread, whose gzip buffers wait outside the heap for its next scavenge (a Worker's
-// resourceLimits cannot undo it). V8 sizes it when the process starts, so it can only be set there; run
-// this file itself (`npx spiderweb`, `bin/spiderweb.js`), not through `node bin/spiderweb.js`.
+// less RSS at 5,000 pages, 35 MB less at 50,000, and no measurable loss of pages/s. The flag is
+// process-wide, so it also sizes the evidence writer thread, whose gzip buffers wait outside the heap for
+// its next scavenge (a Worker's resourceLimits cannot undo it). V8 sizes it when the process starts, so it
+// can only be set there; run this file itself (`npx spiderweb`, `bin/spiderweb.js`), not through
+// `node bin/spiderweb.js`.
 // A crawl allocates fast and keeps little (~40 MB live): by default V8 lets the heap grow to about four
 // times what survived the last full GC before collecting again, so a worker sat near 300 MB. Growing by
 // half keeps it near 200 MB for ~5% more CPU (test/bench/crawl.ts). `node --heap-growing-percent=N` wins.
