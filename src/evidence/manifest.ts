@@ -7,7 +7,6 @@ export const FILE_NAMES = {
   screenshot: 'screenshot.png',
   text: 'text.txt',
   manifest: 'manifest.json',
-  manifestHash: 'manifest.sha256',
 } as const;
 
 export type FileRole = 'warc' | 'screenshot' | 'text';

@@ -24,7 +24,7 @@ import {
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import { audit } from './decisions.ts';
 import type { EvidenceStore } from '../evidence/index.ts';
-import { type EvidenceFile, type EvidenceLookup, evidenceFrom, noEvidence } from './evidence.ts';
+import { evidenceFrom } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
 import { registerApi } from './routes-api.ts';
 import { registerLexicons } from './routes-lexicons.ts';
@@ -38,12 +38,8 @@ export interface ReviewAppOptions {
   secureCookies?: boolean;
   /** prom-client registry served at `/metrics`. Default: a private registry with the process metrics. */
   metrics?: Registry;
-  /** The evidence files (`EvidenceStore.forDataDir(dataDir)`): the lead page shows the newest sealed capture. */
+  /** The evidence files (`EvidenceStore.forDataDir(dataDir)`): the lead page shows the newest sealed capture. Default: none shown. */
   evidenceStore?: EvidenceStore;
-  /** Finds a lead's evidence (overrides `evidenceStore`). Default: none shown. */
-  evidence?: EvidenceLookup;
-  /** Serves a lead's screenshot (overrides `evidenceStore`). */
-  evidenceFile?: EvidenceFile;
   /** Job counts per queue and state (e.g. from BullMQ `Queue.getJobCounts`), shown at `/queues`. */
   queueCounts?: () => Promise<Record<string, Record<string, number>>>;
   /** The lexicon directory in force (`config.lexiconsDir`): `/lexicons` shows its version, lint and a what-if. */
@@ -224,12 +220,10 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     return c.redirect('/login', 303);
   });
 
-  const fromFiles = opts.evidenceStore ? evidenceFrom(opts.evidenceStore) : undefined;
   const deps: AppDeps = {
     store,
     metrics,
-    evidence: opts.evidence ?? fromFiles?.evidence ?? noEvidence,
-    evidenceFile: opts.evidenceFile ?? fromFiles?.evidenceFile,
+    evidence: opts.evidenceStore ? evidenceFrom(opts.evidenceStore) : null,
     queueCounts: opts.queueCounts,
     lexiconsDir: opts.lexiconsDir,
     siteKinds: opts.siteKinds,

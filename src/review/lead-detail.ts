@@ -1,7 +1,7 @@
 import type { Reason } from '../classify/index.ts';
 import type { ListingFields } from '../extract/index.ts';
 import { type IdentifierRow, type LeadRow, listingText, type Store } from '../leads/index.ts';
-import type { EvidenceLookup, EvidenceView } from './evidence.ts';
+import type { EvidenceAccess, EvidenceView } from './evidence.ts';
 import type { Cursor, QueueFilter } from './filters.ts';
 import { auditLog, clusterMates, queuePage } from './queries.ts';
 
@@ -45,7 +45,7 @@ function parseReasons(json: string): StoredReason[] {
 export async function leadDetail(
   store: Store,
   id: number,
-  evidence: EvidenceLookup,
+  evidence: EvidenceAccess | null,
 ): Promise<LeadDetail | null> {
   const lead = await store.lead(id);
   if (!lead) return null;
@@ -61,7 +61,7 @@ export async function leadDetail(
     store.pageIdentifiers(lead.page_id),
     lead.cluster_id === null ? Promise.resolve([]) : clusterMates(store, lead.cluster_id, lead.id),
     auditLog(store, { leadId: lead.id, limit: 50 }),
-    evidence(store, lead),
+    evidence ? evidence.summary(store, lead.id) : null,
   ]);
   return {
     lead,

@@ -1,7 +1,7 @@
 import type { Context, Hono } from 'hono';
 import { UsageError } from '../errors.ts';
 import { type AppDeps, leadId, pageCtx, type ReviewEnv } from './context.ts';
-import { decide, isDecision, recordView } from './decisions.ts';
+import { audit, decide, isDecision, recordView } from './decisions.ts';
 import { streamExport } from './export-stream.ts';
 import { filterParams, parseFilter, parsePage } from './filters.ts';
 import { leadDetail, neighbours } from './lead-detail.ts';
@@ -55,13 +55,32 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     );
   });
 
-  app.get('/leads/:id/screenshot.png', async (c) => {
-    const lead = await store.lead(leadId(c));
-    const file = lead && deps.evidenceFile ? await deps.evidenceFile(store, lead, 'screenshot') : null;
+  // Evidence downloads: always as attachments (or a PNG), never rendered as a page of their own.
+  app.get('/leads/:id/evidence.wacz', async (c) => {
+    const id = leadId(c);
+    if (!deps.evidence || !(await store.lead(id))) return c.text('Not found', 404);
+    const body = await deps.evidence.bundle(store, id);
+    await audit(store.db, {
+      analyst: c.get('analyst'),
+      action: 'export',
+      leadId: id,
+      detail: { evidence: 'wacz' },
+    });
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/wacz',
+      'Content-Disposition': `attachment; filename="lead-${id}.wacz"`,
+    });
+  });
+
+  app.get('/leads/:id/evidence/:name', async (c) => {
+    const id = leadId(c);
+    const name = c.req.param('name');
+    const file = deps.evidence ? await deps.evidence.file(store, id, name) : null;
     if (!file) return c.text('Not found', 404);
+    const png = file.type === 'image/png';
     return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': file.type === 'image/png' ? 'image/png' : 'application/octet-stream',
-      'Content-Disposition': 'inline; filename="screenshot.png"',
+      'Content-Type': png ? 'image/png' : file.type,
+      'Content-Disposition': `${png ? 'inline' : 'attachment'}; filename="lead-${id}-${name}"`,
     });
   });
 

@@ -28,21 +28,25 @@ function evidencePanel(d: LeadDetail) {
   const ev = d.evidence;
   if (!ev)
     return html`<section class="evidence"><h2>Evidence</h2><p class="muted">No evidence captured for this lead.</p></section>`;
+  const file = (name: string) => `/leads/${d.lead.id}/evidence/${encodeURIComponent(name)}`;
   return html`<section class="evidence"><h2>Evidence</h2>
     <dl>
       <dt>Captured</dt><dd>${ev.capturedAt ?? 'unknown'} (UTC)</dd>
       ${ev.finalUrl ? html`<dt>Final URL</dt><dd class="url">${ev.finalUrl}</dd>` : ''}
       ${ev.status !== null ? html`<dt>Status</dt><dd>${ev.status}</dd>` : ''}
     </dl>
+    <p><a href="/leads/${d.lead.id}/evidence.wacz" id="evidence-bundle" download>Download the evidence bundle (WACZ)</a>:
+      WARC, screenshot, text, manifest and this lead's reasons and decisions, with the SHA-256 of every file;
+      check it with <code>spiderweb evidence verify</code>.</p>
     ${ev.truncated ? html`<p class="error" id="evidence-truncated">Truncated: the page was larger than the site's fetch.maxBytes, so this capture holds only its beginning.</p>` : ''}
-    ${ev.screenshot ? html`<img class="shot" src="/leads/${d.lead.id}/screenshot.png" alt="screenshot of the page at capture">` : ''}
     ${
-      ev.files.length
-        ? html`<table class="hashes"><thead><tr><th>file</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>
-        ${ev.files.map((f) => html`<tr><td>${f.name}</td><td class="hash">${f.sha256}</td><td class="num">${f.bytes ?? ''}</td></tr>`)}
-        </tbody></table>`
-        : ''
+      ev.screenshot
+        ? html`<a href="${file('screenshot.png')}" id="screenshot-full" title="open the screenshot at full size"><img class="shot" src="${file('screenshot.png')}" alt="screenshot of the page at capture"></a>`
+        : html`<p class="warn" id="no-screenshot">no screenshot: ${ev.noScreenshot ?? 'not taken'}</p>`
     }
+    <table class="hashes"><thead><tr><th>file</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>
+      ${ev.files.map((f) => html`<tr><td><a href="${file(f.name)}" download>${f.name}</a></td><td class="hash">${f.sha256}</td><td class="num">${f.bytes ?? ''}</td></tr>`)}
+    </tbody></table>
   </section>`;
 }
 
