@@ -28,6 +28,7 @@ import { evidenceFrom } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
 import { registerApi } from './routes-api.ts';
 import { registerLexicons } from './routes-lexicons.ts';
+import { registerTriage } from './routes-triage.ts';
 import { registerUi } from './routes-ui.ts';
 import { LoginLimiter, SECURITY_HEADERS, safeNext } from './security.ts';
 import { errorPage, loginPage } from './view-layout.ts';
@@ -231,6 +232,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     log,
   };
   registerUi(app, deps);
+  registerTriage(app, deps);
   registerLexicons(app, deps);
   registerApi(app, deps);
   return app;

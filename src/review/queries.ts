@@ -1,7 +1,9 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Store } from '../leads/index.ts';
 import type { Database } from '../leads/schema.ts';
+import { type LeadFields, leadFields, parseListing } from './fields.ts';
 import type { Cursor, PageRequest, QueueFilter } from './filters.ts';
+import { parseReasons } from './reasons.ts';
 
 type DB = Database;
 type LeadQuery<O> = SelectQueryBuilder<DB, 'leads', O>;
@@ -52,6 +54,13 @@ export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Store['
   if (langs?.length)
     q = q.where('leads.page_id', 'in', (eb) =>
       eb.selectFrom('pages').select('pages.id').where('pages.lang', 'in', langs),
+    );
+  const claimed = f.claimed;
+  if (claimed === 'none')
+    q = q.where('leads.id', 'not in', (eb) => eb.selectFrom('claims').select('claims.lead_id'));
+  else if (claimed)
+    q = q.where('leads.id', 'in', (eb) =>
+      eb.selectFrom('claims').select('claims.lead_id').where('claims.analyst', '=', claimed),
     );
   if (f.since) q = q.where('leads.last_seen', '>=', f.since);
   if (f.until) q = q.where('leads.last_seen', '<', f.until);
@@ -284,4 +293,65 @@ export async function auditLog(store: Store, a: AuditQuery = {}) {
     .orderBy('id', 'desc')
     .limit(a.limit ?? 100)
     .execute();
+}
+
+/** What the queue shows beside each lead: its claim, fields, identifiers and cluster size. */
+export interface QueueExtra {
+  claimedBy: string | null;
+  identifiers: number;
+  /** Leads in its cluster (itself included); 1 when it shares no identifier. */
+  clusterSize: number;
+  fields: LeadFields;
+}
+
+/** `QueueExtra` of each row, in four indexed queries however many rows. */
+export async function queueExtras(store: Store, rows: readonly QueueRow[]): Promise<Map<number, QueueExtra>> {
+  const out = new Map<number, QueueExtra>();
+  if (!rows.length) return out;
+  const ids = rows.map((r) => r.id);
+  const pageIds = rows.map((r) => r.page_id);
+  const clusterIds = [...new Set(rows.flatMap((r) => (r.cluster_id === null ? [] : [r.cluster_id])))];
+  const [claims, idCounts, clusters, details] = await Promise.all([
+    store.db.selectFrom('claims').select(['lead_id', 'analyst']).where('lead_id', 'in', ids).execute(),
+    store.db
+      .selectFrom('page_identifiers')
+      .select(['page_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('page_id', 'in', pageIds)
+      .groupBy('page_id')
+      .execute(),
+    clusterIds.length
+      ? store.db
+          .selectFrom('leads')
+          .select(['cluster_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('cluster_id', 'in', clusterIds)
+          .groupBy('cluster_id')
+          .execute()
+      : [],
+    store.db
+      .selectFrom('leads')
+      .select(['leads.id', 'leads.reasons'])
+      .select((eb) =>
+        eb
+          .selectFrom('pages')
+          .select('pages.listing')
+          .whereRef('pages.id', '=', 'leads.page_id')
+          .as('listing'),
+      )
+      .where('leads.id', 'in', ids)
+      .execute(),
+  ]);
+  const claimBy = new Map(claims.map((c) => [c.lead_id, c.analyst]));
+  const idsBy = new Map(idCounts.map((c) => [c.page_id, Number(c.n)]));
+  const sizeBy = new Map(clusters.map((c) => [c.cluster_id, Number(c.n)]));
+  const detailBy = new Map(details.map((d) => [d.id, d]));
+  for (const r of rows) {
+    const d = detailBy.get(r.id);
+    out.set(r.id, {
+      claimedBy: claimBy.get(r.id) ?? null,
+      identifiers: idsBy.get(r.page_id) ?? 0,
+      clusterSize: r.cluster_id === null ? 1 : (sizeBy.get(r.cluster_id) ?? 1),
+      fields: leadFields(parseReasons(d?.reasons ?? '[]'), parseListing(d?.listing ?? null)),
+    });
+  }
+  return out;
 }

@@ -5,7 +5,8 @@ import { audit, decide, isDecision, recordView } from './decisions.ts';
 import { streamExport } from './export-stream.ts';
 import { filterParams, parseFilter, parsePage } from './filters.ts';
 import { leadDetail, neighbours } from './lead-detail.ts';
-import { auditLog, countLeads, facets, queuePage, statusCounts } from './queries.ts';
+import { auditLog, countLeads, facets, queueExtras, queuePage, statusCounts } from './queries.ts';
+import { ownDecisions, savedFilters } from './triage.ts';
 import { errorPage } from './view-layout.ts';
 import { leadView } from './view-lead.ts';
 import { auditPage, clusterPage, identifiersPage, queuesPage } from './view-misc.ts';
@@ -31,13 +32,31 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
   app.get('/', async (c) => {
     const params = new URL(c.req.url).searchParams;
     const filter = parseFilter(params, { defaultNew: true });
-    const [page, total, counts, f] = await Promise.all([
+    const analyst = c.get('analyst');
+    const decidedIds = (params.get('decided') ?? '').split(',').map(Number).filter(Number.isSafeInteger);
+    const [page, total, counts, f, saved, decided] = await Promise.all([
       queuePage(store, filter, parsePage(params)),
       countLeads(store, filter),
       statusCounts(store),
       facetValues(),
+      savedFilters(store, analyst),
+      ownDecisions(store, analyst, decidedIds),
     ]);
-    return c.html(queueView(ctx(c), { filter, params, page, total, counts, facets: f }));
+    const extras = await queueExtras(store, page.rows);
+    return c.html(
+      queueView(ctx(c), {
+        filter,
+        params,
+        page,
+        total,
+        counts,
+        facets: f,
+        extras,
+        saved,
+        decided,
+        me: analyst.name,
+      }),
+    );
   });
 
   app.get('/leads/:id', async (c) => {

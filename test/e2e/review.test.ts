@@ -69,7 +69,7 @@ describe('review app in Chromium, over a store filled by a real crawl of the dem
     await Promise.all([page.waitForURL(/substance=/), page.click('#filters button[type="submit"]')]);
     const rows = page.locator('#queue tbody tr[data-id]');
     expect(await rows.count()).toBe(expected.length);
-    for (const cell of await rows.locator('td:nth-child(4)').allTextContents())
+    for (const cell of await rows.locator('td:nth-child(5)').allTextContents())
       expect(cell).toContain(substance);
     const queueShot = artifact('review-queue.png');
     await page.screenshot({ path: queueShot, fullPage: true });

@@ -161,7 +161,12 @@ describe('review app through its fetch handler (real SQLite)', () => {
       headers: { 'x-csrf-token': alice.csrf, accept: 'application/json' },
       body: new URLSearchParams({ decision: 'escalate' }),
     });
-    expect(await json.json()).toEqual({ id: ids[2], status: 'escalated', before: 'new' });
+    expect(await json.json()).toEqual({
+      id: ids[2],
+      status: 'escalated',
+      before: 'new',
+      auditId: expect.any(Number),
+    });
     expect((await alice.request(`/leads/${ids[1]}`)).status).toBe(200);
     const rows = await store.db
       .selectFrom('audit')

@@ -115,6 +115,7 @@ describe('review schema and queries on PostgreSQL', () => {
     expect(await decide(store, alice, seen[0]!, 'confirm', 'yes')).toEqual({
       status: 'confirmed',
       before: 'new',
+      auditId: expect.any(Number),
     });
     await expect(sql`update audit set note = 'x'`.execute(db!)).rejects.toThrow(/append-only/);
     await expect(sql`delete from audit`.execute(db!)).rejects.toThrow(/append-only/);
