@@ -4,6 +4,7 @@ import type { Database } from '../leads/schema.ts';
 import { type LeadFields, leadFields, parseListing } from './fields.ts';
 import type { Cursor, PageRequest, QueueFilter } from './filters.ts';
 import { parseReasons } from './reasons.ts';
+import { searchWords } from './search-terms.ts';
 
 type DB = Database;
 type LeadQuery<O> = SelectQueryBuilder<DB, 'leads', O>;
@@ -37,9 +38,9 @@ export interface QueuePage {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** FTS5 query for the trigram table: every word as a quoted phrase (substring), all required. */
-function ftsQuery(words: string[]): string {
-  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ');
+/** FTS5 query for the trigram table: each group's alternatives as quoted phrases (substrings), every group required. */
+function ftsQuery(groups: string[][]): string {
+  return groups.map((g) => `(${g.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ')})`).join(' AND ');
 }
 
 /** Applies every filter (not the order or the cursor). */
@@ -89,30 +90,41 @@ export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Store['
     });
   }
   if (f.q) {
-    const words = f.q.split(/\s+/).filter(Boolean).slice(0, 10);
+    const groups = searchWords(f.q);
     if (dialect === 'postgres') {
-      const query = f.q;
-      q = q.where('leads.page_id', 'in', (eb) =>
-        eb
-          .selectFrom('pages')
-          .select('pages.id')
-          .where(
-            sql<boolean>`to_tsvector('simple', pages.title || ' ' || pages.text) @@ plainto_tsquery('simple', ${query})`,
-          ),
-      );
+      // Each group's stems as prefixes: `(мефедрон:* | mefedron:*) & (...)`.
+      const clean = (v: string) => v.replace(/[^\p{L}\p{N}]/gu, '');
+      const query = groups
+        .map((g) => g.map(clean).filter(Boolean))
+        .filter((g) => g.length)
+        .map((g) => `(${g.map((v) => `${v}:*`).join(' | ')})`)
+        .join(' & ');
+      if (query)
+        q = q.where('leads.page_id', 'in', (eb) =>
+          eb
+            .selectFrom('pages')
+            .select('pages.id')
+            .where(
+              sql<boolean>`to_tsvector('simple', pages.title || ' ' || pages.text) @@ to_tsquery('simple', ${query})`,
+            ),
+        );
     } else {
-      // The trigram index needs 3 characters: shorter words are dropped when longer ones are given,
-      // and looked for with LIKE (a scan) when the search has nothing else.
-      const long = words.filter((w) => [...w].length >= 3);
+      // The trigram index needs 3 characters: groups with a shorter alternative are dropped when
+      // others are given, and looked for with LIKE (a scan) when the search has nothing else.
+      const long = groups.filter((g) => g.every((v) => [...v].length >= 3));
       if (long.length)
         q = q.where(
           sql<boolean>`leads.id in (select rowid from leads_fts where leads_fts match ${ftsQuery(long)})`,
         );
       else
-        for (const w of words) {
-          const pattern = `%${likeEscape(w)}%`;
-          q = q.where(
-            sql<boolean>`(leads.title like ${pattern} escape '\\' or leads.page_id in (select id from pages where text like ${pattern} escape '\\'))`,
+        for (const g of groups) {
+          q = q.where((eb) =>
+            eb.or(
+              g.map((w) => {
+                const pattern = `%${likeEscape(w)}%`;
+                return sql<boolean>`(leads.title like ${pattern} escape '\\' or leads.page_id in (select id from pages where text like ${pattern} escape '\\'))`;
+              }),
+            ),
           );
         }
     }

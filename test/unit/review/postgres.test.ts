@@ -98,6 +98,8 @@ describe('review schema and queries on PostgreSQL', () => {
     const all = parseFilter(new URLSearchParams('status=all'));
     expect((await countLeads(store, all)).n).toBe(12);
     expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(6);
+    for (const q of ['мефедрона', 'mefedrona', 'мeфeдрон'])
+      expect((await countLeads(store, parseFilter(new URLSearchParams({ status: 'all', q })))).n, q).toBe(6);
     expect(
       (await countLeads(store, parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
     ).toBe(12);
