@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { routePath } from 'hono/route';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import type { Store } from '../leads/index.ts';
 import type { SiteKind } from '../leads/rescore.ts';
 import { type Logger, log as rootLog } from '../log.ts';
@@ -57,11 +58,11 @@ export interface ReviewAppOptions {
 
 const STATIC: Record<string, { body: string; type: string }> = {
   'app.js': {
-    body: readFileSync(new URL('./static/app.js', import.meta.url), 'utf8'),
+    body: readFileSync(fromRoot('src/review/static/app.js'), 'utf8'),
     type: 'text/javascript; charset=utf-8',
   },
   'app.css': {
-    body: readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'),
+    body: readFileSync(fromRoot('src/review/static/app.css'), 'utf8'),
     type: 'text/css; charset=utf-8',
   },
 };

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Config, siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
 import type { Store } from '../../src/leads/index.ts';
@@ -14,10 +14,11 @@ import {
   type WatchedPage,
   watchedPage,
 } from './review-browser.ts';
+import { needsChromium as needs } from '../helpers/requirements.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-describe('review app in Chromium, over a store filled by a real crawl of the demo market', () => {
+needs('review app in Chromium, over a store filled by a real crawl of the demo market', () => {
   let market: DemoMarket;
   let dir: ReturnType<typeof tempDir>;
   let config: Config;

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { userInfo } from 'node:os';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../../../src/leads/index.ts';
 import { migrationProvider } from '../../../src/leads/migrations.ts';
 import type { Database } from '../../../src/leads/schema.ts';
@@ -10,11 +10,12 @@ import { addAnalyst, checkPassword } from '../../../src/review/auth.ts';
 import { decide } from '../../../src/review/decisions.ts';
 import { parseFilter } from '../../../src/review/filters.ts';
 import { countLeads, queuePage } from '../../../src/review/queries.ts';
+import { needsPostgres as needs } from '../../helpers/requirements.ts';
 
 const PG_URL = process.env.TEST_PG_URL ?? `postgres://${userInfo().username}@127.0.0.1:5432/test`;
 
 /** The review migration and queries on PostgreSQL, in a schema of their own (skipped when no server answers). */
-describe('review schema and queries on PostgreSQL', () => {
+needs('review schema and queries on PostgreSQL', () => {
   const schema = `spw_review_${randomBytes(4).toString('hex')}`;
   let admin: pg.Pool;
   let db: Kysely<Database> | undefined;
