@@ -29,6 +29,7 @@ import { evidenceFrom } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
 import { registerApi } from './routes-api.ts';
 import { registerLexicons } from './routes-lexicons.ts';
+import { registerCrawls } from './crawls.ts';
 import { registerTriage } from './routes-triage.ts';
 import { registerUi } from './routes-ui.ts';
 import { LoginLimiter, SECURITY_HEADERS, safeNext } from './security.ts';
@@ -234,6 +235,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
   };
   registerUi(app, deps);
   registerTriage(app, deps);
+  registerCrawls(app, deps);
   registerLexicons(app, deps);
   registerApi(app, deps);
   return app;
