@@ -102,7 +102,15 @@ export function scoreSentence(score: number, rows: readonly ReasonRow[]): string
     rs.map((r) => `${r.term} (${r.contribution >= 0 ? '+' : ''}${r.contribution.toFixed(2)})`).join(', ');
   const parts = [
     `Score ${score.toFixed(2)}.`,
-    pos.length ? `Most of it comes from ${names(pos)}.` : 'No single term raises it.',
+    !pos.length
+      ? 'No single term raises it.'
+      : (pos[0]?.contribution ?? 0) < 0.05
+        ? `Many pieces of evidence agree, so removing any one barely lowers it; the strongest are ${rows
+            .filter((r) => r.weight > 0)
+            .slice(0, 3)
+            .map((r) => r.term)
+            .join(', ')}.`
+        : `Most of it comes from ${names(pos)}.`,
     neg.length ? `Lowered by ${names(neg)}.` : '',
     "A term's contribution is how much the score would drop without it. A sale needs both a substance and sale intent (prices, dead drops, contacts, payment), which combine as a geometric mean; negative context (news, medicine) damps it; a repeated term adds nothing.",
   ];
