@@ -2,6 +2,7 @@
  * What an analyst reads off a lead at a glance: the listing's price, quantity and vendor, and its
  * reasons folded to one row per term.
  */
+import { cityIn } from './cities.ts';
 import type { StoredReason } from './reasons.ts';
 
 export interface LeadFields {
@@ -11,6 +12,8 @@ export interface LeadFields {
   quantity: string | null;
   /** The listing's seller field. */
   vendor: string | null;
+  /** The first city of the region the title or text names (`cities.ts`), in English. */
+  city: string | null;
 }
 
 interface Listing {
@@ -28,13 +31,18 @@ export function parseListing(json: string | null): Listing | null {
   }
 }
 
-export function leadFields(reasons: readonly StoredReason[], listing: Listing | null): LeadFields {
+export function leadFields(
+  reasons: readonly StoredReason[],
+  listing: Listing | null,
+  text: string,
+): LeadFields {
   const first = (term: string) => reasons.find((r) => r.term === term)?.form.trim() || null;
   const listed = listing?.price ? `${listing.price}${listing.currency ? ` ${listing.currency}` : ''}` : null;
   return {
     price: listed ?? first('price'),
     quantity: first('quantity'),
     vendor: listing?.seller?.trim() || null,
+    city: cityIn(text),
   };
 }
 

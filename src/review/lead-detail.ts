@@ -67,7 +67,7 @@ export async function leadDetail(
     history,
     evidence: ev,
     claim: claim ?? null,
-    fields: leadFields(reasons, listing),
+    fields: leadFields(reasons, listing, `${page?.title ?? lead.title}\n${pageText}`),
   };
 }
 

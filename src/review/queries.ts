@@ -341,14 +341,20 @@ export async function queueExtras(store: Store, rows: readonly QueueRow[]): Prom
       : [],
     store.db
       .selectFrom('leads')
-      .select(['leads.id', 'leads.reasons'])
-      .select((eb) =>
+      .select(['leads.id', 'leads.reasons', 'leads.title'])
+      .select((eb) => [
         eb
           .selectFrom('pages')
           .select('pages.listing')
           .whereRef('pages.id', '=', 'leads.page_id')
           .as('listing'),
-      )
+        // The city is looked for in the beginning of the text: a queue page never reads whole pages.
+        eb
+          .selectFrom('pages')
+          .select(sql<string>`substr(pages.text, 1, 2000)`.as('head'))
+          .whereRef('pages.id', '=', 'leads.page_id')
+          .as('head'),
+      ])
       .where('leads.id', 'in', ids)
       .execute(),
   ]);
@@ -362,7 +368,11 @@ export async function queueExtras(store: Store, rows: readonly QueueRow[]): Prom
       claimedBy: claimBy.get(r.id) ?? null,
       identifiers: idsBy.get(r.page_id) ?? 0,
       clusterSize: r.cluster_id === null ? 1 : (sizeBy.get(r.cluster_id) ?? 1),
-      fields: leadFields(parseReasons(d?.reasons ?? '[]'), parseListing(d?.listing ?? null)),
+      fields: leadFields(
+        parseReasons(d?.reasons ?? '[]'),
+        parseListing(d?.listing ?? null),
+        `${d?.title ?? ''}\n${d?.head ?? ''}`,
+      ),
     });
   }
   return out;

@@ -92,6 +92,7 @@ export function leadView(
       ${d.fields.price ? html`<dt>Price</dt><dd id="field-price">${d.fields.price}</dd>` : ''}
       ${d.fields.quantity ? html`<dt>Quantity</dt><dd id="field-quantity">${d.fields.quantity}</dd>` : ''}
       ${d.fields.vendor ? html`<dt>Vendor</dt><dd id="field-vendor">${d.fields.vendor}</dd>` : ''}
+      ${d.fields.city ? html`<dt>City</dt><dd id="field-city">${d.fields.city}</dd>` : ''}
       <dt>Lexicon</dt><dd>${l.lexicon_version}</dd>
       <dt>Claimed</dt><dd>${claimForm(d, ctx, here)}</dd>
     </dl>

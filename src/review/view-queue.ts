@@ -135,6 +135,7 @@ export function queueView(ctx: PageContext, d: QueueViewData): string {
       <td class="field">${x?.fields.price ?? ''}</td>
       <td class="field">${x?.fields.quantity ?? ''}</td>
       <td class="field">${x?.fields.vendor ?? ''}</td>
+      <td class="field">${x?.fields.city ?? ''}</td>
       <td class="num">${x?.identifiers ?? ''}</td>
       <td class="num">${x && x.clusterSize > 1 ? html`<a href="/clusters/${r.cluster_id}">${x.clusterSize}</a>` : ''}</td>
       <td>${r.site_id}</td>
@@ -161,8 +162,8 @@ export function queueView(ctx: PageContext, d: QueueViewData): string {
       <button type="submit" id="bulk-apply">Apply to selected</button>
     </form>
     <table class="queue" id="queue">
-      <thead><tr><th><input type="checkbox" id="select-all" aria-label="select every lead on this page"></th><th>score</th><th>status</th><th>category</th><th>substances</th><th>price</th><th>qty</th><th>vendor</th><th title="identifiers on the page">ids</th><th title="leads sharing an identifier">cluster</th><th>site</th><th>lang</th><th>title</th><th>last seen</th></tr></thead>
-      <tbody>${rows.length ? join(rows) : html`<tr><td colspan="14" class="empty">No leads match.</td></tr>`}</tbody>
+      <thead><tr><th><input type="checkbox" id="select-all" aria-label="select every lead on this page"></th><th>score</th><th>status</th><th>category</th><th>substances</th><th>price</th><th>qty</th><th>vendor</th><th>city</th><th title="identifiers on the page">ids</th><th title="leads sharing an identifier">cluster</th><th>site</th><th>lang</th><th>title</th><th>last seen</th></tr></thead>
+      <tbody>${rows.length ? join(rows) : html`<tr><td colspan="15" class="empty">No leads match.</td></tr>`}</tbody>
     </table>
     <p class="pager">
       ${d.page.prev ? html`<a href="${pageLink('before', d.page.prev)}" rel="prev" id="prev-page">← previous</a>` : ''}

@@ -26,7 +26,7 @@ describe('triage through the app (real SQLite): bulk decisions, undo, claims, sa
     await addAnalyst(store, 'alice', 'correct horse battery');
     await addAnalyst(store, 'bob', 'correct horse battery');
     for (let i = 0; i < 5; i++) {
-      const text = `Мефедрон 1г 3500₽ мефедрон, мефедрон. Лот ${i}`;
+      const text = `Мефедрон 1г 3500₽ мефедрон, мефедрон. Лот ${i}, Алматы`;
       const { leadId } = await insertLead(store, {
         url: `http://shop.test/item/${i}`,
         title: `Лот ${i}`,
@@ -160,7 +160,10 @@ describe('triage through the app (real SQLite): bulk decisions, undo, claims, sa
     expect(page).toMatch(/id="score-sentence">Score 0\.90\. Most of it comes from mephedrone \(\+0\.40\)/);
     expect(page).toContain('<dd id="field-price">3500₽</dd>');
     expect(page).toContain('<dd id="field-quantity">1г</dd>');
+    expect(page).toContain('<dd id="field-city">Almaty</dd>');
     const queue = await (await alice.request('/?status=all')).text();
-    expect(queue).toMatch(/<td class="field">3500₽<\/td>\s*<td class="field">1г<\/td>/);
+    expect(queue).toMatch(
+      /<td class="field">3500₽<\/td>\s*<td class="field">1г<\/td>\s*<td class="field"><\/td>\s*<td class="field">Almaty<\/td>/,
+    );
   });
 });
