@@ -36,14 +36,14 @@ const CITIES: Array<[city: string, forms: string[]]> = [
   ['Shenzhen', ['深圳', 'shenzhen']],
 ];
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const BY_FORM = new Map(CITIES.flatMap(([city, forms]) => forms.map((f) => [f.trim(), city] as const)));
 // A word start (no letter before); a form written with a trailing space is a whole word (`ош `, not
 // `ошибка`); Chinese has no word breaks, so its names match anywhere.
 const PATTERN = new RegExp(
   `(?<!\\p{L})(${CITIES.flatMap(([, forms]) => forms)
     .sort((a, b) => b.length - a.length)
-    .map((f) => (f.endsWith(' ') ? `${escape(f.trim())}(?!\\p{L})` : escape(f)))
+    .map((f) => (f.endsWith(' ') ? `${escapeRegex(f.trim())}(?!\\p{L})` : escapeRegex(f)))
     .join('|')})`,
   'iu',
 );
