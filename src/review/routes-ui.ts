@@ -67,10 +67,18 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     await recordView(store, c.get('analyst'), id, 'ui');
     const d = await leadDetail(store, id, deps.evidence);
     if (!d) return c.html(errorPage(ctx(c), 404, `No lead ${id}.`), 404);
-    const nav = await neighbours(store, d.lead, filter);
+    const decidedIds = (params.get('decided') ?? '').split(',').map(Number).filter(Number.isSafeInteger);
+    const [nav, decided] = await Promise.all([
+      neighbours(store, d.lead, filter),
+      ownDecisions(store, c.get('analyst'), decidedIds),
+    ]);
     const session = c.get('session');
     return c.html(
-      leadView({ ...ctx(c), csrf: session?.csrf ?? '' }, d, { ...nav, qs: filterParams(filter).toString() }),
+      leadView({ ...ctx(c), csrf: session?.csrf ?? '' }, d, {
+        ...nav,
+        qs: filterParams(filter).toString(),
+        decided,
+      }),
     );
   });
 
@@ -120,7 +128,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const qs = filterParams(filter).toString();
     const lead = await store.lead(id);
     const { next } = lead ? await neighbours(store, lead, filter) : { next: null };
-    return c.redirect(next ? `/leads/${next}?${qs}` : `/?${qs}`, 303);
+    return c.redirect(`${next ? `/leads/${next}` : '/'}?${qs}&decided=${result.auditId}`, 303);
   });
 
   app.get('/clusters/:id', async (c) => {

@@ -1,5 +1,6 @@
 import { type HighlightSpan, highlight, html, join } from './html.ts';
 import { reasonRows, scoreSentence } from './fields.ts';
+import { decidedNotice, type JustDecided } from './view-queue.ts';
 import type { LeadDetail, StoredReason } from './lead-detail.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 
@@ -63,7 +64,7 @@ function evidencePanel(d: LeadDetail) {
 export function leadView(
   ctx: PageContext & { csrf: string },
   d: LeadDetail,
-  nav: { next: number | null; prev: number | null; qs: string },
+  nav: { next: number | null; prev: number | null; qs: string; decided?: JustDecided },
 ): string {
   const l = d.lead;
   const substances = JSON.parse(l.substances) as string[];
@@ -80,6 +81,7 @@ export function leadView(
   const main = html`<p class="crumbs"><a href="/${q}">← queue</a>
       ${nav.prev ? html`<a href="/leads/${nav.prev}${q}" rel="prev" id="prev-lead">previous <kbd>k</kbd></a>` : ''}
       ${nav.next ? html`<a href="/leads/${nav.next}${q}" rel="next" id="next-lead">next <kbd>j</kbd></a>` : ''}</p>
+    ${decidedNotice(ctx, nav.decided ?? [], `/leads/${l.id}${q}`)}
     <h1 class="lead-title">${title.html}</h1>
     <dl class="facts">
       <dt>Lead</dt><dd>#${l.id} · <span class="status s-${l.status}" id="lead-status">${l.status}</span>${l.gone_at ? html` · <span class="gone">gone since ${when(l.gone_at)}</span>` : ''}</dd>

@@ -22,10 +22,13 @@ export interface QueueViewData {
 
 const PAST: Record<string, string> = { confirm: 'confirmed', dismiss: 'dismissed', escalate: 'escalated' };
 
-function decidedNotice(ctx: PageContext, d: QueueViewData, back: string) {
-  if (!d.decided.length) return '';
-  return html`<div class="notice" id="decided"><p>${d.decided.length} decision(s) recorded${d.decided[0]?.note ? html` with the note <q>${d.decided[0].note}</q>` : ''}. Undo any of them for the next few minutes:</p>
-    <ul>${d.decided.map(
+export type JustDecided = QueueViewData['decided'];
+
+/** The decisions just made (`?decided=` audit ids), each with an Undo button that comes back to `back`. */
+export function decidedNotice(ctx: PageContext, decided: JustDecided, back: string) {
+  if (!decided.length) return '';
+  return html`<div class="notice" id="decided"><p>${decided.length} decision(s) recorded${decided[0]?.note ? html` with the note <q>${decided[0].note}</q>` : ''}. Undo any of them for the next few minutes:</p>
+    <ul>${decided.map(
       (a) => html`<li>#${a.lead_id ?? ''} ${PAST[a.action] ?? a.action}
         <form method="post" action="/audit/${a.id}/undo" class="row-form undo">
           <input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><input type="hidden" name="back" value="${back}">
@@ -145,7 +148,7 @@ export function queueView(ctx: PageContext, d: QueueViewData): string {
     </tr>`;
   });
   const body = html`<h1>Leads <span class="count">${d.total.n}${d.total.capped ? '+' : ''} matching</span></h1>
-    ${decidedNotice(ctx, d, back)}
+    ${decidedNotice(ctx, d.decided, back)}
     ${tabs(d)}
     ${filterForm(d)}
     ${savedPanel(ctx, d, qs)}

@@ -113,6 +113,17 @@ describe('triage through the app (real SQLite): bulk decisions, undo, claims, sa
     expect(await undo.json()).toMatchObject({ leadId: ids[3], status: 'new' });
   });
 
+  it('a decision made on a lead page is offered for undo on the page it goes on to', async () => {
+    const res = await alice.post(`/leads/${ids[3]}/decision`, { decision: 'escalate', back: 'status=all' });
+    const to = res.headers.get('location')!;
+    expect(to).toMatch(/[?&]decided=\d+$/);
+    const auditId = Number(/decided=(\d+)/.exec(to)![1]);
+    const next = await (await alice.request(to)).text();
+    expect(next).toContain(`action="/audit/${auditId}/undo"`);
+    expect((await alice.post(`/audit/${auditId}/undo`, {})).status).toBe(303);
+    expect(await status(ids[3]!)).toBe('new');
+  });
+
   it('claims: one analyst at a time, shown in the queue, filterable, released, all audited', async () => {
     expect((await alice.post(`/leads/${ids[4]}/claim`, {})).status).toBe(303);
     const taken = await bob.post(`/leads/${ids[4]}/claim`, {});
