@@ -559,6 +559,26 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
     });
   });
 
+  it('without a browser, seals without a screenshot and the lead page says why', async () => {
+    const page = await fetchListing();
+    const text = extract(page);
+    const ids = await pageAndLead({ ...page, url: `${page.url}?no-browser` }, text);
+    const deps = { db: store.db, evidence };
+    await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
+    const sealed = await captureLeadEvidence({ ...deps, screenshots: null }, ids);
+    expect(sealed.manifest.screenshot).toEqual({
+      source: 'none',
+      reason: 'no browser was available to render the capture',
+    });
+    const html = leadView(
+      { analyst: 'a', csrf: 'x' },
+      (await leadDetail(store, ids.leadId, evidenceFrom(evidence)))!,
+      { next: null, prev: null, qs: '' },
+    );
+    expect(html).toContain('no screenshot: no browser was available to render the capture');
+    expect(html).not.toContain('evidence/screenshot.png');
+  });
+
   it("keeps a browser render's own screenshot as the evidence screenshot", async () => {
     const page = await pool.render(`${srv.url}/item/7`, {
       siteId: 'fixture',
