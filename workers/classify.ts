@@ -1,9 +1,10 @@
 /**
- * Classify worker entry point: `npx tsx workers/classify.ts` (config from SPIDERWEB_CONFIG or ./config).
- * The same as `spiderweb worker --concurrency 0`; the processor is `processClassify` in src/leads.
+ * Classify worker entry point: `npx tsx workers/classify.ts [--classify-concurrency N]` (config from
+ * SPIDERWEB_CONFIG or ./config). Runs `spiderweb worker --concurrency 0`: the same code, options and shutdown.
  */
-import { loadConfig } from '../src/config/index.ts';
-import { runWorkerProcess } from '../src/runtime/index.ts';
+import { main } from '../src/cli/main.ts';
 
-const config = await loadConfig(process.env.SPIDERWEB_CONFIG ?? 'config');
-await runWorkerProcess(config, { fetch: 0, classify: config.runtime.concurrency.classify });
+// `main` resolves when the worker has stopped; handles such as the evidence writer thread are not waited for.
+process.exit(
+  await main([...process.argv.slice(0, 2), 'worker', '--concurrency', '0', ...process.argv.slice(2)]),
+);

@@ -1,9 +1,16 @@
 /**
- * Fetch worker entry point: `npx tsx workers/fetch.ts` (config from SPIDERWEB_CONFIG or ./config).
- * The same as `spiderweb worker --classify-concurrency 0`; the processor is `processFetch` in src/crawl.
+ * Fetch worker entry point: `npx tsx workers/fetch.ts [--concurrency N]` (config from SPIDERWEB_CONFIG
+ * or ./config). Runs `spiderweb worker --classify-concurrency 0`: the same code, options and shutdown.
  */
-import { loadConfig } from '../src/config/index.ts';
-import { runWorkerProcess } from '../src/runtime/index.ts';
+import { main } from '../src/cli/main.ts';
 
-const config = await loadConfig(process.env.SPIDERWEB_CONFIG ?? 'config');
-await runWorkerProcess(config, { fetch: config.runtime.concurrency.fetch, classify: 0 });
+// `main` resolves when the worker has stopped; handles such as the evidence writer thread are not waited for.
+process.exit(
+  await main([
+    ...process.argv.slice(0, 2),
+    'worker',
+    '--classify-concurrency',
+    '0',
+    ...process.argv.slice(2),
+  ]),
+);

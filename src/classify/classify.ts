@@ -234,6 +234,8 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
     };
     if (lang !== undefined) r.lang = lang;
     if (m.inTitle) r.in = 'title';
+    const gloss = m.term >= 0 ? lex.terms[m.term]?.gloss : undefined;
+    if (gloss) r.gloss = gloss;
     reasons[i] = r;
   }
   if (context === 'marketplace') {

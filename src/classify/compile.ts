@@ -303,6 +303,7 @@ export function compileLexicons(
       file,
       translit: input.translit,
       explains: (input.explains ?? []).map((t) => t.toLowerCase()),
+      ...(input.gloss ? { gloss: input.gloss } : {}),
     });
     if (existing === undefined) termIds.set(key, id);
     return id;

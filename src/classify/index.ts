@@ -27,6 +27,7 @@ export type {
 export { formKeys } from './compile.ts';
 export { type Token, tokenise } from './tokenise.ts';
 export { stemEn, stemRu } from './stem.ts';
+export { cyrToLat, latToCyr } from './fold.ts';
 export { commonWordLangs } from './common-words.ts';
 export {
   formatFinding,

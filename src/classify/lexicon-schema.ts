@@ -122,6 +122,11 @@ export const termSchema = z
     /** Free text for analysts: why the term is here, what it collides with. */
     note: z.string().optional(),
     /**
+     * What the term means, in English, for investigators who do not read the language (`"dead
+     * drop (a hidden stash)"`). Shown beside each match on the lead page and in exports. Optional.
+     */
+    gloss: z.string().trim().min(1).optional(),
+    /**
      * `stem` (default): also match inflected forms. `exact`: only the form itself — use for short
      * slang that is a common word in another form. Forms shorter than 4 letters are always exact.
      */

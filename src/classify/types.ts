@@ -41,6 +41,8 @@ export interface Reason {
   via?: string;
   /** Set to `title` when the match is in `opts.title`, not in the text. */
   in?: 'title';
+  /** The lexicon entry's English meaning (`gloss`), when it has one. */
+  gloss?: string;
 }
 
 /** The classifier's decision about one text. */
@@ -70,6 +72,8 @@ export interface CompiledTerm {
   readonly translit: boolean;
   /** Negative terms: canonical substance names (lowercase) whose weak slang this innocent sense explains. */
   readonly explains: readonly string[];
+  /** The entry's English meaning, when the lexicon gives one. */
+  readonly gloss?: string;
 }
 
 /** How a token matched a term. */

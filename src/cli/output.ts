@@ -6,6 +6,11 @@ export function out(line = ''): void {
   process.stdout.write(`${line}\n`);
 }
 
+/** A warning for the person at the terminal, on stderr (stdout stays machine-readable with --json). */
+export function warn(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
 /** A plain text table: columns padded to their widest cell (capped), long cells cut with `…`. */
 export function table(headers: string[], rows: Array<Array<string | number | null>>, maxWidth = 48): string {
   const cells = rows.map((r) =>

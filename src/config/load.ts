@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import { type RuntimeConfig, runtimeSchema, type SiteConfig, siteSchema } from './schema.ts';
 import { readYamlFile, yamlFiles } from './yaml.ts';
 
 /** The config shipped with Spiderweb (the demo's lexicons), used when the user has none. */
-export const bundledConfigDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../config');
+export const bundledConfigDir = fromRoot('config');
 
 export interface Config {
   /** The directory read, absolute. */

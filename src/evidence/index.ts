@@ -1,11 +1,13 @@
 export {
   type BundleResult,
+  buildBundle,
   type FileCheck,
   type FileStatus,
   leadManifest,
   type VerifyOptions,
   type VerifyReport,
   verifyBundle,
+  WACZ_PATHS,
   writeBundle,
 } from './bundle.ts';
 export {
@@ -40,8 +42,7 @@ export {
   type LeadEvidenceOutcome,
   type Screenshotter,
 } from './pipeline.ts';
-export { evidenceByManifest, evidenceForLead, hasEvidenceFor } from './queries.ts';
-export { readTar, TarError, type TarEntry, writeTar } from './tar.ts';
+export { evidenceByManifest, evidenceForLead, hasEvidenceFor, leadCase } from './queries.ts';
 export { formatWarcRecord, pageWarc, type WarcRecordInput } from './warc.ts';
 export { capturedBody, readWarc, type WarcRecord } from './warc-read.ts';
-export { type LeadEvidenceSummary, leadEvidenceSummary, leadScreenshot } from './view.ts';
+export { type LeadEvidenceSummary, leadEvidenceFile, leadEvidenceSummary } from './view.ts';

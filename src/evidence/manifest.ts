@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { fromRoot } from '../paths.ts';
 import { sha256Hex } from './digest.ts';
 
 /** Fixed file names inside a bundle and in a manifest's `files`. */
@@ -7,7 +8,6 @@ export const FILE_NAMES = {
   screenshot: 'screenshot.png',
   text: 'text.txt',
   manifest: 'manifest.json',
-  manifestHash: 'manifest.sha256',
 } as const;
 
 export type FileRole = 'warc' | 'screenshot' | 'text';
@@ -91,7 +91,7 @@ let version: string | undefined;
 /** Spiderweb's version from package.json (read once, on first use). */
 export function spiderwebVersion(): string {
   if (version === undefined) {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    const pkg = JSON.parse(readFileSync(fromRoot('package.json'), 'utf8')) as {
       version?: unknown;
     };
     version = typeof pkg.version === 'string' ? pkg.version : 'unknown';

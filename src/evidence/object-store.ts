@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NonRetryableError } from '../errors.ts';
+import { ROOT_URL } from '../paths.ts';
 import { SHA256_HEX, sha256Hex } from './digest.ts';
 
 export interface StoredObject {
@@ -196,6 +197,6 @@ class ObjectWriter {
 }
 
 /** The writer thread's code (see that file for what a put does there). */
-const WRITER_FILE = new URL('./object-writer.cjs', import.meta.url);
+const WRITER_FILE = new URL('src/evidence/object-writer.cjs', ROOT_URL);
 
 const writer = new ObjectWriter();

@@ -142,3 +142,45 @@ export function evidenceByManifest(
     .where('manifest_sha256', '=', manifestSha256)
     .executeTakeFirst();
 }
+
+/** What a bundle says of its lead as of bundling: the lead, its score and reasons, and every decision on it. */
+export async function leadCase(db: Kysely<Database>, leadId: number) {
+  const lead = await db
+    .selectFrom('leads')
+    .select([
+      'id',
+      'site_id',
+      'url',
+      'title',
+      'status',
+      'score',
+      'kind',
+      'category',
+      'substances',
+      'reasons',
+      'lexicon_version',
+    ])
+    .where('id', '=', leadId)
+    .executeTakeFirst();
+  if (!lead) return null;
+  const decisions = await db
+    .selectFrom('audit')
+    .select(['at', 'analyst', 'action', 'note', 'detail'])
+    .where('lead_id', '=', leadId)
+    .where('action', 'in', ['confirm', 'dismiss', 'escalate', 'undo', 'claim'])
+    .orderBy('id')
+    .execute();
+  const parse = (s: string | null) => {
+    try {
+      return s ? (JSON.parse(s) as unknown) : null;
+    } catch {
+      return s;
+    }
+  };
+  const { reasons, ...rest } = lead;
+  return {
+    lead: { ...rest, substances: parse(lead.substances) },
+    reasons: parse(reasons),
+    decisions: decisions.map((d) => ({ ...d, detail: parse(d.detail) })),
+  };
+}

@@ -1,7 +1,8 @@
-/** What the review app shows of a lead's evidence (shape of `EvidenceView` in src/review/evidence.ts). */
+/** What the review app shows and serves of a lead's evidence (shape of `EvidenceView` in src/review/evidence.ts). */
 import type { Kysely } from 'kysely';
 import type { Database } from '../leads/schema.ts';
 import { leadManifest } from './bundle.ts';
+import type { FileRole } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';
 
 export interface LeadEvidenceSummary {
@@ -13,6 +14,8 @@ export interface LeadEvidenceSummary {
   truncated: boolean;
   files: Array<{ name: string; sha256: string; bytes: number | null }>;
   screenshot: boolean;
+  /** Why the capture has no screenshot (Chromium missing, screenshots off...); null when it has one. */
+  noScreenshot: string | null;
   manifestSha256: string;
   sealedAt: string;
 }
@@ -24,6 +27,7 @@ export async function leadEvidenceSummary(deps: Deps, leadId: number): Promise<L
   const found = await leadManifest(deps, leadId);
   if (!found) return null;
   const m = found.manifest;
+  const screenshot = m.files.some((f) => f.role === 'screenshot');
   return {
     capturedAt: m.capturedAt,
     url: m.url,
@@ -34,18 +38,34 @@ export async function leadEvidenceSummary(deps: Deps, leadId: number): Promise<L
       ...m.files.map((f) => ({ name: f.name, sha256: f.sha256, bytes: f.size })),
       { name: 'manifest.json', sha256: found.manifestSha256, bytes: null },
     ],
-    screenshot: m.files.some((f) => f.role === 'screenshot'),
+    screenshot,
+    noScreenshot: screenshot ? null : m.screenshot.source === 'none' ? m.screenshot.reason : 'not taken',
     manifestSha256: found.manifestSha256,
     sealedAt: m.sealedAt,
   };
 }
 
-/** The PNG of the lead's newest sealed capture (re-hashed on read), or null. */
-export async function leadScreenshot(
+/** Media types of the files a lead page offers for download. */
+const MEDIA: Record<FileRole | 'manifest', string> = {
+  warc: 'application/warc',
+  screenshot: 'image/png',
+  text: 'text/plain; charset=utf-8',
+  manifest: 'application/json',
+};
+
+/**
+ * One file of the lead's newest sealed capture by its name in the manifest (`capture.warc.gz`,
+ * `screenshot.png`, `text.txt`, or `manifest.json`), re-hashed on read; null when there is none.
+ */
+export async function leadEvidenceFile(
   deps: Deps,
   leadId: number,
-): Promise<{ body: Buffer; type: 'image/png' } | null> {
+  name: string,
+): Promise<{ body: Buffer; type: string } | null> {
   const found = await leadManifest(deps, leadId);
-  const shot = found?.manifest.files.find((f) => f.role === 'screenshot');
-  return shot ? { body: await deps.evidence.get(shot.sha256), type: 'image/png' } : null;
+  if (!found) return null;
+  if (name === 'manifest.json')
+    return { body: await deps.evidence.get(found.manifestSha256), type: MEDIA.manifest };
+  const f = found.manifest.files.find((x) => x.name === name);
+  return f ? { body: await deps.evidence.get(f.sha256), type: MEDIA[f.role] } : null;
 }

@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
 import { ftsOnChangeMigration, reviewMigration } from './migration-review.ts';
+import { triageMigration } from './migration-triage.ts';
 
 function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
@@ -194,6 +195,7 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0006_fts_on_change': ftsOnChangeMigration,
+  '0008_triage': triageMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

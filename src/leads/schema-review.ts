@@ -47,7 +47,8 @@ export interface LoginTokensTable {
 
 /**
  * The append-only audit log: who did what, when. The app only inserts; triggers refuse UPDATE and DELETE.
- * `action`: `view`, `confirm`, `dismiss`, `escalate`, `login`, `login-failed`, `logout`, `export`.
+ * `action`: `view`, `confirm`, `dismiss`, `escalate`, `undo`, `claim`, `release`, `filter-save`,
+ * `filter-delete`, `login`, `login-failed`, `logout`, `export`.
  */
 export interface AuditTable {
   id: Generated<number>;
@@ -62,12 +63,31 @@ export interface AuditTable {
   detail: string | null;
 }
 
+/** Who is working a lead (one claim per lead; releasing deletes the row; both are audited). */
+export interface ClaimsTable {
+  lead_id: number;
+  analyst_id: number;
+  analyst: string;
+  claimed_at: string;
+}
+
+/** An analyst's named queue filter: `query` is the queue's query string. */
+export interface SavedFiltersTable {
+  id: Generated<number>;
+  analyst_id: number;
+  name: string;
+  query: string;
+  created_at: string;
+}
+
 export interface ReviewDatabase {
   analysts: AnalystsTable;
   sessions: SessionsTable;
   api_tokens: ApiTokensTable;
   login_tokens: LoginTokensTable;
   audit: AuditTable;
+  claims: ClaimsTable;
+  saved_filters: SavedFiltersTable;
 }
 
 export type AnalystRow = Selectable<AnalystsTable>;

@@ -6,6 +6,7 @@ import { deleteCookie, getCookie, setCookie } from 'hono/cookie';
 import { routePath } from 'hono/route';
 import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
+import { fromRoot } from '../paths.ts';
 import type { Store } from '../leads/index.ts';
 import type { SiteKind } from '../leads/rescore.ts';
 import { type Logger, log as rootLog } from '../log.ts';
@@ -24,10 +25,12 @@ import {
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import { audit } from './decisions.ts';
 import type { EvidenceStore } from '../evidence/index.ts';
-import { type EvidenceFile, type EvidenceLookup, evidenceFrom, noEvidence } from './evidence.ts';
+import { evidenceFrom } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
 import { registerApi } from './routes-api.ts';
 import { registerLexicons } from './routes-lexicons.ts';
+import { registerCrawls } from './crawls.ts';
+import { registerTriage } from './routes-triage.ts';
 import { registerUi } from './routes-ui.ts';
 import { LoginLimiter, SECURITY_HEADERS, safeNext } from './security.ts';
 import { errorPage, loginPage } from './view-layout.ts';
@@ -38,12 +41,8 @@ export interface ReviewAppOptions {
   secureCookies?: boolean;
   /** prom-client registry served at `/metrics`. Default: a private registry with the process metrics. */
   metrics?: Registry;
-  /** The evidence files (`EvidenceStore.forDataDir(dataDir)`): the lead page shows the newest sealed capture. */
+  /** The evidence files (`EvidenceStore.forDataDir(dataDir)`): the lead page shows the newest sealed capture. Default: none shown. */
   evidenceStore?: EvidenceStore;
-  /** Finds a lead's evidence (overrides `evidenceStore`). Default: none shown. */
-  evidence?: EvidenceLookup;
-  /** Serves a lead's screenshot (overrides `evidenceStore`). */
-  evidenceFile?: EvidenceFile;
   /** Job counts per queue and state (e.g. from BullMQ `Queue.getJobCounts`), shown at `/queues`. */
   queueCounts?: () => Promise<Record<string, Record<string, number>>>;
   /** The lexicon directory in force (`config.lexiconsDir`): `/lexicons` shows its version, lint and a what-if. */
@@ -60,11 +59,11 @@ export interface ReviewAppOptions {
 
 const STATIC: Record<string, { body: string; type: string }> = {
   'app.js': {
-    body: readFileSync(new URL('./static/app.js', import.meta.url), 'utf8'),
+    body: readFileSync(fromRoot('src/review/static/app.js'), 'utf8'),
     type: 'text/javascript; charset=utf-8',
   },
   'app.css': {
-    body: readFileSync(new URL('./static/app.css', import.meta.url), 'utf8'),
+    body: readFileSync(fromRoot('src/review/static/app.css'), 'utf8'),
     type: 'text/css; charset=utf-8',
   },
 };
@@ -224,12 +223,10 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     return c.redirect('/login', 303);
   });
 
-  const fromFiles = opts.evidenceStore ? evidenceFrom(opts.evidenceStore) : undefined;
   const deps: AppDeps = {
     store,
     metrics,
-    evidence: opts.evidence ?? fromFiles?.evidence ?? noEvidence,
-    evidenceFile: opts.evidenceFile ?? fromFiles?.evidenceFile,
+    evidence: opts.evidenceStore ? evidenceFrom(opts.evidenceStore) : null,
     queueCounts: opts.queueCounts,
     lexiconsDir: opts.lexiconsDir,
     siteKinds: opts.siteKinds,
@@ -237,6 +234,8 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     log,
   };
   registerUi(app, deps);
+  registerTriage(app, deps);
+  registerCrawls(app, deps);
   registerLexicons(app, deps);
   registerApi(app, deps);
   return app;

@@ -238,7 +238,7 @@ export async function createOneTimeLogin(
   store: Store,
   name: string,
   opts: { create?: boolean } = {},
-): Promise<{ path: string; expiresAt: string }> {
+): Promise<{ path: string; expiresAt: string; hasPassword: boolean }> {
   let a: Analyst | undefined = await findAnalyst(store, name);
   if (!a && opts.create) a = await addAnalyst(store, name);
   if (!a) throw new UsageError(`no enabled analyst "${name}"`);
@@ -255,7 +255,12 @@ export async function createOneTimeLogin(
       used_at: null,
     })
     .execute();
-  return { path: `/login/once?token=${token}`, expiresAt };
+  const row = await store.db
+    .selectFrom('analysts')
+    .select('password_hash')
+    .where('id', '=', a.id)
+    .executeTakeFirst();
+  return { path: `/login/once?token=${token}`, expiresAt, hasPassword: Boolean(row?.password_hash) };
 }
 
 /** Spends a one-time token: the analyst if it is unused and unexpired (and marks it used), else null. */

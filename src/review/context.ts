@@ -4,7 +4,7 @@ import type { Store } from '../leads/index.ts';
 import type { SiteKind } from '../leads/rescore.ts';
 import type { Logger } from '../log.ts';
 import type { Analyst, Session } from './auth.ts';
-import type { EvidenceFile, EvidenceLookup } from './evidence.ts';
+import type { EvidenceAccess } from './evidence.ts';
 import type { ReviewMetrics } from './metrics.ts';
 
 export type ReviewEnv = {
@@ -19,8 +19,8 @@ export type ReviewEnv = {
 export interface AppDeps {
   store: Store;
   metrics: ReviewMetrics;
-  evidence: EvidenceLookup;
-  evidenceFile: EvidenceFile | undefined;
+  /** Null: no evidence directory configured (the lead page says so). */
+  evidence: EvidenceAccess | null;
   queueCounts: (() => Promise<Record<string, Record<string, number>>>) | undefined;
   /** The lexicon directory in force (`/lexicons` shows its version and lint); undefined: not configured. */
   lexiconsDir: string | undefined;

@@ -24,9 +24,12 @@ export interface AuditEntry {
   detail?: object | null;
 }
 
-/** Appends one row to the audit log. The log is never updated or deleted (the store's triggers refuse it). */
-export async function audit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
-  await db
+/**
+ * Appends one row to the audit log and returns its id. The log is never updated or deleted (the
+ * store's triggers refuse it).
+ */
+export async function audit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
+  const row = await db
     .insertInto('audit')
     .values({
       at: new Date().toISOString(),
@@ -37,7 +40,9 @@ export async function audit(db: Kysely<Database>, e: AuditEntry): Promise<void> 
       note: e.note ?? null,
       detail: e.detail ? JSON.stringify(e.detail) : null,
     })
-    .execute();
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export function isDecision(s: string): s is Decision {
@@ -55,7 +60,7 @@ export async function decide(
   leadId: number,
   decision: Decision,
   note: string,
-): Promise<{ status: LeadStatus; before: LeadStatus } | null> {
+): Promise<{ status: LeadStatus; before: LeadStatus; auditId: number } | null> {
   const text = note.trim();
   if (text.length > MAX_NOTE) throw new UsageError(`note: at most ${MAX_NOTE} characters`);
   const status = DECISIONS[decision];
@@ -63,18 +68,23 @@ export async function decide(
     const lead = await tx.selectFrom('leads').select(['status']).where('id', '=', leadId).executeTakeFirst();
     if (!lead) return null;
     await tx.updateTable('leads').set({ status }).where('id', '=', leadId).execute();
-    await audit(tx, {
+    const auditId = await audit(tx, {
       analyst,
       action: decision,
       leadId,
       note: text || null,
       detail: { from: lead.status, to: status },
     });
-    return { status, before: lead.status };
+    return { status, before: lead.status, auditId };
   });
 }
 
 /** Records that an analyst looked at a lead (the page or the API). */
-export function recordView(store: Store, analyst: Analyst, leadId: number, via: 'ui' | 'api'): Promise<void> {
-  return audit(store.db, { analyst, action: 'view', leadId, detail: { via } });
+export async function recordView(
+  store: Store,
+  analyst: Analyst,
+  leadId: number,
+  via: 'ui' | 'api',
+): Promise<void> {
+  await audit(store.db, { analyst, action: 'view', leadId, detail: { via } });
 }

@@ -20,7 +20,14 @@ export function leadJson(l: LeadRow, identifiers: string[] = []) {
     /** `type:value`, e.g. `tron:TLa2f6…`, `telegram:mef_shop`. */
     identifiers,
     lexiconVersion: l.lexicon_version,
-    reasons: JSON.parse(l.reasons) as Array<{ term: string; form: string; group: string; weight: number }>,
+    /** Every matched term; `gloss` is the lexicon's English meaning of it, when it has one. */
+    reasons: JSON.parse(l.reasons) as Array<{
+      term: string;
+      form: string;
+      group: string;
+      weight: number;
+      gloss?: string;
+    }>,
   };
 }
 
@@ -59,7 +66,11 @@ export function csvHeader(): string {
 
 export function csvRow(l: LeadRow, identifiers: string[] = []): string {
   const j = leadJson(l, identifiers);
-  const terms = [...new Set(j.reasons.filter((r) => r.weight > 0).map((r) => r.term))].join('; ');
+  const terms = [
+    ...new Set(
+      j.reasons.filter((r) => r.weight > 0).map((r) => (r.gloss ? `${r.term} (${r.gloss})` : r.term)),
+    ),
+  ].join('; ');
   return [
     j.id,
     j.site,

@@ -23,6 +23,8 @@ export interface QueueFilter {
   until?: string;
   /** Full-text search over the title and the page text. */
   q?: string;
+  /** Leads claimed by this analyst, or `none`: unclaimed leads. */
+  claimed?: string;
   sort: SortKey;
   dir: 'asc' | 'desc';
 }
@@ -107,6 +109,8 @@ export function parseFilter(p: URLSearchParams, opts: { defaultNew?: boolean } =
   if (identifier) f.identifier = identifier;
   const q = text('q');
   if (q) f.q = q;
+  const claimed = text('claimed');
+  if (claimed) f.claimed = claimed;
   const since = text('since');
   if (since) f.since = day(since, 'since');
   const until = text('until');
@@ -151,6 +155,7 @@ export function filterParams(f: QueueFilter): URLSearchParams {
   if (f.substance) p.set('substance', f.substance);
   if (f.identifier) p.set('identifier', f.identifier);
   if (f.q) p.set('q', f.q);
+  if (f.claimed) p.set('claimed', f.claimed);
   if (f.since) p.set('since', f.since);
   if (f.until) p.set('until', f.until);
   if (f.sort !== 'score') p.set('sort', f.sort);

@@ -10,7 +10,8 @@ export {
   verifyPassword,
 } from './auth.ts';
 export { type Decision, decide } from './decisions.ts';
-export type { EvidenceFile, EvidenceLookup, EvidenceView } from './evidence.ts';
+export type { EvidenceAccess, EvidenceView } from './evidence.ts';
 export { csvCell, csvHeader, csvRow, leadJson } from './export.ts';
 export { type QueueFilter, parseFilter } from './filters.ts';
+export { recordServedUrl, servedUrl } from './served-url.ts';
 export { type ReviewServer, type ReviewServerOptions, startReviewServer } from './server.ts';

@@ -1,12 +1,12 @@
-import type { Reason } from '../classify/index.ts';
 import type { ListingFields } from '../extract/index.ts';
 import { type IdentifierRow, type LeadRow, listingText, type Store } from '../leads/index.ts';
-import type { EvidenceLookup, EvidenceView } from './evidence.ts';
+import type { EvidenceAccess, EvidenceView } from './evidence.ts';
+import { type LeadFields, leadFields } from './fields.ts';
 import type { Cursor, QueueFilter } from './filters.ts';
 import { auditLog, clusterMates, queuePage } from './queries.ts';
+import { parseReasons, type StoredReason } from './reasons.ts';
 
-/** A classifier reason as stored in `leads.reasons` (the classifier's own `Reason`, as JSON). */
-export type StoredReason = Reason;
+export type { StoredReason } from './reasons.ts';
 
 export interface LeadDetail {
   lead: LeadRow;
@@ -22,30 +22,15 @@ export interface LeadDetail {
   mates: Awaited<ReturnType<typeof clusterMates>>;
   history: Awaited<ReturnType<typeof auditLog>>;
   evidence: EvidenceView | null;
-}
-
-function parseReasons(json: string): StoredReason[] {
-  try {
-    const v = JSON.parse(json) as unknown;
-    return Array.isArray(v)
-      ? v.filter(
-          (r): r is StoredReason =>
-            typeof r === 'object' &&
-            r !== null &&
-            typeof r.term === 'string' &&
-            Array.isArray(r.span) &&
-            typeof r.weight === 'number',
-        )
-      : [];
-  } catch {
-    return [];
-  }
+  /** Who has claimed the lead, and since when. */
+  claim: { analyst: string; claimed_at: string } | null;
+  fields: LeadFields;
 }
 
 export async function leadDetail(
   store: Store,
   id: number,
-  evidence: EvidenceLookup,
+  evidence: EvidenceAccess | null,
 ): Promise<LeadDetail | null> {
   const lead = await store.lead(id);
   if (!lead) return null;
@@ -57,12 +42,18 @@ export async function leadDetail(
     listing = null;
   }
   const pageText = page?.text ?? '';
-  const [identifiers, mates, history, ev] = await Promise.all([
+  const [identifiers, mates, history, ev, claim] = await Promise.all([
     store.pageIdentifiers(lead.page_id),
     lead.cluster_id === null ? Promise.resolve([]) : clusterMates(store, lead.cluster_id, lead.id),
     auditLog(store, { leadId: lead.id, limit: 50 }),
-    evidence(store, lead),
+    evidence ? evidence.summary(store, lead.id) : null,
+    store.db
+      .selectFrom('claims')
+      .select(['analyst', 'claimed_at'])
+      .where('lead_id', '=', id)
+      .executeTakeFirst(),
   ]);
+  const reasons = parseReasons(lead.reasons);
   return {
     lead,
     lang: page?.lang ?? null,
@@ -70,11 +61,13 @@ export async function leadDetail(
     fetchedVia: page?.fetched_via ?? null,
     text: listing ? listingText(listing, pageText) : pageText,
     titleText: listing?.title ?? page?.title ?? lead.title,
-    reasons: parseReasons(lead.reasons),
+    reasons,
     identifiers,
     mates,
     history,
     evidence: ev,
+    claim: claim ?? null,
+    fields: leadFields(reasons, listing, `${page?.title ?? lead.title}\n${pageText}`),
   };
 }
 

@@ -1,7 +1,10 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Store } from '../leads/index.ts';
 import type { Database } from '../leads/schema.ts';
+import { type LeadFields, leadFields, parseListing } from './fields.ts';
 import type { Cursor, PageRequest, QueueFilter } from './filters.ts';
+import { parseReasons } from './reasons.ts';
+import { searchWords } from './search-terms.ts';
 
 type DB = Database;
 type LeadQuery<O> = SelectQueryBuilder<DB, 'leads', O>;
@@ -35,9 +38,9 @@ export interface QueuePage {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
-/** FTS5 query for the trigram table: every word as a quoted phrase (substring), all required. */
-function ftsQuery(words: string[]): string {
-  return words.map((w) => `"${w.replace(/"/g, '""')}"`).join(' AND ');
+/** FTS5 query for the trigram table: each group's alternatives as quoted phrases (substrings), every group required. */
+function ftsQuery(groups: string[][]): string {
+  return groups.map((g) => `(${g.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ')})`).join(' AND ');
 }
 
 /** Applies every filter (not the order or the cursor). */
@@ -52,6 +55,13 @@ export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Store['
   if (langs?.length)
     q = q.where('leads.page_id', 'in', (eb) =>
       eb.selectFrom('pages').select('pages.id').where('pages.lang', 'in', langs),
+    );
+  const claimed = f.claimed;
+  if (claimed === 'none')
+    q = q.where('leads.id', 'not in', (eb) => eb.selectFrom('claims').select('claims.lead_id'));
+  else if (claimed)
+    q = q.where('leads.id', 'in', (eb) =>
+      eb.selectFrom('claims').select('claims.lead_id').where('claims.analyst', '=', claimed),
     );
   if (f.since) q = q.where('leads.last_seen', '>=', f.since);
   if (f.until) q = q.where('leads.last_seen', '<', f.until);
@@ -80,30 +90,41 @@ export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Store['
     });
   }
   if (f.q) {
-    const words = f.q.split(/\s+/).filter(Boolean).slice(0, 10);
+    const groups = searchWords(f.q);
     if (dialect === 'postgres') {
-      const query = f.q;
-      q = q.where('leads.page_id', 'in', (eb) =>
-        eb
-          .selectFrom('pages')
-          .select('pages.id')
-          .where(
-            sql<boolean>`to_tsvector('simple', pages.title || ' ' || pages.text) @@ plainto_tsquery('simple', ${query})`,
-          ),
-      );
+      // Each group's stems as prefixes: `(мефедрон:* | mefedron:*) & (...)`.
+      const clean = (v: string) => v.replace(/[^\p{L}\p{N}]/gu, '');
+      const query = groups
+        .map((g) => g.map(clean).filter(Boolean))
+        .filter((g) => g.length)
+        .map((g) => `(${g.map((v) => `${v}:*`).join(' | ')})`)
+        .join(' & ');
+      if (query)
+        q = q.where('leads.page_id', 'in', (eb) =>
+          eb
+            .selectFrom('pages')
+            .select('pages.id')
+            .where(
+              sql<boolean>`to_tsvector('simple', pages.title || ' ' || pages.text) @@ to_tsquery('simple', ${query})`,
+            ),
+        );
     } else {
-      // The trigram index needs 3 characters: shorter words are dropped when longer ones are given,
-      // and looked for with LIKE (a scan) when the search has nothing else.
-      const long = words.filter((w) => [...w].length >= 3);
+      // The trigram index needs 3 characters: groups with a shorter alternative are dropped when
+      // others are given, and looked for with LIKE (a scan) when the search has nothing else.
+      const long = groups.filter((g) => g.every((v) => [...v].length >= 3));
       if (long.length)
         q = q.where(
           sql<boolean>`leads.id in (select rowid from leads_fts where leads_fts match ${ftsQuery(long)})`,
         );
       else
-        for (const w of words) {
-          const pattern = `%${likeEscape(w)}%`;
-          q = q.where(
-            sql<boolean>`(leads.title like ${pattern} escape '\\' or leads.page_id in (select id from pages where text like ${pattern} escape '\\'))`,
+        for (const g of groups) {
+          q = q.where((eb) =>
+            eb.or(
+              g.map((w) => {
+                const pattern = `%${likeEscape(w)}%`;
+                return sql<boolean>`(leads.title like ${pattern} escape '\\' or leads.page_id in (select id from pages where text like ${pattern} escape '\\'))`;
+              }),
+            ),
           );
         }
     }
@@ -284,4 +305,75 @@ export async function auditLog(store: Store, a: AuditQuery = {}) {
     .orderBy('id', 'desc')
     .limit(a.limit ?? 100)
     .execute();
+}
+
+/** What the queue shows beside each lead: its claim, fields, identifiers and cluster size. */
+export interface QueueExtra {
+  claimedBy: string | null;
+  identifiers: number;
+  /** Leads in its cluster (itself included); 1 when it shares no identifier. */
+  clusterSize: number;
+  fields: LeadFields;
+}
+
+/** `QueueExtra` of each row, in four indexed queries however many rows. */
+export async function queueExtras(store: Store, rows: readonly QueueRow[]): Promise<Map<number, QueueExtra>> {
+  const out = new Map<number, QueueExtra>();
+  if (!rows.length) return out;
+  const ids = rows.map((r) => r.id);
+  const pageIds = rows.map((r) => r.page_id);
+  const clusterIds = [...new Set(rows.flatMap((r) => (r.cluster_id === null ? [] : [r.cluster_id])))];
+  const [claims, idCounts, clusters, details] = await Promise.all([
+    store.db.selectFrom('claims').select(['lead_id', 'analyst']).where('lead_id', 'in', ids).execute(),
+    store.db
+      .selectFrom('page_identifiers')
+      .select(['page_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('page_id', 'in', pageIds)
+      .groupBy('page_id')
+      .execute(),
+    clusterIds.length
+      ? store.db
+          .selectFrom('leads')
+          .select(['cluster_id', (eb) => eb.fn.countAll<number>().as('n')])
+          .where('cluster_id', 'in', clusterIds)
+          .groupBy('cluster_id')
+          .execute()
+      : [],
+    store.db
+      .selectFrom('leads')
+      .select(['leads.id', 'leads.reasons', 'leads.title'])
+      .select((eb) => [
+        eb
+          .selectFrom('pages')
+          .select('pages.listing')
+          .whereRef('pages.id', '=', 'leads.page_id')
+          .as('listing'),
+        // The city is looked for in the beginning of the text: a queue page never reads whole pages.
+        eb
+          .selectFrom('pages')
+          .select(sql<string>`substr(pages.text, 1, 2000)`.as('head'))
+          .whereRef('pages.id', '=', 'leads.page_id')
+          .as('head'),
+      ])
+      .where('leads.id', 'in', ids)
+      .execute(),
+  ]);
+  const claimBy = new Map(claims.map((c) => [c.lead_id, c.analyst]));
+  const idsBy = new Map(idCounts.map((c) => [c.page_id, Number(c.n)]));
+  const sizeBy = new Map(clusters.map((c) => [c.cluster_id, Number(c.n)]));
+  const detailBy = new Map(details.map((d) => [d.id, d]));
+  for (const r of rows) {
+    const d = detailBy.get(r.id);
+    out.set(r.id, {
+      claimedBy: claimBy.get(r.id) ?? null,
+      identifiers: idsBy.get(r.page_id) ?? 0,
+      clusterSize: r.cluster_id === null ? 1 : (sizeBy.get(r.cluster_id) ?? 1),
+      fields: leadFields(
+        parseReasons(d?.reasons ?? '[]'),
+        parseListing(d?.listing ?? null),
+        `${d?.title ?? ''}\n${d?.head ?? ''}`,
+      ),
+    });
+  }
+  return out;
 }

@@ -1,11 +1,12 @@
 import type { Context, Hono } from 'hono';
 import { UsageError } from '../errors.ts';
 import { type AppDeps, leadId, pageCtx, type ReviewEnv } from './context.ts';
-import { decide, isDecision, recordView } from './decisions.ts';
+import { audit, decide, isDecision, recordView } from './decisions.ts';
 import { streamExport } from './export-stream.ts';
 import { filterParams, parseFilter, parsePage } from './filters.ts';
 import { leadDetail, neighbours } from './lead-detail.ts';
-import { auditLog, countLeads, facets, queuePage, statusCounts } from './queries.ts';
+import { auditLog, countLeads, facets, queueExtras, queuePage, statusCounts } from './queries.ts';
+import { ownDecisions, savedFilters } from './triage.ts';
 import { errorPage } from './view-layout.ts';
 import { leadView } from './view-lead.ts';
 import { auditPage, clusterPage, identifiersPage, queuesPage } from './view-misc.ts';
@@ -31,13 +32,31 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
   app.get('/', async (c) => {
     const params = new URL(c.req.url).searchParams;
     const filter = parseFilter(params, { defaultNew: true });
-    const [page, total, counts, f] = await Promise.all([
+    const analyst = c.get('analyst');
+    const decidedIds = (params.get('decided') ?? '').split(',').map(Number).filter(Number.isSafeInteger);
+    const [page, total, counts, f, saved, decided] = await Promise.all([
       queuePage(store, filter, parsePage(params)),
       countLeads(store, filter),
       statusCounts(store),
       facetValues(),
+      savedFilters(store, analyst),
+      ownDecisions(store, analyst, decidedIds),
     ]);
-    return c.html(queueView(ctx(c), { filter, params, page, total, counts, facets: f }));
+    const extras = await queueExtras(store, page.rows);
+    return c.html(
+      queueView(ctx(c), {
+        filter,
+        params,
+        page,
+        total,
+        counts,
+        facets: f,
+        extras,
+        saved,
+        decided,
+        me: analyst.name,
+      }),
+    );
   });
 
   app.get('/leads/:id', async (c) => {
@@ -48,20 +67,47 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     await recordView(store, c.get('analyst'), id, 'ui');
     const d = await leadDetail(store, id, deps.evidence);
     if (!d) return c.html(errorPage(ctx(c), 404, `No lead ${id}.`), 404);
-    const nav = await neighbours(store, d.lead, filter);
+    const decidedIds = (params.get('decided') ?? '').split(',').map(Number).filter(Number.isSafeInteger);
+    const [nav, decided] = await Promise.all([
+      neighbours(store, d.lead, filter),
+      ownDecisions(store, c.get('analyst'), decidedIds),
+    ]);
     const session = c.get('session');
     return c.html(
-      leadView({ ...ctx(c), csrf: session?.csrf ?? '' }, d, { ...nav, qs: filterParams(filter).toString() }),
+      leadView({ ...ctx(c), csrf: session?.csrf ?? '' }, d, {
+        ...nav,
+        qs: filterParams(filter).toString(),
+        decided,
+      }),
     );
   });
 
-  app.get('/leads/:id/screenshot.png', async (c) => {
-    const lead = await store.lead(leadId(c));
-    const file = lead && deps.evidenceFile ? await deps.evidenceFile(store, lead, 'screenshot') : null;
+  // Evidence downloads: always as attachments (or a PNG), never rendered as a page of their own.
+  app.get('/leads/:id/evidence.wacz', async (c) => {
+    const id = leadId(c);
+    if (!deps.evidence || !(await store.lead(id))) return c.text('Not found', 404);
+    const body = await deps.evidence.bundle(store, id);
+    await audit(store.db, {
+      analyst: c.get('analyst'),
+      action: 'export',
+      leadId: id,
+      detail: { evidence: 'wacz' },
+    });
+    return c.body(body as Uint8Array<ArrayBuffer>, 200, {
+      'Content-Type': 'application/wacz',
+      'Content-Disposition': `attachment; filename="lead-${id}.wacz"`,
+    });
+  });
+
+  app.get('/leads/:id/evidence/:name', async (c) => {
+    const id = leadId(c);
+    const name = c.req.param('name');
+    const file = deps.evidence ? await deps.evidence.file(store, id, name) : null;
     if (!file) return c.text('Not found', 404);
+    const png = file.type === 'image/png';
     return c.body(file.body as Uint8Array<ArrayBuffer>, 200, {
-      'Content-Type': file.type === 'image/png' ? 'image/png' : 'application/octet-stream',
-      'Content-Disposition': 'inline; filename="screenshot.png"',
+      'Content-Type': png ? 'image/png' : file.type,
+      'Content-Disposition': `${png ? 'inline' : 'attachment'}; filename="lead-${id}-${name}"`,
     });
   });
 
@@ -82,7 +128,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const qs = filterParams(filter).toString();
     const lead = await store.lead(id);
     const { next } = lead ? await neighbours(store, lead, filter) : { next: null };
-    return c.redirect(next ? `/leads/${next}?${qs}` : `/?${qs}`, 303);
+    return c.redirect(`${next ? `/leads/${next}` : '/'}?${qs}&decided=${result.auditId}`, 303);
   });
 
   app.get('/clusters/:id', async (c) => {

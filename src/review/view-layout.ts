@@ -20,6 +20,7 @@ export function layout(
         <a href="/" class="brand">Spiderweb review</a>
         <a href="/">Queue</a>
         <a href="/identifiers">Identifiers</a>
+        <a href="/crawls">Crawls</a>
         <a href="/audit">Audit log</a>
         <a href="/lexicons">Lexicons</a>
         ${ctx.queues ? html`<a href="/queues">Queues</a>` : ''}

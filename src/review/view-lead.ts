@@ -1,4 +1,6 @@
 import { type HighlightSpan, highlight, html, join } from './html.ts';
+import { reasonRows, scoreSentence } from './fields.ts';
+import { decidedNotice, type JustDecided } from './view-queue.ts';
 import type { LeadDetail, StoredReason } from './lead-detail.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 
@@ -24,32 +26,45 @@ function decisionForm(d: LeadDetail, csrf: string, back: string) {
   </form>`;
 }
 
+function claimForm(d: LeadDetail, ctx: PageContext & { csrf: string }, back: string) {
+  const mine = d.claim?.analyst === ctx.analyst;
+  const action = d.claim ? 'release' : 'claim';
+  return html`${d.claim ? html`<span id="claimed-by">${d.claim.analyst}</span> since ${when(d.claim.claimed_at)} ` : 'nobody '}
+    <form method="post" action="/leads/${d.lead.id}/${action}" class="row-form" id="claim">
+      <input type="hidden" name="_csrf" value="${ctx.csrf}"><input type="hidden" name="back" value="${back}">
+      <button type="submit">${d.claim ? (mine ? 'Release' : `Release ${d.claim.analyst}'s claim`) : 'Claim it'}</button></form>`;
+}
+
 function evidencePanel(d: LeadDetail) {
   const ev = d.evidence;
   if (!ev)
     return html`<section class="evidence"><h2>Evidence</h2><p class="muted">No evidence captured for this lead.</p></section>`;
+  const file = (name: string) => `/leads/${d.lead.id}/evidence/${encodeURIComponent(name)}`;
   return html`<section class="evidence"><h2>Evidence</h2>
     <dl>
       <dt>Captured</dt><dd>${ev.capturedAt ?? 'unknown'} (UTC)</dd>
       ${ev.finalUrl ? html`<dt>Final URL</dt><dd class="url">${ev.finalUrl}</dd>` : ''}
       ${ev.status !== null ? html`<dt>Status</dt><dd>${ev.status}</dd>` : ''}
     </dl>
+    <p><a href="/leads/${d.lead.id}/evidence.wacz" id="evidence-bundle" download>Download the evidence bundle (WACZ)</a>:
+      WARC, screenshot, text, manifest and this lead's reasons and decisions, with the SHA-256 of every file;
+      check it with <code>spiderweb evidence verify</code>.</p>
     ${ev.truncated ? html`<p class="error" id="evidence-truncated">Truncated: the page was larger than the site's fetch.maxBytes, so this capture holds only its beginning.</p>` : ''}
-    ${ev.screenshot ? html`<img class="shot" src="/leads/${d.lead.id}/screenshot.png" alt="screenshot of the page at capture">` : ''}
     ${
-      ev.files.length
-        ? html`<table class="hashes"><thead><tr><th>file</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>
-        ${ev.files.map((f) => html`<tr><td>${f.name}</td><td class="hash">${f.sha256}</td><td class="num">${f.bytes ?? ''}</td></tr>`)}
-        </tbody></table>`
-        : ''
+      ev.screenshot
+        ? html`<a href="${file('screenshot.png')}" id="screenshot-full" title="open the screenshot at full size"><img class="shot" src="${file('screenshot.png')}" alt="screenshot of the page at capture"></a>`
+        : html`<p class="warn" id="no-screenshot">no screenshot: ${ev.noScreenshot ?? 'not taken'}</p>`
     }
+    <table class="hashes"><thead><tr><th>file</th><th>SHA-256</th><th>bytes</th></tr></thead><tbody>
+      ${ev.files.map((f) => html`<tr><td><a href="${file(f.name)}" download>${f.name}</a></td><td class="hash">${f.sha256}</td><td class="num">${f.bytes ?? ''}</td></tr>`)}
+    </tbody></table>
   </section>`;
 }
 
 export function leadView(
   ctx: PageContext & { csrf: string },
   d: LeadDetail,
-  nav: { next: number | null; prev: number | null; qs: string },
+  nav: { next: number | null; prev: number | null; qs: string; decided?: JustDecided },
 ): string {
   const l = d.lead;
   const substances = JSON.parse(l.substances) as string[];
@@ -61,10 +76,12 @@ export function leadView(
     return src.slice(r.span[0], r.span[1]) !== r.form;
   }).length;
   const q = nav.qs ? `?${nav.qs}` : '';
-  const reasons = [...d.reasons].sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution));
+  const rows = reasonRows(d.reasons);
+  const here = `/leads/${l.id}${q}`;
   const main = html`<p class="crumbs"><a href="/${q}">← queue</a>
       ${nav.prev ? html`<a href="/leads/${nav.prev}${q}" rel="prev" id="prev-lead">previous <kbd>k</kbd></a>` : ''}
       ${nav.next ? html`<a href="/leads/${nav.next}${q}" rel="next" id="next-lead">next <kbd>j</kbd></a>` : ''}</p>
+    ${decidedNotice(ctx, nav.decided ?? [], `/leads/${l.id}${q}`)}
     <h1 class="lead-title">${title.html}</h1>
     <dl class="facts">
       <dt>Lead</dt><dd>#${l.id} · <span class="status s-${l.status}" id="lead-status">${l.status}</span>${l.gone_at ? html` · <span class="gone">gone since ${when(l.gone_at)}</span>` : ''}</dd>
@@ -74,7 +91,12 @@ export function leadView(
       <dt>URL</dt><dd class="url" title="not a link: the page is hostile">${l.url}</dd>
       ${d.finalUrl && d.finalUrl !== l.url ? html`<dt>Final URL</dt><dd class="url">${d.finalUrl}</dd>` : ''}
       <dt>Seen</dt><dd>${when(l.first_seen)} – ${when(l.last_seen)} (UTC) · via ${l.found_via}${d.fetchedVia ? html` · ${d.fetchedVia}` : ''}</dd>
+      ${d.fields.price ? html`<dt>Price</dt><dd id="field-price">${d.fields.price}</dd>` : ''}
+      ${d.fields.quantity ? html`<dt>Quantity</dt><dd id="field-quantity">${d.fields.quantity}</dd>` : ''}
+      ${d.fields.vendor ? html`<dt>Vendor</dt><dd id="field-vendor">${d.fields.vendor}</dd>` : ''}
+      ${d.fields.city ? html`<dt>City</dt><dd id="field-city">${d.fields.city}</dd>` : ''}
       <dt>Lexicon</dt><dd>${l.lexicon_version}</dd>
+      <dt>Claimed</dt><dd>${claimForm(d, ctx, here)}</dd>
     </dl>
     ${decisionForm(d, ctx.csrf, nav.qs)}
     <section><h2>Classified text <span class="count">${body.marked} highlighted</span></h2>
@@ -83,11 +105,14 @@ export function leadView(
       ${d.text.length > MAX_TEXT ? html`<p class="muted">Text cut at ${MAX_TEXT} of ${d.text.length} characters.</p>` : ''}
     </section>
     <section><h2>Why it was flagged</h2>
-      <table class="reasons"><thead><tr><th>term</th><th>as written</th><th>group</th><th>matched by</th><th>weight</th><th>contribution</th></tr></thead>
-      <tbody>${reasons.map(
+      <p class="explain" id="score-sentence">${scoreSentence(l.score, rows)}</p>
+      <table class="reasons" id="reasons"><thead><tr><th>term</th><th>meaning</th><th>as written</th><th>count</th><th>where</th><th>group</th><th>matched by</th><th>weight</th><th>contribution</th></tr></thead>
+      <tbody>${rows.map(
         (r) => html`<tr class="${r.weight < 0 || r.contribution < 0 ? 'neg' : ''}">
-          <td>${r.term}</td><td>${r.form}${r.in === 'title' ? ' (title)' : ''}</td><td>${r.group}${r.class ? ` · ${r.class}` : ''}</td>
-          <td>${r.via ?? ''}${r.lang ? ` · ${r.lang}` : ''}</td><td class="num">${r.weight.toFixed(2)}</td><td class="num">${r.contribution.toFixed(3)}</td></tr>`,
+          <td>${r.term}</td><td class="gloss">${r.gloss ?? ''}</td><td>${r.forms.slice(0, 5).join(', ')}</td><td class="num">${r.count}</td>
+          <td>${[r.inTitle ? `title${r.inTitle > 1 ? ` ×${r.inTitle}` : ''}` : '', r.inText ? `text${r.inText > 1 ? ` ×${r.inText}` : ''}` : ''].filter(Boolean).join(', ')}</td>
+          <td>${r.group}${r.class ? ` · ${r.class}` : ''}</td>
+          <td>${r.via.join(', ')}${r.lang ? ` · ${r.lang}` : ''}</td><td class="num">${r.weight.toFixed(2)}</td><td class="num">${r.contribution.toFixed(3)}</td></tr>`,
       )}</tbody></table>
     </section>`;
   const side = html`<aside>

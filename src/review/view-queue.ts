@@ -1,6 +1,7 @@
 import { encodeCursor, filterParams, type QueueFilter, SORTS, STATUSES } from './filters.ts';
 import { html, join } from './html.ts';
-import type { QueuePage } from './queries.ts';
+import type { QueueExtra, QueuePage } from './queries.ts';
+import type { SavedFilter } from './triage.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 
 export interface QueueViewData {
@@ -11,6 +12,44 @@ export interface QueueViewData {
   total: { n: number; capped: boolean };
   counts: Record<string, number>;
   facets: { sites: string[]; categories: string[]; langs: string[] };
+  extras: Map<number, QueueExtra>;
+  /** The signed-in analyst's saved filters. */
+  saved: SavedFilter[];
+  /** Decisions just made (bulk), each with an undo button. */
+  decided: Array<{ id: number; lead_id: number | null; action: string; note: string | null }>;
+  me: string;
+}
+
+const PAST: Record<string, string> = { confirm: 'confirmed', dismiss: 'dismissed', escalate: 'escalated' };
+
+export type JustDecided = QueueViewData['decided'];
+
+/** The decisions just made (`?decided=` audit ids), each with an Undo button that comes back to `back`. */
+export function decidedNotice(ctx: PageContext, decided: JustDecided, back: string) {
+  if (!decided.length) return '';
+  return html`<div class="notice" id="decided"><p>${decided.length} decision(s) recorded${decided[0]?.note ? html` with the note <q>${decided[0].note}</q>` : ''}. Undo any of them for the next few minutes:</p>
+    <ul>${decided.map(
+      (a) => html`<li>#${a.lead_id ?? ''} ${PAST[a.action] ?? a.action}
+        <form method="post" action="/audit/${a.id}/undo" class="row-form undo">
+          <input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><input type="hidden" name="back" value="${back}">
+          <button type="submit" data-lead="${a.lead_id ?? ''}">Undo</button></form></li>`,
+    )}</ul></div>`;
+}
+
+function savedPanel(ctx: PageContext, d: QueueViewData, qs: string) {
+  return html`<div class="saved" id="saved-filters">
+    <span>My filters:</span>
+    <a href="/?status=all&amp;claimed=${encodeURIComponent(d.me)}">claimed by me</a>
+    ${d.saved.map(
+      (f) => html`<span class="saved-filter"><a href="/?${f.query}">${f.name}</a>
+        <form method="post" action="/filters/${f.id}/delete" class="row-form">
+          <input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><button type="submit" class="link" title="delete this saved filter">×</button></form></span>`,
+    )}
+    <form method="post" action="/filters" class="row-form">
+      <input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><input type="hidden" name="query" value="${qs}">
+      <input name="name" size="14" maxlength="80" placeholder="name this filter" required>
+      <button type="submit">Save filter</button></form>
+  </div>`;
 }
 
 const SORT_LABELS: Record<(typeof SORTS)[number], string> = {
@@ -86,13 +125,22 @@ export function queueView(ctx: PageContext, d: QueueViewData): string {
     p.set(key, encodeCursor(c));
     return `/?${p}`;
   };
+  const back = `/?${qs}`;
   const rows = d.page.rows.map((r) => {
     const substances = (JSON.parse(r.substances) as string[]).join(', ');
+    const x = d.extras.get(r.id);
     return html`<tr data-id="${r.id}" data-href="/leads/${r.id}?${qs}">
+      <td><input type="checkbox" name="id" value="${r.id}" form="bulk" aria-label="select lead ${r.id}"></td>
       <td class="num">${r.score.toFixed(2)}</td>
-      <td><span class="status s-${r.status}">${r.status}</span>${r.gone_at ? html` <span class="gone">gone</span>` : ''}</td>
+      <td><span class="status s-${r.status}">${r.status}</span>${r.gone_at ? html` <span class="gone">gone</span>` : ''}${x?.claimedBy ? html` <span class="claim" title="claimed">${x.claimedBy}</span>` : ''}</td>
       <td>${r.category ?? ''}</td>
       <td>${substances}</td>
+      <td class="field">${x?.fields.price ?? ''}</td>
+      <td class="field">${x?.fields.quantity ?? ''}</td>
+      <td class="field">${x?.fields.vendor ?? ''}</td>
+      <td class="field">${x?.fields.city ?? ''}</td>
+      <td class="num">${x?.identifiers ?? ''}</td>
+      <td class="num">${x && x.clusterSize > 1 ? html`<a href="/clusters/${r.cluster_id}">${x.clusterSize}</a>` : ''}</td>
       <td>${r.site_id}</td>
       <td>${r.lang ?? ''}</td>
       <td class="title"><a href="/leads/${r.id}?${qs}">${r.title.slice(0, 160) || '(no title)'}</a></td>
@@ -100,14 +148,25 @@ export function queueView(ctx: PageContext, d: QueueViewData): string {
     </tr>`;
   });
   const body = html`<h1>Leads <span class="count">${d.total.n}${d.total.capped ? '+' : ''} matching</span></h1>
+    ${decidedNotice(ctx, d.decided, back)}
     ${tabs(d)}
     ${filterForm(d)}
-    <p class="keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>Enter</kbd> open ·
-      <kbd>c</kbd> confirm · <kbd>d</kbd> dismiss · <kbd>e</kbd> escalate ·
+    ${savedPanel(ctx, d, qs)}
+    <p class="keys">Keys: <kbd>j</kbd>/<kbd>k</kbd> next/previous · <kbd>x</kbd> select · <kbd>Enter</kbd> open ·
+      <kbd>c</kbd> confirm · <kbd>d</kbd> dismiss · <kbd>e</kbd> escalate · <kbd>z</kbd> undo ·
+      <label class="inline"><input type="checkbox" id="confirm-keys"> ask before a key decides</label> ·
       Export: <a href="/export.csv?${qs}">CSV</a> · <a href="/export.jsonl?${qs}">JSONL</a></p>
+    <div id="toast" class="toast" hidden role="status"><span class="msg"></span> <button type="button">Undo <kbd>z</kbd></button></div>
+    <form method="post" action="/leads/bulk" id="bulk" class="bulk">
+      <input type="hidden" name="_csrf" value="${ctx.csrf ?? ''}"><input type="hidden" name="back" value="${back}">
+      <label>Selected leads:
+        <select name="decision"><option value="dismiss">dismiss</option><option value="confirm">confirm</option><option value="escalate">escalate</option></select></label>
+      <input name="note" size="40" maxlength="4000" placeholder="note for every selected lead">
+      <button type="submit" id="bulk-apply">Apply to selected</button>
+    </form>
     <table class="queue" id="queue">
-      <thead><tr><th>score</th><th>status</th><th>category</th><th>substances</th><th>site</th><th>lang</th><th>title</th><th>last seen</th></tr></thead>
-      <tbody>${rows.length ? join(rows) : html`<tr><td colspan="8" class="empty">No leads match.</td></tr>`}</tbody>
+      <thead><tr><th><input type="checkbox" id="select-all" aria-label="select every lead on this page"></th><th>score</th><th>status</th><th>category</th><th>substances</th><th>price</th><th>qty</th><th>vendor</th><th>city</th><th title="identifiers on the page">ids</th><th title="leads sharing an identifier">cluster</th><th>site</th><th>lang</th><th>title</th><th>last seen</th></tr></thead>
+      <tbody>${rows.length ? join(rows) : html`<tr><td colspan="15" class="empty">No leads match.</td></tr>`}</tbody>
     </table>
     <p class="pager">
       ${d.page.prev ? html`<a href="${pageLink('before', d.page.prev)}" rel="prev" id="prev-page">← previous</a>` : ''}

@@ -201,6 +201,7 @@ const cases: Array<[string, string]> = [
   ['queue, substance filter', '/?status=all&substance=cocaine'],
   ['queue, language + category', '/?status=new&lang=kk&category=nps'],
   ['queue, full-text search (1 word)', '/?status=all&q=мефедрон'],
+  ['queue, search through word forms (мефедрона)', `/?status=all&q=${encodeURIComponent('мефедрона')}`],
   ['queue, full-text search (2 words)', '/?status=all&q=кристалл%20stealth'],
   ['queue, rare word search', '/?status=all&q=Объявление%2099999'],
   ['API /api/leads, first page', '/api/leads?status=all'],

@@ -1,12 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Store } from '../../src/leads/index.ts';
 import { addAnalyst, type ReviewServer, startReviewServer } from '../../src/review/index.ts';
 import { tempDir } from '../helpers/runtime.ts';
 import { insertLead } from '../unit/review/helpers.ts';
 import { foreignRequests, launchChromium, signIn, watchedPage } from './review-browser.ts';
+import { needsChromium as needs } from '../helpers/requirements.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -47,7 +48,7 @@ function hostileText(evil: string): string {
   ].join('\n');
 }
 
-describe('review app security in Chromium: hostile leads render inert, no request leaves the app', () => {
+needs('review app security in Chromium: hostile leads render inert, no request leaves the app', () => {
   const dir = tempDir();
   let store: Store;
   let server: ReviewServer;

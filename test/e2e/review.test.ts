@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Config, siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
 import type { Store } from '../../src/leads/index.ts';
@@ -14,10 +14,11 @@ import {
   type WatchedPage,
   watchedPage,
 } from './review-browser.ts';
+import { needsChromium as needs } from '../helpers/requirements.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
-describe('review app in Chromium, over a store filled by a real crawl of the demo market', () => {
+needs('review app in Chromium, over a store filled by a real crawl of the demo market', () => {
   let market: DemoMarket;
   let dir: ReturnType<typeof tempDir>;
   let config: Config;
@@ -69,7 +70,7 @@ describe('review app in Chromium, over a store filled by a real crawl of the dem
     await Promise.all([page.waitForURL(/substance=/), page.click('#filters button[type="submit"]')]);
     const rows = page.locator('#queue tbody tr[data-id]');
     expect(await rows.count()).toBe(expected.length);
-    for (const cell of await rows.locator('td:nth-child(4)').allTextContents())
+    for (const cell of await rows.locator('td:nth-child(5)').allTextContents())
       expect(cell).toContain(substance);
     const queueShot = artifact('review-queue.png');
     await page.screenshot({ path: queueShot, fullPage: true });

@@ -4,12 +4,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { Store } from '../../src/leads/index.ts';
+import { HAS_POSTGRES } from './requirements.ts';
 
 /** The PostgreSQL server the tests use (`.ci/run` starts it): database `test`, trust auth. */
 export const PG_URL = process.env.SPIDERWEB_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export type Backend = 'sqlite' | 'postgres';
-export const BACKENDS: Backend[] = ['sqlite', 'postgres'];
+/** The stores to run a suite on: PostgreSQL only where it answers (see requirements.ts). */
+export const BACKENDS: Backend[] = HAS_POSTGRES ? ['sqlite', 'postgres'] : ['sqlite'];
 
 /** A private, empty store location: a temp SQLite file, or a unique schema on the test PostgreSQL. */
 export interface TestDb {

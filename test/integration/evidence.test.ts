@@ -1,8 +1,9 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { Command } from 'commander';
+import { unzipSync, zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/evidence.ts';
 import { BrowserPool, resolveChromiumPath } from '../../src/crawl/browser/index.ts';
@@ -18,12 +19,10 @@ import {
   evidenceForLead,
   hasEvidenceFor,
   leadEvidenceSummary,
-  leadScreenshot,
-  readTar,
+  leadEvidenceFile,
   sha256Hex,
   verifyBundle,
   writeBundle,
-  writeTar,
 } from '../../src/evidence/index.ts';
 import { parseHtml } from '../../src/extract/index.ts';
 import { Store } from '../../src/leads/index.ts';
@@ -43,6 +42,7 @@ function findChromium(): string | undefined {
   }
 }
 const chromium = findChromium();
+const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const isPng = (b: Buffer) => b.subarray(0, 8).equals(PNG);
 
@@ -271,12 +271,16 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
       expect(sealed.manifest.truncated).toBe(true);
       expect(await leadEvidenceSummary(deps, ids.leadId)).toMatchObject({ truncated: true });
       const view = async () =>
-        leadView(
-          { analyst: 'a', csrf: 'x' },
-          (await leadDetail(st, ids.leadId, evidenceFrom(evidence).evidence))!,
-          { next: null, prev: null, qs: '' },
-        );
+        leadView({ analyst: 'a', csrf: 'x' }, (await leadDetail(st, ids.leadId, evidenceFrom(evidence)))!, {
+          next: null,
+          prev: null,
+          qs: '',
+        });
       expect(await view()).toContain('id="evidence-truncated"');
+      // The lead page links the bundle and every file, and shows the screenshot as a link to itself.
+      expect(await view()).toContain(`href="/leads/${ids.leadId}/evidence.wacz"`);
+      for (const name of ['capture.warc.gz', 'screenshot.png', 'text.txt', 'manifest.json'])
+        expect(await view()).toContain(`href="/leads/${ids.leadId}/evidence/${name}"`);
 
       // The whole page, fetched and captured later, is not marked.
       const full = await fetchListing();
@@ -325,7 +329,7 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
         manifestSha256: manifestSha,
         evidenceId: sealed.evidenceId,
       });
-      bundle = join(dir.path, `${backend}-lead-${leadId}.tar`);
+      bundle = join(dir.path, `${backend}-lead-${leadId}.wacz`);
       await writeBundle({ db: st.db, evidence }, leadId, bundle);
     });
 
@@ -341,99 +345,158 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
       const summary = await leadEvidenceSummary({ db: st.db, evidence }, leadId);
       expect(summary).toMatchObject({ manifestSha256: manifestSha, screenshot: true, status: 200 });
       expect(summary?.files.map((f) => f.name)).toContain('manifest.json');
-      const shot = await leadScreenshot({ db: st.db, evidence }, leadId);
+      const shot = await leadEvidenceFile({ db: st.db, evidence }, leadId, 'screenshot.png');
       expect(shot?.type).toBe('image/png');
       expect(isPng(shot!.body)).toBe(true);
     });
 
-    it('bundles manifest, manifest.sha256, WARC, PNG and text; the system tar and sha256sum agree', async () => {
-      const names = readTar(readFileSync(bundle)).map((e) => e.name);
-      expect(names).toEqual([
-        'manifest.json',
-        'manifest.sha256',
-        'capture.warc.gz',
-        'screenshot.png',
-        'text.txt',
-      ]);
-      const out = join(dir.path, `${backend}-unpacked`);
-      mkdirSync(out);
-      execFileSync('tar', ['-xf', bundle, '-C', out]);
-      expect(execFileSync('sha256sum', ['-c', 'manifest.sha256'], { cwd: out, encoding: 'utf8' })).toContain(
-        'manifest.json: OK',
+    const unzip = (file: string) => unzipSync(readFileSync(file));
+    const rezip = (file: string, entries: Record<string, Uint8Array>) =>
+      writeFileSync(
+        file,
+        zipSync(Object.fromEntries(Object.entries(entries).map(([k, v]) => [k, [v, { level: 0 }]]))),
       );
+
+    it('bundles a WACZ: datapackage.json hashes every file, the index points at the response', async () => {
+      const entries = unzip(bundle);
+      expect(Object.keys(entries).sort()).toEqual([
+        'archive/capture.warc.gz',
+        'datapackage-digest.json',
+        'datapackage.json',
+        'indexes/index.cdxj',
+        'pages/pages.jsonl',
+        'spiderweb/case.json',
+        'spiderweb/manifest.json',
+        'spiderweb/screenshot.png',
+        'spiderweb/text.txt',
+      ]);
+      const dp = JSON.parse(Buffer.from(entries['datapackage.json']!).toString('utf8'));
+      expect(dp).toMatchObject({ profile: 'data-package', wacz_version: '1.1.1' });
+      expect(dp.resources).toHaveLength(7);
+      for (const r of dp.resources as Array<{ path: string; hash: string; bytes: number }>) {
+        expect(r.hash).toBe(`sha256:${sha256Hex(entries[r.path]!)}`);
+        expect(r.bytes).toBe(entries[r.path]!.length);
+      }
+      const digest = JSON.parse(Buffer.from(entries['datapackage-digest.json']!).toString('utf8'));
+      expect(digest).toEqual({
+        path: 'datapackage.json',
+        hash: `sha256:${sha256Hex(entries['datapackage.json']!)}`,
+      });
+      expect(sha256Hex(entries['spiderweb/manifest.json']!)).toBe(manifestSha);
+      const [header, page] = Buffer.from(entries['pages/pages.jsonl']!).toString('utf8').trim().split('\n');
+      expect(JSON.parse(header!)).toMatchObject({ format: 'json-pages-1.0' });
+      expect(JSON.parse(page!)).toMatchObject({
+        url: `${srv.url}/item/7`,
+        text: expect.stringContaining('Мефедрон'),
+      });
+      // The index points at the response record: read it from the WARC at its offset.
+      const [line] = Buffer.from(entries['indexes/index.cdxj']!).toString('utf8').trim().split('\n');
+      const loc = JSON.parse(line!.slice(line!.indexOf('{'))) as {
+        offset: number;
+        length: number;
+        status: string;
+      };
+      expect(line).toMatch(/^127\.0\.0\.1:\d+\)\/item\/7 \d{14} /);
+      expect(loc.status).toBe('200');
+      const member = Buffer.from(entries['archive/capture.warc.gz']!).subarray(
+        loc.offset,
+        loc.offset + loc.length,
+      );
+      expect(gunzipSync(member).toString('latin1')).toMatch(/^WARC\/1\.1\r\nWARC-Type: response/);
+      const cases = JSON.parse(Buffer.from(entries['spiderweb/case.json']!).toString('utf8'));
+      expect(cases).toMatchObject({ lead: { id: leadId }, evidenceManifestSha256: manifestSha });
     });
+
+    // An independent reader: Info-ZIP's unzip (installed by .ci/run; skipped where it is missing).
+    it.skipIf(!hasUnzip)(
+      'the system unzip opens the bundle and sha256sum agrees with datapackage.json',
+      () => {
+        const dp = JSON.parse(Buffer.from(unzip(bundle)['datapackage.json']!).toString('utf8'));
+        const out = join(dir.path, `${backend}-unpacked`);
+        mkdirSync(out);
+        execFileSync('unzip', ['-q', bundle, '-d', out]);
+        const sums = (dp.resources as Array<{ path: string; hash: string }>)
+          .map((r) => `${r.hash.slice(7)}  ${r.path}\n`)
+          .join('');
+        writeFileSync(join(out, 'SHA256SUMS'), sums);
+        expect(execFileSync('sha256sum', ['-c', 'SHA256SUMS'], { cwd: out, encoding: 'utf8' })).toContain(
+          'archive/capture.warc.gz: OK',
+        );
+      },
+    );
 
     it('verifies an intact bundle', async () => {
       const r = await verifyBundle(bundle, { expectedManifestSha256: manifestSha });
       expect(r.problems).toEqual([]);
       expect(r.intact).toBe(true);
-      expect(r.files.map((f) => [f.name, f.status])).toEqual([
-        ['capture.warc.gz', 'ok'],
-        ['screenshot.png', 'ok'],
-        ['text.txt', 'ok'],
-      ]);
+      expect(r.manifest).toMatchObject({ status: 'ok', sha256: manifestSha, recorded: manifestSha });
+      expect(r.files.every((f) => f.status === 'ok')).toBe(true);
     });
 
     it('names the WARC when one byte of it is flipped', async () => {
       const data = Buffer.from(readFileSync(bundle));
-      const warc = readTar(data).find((e) => e.name === 'capture.warc.gz')!;
-      const at = data.indexOf(warc.data) + Math.floor(warc.data.length / 2);
+      const warc = Buffer.from(unzip(bundle)['archive/capture.warc.gz']!);
+      const at = data.indexOf(warc) + Math.floor(warc.length / 2);
       data[at] = (data[at] ?? 0) ^ 0x01;
-      const file = join(dir.path, `${backend}-flipped.tar`);
+      const file = join(dir.path, `${backend}-flipped.wacz`);
       writeFileSync(file, data);
       const r = await verifyBundle(file);
       expect(r.intact).toBe(false);
       expect(r.manifest.status).toBe('ok');
       expect(r.files.filter((f) => f.status !== 'ok').map((f) => [f.name, f.status])).toEqual([
-        ['capture.warc.gz', 'altered'],
+        ['archive/capture.warc.gz', 'altered'],
       ]);
       expect(r.problems).toHaveLength(1);
-      expect(r.problems[0]).toMatch(/^capture\.warc\.gz was altered/);
+      expect(r.problems[0]).toMatch(/^archive\/capture\.warc\.gz was altered/);
     });
 
-    it('says so when the manifest is tampered with', async () => {
-      const entries = readTar(readFileSync(bundle));
-      const manifest = JSON.parse(entries[0]!.data.toString('utf8')) as EvidenceManifest;
+    it('says so when the manifest is tampered with, even with datapackage.json rewritten to match', async () => {
+      const entries = unzip(bundle);
+      const manifest = JSON.parse(
+        Buffer.from(entries['spiderweb/manifest.json']!).toString('utf8'),
+      ) as EvidenceManifest;
       manifest.capturedAt = '2020-01-01T00:00:00.000Z';
-      entries[0] = { ...entries[0]!, data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) };
-      const file = join(dir.path, `${backend}-manifest-edited.tar`);
-      writeFileSync(file, writeTar(entries));
+      entries['spiderweb/manifest.json'] = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+      const file = join(dir.path, `${backend}-manifest-edited.wacz`);
+      rezip(file, entries);
       const r = await verifyBundle(file);
       expect(r.intact).toBe(false);
       expect(r.manifest.status).toBe('altered');
-      expect(r.problems.join('\n')).toMatch(/manifest\.json was altered/);
-      expect(r.files.every((f) => f.status === 'ok')).toBe(true);
+      expect(r.problems.join('\n')).toMatch(/spiderweb\/manifest\.json was altered/);
 
-      // both rewritten consistently: only the recorded hash gives it away
-      entries[1] = { ...entries[1]!, data: Buffer.from(`${sha256Hex(entries[0].data)}  manifest.json\n`) };
-      writeFileSync(file, writeTar(entries));
+      // every digest rewritten consistently: only the recorded manifest hash gives it away
+      const dp = JSON.parse(Buffer.from(entries['datapackage.json']!).toString('utf8'));
+      for (const res of dp.resources) res.hash = `sha256:${sha256Hex(entries[res.path]!)}`;
+      for (const res of dp.resources) res.bytes = entries[res.path]!.length;
+      entries['datapackage.json'] = Buffer.from(JSON.stringify(dp));
+      entries['datapackage-digest.json'] = Buffer.from(
+        JSON.stringify({
+          path: 'datapackage.json',
+          hash: `sha256:${sha256Hex(entries['datapackage.json'])}`,
+        }),
+      );
+      rezip(file, entries);
       expect((await verifyBundle(file)).intact).toBe(true);
       const strict = await verifyBundle(file, { expectedManifestSha256: manifestSha });
       expect(strict.intact).toBe(false);
       expect(strict.manifest.status).toBe('unexpected');
     });
 
-    it('reports missing and extra files, and a damaged tar header', async () => {
-      const entries = readTar(readFileSync(bundle));
-      const file = join(dir.path, `${backend}-swapped.tar`);
-      writeFileSync(
-        file,
-        writeTar([
-          ...entries.filter((e) => e.name !== 'text.txt'),
-          { name: 'note.txt', data: Buffer.from('hi') },
-        ]),
-      );
+    it('reports missing and extra files, and a damaged zip', async () => {
+      const entries = unzip(bundle);
+      delete entries['spiderweb/text.txt'];
+      entries['note.txt'] = Buffer.from('hi');
+      const file = join(dir.path, `${backend}-swapped.wacz`);
+      rezip(file, entries);
       const r = await verifyBundle(file);
       expect(r.files.filter((f) => f.status !== 'ok').map((f) => [f.name, f.status])).toEqual([
-        ['text.txt', 'missing'],
+        ['spiderweb/text.txt', 'missing'],
         ['note.txt', 'extra'],
       ]);
-      const data = Buffer.from(readFileSync(bundle));
-      data[5] = (data[5] ?? 0) ^ 0x01; // manifest.json's header
-      writeFileSync(file, data);
+      writeFileSync(file, readFileSync(bundle).subarray(0, 1000));
       const damaged = await verifyBundle(file);
       expect(damaged.intact).toBe(false);
-      expect(damaged.problems[0]).toMatch(/tar structure is damaged at byte 0/);
+      expect(damaged.problems[0]).toMatch(/zip structure is damaged/);
     });
 
     describe('CLI', () => {
@@ -471,15 +534,15 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
       }
 
       it('bundle, verify (0 intact, 1 naming the file) and show', async () => {
-        const file = join(dir.path, `${backend}-cli.tar.gz`);
+        const file = join(dir.path, `${backend}-cli.wacz`);
         const b = await run('evidence', 'bundle', String(leadId), '-o', file);
         expect(b.out).toContain(`sha256:${manifestSha}`);
         const ok = await run('evidence', 'verify', file, '--against-store');
         expect(ok.code).toBe(0);
         expect(ok.out).toContain('intact');
-        const bad = await run('evidence', 'verify', join(dir.path, `${backend}-flipped.tar`));
+        const bad = await run('evidence', 'verify', join(dir.path, `${backend}-flipped.wacz`));
         expect(bad.code).toBe(1);
-        expect(bad.out).toMatch(/ALTERED: capture\.warc\.gz was altered/);
+        expect(bad.out).toMatch(/ALTERED: archive\/capture\.warc\.gz was altered/);
         const show = await run('evidence', 'show', String(leadId));
         expect(JSON.parse(show.out)).toMatchObject({ manifestSha256: manifestSha, manifest: { leadId } });
       });
@@ -494,6 +557,26 @@ describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium
         );
       });
     });
+  });
+
+  it('without a browser, seals without a screenshot and the lead page says why', async () => {
+    const page = await fetchListing();
+    const text = extract(page);
+    const ids = await pageAndLead({ ...page, url: `${page.url}?no-browser` }, text);
+    const deps = { db: store.db, evidence };
+    await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
+    const sealed = await captureLeadEvidence({ ...deps, screenshots: null }, ids);
+    expect(sealed.manifest.screenshot).toEqual({
+      source: 'none',
+      reason: 'no browser was available to render the capture',
+    });
+    const html = leadView(
+      { analyst: 'a', csrf: 'x' },
+      (await leadDetail(store, ids.leadId, evidenceFrom(evidence)))!,
+      { next: null, prev: null, qs: '' },
+    );
+    expect(html).toContain('no screenshot: no browser was available to render the capture');
+    expect(html).not.toContain('evidence/screenshot.png');
   });
 
   it("keeps a browser render's own screenshot as the evidence screenshot", async () => {

@@ -1,9 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoPages, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
 import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { dropPrefix, testConfig } from '../helpers/runtime.ts';
+import { needsPostgres as needs } from '../helpers/requirements.ts';
 
 /** Crawls the demo market into the given store and returns what a reviewer sees of its leads. */
 async function crawlInto(market: DemoMarket, tdb: TestDb) {
@@ -43,7 +44,7 @@ async function crawlInto(market: DemoMarket, tdb: TestDb) {
   }
 }
 
-describe('pipeline on the demo market with a PostgreSQL store (real Redis, PostgreSQL, HTTP)', () => {
+needs('pipeline on the demo market with a PostgreSQL store (real Redis, PostgreSQL, HTTP)', () => {
   let market: DemoMarket;
   let pg: TestDb;
   let lite: TestDb;

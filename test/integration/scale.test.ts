@@ -1,14 +1,15 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig, type SiteConfig, siteSchema } from '../../src/config/index.ts';
 import { openRuntime, runCrawl, type Runtime } from '../../src/runtime/index.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
 import { spawnWorker, type WorkerProcess, writeConfigDir } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { needsPostgres as needs } from '../helpers/requirements.ts';
 
 /** One scheduler and three worker processes on one Redis and one PostgreSQL, against a single-process crawl. */
-describe('many workers on one Redis and one PostgreSQL', () => {
+needs('many workers on one Redis and one PostgreSQL', () => {
   let site: GeneratedSite;
   let dir: ReturnType<typeof tempDir>;
   const dbs: TestDb[] = [];

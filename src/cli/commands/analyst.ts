@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
+import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import type { Store } from '../../leads/index.ts';
 import {
@@ -8,6 +9,7 @@ import {
   createOneTimeLogin,
   disableAnalyst,
   listAnalysts,
+  servedUrl,
   setPassword,
 } from '../../review/index.ts';
 import { out, table } from '../output.ts';
@@ -80,13 +82,15 @@ export function register(program: Command): void {
 
   analyst
     .command('passwd')
-    .description("set an analyst's password, read from standard input")
+    .description("set an analyst's password: piped on standard input, or generated and printed once")
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const password = await readPassword();
+      const generated = process.stdin.isTTY ? randomBytes(15).toString('base64url') : null;
+      const password = generated ?? (await readPassword());
       await withStore(cmd, async (store) => {
         await setPassword(store, name, password);
         out(`password of ${name} changed`);
+        if (generated) out(`password (shown once): ${generated}`);
       });
     });
 
@@ -94,12 +98,19 @@ export function register(program: Command): void {
     .command('link')
     .description('print a one-time sign-in link (valid once, for 10 minutes)')
     .argument('<name>')
-    .option('--url <url>', "the review app's address", 'http://127.0.0.1:8080')
-    .action(async (name: string, opts: { url: string }, cmd: Command) => {
+    .option('--url <url>', "the review app's address (default: where `spiderweb serve` serves now)")
+    .action(async (name: string, opts: { url?: string }, cmd: Command) => {
+      const config = await loadConfig(cmd.optsWithGlobals().config);
+      const running = servedUrl(config.runtime.dataDir);
+      const url = opts.url ?? running ?? 'http://127.0.0.1:8080';
       await withStore(cmd, async (store) => {
         const link = await createOneTimeLogin(store, name);
-        out(`${opts.url.replace(/\/$/, '')}${link.path}`);
+        out(`${url.replace(/\/$/, '')}${link.path}`);
         out(`valid once, until ${link.expiresAt}`);
+        if (!opts.url && !running)
+          out(
+            `no \`spiderweb serve\` is running on ${config.runtime.dataDir}: the link assumes ${url} (--url to say where)`,
+          );
       });
     });
 

@@ -1,5 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Config, loadConfig, type SiteConfig, siteSchema } from '../../config/index.ts';
+import { screenshotWarning } from '../../doctor/index.ts';
 import { UsageError } from '../../errors.ts';
 import {
   type CrawlProgress,
@@ -8,7 +9,7 @@ import {
   runCrawl,
   type WorkerOptions,
 } from '../../runtime/index.ts';
-import { collect, out } from '../output.ts';
+import { collect, out, warn } from '../output.ts';
 
 export interface CrawlCliOptions {
   site?: string[];
@@ -66,6 +67,8 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as one JSON object')
     .action(async (opts: CrawlCliOptions, cmd: Command) => {
       const config = await loadConfig(cmd.optsWithGlobals().config);
+      const warning = await screenshotWarning(config);
+      if (warning) warn(warning);
       const summary = await crawlCommand(config, opts);
       if (opts.json) out(JSON.stringify(summary));
       else printSummary(summary);

@@ -1,9 +1,10 @@
 import type { Command } from 'commander';
 import { loadConfig, siteSchema } from '../../config/index.ts';
 import { demoSiteInput, startDemoMarket } from '../../demo/index.ts';
+import { screenshotWarning } from '../../doctor/index.ts';
 import { Store } from '../../leads/index.ts';
 import { openRuntime, runCrawl } from '../../runtime/index.ts';
-import { intOption, out } from '../output.ts';
+import { intOption, out, warn } from '../output.ts';
 import { printSummary } from './crawl.ts';
 import { leadsTable } from './leads.ts';
 import { serveReview } from './serve.ts';
@@ -20,6 +21,8 @@ export function register(program: Command): void {
     .option('--port <port>', 'review app port (0: any free one)', intOption('--port', 0), 8080)
     .action(async (opts: { json?: boolean; serve: boolean; port: number }, cmd: Command) => {
       const config = await loadConfig(cmd.optsWithGlobals().config);
+      const warning = await screenshotWarning(config);
+      if (warning) warn(warning);
       const market = await startDemoMarket({ host: '127.0.0.1', port: 0 });
       try {
         out(`demo market serving at ${market.url}`);

@@ -42,11 +42,8 @@ async function requireLead(store: Store, id: number): Promise<void> {
 function printReport(r: VerifyReport): void {
   for (const f of r.files)
     out(`${f.status.padEnd(8)} ${f.name}${f.actualSha256 ? `  sha256:${f.actualSha256}` : ''}`);
-  out(
-    `${r.manifest.status.padEnd(8)} manifest.json${r.manifest.sha256 ? `  sha256:${r.manifest.sha256}` : ''}`,
-  );
   if (r.intact) {
-    out(`intact: every file matches the manifest (${r.file})`);
+    out(`intact: every file matches datapackage.json and the sealed manifest (${r.file})`);
     return;
   }
   for (const p of r.problems) out(`ALTERED: ${p}`);
@@ -60,22 +57,25 @@ export function register(program: Command): void {
 
   evidence
     .command('bundle <lead-id>')
-    .description("write one archive (tar; .tar.gz when FILE ends in .gz) of a lead's newest sealed capture")
-    .requiredOption('-o, --output <file>', 'the archive to write')
+    .description(
+      "write a lead's newest sealed capture as one WACZ (WARC, index, pages, screenshot, text, manifest, case file)",
+    )
+    .requiredOption('-o, --output <file>', 'the .wacz file to write')
     .action(async (id: string, opts: { output: string }, cmd: Command) => {
       const lead = leadId(id);
       await withStores(cmd, async (store, ev) => {
         await requireLead(store, lead);
         const r = await writeBundle({ db: store.db, evidence: ev }, lead, resolve(opts.output));
-        for (const f of r.manifest.files) out(`${f.name.padEnd(16)} ${f.size} bytes  sha256:${f.sha256}`);
-        out(`manifest.json    sha256:${r.manifestSha256}`);
+        for (const f of r.resources)
+          out(`${f.path.padEnd(26)} ${String(f.bytes).padStart(8)} bytes  ${f.hash}`);
+        out(`sealed manifest sha256:${r.manifestSha256}`);
         out(`wrote ${r.file} (${r.bytes} bytes) for lead ${lead}, captured ${r.manifest.capturedAt}`);
       });
     });
 
   evidence
     .command('verify <file>')
-    .description('re-check every hash of a bundle; exit 0 when intact, 1 naming each altered file')
+    .description('re-check every hash of a WACZ bundle; exit 0 when intact, 1 naming each altered file')
     .option('--expect <sha256>', "the manifest's SHA-256 as recorded elsewhere (case file)")
     .option('--against-store', "also require the manifest's SHA-256 to be recorded in the configured store")
     .option('--json', 'print the report as JSON')

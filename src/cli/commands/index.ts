@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
 import { register as crawl } from './crawl.ts';
 import { register as demo } from './demo.ts';
+import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './eval.ts';
 import { register as evidence } from './evidence.ts';
 import { register as explain } from './explain.ts';
@@ -20,6 +21,7 @@ import { register as worker } from './worker.ts';
 /** Every CLI command, in help order. Each module exports `register(program)`. */
 export const commands: Array<(program: Command) => void> = [
   demo,
+  doctor,
   crawl,
   schedule,
   worker,

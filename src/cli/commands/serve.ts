@@ -4,7 +4,7 @@ import { type Config, loadConfig } from '../../config/index.ts';
 import { EvidenceStore } from '../../evidence/index.ts';
 import { Store } from '../../leads/index.ts';
 import { Queues } from '../../queue/index.ts';
-import { createOneTimeLogin, startReviewServer } from '../../review/index.ts';
+import { createOneTimeLogin, recordServedUrl, startReviewServer } from '../../review/index.ts';
 import { intOption, out } from '../output.ts';
 import { Redis } from 'ioredis';
 
@@ -69,10 +69,17 @@ export async function serveReview(config: Config, opts: ServeOptions): Promise<v
   if (opts.login) {
     const link = await createOneTimeLogin(store, opts.login, { create: true });
     out(`sign in once as ${opts.login}: ${server.url}${link.path} (valid until ${link.expiresAt})`);
+    if (!link.hasPassword)
+      out(
+        `${opts.login} has no password yet: \`npx spiderweb analyst passwd ${opts.login}\` sets one; \`npx spiderweb analyst link ${opts.login}\` prints another link`,
+      );
   }
+  // `analyst link` prints links to this address while the app runs.
+  const served = await recordServedUrl(config.runtime.dataDir, server.url);
   out('press Ctrl-C to stop');
   await Promise.race([once(process, 'SIGINT'), once(process, 'SIGTERM')]);
   out('stopping');
+  await served.remove();
   await server.close();
   await queues?.close();
   redis?.disconnect();

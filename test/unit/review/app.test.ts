@@ -143,6 +143,10 @@ describe('review app through its fetch handler (real SQLite)', () => {
     expect(await count('q=закладки')).toBe(10);
     expect(await count('q=закладки мефедрон')).toBe(5);
     expect(await count('q=%22%20OR%20%22')).toBe(0);
+    // Through the classifier's folding and stemming: other word forms, transliteration, homoglyphs, spacing.
+    for (const q of ['мефедрона', 'МЕФЕДРОНОМ', 'mefedrona', 'мeфeдрон', 'м е ф е д р о н'])
+      expect(await count(`q=${encodeURIComponent(q)}`), q).toBe(14);
+    expect(await count(`q=${encodeURIComponent('закладка мефедрона')}`)).toBe(5);
     expect(await count('identifier=@nobody')).toBe(0);
     const bad = await alice.request('/api/leads?status=bogus');
     expect(bad.status).toBe(400);
@@ -161,7 +165,12 @@ describe('review app through its fetch handler (real SQLite)', () => {
       headers: { 'x-csrf-token': alice.csrf, accept: 'application/json' },
       body: new URLSearchParams({ decision: 'escalate' }),
     });
-    expect(await json.json()).toEqual({ id: ids[2], status: 'escalated', before: 'new' });
+    expect(await json.json()).toEqual({
+      id: ids[2],
+      status: 'escalated',
+      before: 'new',
+      auditId: expect.any(Number),
+    });
     expect((await alice.request(`/leads/${ids[1]}`)).status).toBe(200);
     const rows = await store.db
       .selectFrom('audit')

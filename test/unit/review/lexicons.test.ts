@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadLexicons } from '../../../src/config/index.ts';
 import { Store } from '../../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../../src/review/index.ts';
-import { tempDir } from '../../helpers/runtime.ts';
+import { repoRoot, tempDir } from '../../helpers/runtime.ts';
 import { AppClient, insertLead } from './helpers.ts';
 
 /** The lexicons in force: one planted lint warning (an unknown intent class). */
@@ -92,6 +92,15 @@ describe('review app: lexicons page (real SQLite)', () => {
     expect(page).toContain('intent.0.class');
     expect(page).not.toContain('style=');
     expect(page).not.toMatch(/<script>/);
+  });
+
+  it('opens on no warning for the shipped lexicons', async () => {
+    const shipped = new AppClient(
+      createReviewApp({ store, lexiconsDir: join(repoRoot, 'config', 'lexicons') }),
+    );
+    await shipped.login('alice', 'correct horse battery');
+    const page = await (await shipped.request('/lexicons')).text();
+    expect(page).toMatch(/<p id="lint-summary">0 error\(s\), 0 warning\(s\) in \d+ file\(s\)/);
   });
 
   it('what-if with a proposal that drops a term lists the dropped leads and flags the confirmed one', async () => {

@@ -1,0 +1,1 @@
+export { type Check, type DoctorOptions, runDoctor, screenshotWarning } from './checks.ts';

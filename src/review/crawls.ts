@@ -1,0 +1,166 @@
+/**
+ * The Crawls page: every crawl with its state, pages, leads and failures by reason, and one crawl's
+ * failed URLs. State is the row's own `state` when the store has one, else read from the record
+ * (`running` until it finishes, `interrupted` when it was stopped early, else `finished`).
+ */
+import type { Context, Hono } from 'hono';
+import type { Store } from '../leads/index.ts';
+import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
+import { html } from './html.ts';
+import { errorPage, layout, type PageContext, when } from './view-layout.ts';
+
+export interface CrawlRow {
+  id: string;
+  state: string;
+  startedAt: string;
+  finishedAt: string | null;
+  sites: string[];
+  pages: number;
+  failed: number;
+  leads: number;
+  newLeads: number;
+  /** Failed pages by reason (`timeout`, `robots`, ...). */
+  failures: Record<string, number>;
+}
+
+const parse = <T>(s: string | null, fallback: T): T => {
+  try {
+    return s ? (JSON.parse(s) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+};
+
+async function failuresByReason(store: Store, crawlId: string): Promise<Record<string, number>> {
+  const rows = await store.db
+    .selectFrom('pages')
+    .select(['fail_reason', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('crawl_id', '=', crawlId)
+    .where('state', '=', 'failed')
+    .groupBy('fail_reason')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.fail_reason ?? 'unknown', Number(r.n)]));
+}
+
+type CrawlRecord = {
+  id: string;
+  started_at: string;
+  finished_at: string | null;
+  sites: string;
+  summary: string | null;
+};
+
+async function withCounts(store: Store, r: CrawlRecord): Promise<CrawlRow> {
+  const summary = parse<{ interrupted?: boolean } | null>(r.summary, null);
+  const own = (r as { state?: unknown }).state;
+  const state =
+    typeof own === 'string' && own
+      ? own
+      : r.finished_at === null
+        ? 'running'
+        : summary?.interrupted
+          ? 'interrupted'
+          : 'finished';
+  const [counts, failures] = await Promise.all([store.crawlCounts(r.id), failuresByReason(store, r.id)]);
+  return {
+    id: r.id,
+    state,
+    startedAt: r.started_at,
+    finishedAt: r.finished_at,
+    sites: parse<string[]>(r.sites, []),
+    ...counts,
+    failures,
+  };
+}
+
+/** The newest crawls, with counts from the stored pages and leads. */
+export async function crawlRows(store: Store, limit = 30): Promise<CrawlRow[]> {
+  const rows = await store.db
+    .selectFrom('crawls')
+    .selectAll()
+    .orderBy('started_at', 'desc')
+    .limit(limit)
+    .execute();
+  return Promise.all(rows.map((r) => withCounts(store, r)));
+}
+
+/** One crawl with its counts; null when there is no such crawl. */
+export async function crawlRow(store: Store, id: string): Promise<CrawlRow | null> {
+  const r = await store.db.selectFrom('crawls').selectAll().where('id', '=', id).executeTakeFirst();
+  return r ? withCounts(store, r) : null;
+}
+
+/** One crawl's failed pages (newest first), optionally of one reason. */
+export function failedPages(store: Store, crawlId: string, reason: string | undefined, limit = 500) {
+  let q = store.db
+    .selectFrom('pages')
+    .select(['id', 'site_id', 'url', 'fail_reason', 'fail_message', 'last_fetched'])
+    .where('crawl_id', '=', crawlId)
+    .where('state', '=', 'failed');
+  if (reason) q = q.where('fail_reason', '=', reason);
+  return q.orderBy('last_fetched', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}
+
+const reasonList = (id: string, failures: Record<string, number>) =>
+  Object.entries(failures)
+    .sort((a, b) => b[1] - a[1])
+    .map(
+      ([reason, n]) =>
+        html`<a href="/crawls/${encodeURIComponent(id)}?reason=${encodeURIComponent(reason)}">${reason}</a> ${n}`,
+    );
+
+function crawlsPage(ctx: PageContext, rows: CrawlRow[]): string {
+  return layout(
+    'Crawls',
+    ctx,
+    html`<h1>Crawls</h1>
+    <table class="crawls" id="crawls"><thead><tr><th>crawl</th><th>state</th><th>started (UTC)</th><th>finished</th><th>sites</th><th>pages</th><th>failed</th><th>leads</th><th>new leads</th><th>failures by reason</th></tr></thead>
+    <tbody>${
+      rows.length
+        ? rows.map(
+            (
+              r,
+            ) => html`<tr data-crawl="${r.id}"><td><a href="/crawls/${encodeURIComponent(r.id)}">${r.id}</a></td>
+          <td class="state">${r.state}</td><td class="when">${when(r.startedAt)}</td><td class="when">${r.finishedAt ? when(r.finishedAt) : ''}</td>
+          <td>${r.sites.join(', ')}</td><td class="num">${r.pages}</td><td class="num">${r.failed}</td>
+          <td class="num">${r.leads}</td><td class="num">${r.newLeads}</td><td class="failures">${reasonList(r.id, r.failures)}</td></tr>`,
+          )
+        : html`<tr><td colspan="10" class="empty">No crawl recorded yet: run <code>spiderweb crawl</code>.</td></tr>`
+    }</tbody></table>`,
+  );
+}
+
+function crawlPage(
+  ctx: PageContext,
+  r: CrawlRow,
+  reason: string | undefined,
+  failed: Awaited<ReturnType<typeof failedPages>>,
+): string {
+  return layout(
+    `Crawl ${r.id}`,
+    ctx,
+    html`<p class="crumbs"><a href="/crawls">← crawls</a></p>
+    <h1>Crawl ${r.id} <span class="count">${r.state}</span></h1>
+    <p>${r.sites.join(', ')} · started ${when(r.startedAt)}${r.finishedAt ? html` · finished ${when(r.finishedAt)}` : ''} ·
+      ${r.pages} page(s), ${r.failed} failed, ${r.leads} lead(s) (${r.newLeads} new)</p>
+    <p>Failures by reason: ${reasonList(r.id, r.failures)}${reason ? html` · <a href="/crawls/${encodeURIComponent(r.id)}">all reasons</a>` : ''}</p>
+    <h2>Failed URLs${reason ? html` (${reason})` : ''} <span class="count">${failed.length}</span></h2>
+    <table class="failed" id="failed"><thead><tr><th>reason</th><th>site</th><th>URL (not a link: the page is hostile)</th><th>message</th><th>when</th></tr></thead>
+    <tbody>${failed.map(
+      (p) =>
+        html`<tr><td>${p.fail_reason ?? ''}</td><td>${p.site_id}</td><td class="url">${p.url}</td><td class="note">${p.fail_message ?? ''}</td><td class="when">${when(p.last_fetched)}</td></tr>`,
+    )}</tbody></table>`,
+  );
+}
+
+export function registerCrawls(app: Hono<ReviewEnv>, deps: AppDeps): void {
+  const ctx = (c: Context<ReviewEnv>) => pageCtx(c, deps.queueCounts !== undefined);
+  app.get('/crawls', async (c) => c.html(crawlsPage(ctx(c), await crawlRows(deps.store))));
+  app.get('/crawls/:id', async (c) => {
+    const id = c.req.param('id');
+    const row = await crawlRow(deps.store, id);
+    if (!row) return c.html(errorPage(ctx(c), 404, 'No such crawl.'), 404);
+    const reason = c.req.query('reason')?.slice(0, 64) || undefined;
+    return c.html(crawlPage(ctx(c), row, reason, await failedPages(deps.store, id, reason)));
+  });
+}
