@@ -51,6 +51,11 @@ export const runtimeSchema = z
         url: z.string().url().nullable().default(null),
         /** Key prefix for every queue and crawl key. Default `spiderweb`. Env `SPIDERWEB_REDIS_PREFIX`. */
         prefix: z.string().min(1).default('spiderweb'),
+        /**
+         * How long `crawl` waits for Redis to answer again before it stops with exit 1 (ms); jobs wait
+         * meanwhile and nothing stored is lost. Default 300 000 (5 min).
+         */
+        maxOutageMs: z.number().int().min(1000).default(300_000),
       })
       .strict()
       .prefault({}),

@@ -6,7 +6,7 @@ import {
   processFetch,
   recordFetchFailure,
 } from '../crawl/index.ts';
-import { errorMessage, NonRetryableError } from '../errors.ts';
+import { CrawlEndedError, errorMessage, NonRetryableError } from '../errors.ts';
 import { archiveFetchedPage, captureLeadEvidence } from '../evidence/index.ts';
 import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
@@ -16,6 +16,7 @@ import {
   evidenceJobSchema,
   type FetchJob,
   fetchJobSchema,
+  isInfrastructureError,
   parseJob,
   QUEUE_CLASSIFY,
   QUEUE_EVIDENCE,
@@ -54,6 +55,23 @@ function payload<T>(parse: () => T): T {
   }
 }
 
+/** What a job of a cancelled or lost crawl comes to: nothing done, counted as `dropped` if cancelled. */
+interface Dropped {
+  kind: 'dropped';
+  state: CrawlEndedError['state'];
+}
+
+/** Runs a job unless its crawl has ended (see `CrawlState.assertRunning`): then the job is dropped. */
+async function unlessEnded<T>(rt: Runtime, crawlId: string, run: () => Promise<T>): Promise<T | Dropped> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof CrawlEndedError)) throw err;
+    if (err.state === 'cancelled') rt.state.count(crawlId, { dropped: 1 });
+    return { kind: 'dropped', state: err.state };
+  }
+}
+
 /** Starts BullMQ workers on the fetch and classify queues, wired to the processors in `src/`. */
 export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   const { runtime } = rt.config;
@@ -87,15 +105,17 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
         const data = payload(() => parseJob(fetchJobSchema, job.data, job.id));
         const timer = m?.fetchSeconds.startTimer({ site: data.siteId });
         try {
-          const out = await withRetryPolicy(
-            job,
-            token,
-            () => processFetch(data, fetchDeps),
-            async (reason, message) => {
-              fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
-              m?.errors.inc({ stage: 'fetch', reason });
-              return recordFetchFailure(data, fetchDeps, reason, message);
-            },
+          const out = await unlessEnded(rt, data.crawlId, () =>
+            withRetryPolicy(
+              job,
+              token,
+              () => processFetch(data, fetchDeps),
+              async (reason, message) => {
+                fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
+                m?.errors.inc({ stage: 'fetch', reason });
+                return recordFetchFailure(data, fetchDeps, reason, message);
+              },
+            ),
           );
           m?.pages.inc({ site: data.siteId, outcome: out.kind });
           timer?.();
@@ -135,35 +155,38 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_CLASSIFY,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(classifyJobSchema, job.data, job.id));
-        return withRetryPolicy(
-          job,
-          token,
-          async () => {
-            const timer = m?.classifySeconds.startTimer();
-            const out = await processClassify(data, deps);
-            timer?.();
-            if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
-            rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
-            classifyLog.debug(
-              { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
-              'classified',
-            );
-            return out;
-          },
-          async (reason, message) => {
-            classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
-            m?.errors.inc({ stage: 'classify', reason });
-            rt.state.count(data.crawlId, { 'failed:classify': 1 });
-            return {
-              lead: false,
-              leadId: null,
-              created: false,
-              score: 0,
-              pivots: 0,
-              category: null,
-              kind: null,
-            };
-          },
+        return unlessEnded(rt, data.crawlId, () =>
+          withRetryPolicy(
+            job,
+            token,
+            async () => {
+              await rt.state.assertRunning(data.crawlId);
+              const timer = m?.classifySeconds.startTimer();
+              const out = await processClassify(data, deps);
+              timer?.();
+              if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
+              rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
+              classifyLog.debug(
+                { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
+                'classified',
+              );
+              return out;
+            },
+            async (reason, message) => {
+              classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
+              m?.errors.inc({ stage: 'classify', reason });
+              rt.state.count(data.crawlId, { 'failed:classify': 1 });
+              return {
+                lead: false,
+                leadId: null,
+                created: false,
+                score: 0,
+                pivots: 0,
+                category: null,
+                kind: null,
+              };
+            },
+          ),
         );
       },
       { ...common, connection: rt.redis.connect(), concurrency: opts.classify },
@@ -182,24 +205,30 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_EVIDENCE,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(evidenceJobSchema, job.data, job.id));
-        return withRetryPolicy(
-          job,
-          token,
-          async () => {
-            const deps = {
-              db: rt.store.db,
-              evidence: rt.evidence,
-              screenshots: data.screenshot ? screenshots : null,
-            };
-            const out = await captureLeadEvidence(deps, data);
-            evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
-            return out;
-          },
-          async (reason, message) => {
-            evidenceLog.warn({ jobId: job.id, leadId: data.leadId, reason, message }, 'evidence not sealed');
-            m?.errors.inc({ stage: 'evidence', reason });
-            return null;
-          },
+        return unlessEnded(rt, data.crawlId, () =>
+          withRetryPolicy(
+            job,
+            token,
+            async () => {
+              await rt.state.assertRunning(data.crawlId);
+              const deps = {
+                db: rt.store.db,
+                evidence: rt.evidence,
+                screenshots: data.screenshot ? screenshots : null,
+              };
+              const out = await captureLeadEvidence(deps, data);
+              evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
+              return out;
+            },
+            async (reason, message) => {
+              evidenceLog.warn(
+                { jobId: job.id, leadId: data.leadId, reason, message },
+                'evidence not sealed',
+              );
+              m?.errors.inc({ stage: 'evidence', reason });
+              return null;
+            },
+          ),
         );
       },
       { ...common, connection: rt.redis.connect(), concurrency: evidenceConcurrency },
@@ -208,8 +237,11 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   }
 
   for (const w of workers) {
+    // Redis down: said once ("waiting for Redis since …"), not once per failed command.
     w.on('error', (err) =>
-      log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'),
+      isInfrastructureError(err)
+        ? rt.outage.failed(err)
+        : log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'),
     );
   }
 

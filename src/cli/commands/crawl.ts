@@ -1,7 +1,10 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Config, loadConfig, type SiteConfig, siteSchema } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
+import { log } from '../../log.ts';
+import { redisDurability } from '../../queue/index.ts';
 import {
+  cancelCrawl,
   type CrawlProgress,
   type CrawlSummary,
   openRuntime,
@@ -23,6 +26,7 @@ export interface CrawlCliOptions {
   allowPrivateNetwork?: boolean;
   kind?: 'web' | 'marketplace';
   json?: boolean;
+  cancel?: string;
 }
 
 const int = (name: string, min: number) => (v: string) => {
@@ -64,12 +68,16 @@ export function register(program: Command): void {
     .option('--allow-private-network', 'with --seed: allow loopback/private addresses')
     .option('--kind <kind>', 'with --seed: web or marketplace', 'web')
     .option('--json', 'print the summary as one JSON object')
+    .option('--cancel <crawl-id>', 'cancel a running crawl (from another shell): workers drop its jobs')
     .action(async (opts: CrawlCliOptions, cmd: Command) => {
       const config = await loadConfig(cmd.optsWithGlobals().config);
+      if (opts.cancel) return cancelCommand(config, opts.cancel);
       const summary = await crawlCommand(config, opts);
       if (opts.json) out(JSON.stringify(summary));
       else printSummary(summary);
-      if (summary.interrupted) process.exitCode = 1;
+      if (summary.reason)
+        process.stderr.write(`spiderweb: crawl ${summary.crawlId} ${summary.state}: ${summary.reason}\n`);
+      if (summary.state !== 'finished') process.exitCode = 1;
     });
 }
 
@@ -122,8 +130,11 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
 export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promise<CrawlSummary> {
   const sites = sitesForCrawl(config, opts);
   const rt = await openRuntime(config, { watchLexicons: opts.workers !== 0 });
+  if (!rt.redis.embedded)
+    for (const warning of (await redisDurability(rt.conn)).warnings)
+      log.warn({ component: 'redis' }, warning);
   const abort = new AbortController();
-  const stop = () => abort.abort();
+  const stop = (signal: NodeJS.Signals) => abort.abort(signal);
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const live = process.stderr.isTTY && !opts.json;
@@ -143,7 +154,25 @@ export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promi
   }
 }
 
+/** `crawl --cancel ID`: marks the crawl cancelled, removes its queued jobs, marks its row in the store. */
+async function cancelCommand(config: Config, crawlId: string): Promise<void> {
+  const rt = await openRuntime(config);
+  try {
+    const { marked, stored, removed } = await cancelCrawl(rt, crawlId);
+    if (!marked && !stored) throw new UsageError(`no running crawl ${crawlId} (see spiderweb crawls)`);
+    out(
+      `crawl ${crawlId} cancelled: removed ${removed.fetch} fetch, ${removed.classify} classify and ${removed.evidence} evidence jobs`,
+    );
+  } finally {
+    await rt.close();
+  }
+}
+
 function showProgress(p: CrawlProgress): void {
+  if (p.waiting) {
+    process.stderr.write(`\r\x1b[2K${p.waiting}  ${p.seconds.toFixed(0)}s`);
+    return;
+  }
   process.stderr.write(
     `\r\x1b[2Kfetched ${p.fetched}  queued ${p.queued}  failed ${p.failed}  leads ${p.leads}  ${p.pagesPerSec.toFixed(1)} pages/s  ${p.seconds.toFixed(0)}s`,
   );
@@ -163,13 +192,20 @@ export function inProcessWorkers(
 }
 
 export function printSummary(s: CrawlSummary): void {
-  out(`crawl ${s.crawlId}${s.interrupted ? ' (interrupted)' : ''}: ${s.sites.join(', ')}`);
+  out(`crawl ${s.crawlId}${s.state === 'finished' ? '' : ` (${s.state})`}: ${s.sites.join(', ')}`);
   out(`  pages fetched  ${s.pages}`);
   out(`  failed         ${s.failed}${fmt(s.failures)}`);
   out(`  leads          ${s.leads} (${s.newLeads} new)`);
   out(`  time           ${s.seconds}s, ${s.pagesPerSec} pages/s`);
   const skipped = Object.values(s.skipped).reduce((a, b) => a + b, 0);
   if (skipped) out(`  links skipped  ${skipped}${fmt(s.skipped)}`);
+  if (s.refetched) out(`  refetched      ${s.refetched} (a worker died before storing the page)`);
+  if (s.cancelled) {
+    const c = s.cancelled;
+    out(
+      `  cancelled      ${c.fetch + c.classify + c.evidence} queued jobs removed${fmt({ fetch: c.fetch, classify: c.classify, evidence: c.evidence })}, ${c.dropped} dropped by workers`,
+    );
+  }
 }
 
 function fmt(counts: Record<string, number>): string {

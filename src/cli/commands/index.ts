@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
 import { register as crawl } from './crawl.ts';
+import { register as crawls } from './crawls.ts';
 import { register as demo } from './demo.ts';
 import { register as evaluate } from './eval.ts';
 import { register as evidence } from './evidence.ts';
@@ -21,6 +22,7 @@ import { register as worker } from './worker.ts';
 export const commands: Array<(program: Command) => void> = [
   demo,
   crawl,
+  crawls,
   schedule,
   worker,
   serve,
