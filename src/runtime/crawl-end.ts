@@ -16,12 +16,16 @@ export async function sweepCrawl(rt: Runtime, crawlId: string, waitMs: number): 
   const total: RemovedJobs = { fetch: 0, classify: 0, evidence: 0 };
   const until = Date.now() + waitMs;
   for (;;) {
+    // Done when a pass finds no job held before it and none left to remove: a job held before the pass
+    // may end during it (into the completed set), so it takes another pass.
+    const held = await rt.queues.heldJobs(crawlId);
     const removed = await rt.queues.removeCrawl(crawlId);
     total.fetch += removed.fetch;
     total.classify += removed.classify;
     total.evidence += removed.evidence;
-    if ((await rt.queues.heldJobs(crawlId)) === 0 || Date.now() > until) return total;
-    await new Promise((r) => setTimeout(r, 200));
+    const none = removed.fetch + removed.classify + removed.evidence === 0;
+    if ((held === 0 && none) || Date.now() > until) return total;
+    await new Promise((r) => setTimeout(r, held ? 200 : 0));
   }
 }
 

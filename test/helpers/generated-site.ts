@@ -6,6 +6,8 @@ export interface GeneratedSite {
   close(): Promise<void>;
   /** Requests served, by path. */
   hits: Map<string, number>;
+  /** Every request in arrival order: its path and arrival time (ms since epoch). */
+  requests: Array<{ path: string; at: number }>;
   /** Every page path of the site. */
   paths: string[];
 }
@@ -32,6 +34,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   const perPage = 50;
   const pageCount = Math.ceil(listings / perPage);
   const hits = new Map<string, number>();
+  const requests: Array<{ path: string; at: number }> = [];
   const paths = [
     '/',
     ...Array.from({ length: pageCount }, (_, k) => `/page/${k}`),
@@ -78,6 +81,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    requests.push({ path, at: Date.now() });
     const send = () => {
       const body = render(path);
       if (body === null) {
@@ -97,6 +101,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   return {
     url: `http://127.0.0.1:${address.port}/`,
     hits,
+    requests,
     paths,
     close: () =>
       new Promise<void>((resolve) => {
