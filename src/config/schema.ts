@@ -146,6 +146,11 @@ export const siteSchema = z
     maxDepth: z.number().int().min(0).max(100).default(3),
     /** Pages fetched per crawl at most. Default 1000. */
     maxPages: z.number().int().min(1).max(10_000_000).default(1000),
+    /**
+     * Links followed per page at most (distinct, in page order). The others are counted in the crawl
+     * summary as `skipped: max-links`; raise it for a market index listing more. Default 5000.
+     */
+    maxLinks: z.number().int().min(1).max(1_000_000).default(5000),
     /** Query parameters removed before dedup (case-insensitive), on top of utm_*, sid, PHPSESSID... */
     stripParams: z.array(z.string().min(1)).default([]),
     /**

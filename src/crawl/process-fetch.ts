@@ -136,6 +136,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
         siteId: site.id,
         contentLanguage: page.headers['content-language'],
         listing: site.listing,
+        maxLinks: site.maxLinks,
       })
     : parseText({
         text: page.text,
@@ -176,7 +177,15 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   });
   await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });
   await deps.state.endFetch(job.crawlId, key);
-  deps.state.count(job.crawlId, { fetched: 1, queued: jobs.length, ...prefixKeys(skipped) });
+  deps.state.count(job.crawlId, {
+    fetched: 1,
+    queued: jobs.length,
+    ...prefixKeys(skipped),
+    'skipped:max-links': doc.linksOverCap ?? 0,
+    // Pages kept cut short at a bound: the body at `fetch.maxBytes`, the text at MAX_TEXT_CHARS.
+    'cut:body': page.truncated ? 1 : 0,
+    'cut:text': doc.textCut ? 1 : 0,
+  });
   deps.log.debug({ url: job.url, status: page.status, links: jobs.length }, 'fetched');
   return { kind: 'fetched', pageId, links: jobs.length, changed };
 }

@@ -33,6 +33,8 @@ export interface CrawlSummary {
   skipped: Record<string, number>;
   /** Failures by reason (`timeout`, `http-status`...). */
   failures: Record<string, number>;
+  /** Pages stored cut short at a bound: `body` (the site's `fetch.maxBytes`), `text` (200,000 characters). */
+  cut: Record<string, number>;
   /**
    * How the crawl ended: `finished` (every queued page done), `interrupted` (Ctrl-C/SIGTERM: cancelled),
    * `cancelled` (`crawl --cancel` from another shell), `lost` (Redis lost the crawl's state), `outage`
@@ -126,6 +128,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
     pagesPerSec: Math.round((counts.pages / Math.max(seconds, 0.001)) * 10) / 10,
     skipped: pick('skipped:'),
     failures: pick('failed:'),
+    cut: pick('cut:'),
     state: ended.state,
     reason: ended.reason,
     cancelled,

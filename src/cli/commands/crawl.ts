@@ -199,6 +199,8 @@ export function printSummary(s: CrawlSummary): void {
   out(`  time           ${s.seconds}s, ${s.pagesPerSec} pages/s`);
   const skipped = Object.values(s.skipped).reduce((a, b) => a + b, 0);
   if (skipped) out(`  links skipped  ${skipped}${fmt(s.skipped)}`);
+  const cut = Object.values(s.cut).reduce((a, b) => a + b, 0);
+  if (cut) out(`  pages cut      ${cut}${fmt(s.cut)}`);
   if (s.refetched) out(`  refetched      ${s.refetched} (a worker died before storing the page)`);
   if (s.cancelled) {
     const c = s.cancelled;
