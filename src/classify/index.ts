@@ -37,4 +37,5 @@ export {
   type LintResult,
   type LintSeverity,
   lintLexicons,
+  yamlErrorOffset,
 } from './lint.ts';

@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type Config, loadConfig, type SiteConfig, siteSchema } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
-import { log } from '../../log.ts';
 import { redisDurability } from '../../queue/index.ts';
 import {
   cancelCrawl,
@@ -75,9 +74,9 @@ export function register(program: Command): void {
       const summary = await crawlCommand(config, opts);
       if (opts.json) out(JSON.stringify(summary));
       else printSummary(summary);
-      if (summary.reason)
-        process.stderr.write(`spiderweb: crawl ${summary.crawlId} ${summary.state}: ${summary.reason}\n`);
-      if (summary.state !== 'finished') process.exitCode = 1;
+      const why = summary.reason ?? nothingFetched(summary);
+      if (why) process.stderr.write(`spiderweb: crawl ${summary.crawlId} ${summary.state}: ${why}\n`);
+      if (why) process.exitCode = 1;
     });
 }
 
@@ -121,6 +120,13 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
     const parsed = siteSchema.safeParse(merged);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
+      const [a, b, n] = issue.path;
+      const own = s.scope?.deny?.length ?? 0;
+      // A value from the command line is named by its flag, not by the site field it went into.
+      if (a === 'scope' && b === 'deny' && typeof n === 'number' && n >= own)
+        throw new UsageError(`--exclude ${opts.exclude?.[n - own]}: ${issue.message}`);
+      if (a === 'politeness' && b === 'maxRps' && opts.maxRps !== undefined)
+        throw new UsageError(`--max-rps ${opts.maxRps}: ${issue.message}`);
       throw new UsageError(`site ${s.id}: ${issue.path.join('.')}: ${issue.message}`);
     }
     return parsed.data;
@@ -130,9 +136,10 @@ export function sitesForCrawl(config: Config, opts: CrawlCliOptions): SiteConfig
 export async function crawlCommand(config: Config, opts: CrawlCliOptions): Promise<CrawlSummary> {
   const sites = sitesForCrawl(config, opts);
   const rt = await openRuntime(config, { watchLexicons: opts.workers !== 0 });
+  // A private redis-server (started when none answers) keeps nothing on purpose: no warning for it.
   if (!rt.redis.embedded)
     for (const warning of (await redisDurability(rt.conn)).warnings)
-      log.warn({ component: 'redis' }, warning);
+      process.stderr.write(`spiderweb: warning: ${warning}\n`);
   const abort = new AbortController();
   const stop = (signal: NodeJS.Signals) => abort.abort(signal);
   process.once('SIGINT', stop);
@@ -189,6 +196,15 @@ export function inProcessWorkers(
         fetch: opts.concurrency ?? config.runtime.concurrency.fetch,
         classify: config.runtime.concurrency.classify,
       };
+}
+
+/** A crawl that ended normally but fetched no page at all failed: says why, and the flag that helps. */
+function nothingFetched(s: CrawlSummary): string | null {
+  if (s.pages > 0 || s.failed === 0) return null;
+  const hint = s.failures['private-network']
+    ? '; the seeds are on a loopback or private network address: pass --allow-private-network to crawl them'
+    : '';
+  return `no page fetched, every seed failed${fmt(s.failures)}${hint}`;
 }
 
 export function printSummary(s: CrawlSummary): void {
