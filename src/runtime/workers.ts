@@ -6,7 +6,7 @@ import {
   processFetch,
   recordFetchFailure,
 } from '../crawl/index.ts';
-import { CrawlEndedError, errorMessage, NonRetryableError } from '../errors.ts';
+import { CrawlEndedError, errorMessage, type FailReason, NonRetryableError } from '../errors.ts';
 import { archiveFetchedPage, captureLeadEvidence } from '../evidence/index.ts';
 import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
@@ -70,6 +70,28 @@ async function unlessEnded<T>(rt: Runtime, crawlId: string, run: () => Promise<T
     if (err.state === 'cancelled') rt.state.count(crawlId, { dropped: 1 });
     return { kind: 'dropped', state: err.state };
   }
+}
+
+/** A classify or evidence job: run if its crawl still runs, under the retry policy; else dropped. */
+function crawlJob<T>(
+  rt: Runtime,
+  job: Job,
+  token: string | undefined,
+  crawlId: string,
+  run: () => Promise<T>,
+  onGiveUp: (reason: FailReason, message: string) => Promise<T>,
+): Promise<T | Dropped> {
+  return unlessEnded(rt, crawlId, () =>
+    withRetryPolicy(
+      job,
+      token,
+      async () => {
+        await rt.state.assertRunning(crawlId);
+        return run();
+      },
+      onGiveUp,
+    ),
+  );
 }
 
 /** Starts BullMQ workers on the fetch and classify queues, wired to the processors in `src/`. */
@@ -155,38 +177,37 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_CLASSIFY,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(classifyJobSchema, job.data, job.id));
-        return unlessEnded(rt, data.crawlId, () =>
-          withRetryPolicy(
-            job,
-            token,
-            async () => {
-              await rt.state.assertRunning(data.crawlId);
-              const timer = m?.classifySeconds.startTimer();
-              const out = await processClassify(data, deps);
-              timer?.();
-              if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
-              rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
-              classifyLog.debug(
-                { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
-                'classified',
-              );
-              return out;
-            },
-            async (reason, message) => {
-              classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
-              m?.errors.inc({ stage: 'classify', reason });
-              rt.state.count(data.crawlId, { 'failed:classify': 1 });
-              return {
-                lead: false,
-                leadId: null,
-                created: false,
-                score: 0,
-                pivots: 0,
-                category: null,
-                kind: null,
-              };
-            },
-          ),
+        return crawlJob(
+          rt,
+          job,
+          token,
+          data.crawlId,
+          async () => {
+            const timer = m?.classifySeconds.startTimer();
+            const out = await processClassify(data, deps);
+            timer?.();
+            if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
+            rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
+            classifyLog.debug(
+              { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
+              'classified',
+            );
+            return out;
+          },
+          async (reason, message) => {
+            classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
+            m?.errors.inc({ stage: 'classify', reason });
+            rt.state.count(data.crawlId, { 'failed:classify': 1 });
+            return {
+              lead: false,
+              leadId: null,
+              created: false,
+              score: 0,
+              pivots: 0,
+              category: null,
+              kind: null,
+            };
+          },
         );
       },
       { ...common, connection: rt.redis.connect(), concurrency: opts.classify },
@@ -205,30 +226,26 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_EVIDENCE,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(evidenceJobSchema, job.data, job.id));
-        return unlessEnded(rt, data.crawlId, () =>
-          withRetryPolicy(
-            job,
-            token,
-            async () => {
-              await rt.state.assertRunning(data.crawlId);
-              const deps = {
-                db: rt.store.db,
-                evidence: rt.evidence,
-                screenshots: data.screenshot ? screenshots : null,
-              };
-              const out = await captureLeadEvidence(deps, data);
-              evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
-              return out;
-            },
-            async (reason, message) => {
-              evidenceLog.warn(
-                { jobId: job.id, leadId: data.leadId, reason, message },
-                'evidence not sealed',
-              );
-              m?.errors.inc({ stage: 'evidence', reason });
-              return null;
-            },
-          ),
+        return crawlJob(
+          rt,
+          job,
+          token,
+          data.crawlId,
+          async () => {
+            const deps = {
+              db: rt.store.db,
+              evidence: rt.evidence,
+              screenshots: data.screenshot ? screenshots : null,
+            };
+            const out = await captureLeadEvidence(deps, data);
+            evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
+            return out;
+          },
+          async (reason, message) => {
+            evidenceLog.warn({ jobId: job.id, leadId: data.leadId, reason, message }, 'evidence not sealed');
+            m?.errors.inc({ stage: 'evidence', reason });
+            return null;
+          },
         );
       },
       { ...common, connection: rt.redis.connect(), concurrency: evidenceConcurrency },
