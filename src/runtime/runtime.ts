@@ -61,11 +61,15 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
   const prefix = config.runtime.redis.prefix;
   const queues = new Queues(conn, prefix);
   const b = config.runtime.browser;
-  const fetcher = new SiteFetcher({
-    maxConcurrentPages: b.maxConcurrentPages,
-    maxPagesPerBrowser: b.maxPagesPerBrowser,
-    ...(b.executablePath ? { executablePath: b.executablePath } : {}),
-  });
+  const gate = new PolitenessGate({ redis: conn, prefix });
+  const fetcher = new SiteFetcher(
+    {
+      maxConcurrentPages: b.maxConcurrentPages,
+      maxPagesPerBrowser: b.maxPagesPerBrowser,
+      ...(b.executablePath ? { executablePath: b.executablePath } : {}),
+    },
+    gate,
+  );
   const state = new CrawlState(conn, prefix);
   let closed = false;
   return {
@@ -76,7 +80,7 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
     state,
     store,
     fetcher,
-    gate: new PolitenessGate({ redis: conn, prefix }),
+    gate,
     robots: new RobotsCache({ redis: conn, prefix }),
     outage,
     evidence: EvidenceStore.forDataDir(config.runtime.dataDir),
