@@ -112,7 +112,8 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
 
   const seconds = (Date.now() - started) / 1000;
   const counts = await rt.store.crawlCounts(crawlId);
-  const stats = await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
+  const stats =
+    ended.state === 'outage' ? {} : await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
   if (cancelled) cancelled.dropped = stats.dropped ?? 0;
   const pick = (prefix: string) =>
     Object.fromEntries(
@@ -168,6 +169,8 @@ async function waitForCrawl(
     }
     let pending: Awaited<ReturnType<typeof rt.queues.pending>>;
     try {
+      // Commands wait for a reconnect (workers want that): don't ask a Redis that is not there.
+      if (rt.conn.status !== 'ready') throw new Error(`Redis connection ${rt.conn.status}`);
       const live = await rt.state.liveState(crawlId);
       if (live === 'cancelled') return { state: 'cancelled', reason: 'cancelled with crawl --cancel' };
       if (live === 'lost') return { state: 'lost', reason: await lostReason(rt, runId) };

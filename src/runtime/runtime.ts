@@ -90,9 +90,15 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
       if (closed) return;
       closed = true;
       lexicons.close();
-      await state.flush().catch(() => {}); // display counters: best effort when Redis is gone
-      await queues.close();
-      await conn.quit().catch(() => conn.disconnect());
+      if (conn.status === 'ready') {
+        await state.flush().catch(() => {}); // display counters: best effort
+        await queues.close();
+        await conn.quit().catch(() => conn.disconnect());
+      } else {
+        // Redis is gone: commands would wait for it forever. Drop the connection; nothing stored is lost.
+        conn.disconnect();
+        await Promise.race([queues.close().catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      }
       await store.close();
       await fetcher.close();
       await closeHttpDispatchers();

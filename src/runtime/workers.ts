@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import {
   type FetchDeps,
   normaliseUrl,
@@ -54,6 +55,8 @@ function payload<T>(parse: () => T): T {
     throw err;
   }
 }
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** What a job of a cancelled or lost crawl comes to: nothing done, counted as `dropped` if cancelled. */
 interface Dropped {
@@ -119,6 +122,13 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     log: fetchLog,
   };
   const workers: Worker[] = [];
+  // Each worker's own (blocking) connection, to drop when Redis is gone and closing would wait for it.
+  const connections: Redis[] = [];
+  const connect = () => {
+    const c = rt.redis.connect();
+    connections.push(c);
+    return c;
+  };
 
   if (opts.fetch > 0) {
     const w = new Worker(
@@ -147,7 +157,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           throw err;
         }
       },
-      { ...common, connection: rt.redis.connect(), concurrency: opts.fetch },
+      { ...common, connection: connect(), concurrency: opts.fetch },
     );
     workers.push(w);
   }
@@ -210,7 +220,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           },
         );
       },
-      { ...common, connection: rt.redis.connect(), concurrency: opts.classify },
+      { ...common, connection: connect(), concurrency: opts.classify },
     );
     workers.push(w);
   }
@@ -248,7 +258,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           },
         );
       },
-      { ...common, connection: rt.redis.connect(), concurrency: evidenceConcurrency },
+      { ...common, connection: connect(), concurrency: evidenceConcurrency },
     );
     workers.push(w);
   }
@@ -274,8 +284,15 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           });
           const result = await Promise.race([w.close().then(() => 'closed' as const), timedOut]);
           clearTimeout(timer);
-          // Jobs still in hand go back to the queue when their lock lapses; nothing is lost.
-          if (result === 'timeout') await w.close(true);
+          // Jobs still in hand go back to the queue when their lock lapses; nothing is lost. With Redis
+          // gone even a forced close waits for it: then the connection is dropped.
+          if (result === 'timeout') {
+            const forced = await Promise.race([
+              w.close(true).then(() => true),
+              sleepMs(2000).then(() => false),
+            ]);
+            if (!forced) for (const c of connections) c.disconnect();
+          }
         }),
       );
     },

@@ -236,6 +236,43 @@ describe('faults survived', () => {
     }
   }, 180_000);
 
+  it('Redis gone for longer than redis.maxOutageMs: the crawl stops with state outage and says what to do', async () => {
+    const site = await startGeneratedSite({ listings: 300, delayMs: 15 });
+    const port = await freePort();
+    const redisDir = join(dir.path, 'redis-gone');
+    mkdirSync(redisDir, { recursive: true });
+    const redis = await startRedis(port, redisDir, false);
+    const cfg = await loadConfig(config('redis-gone', `redis://127.0.0.1:${port}`), { env: {} });
+    cfg.runtime.redis.maxOutageMs = 2000;
+    const rt = await openRuntime(cfg);
+    try {
+      const progress: Array<string | null> = [];
+      const crawl = runCrawl(rt, {
+        sites: [siteFor(site)],
+        workers: { fetch: 4, classify: 1 },
+        progressMs: 100,
+        onProgress: (p) => progress.push(p.waiting),
+      });
+      while (site.hits.size < 30) await sleep(20);
+      redis.kill('SIGKILL');
+      await once(redis, 'exit');
+      const t0 = Date.now();
+      const summary = await crawl;
+      expect(Date.now() - t0).toBeLessThan(2000 + cfg.runtime.workers.shutdownGraceMs + 5000);
+      expect(summary.state).toBe('outage');
+      expect(summary.reason).toMatch(/^Redis did not answer for \d+s \(since .*\): start Redis/);
+      expect(summary.pages).toBeGreaterThan(0);
+      expect(await crawlRow(rt, summary.crawlId)).toMatchObject({ state: 'outage', reason: summary.reason });
+      // Progress said "waiting for Redis since …", one time stamp for the whole outage.
+      const waiting = new Set(progress.filter((w) => w !== null));
+      expect([...waiting]).toEqual([expect.stringMatching(/^waiting for Redis since \d{4}-/)]);
+    } finally {
+      redis.kill('SIGKILL');
+      await rt.close();
+      await site.close();
+    }
+  }, 120_000);
+
   it('the store unavailable for a while: jobs wait and retry, nothing is lost', async () => {
     const site = await startGeneratedSite({ listings: 300, delayMs: 10, leadEvery: 10 });
     // Long locks: a worker blocked on the store for seconds must not have its jobs taken over meanwhile.
