@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'USAGE'
   | 'REDIS_UNAVAILABLE'
   | 'OUT_OF_SCOPE'
+  | 'CRAWL_ENDED'
   | 'TRANSIENT';
 
 export class SpiderwebError extends Error {
@@ -40,6 +41,19 @@ export class ConfigError extends SpiderwebError {
     this.line = where.line;
     this.column = where.column;
     this.field = where.field;
+  }
+}
+
+/**
+ * The job's crawl is over: cancelled (`crawl --cancel`, Ctrl-C) or lost (Redis lost its state). The job
+ * is dropped: nothing is fetched or recorded for it.
+ */
+export class CrawlEndedError extends SpiderwebError {
+  constructor(
+    readonly crawlId: string,
+    readonly state: 'cancelled' | 'lost',
+  ) {
+    super('CRAWL_ENDED', `crawl ${crawlId} is ${state}`);
   }
 }
 

@@ -38,4 +38,5 @@ export {
   type LintResult,
   type LintSeverity,
   lintLexicons,
+  yamlErrorOffset,
 } from './lint.ts';

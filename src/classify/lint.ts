@@ -130,7 +130,7 @@ export function lintLexicons(inputs: LintInput[]): LintResult {
     parsed.push(p);
     if (doc.errors.length) {
       for (const err of doc.errors) {
-        const { line, col: column } = lc.linePos(err.pos[0]);
+        const { line, col: column } = lc.linePos(yamlErrorOffset(text, err.pos[0]));
         const message = `invalid YAML: ${err.message.split('\n')[0]}`;
         findings.push({ file, line, column, severity: 'error', code: 'yaml', message });
       }
@@ -464,4 +464,30 @@ function hint(word: string, known: string[]): string {
     .filter((x) => x.d <= 2)
     .sort((a, b) => a.d - b.d)[0];
   return best ? ` (did you mean ${best.k}?)` : '';
+}
+
+/**
+ * Where a YAML syntax error should point: the parser reports an unclosed flow collection (`[a, b` or
+ * `{a: 1`) where it gave up, lines later or at the end of the file; this finds the unclosed `[` or `{`
+ * before `offset` (outside quotes and comments) and returns its offset, else `offset`.
+ */
+export function yamlErrorOffset(text: string, offset: number): number {
+  const open: number[] = [];
+  let quote = '';
+  for (let i = 0; i < offset && i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === quote) quote = '';
+      else if (c === '\\' && quote === '"') i++;
+      continue;
+    }
+    // A quote opens a quoted scalar only where a value starts (not the apostrophe of `don't`).
+    if ((c === '"' || c === "'") && (i === 0 || /[\s:[{,-]/.test(text[i - 1] ?? ''))) quote = c;
+    else if (c === '#' && (i === 0 || /\s/.test(text[i - 1] ?? ''))) {
+      while (i < offset && text[i] !== '\n') i++;
+    } else if (c === '[' || c === '{') open.push(i);
+    else if ((c === ']' || c === '}') && open.length) open.pop();
+  }
+  const first = open[0];
+  return first !== undefined && text.lastIndexOf('\n', offset - 1) > first ? first : offset;
 }

@@ -51,6 +51,11 @@ export const runtimeSchema = z
         url: z.string().url().nullable().default(null),
         /** Key prefix for every queue and crawl key. Default `spiderweb`. Env `SPIDERWEB_REDIS_PREFIX`. */
         prefix: z.string().min(1).default('spiderweb'),
+        /**
+         * How long `crawl` waits for Redis to answer again before it stops with exit 1 (ms); jobs wait
+         * meanwhile and nothing stored is lost. Default 300 000 (5 min).
+         */
+        maxOutageMs: z.number().int().min(1000).default(300_000),
       })
       .strict()
       .prefault({}),
@@ -141,6 +146,11 @@ export const siteSchema = z
     maxDepth: z.number().int().min(0).max(100).default(3),
     /** Pages fetched per crawl at most. Default 1000. */
     maxPages: z.number().int().min(1).max(10_000_000).default(1000),
+    /**
+     * Links followed per page at most (distinct, in page order). The others are counted in the crawl
+     * summary as `skipped: max-links`; raise it for a market index listing more. Default 5000.
+     */
+    maxLinks: z.number().int().min(1).max(1_000_000).default(5000),
     /** Query parameters removed before dedup (case-insensitive), on top of utm_*, sid, PHPSESSID... */
     stripParams: z.array(z.string().min(1)).default([]),
     /**

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { isNode, LineCounter, parseDocument } from 'yaml';
+import { isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { yamlErrorOffset } from '../classify/index.ts';
 import { ConfigError } from '../errors.ts';
 
 /**
@@ -12,7 +13,7 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const syntax = doc.errors[0];
   if (syntax) {
-    const pos = lineCounter.linePos(syntax.pos[0]);
+    const pos = lineCounter.linePos(yamlErrorOffset(text, syntax.pos[0]));
     throw new ConfigError(file, `invalid YAML: ${syntax.message.split('\n')[0]}`, {
       line: pos.line,
       column: pos.col,
@@ -22,6 +23,22 @@ export function parseYaml<S extends z.ZodType>(file: string, text: string, schem
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
   const path = issue.path.map(String);
+  // An unknown key: point at the key itself, not at the object that holds it.
+  const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+  if (unknown !== undefined) {
+    const holder = path.length ? doc.getIn(path, true) : doc.contents;
+    const pair = isMap(holder)
+      ? holder.items.find((p) => isScalar(p.key) && p.key.value === unknown)
+      : undefined;
+    if (pair && isNode(pair.key) && pair.key.range) {
+      const pos = lineCounter.linePos(pair.key.range[0]);
+      throw new ConfigError(file, issue.message, {
+        line: pos.line,
+        column: pos.col,
+        field: [...path, unknown].join('.'),
+      });
+    }
+  }
   // Point at the deepest node of the path that exists in the document.
   let line: number | undefined;
   let column: number | undefined;

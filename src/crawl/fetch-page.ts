@@ -1,7 +1,13 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/index.ts';
+import { RetryLaterError } from '../errors.ts';
 import { BrowserPool, type BrowserPoolOptions, needsBrowser } from './browser/index.ts';
 import { fetchHttp, type HttpFetchOptions } from './http/index.ts';
+import { intervalMs, type PolitenessGate } from './politeness/index.ts';
 import type { FetchedPage } from './types.ts';
+
+/** Longest a rendered page's own request waits for its host's turn before it is aborted (ms). */
+const SUBREQUEST_MAX_WAIT_MS = 10_000;
 
 /** Rough visible text of an HTML page (for the `auto` render decision only). */
 function roughText(html: string): string {
@@ -15,7 +21,14 @@ function roughText(html: string): string {
 export class SiteFetcher {
   private pool: BrowserPool | null = null;
 
-  constructor(private readonly browserOptions: BrowserPoolOptions = {}) {}
+  /**
+   * `gate`: the shared politeness gate. With it, a rendered page's own requests (scripts, styles, XHR,
+   * frames) wait for their host's rate slot like any fetch; without it they go at once.
+   */
+  constructor(
+    private readonly browserOptions: BrowserPoolOptions = {},
+    private readonly gate?: PolitenessGate,
+  ) {}
 
   /** The shared browser pool (started on first call). */
   browser(): BrowserPool {
@@ -74,7 +87,16 @@ export class SiteFetcher {
       maxBytes: site.fetch.maxBytes,
       maxRedirects: site.fetch.maxRedirects,
       timeoutMs: site.fetch.headersTimeoutMs + site.fetch.bodyTimeoutMs,
+      ...(this.gate ? { beforeRequest: (u: string) => this.waitTurn(u, site) } : {}),
     });
+  }
+
+  /** Waits for `url`'s host's next rate slot under the site's politeness, or throws when it is too far off. */
+  private async waitTurn(url: string, site: SiteConfig): Promise<void> {
+    const host = new URL(url).host;
+    const turn = await this.gate!.reserve(host, intervalMs(site.politeness), SUBREQUEST_MAX_WAIT_MS);
+    if (!turn.reserved) throw new RetryLaterError('politeness', `${host}: rate`, turn.waitMs);
+    if (turn.waitMs > 0) await sleep(turn.waitMs);
   }
 
   async close(): Promise<void> {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { type Document, parseHtml, parseText } from '../extract/index.ts';
-import type { Store } from '../leads/index.ts';
+import { type Store, storedPageId } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
 import { type ClassifyJob, type CrawlState, type FetchJob, urlKey } from '../queue/index.ts';
 import { DEFAULT_USER_AGENT } from './http/index.ts';
@@ -41,7 +41,7 @@ export interface FetchDeps {
 }
 
 export type FetchOutcome =
-  | { kind: 'fetched'; pageId: number; links: number; changed: boolean }
+  | { kind: 'fetched'; pageId: number; links: number; changed: boolean; resumed?: boolean }
   | { kind: 'gone' | 'failed'; reason: string };
 
 const HTML_TYPES = new Set(['text/html', 'application/xhtml+xml', '']);
@@ -57,11 +57,28 @@ export async function siteFor(
 }
 
 /**
- * One URL: fetch (with the scope re-checked on every redirect hop), parse into a `Document`, record
- * the page, enqueue the in-scope links it reveals and a classify job. Errors follow `src/errors.ts`;
- * the caller maps them onto retries and records final failures with `recordFetchFailure`.
+ * One URL: fetch (with the scope re-checked on every redirect hop), parse into a `Document`, enqueue
+ * the in-scope links it reveals, record the page and enqueue a classify job. Errors follow
+ * `src/errors.ts`; the caller maps them onto retries and records final failures with `recordFetchFailure`.
+ *
+ * At most once per crawl where it can be had: the intent to fetch is recorded in Redis right before the
+ * request and cleared once the page is stored. A retry that finds an intent (its worker died) and the
+ * page stored skips the request (links were enqueued before the page was stored); without the page it
+ * fetches again and counts `refetched`. A job of a cancelled or lost crawl throws `CrawlEndedError`
+ * before any request.
  */
 export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<FetchOutcome> {
+  const key = urlKey(job.siteId, job.url);
+  const { prior } = await deps.state.beginFetch(job.crawlId, key);
+  if (prior) {
+    const pageId = await storedPageId(deps.store.db, job.crawlId, job.siteId, job.url);
+    if (pageId !== null) {
+      await deps.enqueueClassify({ crawlId: job.crawlId, siteId: job.siteId, pageId, url: job.url });
+      await deps.state.endFetch(job.crawlId, key);
+      deps.state.count(job.crawlId, { resumed: 1 });
+      return { kind: 'fetched', pageId, links: 0, changed: false, resumed: true };
+    }
+  }
   const site = await siteFor(deps.state, job);
   const scope = scopeOf(site);
   const checkUrl = (hop: string) => {
@@ -80,7 +97,16 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   const policy = verdict.crawlDelayMs
     ? { ...site.politeness, crawlDelayMs: verdict.crawlDelayMs }
     : site.politeness;
-  const page = await polite(deps.gate, job.url, policy, () => deps.fetcher.fetch(job.url, site, checkUrl));
+  const page = await polite(deps.gate, job.url, policy, async () => {
+    await deps.state.intendFetch(job.crawlId, key);
+    if (prior) deps.state.count(job.crawlId, { refetched: 1 });
+    try {
+      return await deps.fetcher.fetch(job.url, site, checkUrl);
+    } catch (err) {
+      await deps.state.endFetch(job.crawlId, key).catch(() => {}); // a failed request is retried, not refetched
+      throw err;
+    }
+  });
   const at = page.fetchedAt;
 
   if (page.status === 404 || page.status === 410 || page.status >= 400) {
@@ -97,6 +123,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
       depth: job.depth,
       at,
     });
+    await deps.state.endFetch(job.crawlId, key);
     deps.state.count(job.crawlId, { [state]: 1 });
     return { kind: state, reason: `HTTP ${page.status}` };
   }
@@ -109,6 +136,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
         siteId: site.id,
         contentLanguage: page.headers['content-language'],
         listing: site.listing,
+        maxLinks: site.maxLinks,
       })
     : parseText({
         text: page.text,
@@ -118,6 +146,9 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
         contentLanguage: page.headers['content-language'],
       });
 
+  // Links first: a retry that finds the page stored skips the fetch, and with it the page's links.
+  const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
+  if (jobs.length) await deps.enqueueFetch(jobs);
   const { pageId, changed } = await deps.store.recordFetched({
     crawlId: job.crawlId,
     siteId: site.id,
@@ -144,10 +175,17 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     proxy: site.proxy ?? null,
     text: doc.text,
   });
-  const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
-  if (jobs.length) await deps.enqueueFetch(jobs);
   await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });
-  deps.state.count(job.crawlId, { fetched: 1, queued: jobs.length, ...prefixKeys(skipped) });
+  await deps.state.endFetch(job.crawlId, key);
+  deps.state.count(job.crawlId, {
+    fetched: 1,
+    queued: jobs.length,
+    ...prefixKeys(skipped),
+    'skipped:max-links': doc.linksOverCap ?? 0,
+    // Pages kept cut short at a bound: the body at `fetch.maxBytes`, the text at MAX_TEXT_CHARS.
+    'cut:body': page.truncated ? 1 : 0,
+    'cut:text': doc.textCut ? 1 : 0,
+  });
   deps.log.debug({ url: job.url, status: page.status, links: jobs.length }, 'fetched');
   return { kind: 'fetched', pageId, links: jobs.length, changed };
 }

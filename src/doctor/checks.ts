@@ -13,7 +13,7 @@ import type { Config } from '../config/index.ts';
 import { resolveChromiumPath } from '../crawl/browser/index.ts';
 import { errorMessage } from '../errors.ts';
 import { Store } from '../leads/index.ts';
-import { redact } from '../queue/index.ts';
+import { type RedisDurability, redact, redisDurability } from '../queue/index.ts';
 
 const run = promisify(execFile);
 
@@ -60,28 +60,6 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}): Promi
   ];
 }
 
-/**
- * Persistence and eviction settings of a Redis server: BullMQ loses jobs under any
- * `maxmemory-policy` but `noeviction`, and a restart without AOF or RDB loses every queue.
- */
-async function redisDurability(
-  redis: Redis,
-): Promise<{ warnings: string[]; fixes: string[]; summary: string }> {
-  const get = async (key: string) => ((await redis.config('GET', key)) as string[])[1] ?? '';
-  const [aof, save, policy] = await Promise.all([get('appendonly'), get('save'), get('maxmemory-policy')]);
-  const warnings: string[] = [];
-  const fixes: string[] = [];
-  if (policy !== 'noeviction') {
-    warnings.push(`maxmemory-policy is ${policy}: Redis may drop queued jobs`);
-    fixes.push('redis-cli CONFIG SET maxmemory-policy noeviction');
-  }
-  if (aof !== 'yes' && save.trim() === '') {
-    warnings.push('neither AOF nor RDB snapshots are on: a Redis restart loses every queue');
-    fixes.push('redis-cli CONFIG SET appendonly yes');
-  }
-  return { warnings, fixes, summary: `appendonly ${aof}, save "${save}", maxmemory-policy ${policy}` };
-}
-
 async function redisCheck(configured: string | null, probe: string): Promise<Check> {
   const url = configured ?? probe;
   const client = new Redis(url, {
@@ -94,7 +72,7 @@ async function redisCheck(configured: string | null, probe: string): Promise<Che
   try {
     await client.connect();
     await client.ping();
-    let d: Awaited<ReturnType<typeof redisDurability>>;
+    let d: RedisDurability;
     try {
       d = await redisDurability(client);
     } catch (err) {
@@ -102,18 +80,24 @@ async function redisCheck(configured: string | null, probe: string): Promise<Che
         name: 'redis',
         ok: true,
         required: true,
-        detail: `${redact(url)} answers (CONFIG GET refused: ${errorMessage(err)})`,
+        detail: `${redact(url)} answers (INFO refused: ${errorMessage(err)})`,
       };
     }
-    if (d.warnings.length)
+    const summary = `appendonly ${d.aof ? 'yes' : 'no'}, RDB ${d.rdb ? 'on' : 'off'}, maxmemory-policy ${d.maxmemoryPolicy}`;
+    if (d.warnings.length) {
+      const fixes = [
+        ...(d.aof ? [] : ['redis-cli CONFIG SET appendonly yes']),
+        ...(d.maxmemoryPolicy === 'noeviction' ? [] : ['redis-cli CONFIG SET maxmemory-policy noeviction']),
+      ];
       return {
         name: 'redis',
         ok: false,
         required: false,
         detail: `${redact(url)} answers, but ${d.warnings.join('; ')}`,
-        fix: d.fixes.join(' && '),
+        fix: fixes.join(' && '),
       };
-    return { name: 'redis', ok: true, required: true, detail: `${redact(url)} answers; ${d.summary}` };
+    }
+    return { name: 'redis', ok: true, required: true, detail: `${redact(url)} answers; ${summary}` };
   } catch (err) {
     if (configured)
       return {

@@ -53,10 +53,8 @@ const BLOCK = new Set([
 ]);
 /** Text kept per page at most (characters); the rest of a giant page adds nothing a reviewer reads. */
 export const MAX_TEXT_CHARS = 200_000;
-/** Links kept per page at most. */
+/** Links kept per page at most, unless the site's `maxLinks` says otherwise. */
 export const MAX_LINKS = 5_000;
-/** Link targets read per page at most, before resolving and de-duplicating them into {@link MAX_LINKS} links. */
-const MAX_HREFS = 4 * MAX_LINKS;
 /** Title kept at most (characters). */
 export const MAX_TITLE_CHARS = 1_000;
 /**
@@ -73,6 +71,8 @@ export interface ParseInput {
   /** The `content-language` response header, if any. */
   contentLanguage?: string | undefined;
   listing?: SiteConfig['listing'];
+  /** Links kept at most (the site's `maxLinks`); the others are counted in `linksOverCap`. Default {@link MAX_LINKS}. */
+  maxLinks?: number | undefined;
 }
 
 /**
@@ -85,9 +85,12 @@ export interface ParseInput {
  */
 export function parseHtml(input: ParseInput): Document {
   const $ = load(flattenDeep(input.html), { xml: { xmlMode: false } });
-  const page = walk($.root()[0]);
+  const maxLinks = input.maxLinks ?? MAX_LINKS;
+  // Link targets read at most, before resolving and de-duplicating them; the rest are only counted.
+  const page = walk($.root()[0], 4 * maxLinks);
   const base = baseUrl(page.baseHref, input.finalUrl);
-  const text = collapse(page.text.join('')).slice(0, MAX_TEXT_CHARS);
+  const fullText = collapse(page.text.join(''));
+  const text = fullText.slice(0, MAX_TEXT_CHARS);
   // The first of these with more than whitespace.
   const title = (
     clean(page.title ? textContent(page.title) : '') ||
@@ -101,10 +104,10 @@ export function parseHtml(input: ParseInput): Document {
     const abs = absolute(href, base);
     if (abs && !seen.has(abs)) {
       seen.add(abs);
-      links.push(abs);
-      if (links.length >= MAX_LINKS) break;
+      if (links.length < maxLinks) links.push(abs);
     }
   }
+  const linksOverCap = seen.size - links.length + page.hrefsNotRead;
 
   let listing: ListingFields | null = null;
   const spec = input.listing;
@@ -132,6 +135,8 @@ export function parseHtml(input: ParseInput): Document {
     listing,
     identifiers: extractIdentifiers(text),
     lang,
+    linksOverCap,
+    textCut: page.textCut || fullText.length > MAX_TEXT_CHARS,
   };
 }
 
@@ -139,8 +144,12 @@ export function parseHtml(input: ParseInput): Document {
 interface PageParts {
   /** Visible text in document order, '\n' between blocks; stops growing past {@link MAX_TEXT_CHARS}. */
   text: string[];
-  /** `href`s of `<a>` and `<area>`, in document order. */
+  /** `href`s of `<a>` and `<area>`, in document order, up to the walk's `maxHrefs`. */
   hrefs: string[];
+  /** `href`s past `maxHrefs`: counted, not read. */
+  hrefsNotRead: number;
+  /** True when there was more text than {@link MAX_TEXT_CHARS}. */
+  textCut: boolean;
   /** `url=` of each `<meta http-equiv=refresh>`. */
   refreshes: string[];
   title: Element | null;
@@ -159,10 +168,12 @@ const END_SKIP = Symbol('end-skip');
  * what `$('title')`, `$('a[href], area[href]')` and the like would find, in document order. Text is
  * not taken from inside {@link SKIP} elements, but their links and titles are.
  */
-function walk(root: AnyNode | undefined): PageParts {
+function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
   const parts: PageParts = {
     text: [],
     hrefs: [],
+    hrefsNotRead: 0,
+    textCut: false,
     refreshes: [],
     title: null,
     ogTitle: null,
@@ -189,7 +200,7 @@ function walk(root: AnyNode | undefined): PageParts {
       if (skipping === 0 && size <= MAX_TEXT_CHARS) {
         parts.text.push(node.data);
         size += node.data.length;
-      }
+      } else if (skipping === 0 && node.data.trim()) parts.textCut = true;
       continue;
     }
     if (node.type !== 'tag' && node.type !== 'root' && node.type !== 'script' && node.type !== 'style')
@@ -199,13 +210,15 @@ function walk(root: AnyNode | undefined): PageParts {
       switch (name) {
         case 'a':
         case 'area':
-          if (attribs.href !== undefined && parts.hrefs.length < MAX_HREFS) parts.hrefs.push(attribs.href);
+          if (attribs.href === undefined) break;
+          if (parts.hrefs.length < maxHrefs) parts.hrefs.push(attribs.href);
+          else parts.hrefsNotRead++;
           break;
         case 'meta':
           if (attribs.property === 'og:title' && parts.ogTitle === null) parts.ogTitle = attribs.content;
           if (attribs['http-equiv']?.toLowerCase() === 'refresh') {
             const m = /url\s*=\s*['"]?([^'"]+)/i.exec(attribs.content ?? '');
-            if (m?.[1] !== undefined && parts.refreshes.length < MAX_HREFS) parts.refreshes.push(m[1]);
+            if (m?.[1] !== undefined && parts.refreshes.length < maxHrefs) parts.refreshes.push(m[1]);
           }
           break;
         case 'title':
@@ -243,7 +256,8 @@ function walk(root: AnyNode | undefined): PageParts {
 
 /** A plain-text page becomes a Document too (no links, no listing). */
 export function parseText(input: Omit<ParseInput, 'html' | 'listing'> & { text: string }): Document {
-  const text = collapse(input.text).slice(0, MAX_TEXT_CHARS);
+  const fullText = collapse(input.text);
+  const text = fullText.slice(0, MAX_TEXT_CHARS);
   return {
     url: input.url,
     finalUrl: input.finalUrl,
@@ -254,6 +268,7 @@ export function parseText(input: Omit<ParseInput, 'html' | 'listing'> & { text: 
     listing: null,
     identifiers: extractIdentifiers(text),
     lang: input.contentLanguage?.split(/[,;]/)[0]?.trim().toLowerCase() || null,
+    textCut: fullText.length > MAX_TEXT_CHARS,
   };
 }
 

@@ -55,4 +55,8 @@ export interface Document {
   identifiers: Identifier[];
   /** Language hint from `<html lang>` or the content-language header, when present. */
   lang: string | null;
+  /** Distinct links past the per-page cap (`maxLinks`), not in `links`: counted as `skipped:max-links`. */
+  linksOverCap?: number;
+  /** True when the page's text was cut at `MAX_TEXT_CHARS`. */
+  textCut?: boolean;
 }

@@ -1,4 +1,12 @@
 export {
+  type CrawlEndState,
+  type CrawlListRow,
+  crawlStates,
+  listCrawls,
+  markCrawl,
+  storedPageId,
+} from './crawl-rows.ts';
+export {
   type ClusterView,
   expandTypes,
   IDENTIFIER_GROUPS,

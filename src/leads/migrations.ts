@@ -196,6 +196,26 @@ const migrations: Record<string, Migration> = {
   },
   '0006_fts_on_change': ftsOnChangeMigration,
   '0008_triage': triageMigration,
+  '0009_crawl_state': {
+    async up(db) {
+      // How a crawl ended (`running` while it runs): `finished`, `interrupted`, `cancelled`, `lost`,
+      // `outage`; `reason` is one line saying why when it is not `finished`.
+      await db.schema
+        .alterTable('crawls')
+        .addColumn('state', 'text', (c) => c.notNull().defaultTo('running'))
+        .execute();
+      await db.schema.alterTable('crawls').addColumn('reason', 'text').execute();
+      await db
+        .updateTable('crawls' as never)
+        .set({ state: 'finished' } as never)
+        .where('finished_at' as never, 'is not', null)
+        .execute();
+    },
+    async down(db) {
+      await db.schema.alterTable('crawls').dropColumn('reason').execute();
+      await db.schema.alterTable('crawls').dropColumn('state').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -96,6 +96,10 @@ export interface CrawlsTable {
   sites: string;
   /** JSON summary printed at the end. */
   summary: string | null;
+  /** `running`, `finished`, `interrupted`, `cancelled`, `lost` or `outage` (see `CrawlEndState`). */
+  state: ColumnType<string, string | undefined, string>;
+  /** Why a crawl did not finish normally, one line; null when it did. */
+  reason: string | null;
 }
 
 /** What happened to a lead over time: `created`, `changed` (page text or score moved), `gone`, `back`. */

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { SiteConfig } from '../config/index.ts';
+import { CrawlEndedError } from '../errors.ts';
 import { urlKey } from './jobs.ts';
 
 /** Crawl keys expire this long after the crawl's last activity. */
@@ -48,6 +49,18 @@ redis.call('EXPIRE', KEYS[1], ARGV[3])
 redis.call('EXPIRE', KEYS[3], ARGV[3])
 return out`;
 
+/** Cancels a crawl whose state exists (1); a crawl whose keys are gone cannot be cancelled (0). */
+const CANCEL = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
+return 1`;
+
+/**
+ * A crawl as Redis knows it: `running`; `cancelled` (marked by `crawl --cancel` or Ctrl-C: workers drop
+ * its jobs); `lost` (its keys are gone: Redis restarted without persistence, was flushed or evicted).
+ */
+export type CrawlLiveState = 'running' | 'cancelled' | 'lost';
+
 export type Admission = 'ok' | 'duplicate' | 'max-pages' | 'trap-pattern';
 
 /** One URL's admission, and the job that owns it (admitted it, now or before); null when refused. */
@@ -88,15 +101,95 @@ export class CrawlState {
     return `${this.prefix}:crawl:${crawlId}:${part}`;
   }
 
-  async start(crawlId: string, sites: SiteConfig[]): Promise<void> {
+  /**
+   * Records a crawl: its sites and its `meta` hash, the sentinel whose absence means the crawl's state
+   * was lost. Returns the Redis server's `run_id` (it changes when the server restarts).
+   */
+  async start(crawlId: string, sites: SiteConfig[]): Promise<string> {
     const key = this.key(crawlId, 'sites');
+    const runId = await redisRunId(this.redis);
     await this.redis
       .multi()
       .hset(key, Object.fromEntries(sites.map((s) => [s.id, JSON.stringify(s)])))
       .expire(key, TTL_SECONDS)
-      .hset(this.key(crawlId, 'meta'), 'startedAt', new Date().toISOString())
+      .hset(
+        this.key(crawlId, 'meta'),
+        'startedAt',
+        new Date().toISOString(),
+        'state',
+        'running',
+        'runId',
+        runId,
+      )
       .expire(this.key(crawlId, 'meta'), TTL_SECONDS)
       .exec();
+    return runId;
+  }
+
+  /** Keeps a long crawl's keys from expiring (the scheduler calls it while it waits). */
+  async touch(crawlId: string): Promise<void> {
+    const multi = this.redis.multi();
+    for (const part of ['meta', 'sites', 'seen', 'stats']) multi.expire(this.key(crawlId, part), TTL_SECONDS);
+    await multi.exec();
+  }
+
+  /** Whether a crawl is running, cancelled, or lost (no `meta` sentinel); see `CrawlLiveState`. */
+  async liveState(crawlId: string): Promise<CrawlLiveState> {
+    const [state, startedAt] = await this.redis.hmget(this.key(crawlId, 'meta'), 'state', 'startedAt');
+    if (state === 'cancelled') return 'cancelled';
+    return state || startedAt ? 'running' : 'lost';
+  }
+
+  /** Throws `CrawlEndedError` unless the crawl is running: a worker calls it before it does a job's work. */
+  async assertRunning(crawlId: string): Promise<void> {
+    const meta = await this.redis.hmget(this.key(crawlId, 'meta'), 'state', 'startedAt');
+    this.throwUnlessRunning(crawlId, meta);
+  }
+
+  /**
+   * Before a fetch job's work: throws `CrawlEndedError` unless the crawl runs, and says whether an
+   * earlier attempt at this URL sent its request and never finished (its worker died): the page may be
+   * stored already, or this attempt is a refetch.
+   */
+  async beginFetch(crawlId: string, url: string): Promise<{ prior: boolean }> {
+    const [[, meta], [, prior]] = (await this.redis
+      .multi()
+      .hmget(this.key(crawlId, 'meta'), 'state', 'startedAt')
+      .hexists(this.key(crawlId, 'fetching'), url)
+      .exec()) as [[null, Array<string | null>], [null, number]];
+    this.throwUnlessRunning(crawlId, meta);
+    return { prior: prior === 1 };
+  }
+
+  /**
+   * Right before a fetch's request: throws `CrawlEndedError` unless the crawl runs (no request after a
+   * cancel), and records the intent to fetch `url` until `endFetch`, so a retry after a crash knows.
+   */
+  async intendFetch(crawlId: string, url: string): Promise<void> {
+    const key = this.key(crawlId, 'fetching');
+    const [[, meta]] = (await this.redis
+      .multi()
+      .hmget(this.key(crawlId, 'meta'), 'state', 'startedAt')
+      .hset(key, url, Date.now())
+      .expire(key, TTL_SECONDS)
+      .exec()) as [[null, Array<string | null>]];
+    this.throwUnlessRunning(crawlId, meta);
+  }
+
+  /** The fetch of `url` ended with its outcome recorded (or its request failed): no intent is pending. */
+  async endFetch(crawlId: string, url: string): Promise<void> {
+    await this.redis.hdel(this.key(crawlId, 'fetching'), url);
+  }
+
+  private throwUnlessRunning(crawlId: string, [state, startedAt]: Array<string | null>): void {
+    if (state === 'cancelled') throw new CrawlEndedError(crawlId, 'cancelled');
+    if (!state && !startedAt) throw new CrawlEndedError(crawlId, 'lost');
+  }
+
+  /** Marks a crawl cancelled: every worker drops its jobs from now on. False when its state is gone. */
+  async cancel(crawlId: string): Promise<boolean> {
+    const done = await this.redis.eval(CANCEL, 1, this.key(crawlId, 'meta'), new Date().toISOString());
+    return done === 1;
   }
 
   /** The site config a crawl runs with; cached per process. */
@@ -240,4 +333,10 @@ export class CrawlState {
     const raw = await this.redis.hgetall(this.key(crawlId, 'stats'));
     return Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
   }
+}
+
+/** The Redis server's `run_id`: a new one after every restart. */
+export async function redisRunId(redis: Redis): Promise<string> {
+  const info = await redis.info('server');
+  return /^run_id:(\S+)/m.exec(info)?.[1] ?? '';
 }

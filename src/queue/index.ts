@@ -1,4 +1,4 @@
-export { type Admission, CrawlState } from './crawl-state.ts';
+export { type Admission, type CrawlLiveState, CrawlState, redisRunId } from './crawl-state.ts';
 export {
   type ClassifyJob,
   type EvidenceJob,
@@ -17,5 +17,12 @@ export {
   urlKey,
 } from './jobs.ts';
 export { Queues } from './queues.ts';
-export { ensureRedis, freePort, type RedisHandle, redact } from './redis.ts';
-export { backoffDelay, JOB_ATTEMPTS, withRetryPolicy } from './retry.ts';
+export {
+  ensureRedis,
+  freePort,
+  type RedisDurability,
+  type RedisHandle,
+  redact,
+  redisDurability,
+} from './redis.ts';
+export { backoffDelay, isInfrastructureError, JOB_ATTEMPTS, withRetryPolicy } from './retry.ts';

@@ -60,9 +60,57 @@ export class Queues {
     return { fetch: sum(f), classify: sum(c), evidence: sum(e) };
   }
 
+  /**
+   * Removes every job of a crawl that no worker holds (waiting, delayed, finished...) from the three
+   * queues, and says how many each queue lost. Jobs in a worker's hands stay until they end; a worker
+   * drops those of a cancelled or lost crawl (see `CrawlState.assertRunning`), so call it again after.
+   */
+  async removeCrawl(crawlId: string): Promise<{ fetch: number; classify: number; evidence: number }> {
+    const states = [
+      'waiting',
+      'delayed',
+      'prioritized',
+      'paused',
+      'waiting-children',
+      'completed',
+      'failed',
+    ] as const;
+    const byId = async (q: Queue, prefix: string) => {
+      const ids = (await q.getRanges([...states], 0, -1)).filter((id) => id.startsWith(prefix));
+      return removeAll(q, ids);
+    };
+    const evidenceIds = (await this.evidence.getJobs([...states], 0, -1))
+      .filter((j) => (j?.data as { crawlId?: string } | undefined)?.crawlId === crawlId)
+      .map((j) => j.id ?? '');
+    return {
+      fetch: await byId(this.fetch, `f_${crawlId}_`),
+      classify: await byId(this.classify, `c_${crawlId}_`),
+      evidence: await removeAll(this.evidence, evidenceIds),
+    };
+  }
+
+  /** Jobs of a crawl that workers hold right now (fetch and classify). */
+  async heldJobs(crawlId: string): Promise<number> {
+    const [f, c] = await Promise.all([this.fetch.getRanges(['active']), this.classify.getRanges(['active'])]);
+    return (
+      f.filter((id) => id.startsWith(`f_${crawlId}_`)).length +
+      c.filter((id) => id.startsWith(`c_${crawlId}_`)).length
+    );
+  }
+
   async close(): Promise<void> {
     await Promise.all(this.all().map((q) => q.close()));
   }
+}
+
+/** Removes jobs by id, some at a time; returns how many were removed (a locked job is not). */
+async function removeAll(q: Queue, ids: string[]): Promise<number> {
+  let removed = 0;
+  for (let i = 0; i < ids.length; i += 500) {
+    const done = await Promise.all(ids.slice(i, i + 500).map((id) => q.remove(id)));
+    removed += done.filter((n) => n === 1).length;
+  }
+  return removed;
 }
 
 export type { Worker };

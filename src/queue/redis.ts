@@ -133,3 +133,44 @@ async function startEmbedded(binary: string): Promise<RedisHandle> {
 export function redact(url: string): string {
   return url.replace(/\/\/([^:@/]*):([^@/]*)@/, '//$1:***@');
 }
+
+export interface RedisDurability {
+  /** Append-only file on: a restart replays every write. */
+  aof: boolean;
+  /** RDB snapshots on (`save` not empty): a restart loses the writes since the last snapshot. */
+  rdb: boolean;
+  /** `noeviction` is the only policy under which BullMQ's keys are never evicted. */
+  maxmemoryPolicy: string;
+  /** One line each, naming the fix; empty when this Redis keeps a crawl's state through restarts. */
+  warnings: string[];
+}
+
+/**
+ * How well the Redis in use keeps a crawl's state: without AOF a restart loses queued jobs (the crawl
+ * ends `lost`), and an eviction policy other than `noeviction` may drop queue keys under memory pressure.
+ */
+export async function redisDurability(redis: Redis): Promise<RedisDurability> {
+  const field = (info: string, name: string) => new RegExp(`^${name}:(\\S*)`, 'm').exec(info)?.[1] ?? '';
+  const persistence = await redis.info('persistence');
+  const memory = await redis.info('memory');
+  const aof = field(persistence, 'aof_enabled') === '1';
+  // CONFIG may be refused (managed Redis); then the save setting is unknown and counted as off.
+  const save = await redis
+    .config('GET', 'save')
+    .then((r) => String((r as string[])[1] ?? ''))
+    .catch(() => '');
+  const rdb = save.trim() !== '';
+  const maxmemoryPolicy = field(memory, 'maxmemory_policy') || 'unknown';
+  const warnings: string[] = [];
+  if (!aof)
+    warnings.push(
+      `Redis has ${rdb ? 'only RDB snapshots' : 'no persistence'}: a restart loses queued jobs and the crawl ends as lost; ` +
+        'turn on AOF (redis.conf: appendonly yes, or CONFIG SET appendonly yes)',
+    );
+  if (maxmemoryPolicy !== 'noeviction')
+    warnings.push(
+      `Redis maxmemory-policy is ${maxmemoryPolicy}: it may evict queue keys and lose the crawl; ` +
+        'set it to noeviction (redis.conf: maxmemory-policy noeviction, or CONFIG SET maxmemory-policy noeviction)',
+    );
+  return { aof, rdb, maxmemoryPolicy, warnings };
+}

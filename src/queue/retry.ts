@@ -1,5 +1,6 @@
 import { DelayedError, type Job } from 'bullmq';
 import {
+  CrawlEndedError,
   type FailReason,
   NonRetryableError,
   RetryLaterError,
@@ -41,6 +42,7 @@ export const MAX_INFRA_WAITS = 60;
  * - Our own infrastructure failing (the store locked or down, Redis restarting; see
  *   `isInfrastructureError`): the job waits with backoff without using up an attempt, up to
  *   MAX_INFRA_WAITS times, so an outage delays the crawl and loses nothing.
+ * - `CrawlEndedError` (the crawl was cancelled or lost): rethrown for the worker to drop the job.
  * - Anything else (a bug meeting a strange page) is retried like a transient error, then recorded
  *   as `internal`, so one bad page cannot stall a crawl.
  * If `onGiveUp` itself throws, the error propagates and BullMQ retries the job.
@@ -54,6 +56,7 @@ export async function withRetryPolicy<T>(
   try {
     return await run();
   } catch (err) {
+    if (err instanceof CrawlEndedError) throw err; // the job is dropped, not failed: the caller decides
     if (err instanceof NonRetryableError) return onGiveUp(err.reason, err.message);
     if (err instanceof RetryLaterError) {
       const turn = err.reason === 'politeness';

@@ -1,8 +1,10 @@
 import type { SiteConfig } from '../config/index.ts';
 import { normaliseUrl, scopeOf, siteSeeds } from '../crawl/index.ts';
 import { errorMessage } from '../errors.ts';
+import { type CrawlEndState, markCrawl } from '../leads/index.ts';
 import { log } from '../log.ts';
-import { type FetchJob, newCrawlId } from '../queue/index.ts';
+import { type FetchJob, newCrawlId, redisRunId } from '../queue/index.ts';
+import { type RemovedJobs, sweepCrawl } from './crawl-end.ts';
 import type { Runtime } from './runtime.ts';
 import { startWorkers, type WorkerOptions } from './workers.ts';
 
@@ -14,6 +16,8 @@ export interface CrawlProgress {
   leads: number;
   pagesPerSec: number;
   seconds: number;
+  /** "waiting for Redis since …" while Redis does not answer, else null. */
+  waiting: string | null;
 }
 
 export interface CrawlSummary {
@@ -29,6 +33,21 @@ export interface CrawlSummary {
   skipped: Record<string, number>;
   /** Failures by reason (`timeout`, `http-status`...). */
   failures: Record<string, number>;
+  /** Pages stored cut short at a bound: `body` (the site's `fetch.maxBytes`), `text` (200,000 characters). */
+  cut: Record<string, number>;
+  /**
+   * How the crawl ended: `finished` (every queued page done), `interrupted` (Ctrl-C/SIGTERM: cancelled),
+   * `cancelled` (`crawl --cancel` from another shell), `lost` (Redis lost the crawl's state), `outage`
+   * (Redis did not answer for `redis.maxOutageMs`). Anything but `finished` exits 1.
+   */
+  state: CrawlEndState;
+  /** One line: why the crawl did not finish, and what to do; null when it did. */
+  reason: string | null;
+  /** Jobs removed from the queues when the crawl ended early, and jobs workers dropped on sight. */
+  cancelled: (RemovedJobs & { dropped: number }) | null;
+  /** Requests sent again for a URL whose earlier request's worker died before storing the page. */
+  refetched: number;
+  /** True unless `state` is `finished`. */
   interrupted: boolean;
 }
 
@@ -54,7 +73,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   const siteIds = opts.sites.map((s) => s.id);
   await rt.store.startCrawl(crawlId, siteIds, new Date(started).toISOString());
   const pivotOnly = (opts.pivotSites ?? []).filter((p) => p.search && !siteIds.includes(p.id));
-  await rt.state.start(crawlId, [...opts.sites, ...pivotOnly]);
+  const runId = await rt.state.start(crawlId, [...opts.sites, ...pivotOnly]);
   const seeds: FetchJob[] = [];
   const crawlLog = log.child({ component: 'crawl', crawlId });
   for (const site of opts.sites) {
@@ -74,47 +93,28 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   crawlLog.debug({ sites: siteIds, seeds: seeds.length }, 'crawl started');
 
   const workers = opts.workers ? startWorkers(rt, opts.workers) : null;
-  const interval = opts.progressMs ?? 250;
-  let idleChecks = 0;
-  let interrupted = false;
+  let ended: { state: CrawlEndState; reason: string | null };
   try {
-    while (idleChecks < 2) {
-      await sleep(interval, opts.signal);
-      if (opts.signal?.aborted) {
-        interrupted = true;
-        break;
-      }
-      let pending: Awaited<ReturnType<typeof rt.queues.pending>>;
-      try {
-        pending = await rt.queues.pending();
-      } catch (err) {
-        // Redis restarting: the crawl is not over; ask again on the next tick.
-        crawlLog.warn({ err: errorMessage(err) }, 'cannot read queue state; retrying');
-        idleChecks = 0;
-        continue;
-      }
-      idleChecks = pending.fetch + pending.classify + pending.evidence === 0 ? idleChecks + 1 : 0;
-      if (opts.onProgress) {
-        const s = await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
-        const seconds = (Date.now() - started) / 1000;
-        opts.onProgress({
-          crawlId,
-          fetched: s.fetched ?? 0,
-          failed: (s.failed ?? 0) + (s.gone ?? 0),
-          queued: pending.fetch,
-          leads: s.leads ?? 0,
-          seconds,
-          pagesPerSec: (s.fetched ?? 0) / Math.max(seconds, 0.001),
-        });
-      }
-    }
+    ended = await waitForCrawl(rt, crawlId, runId, started, opts);
   } finally {
     await workers?.close();
+  }
+  let cancelled: CrawlSummary['cancelled'] = null;
+  if (ended.state !== 'finished' && ended.state !== 'outage') {
+    try {
+      if (ended.state === 'interrupted') await rt.state.cancel(crawlId);
+      const removed = await sweepCrawl(rt, crawlId, rt.config.runtime.workers.shutdownGraceMs);
+      cancelled = { ...removed, dropped: 0 };
+    } catch (err) {
+      crawlLog.warn({ err: errorMessage(err) }, "cannot remove the crawl's jobs from Redis");
+    }
   }
 
   const seconds = (Date.now() - started) / 1000;
   const counts = await rt.store.crawlCounts(crawlId);
-  const stats = await rt.state.stats(crawlId);
+  const stats =
+    ended.state === 'outage' ? {} : await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
+  if (cancelled) cancelled.dropped = stats.dropped ?? 0;
   const pick = (prefix: string) =>
     Object.fromEntries(
       Object.entries(stats)
@@ -129,10 +129,104 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
     pagesPerSec: Math.round((counts.pages / Math.max(seconds, 0.001)) * 10) / 10,
     skipped: pick('skipped:'),
     failures: pick('failed:'),
-    interrupted,
+    cut: pick('cut:'),
+    state: ended.state,
+    reason: ended.reason,
+    cancelled,
+    refetched: stats.refetched ?? 0,
+    interrupted: ended.state !== 'finished',
   };
-  await rt.store.finishCrawl(crawlId, new Date().toISOString(), summary);
+  const at = new Date().toISOString();
+  await rt.store.finishCrawl(crawlId, at, summary);
+  await markCrawl(rt.store.db, crawlId, ended.state, ended.reason, at);
+  if (ended.reason) crawlLog.warn({ state: ended.state }, ended.reason);
   return summary;
+}
+
+/**
+ * Waits until the crawl's queues drain (`finished`), or it is interrupted (the signal), cancelled from
+ * another shell, lost (its sentinel key is gone from Redis), or Redis stays unreachable too long.
+ */
+async function waitForCrawl(
+  rt: Runtime,
+  crawlId: string,
+  runId: string,
+  started: number,
+  opts: CrawlOptions,
+): Promise<{ state: CrawlEndState; reason: string | null }> {
+  const interval = opts.progressMs ?? 250;
+  const maxOutageMs = rt.config.runtime.redis.maxOutageMs;
+  let idleChecks = 0;
+  let ticks = 0;
+  while (idleChecks < 2) {
+    await sleep(interval, opts.signal);
+    if (opts.signal?.aborted) {
+      const why = typeof opts.signal.reason === 'string' ? opts.signal.reason : 'interrupted';
+      return {
+        state: 'interrupted',
+        reason: `${why}: the crawl was cancelled, pages stored so far are kept`,
+      };
+    }
+    let pending: Awaited<ReturnType<typeof rt.queues.pending>>;
+    try {
+      // Commands wait for a reconnect (workers want that): don't ask a Redis that is not there.
+      if (rt.conn.status !== 'ready') throw new Error(`Redis connection ${rt.conn.status}`);
+      const live = await rt.state.liveState(crawlId);
+      if (live === 'cancelled') return { state: 'cancelled', reason: 'cancelled with crawl --cancel' };
+      if (live === 'lost') return { state: 'lost', reason: await lostReason(rt, runId) };
+      if (++ticks % 240 === 0) await rt.state.touch(crawlId);
+      pending = await rt.queues.pending();
+      rt.outage.answered();
+    } catch (err) {
+      // Redis restarting or down: the crawl is not over; ask again on the next tick, for a while.
+      rt.outage.failed(err);
+      const since = rt.outage.since ?? Date.now();
+      if (Date.now() - since > maxOutageMs)
+        return {
+          state: 'outage',
+          reason:
+            `Redis did not answer for ${Math.round((Date.now() - since) / 1000)}s (since ${new Date(since).toISOString()}): ` +
+            'start Redis (or check REDIS_URL) and run the crawl again; pages stored so far are kept',
+        };
+      idleChecks = 0;
+      opts.onProgress?.(progress(crawlId, started, {}, 0, rt.outage.message()));
+      continue;
+    }
+    idleChecks = pending.fetch + pending.classify + pending.evidence === 0 ? idleChecks + 1 : 0;
+    if (opts.onProgress) {
+      const s = await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
+      opts.onProgress(progress(crawlId, started, s, pending.fetch, null));
+    }
+  }
+  return { state: 'finished', reason: null };
+}
+
+/** Why a crawl's sentinel is gone: Redis restarted without persistence, or its keys were removed. */
+async function lostReason(rt: Runtime, runId: string): Promise<string> {
+  const now = await redisRunId(rt.conn).catch(() => runId);
+  return now !== runId
+    ? "Redis restarted without persistence and lost the crawl's queue: turn on AOF (README: Running in production) and run the crawl again"
+    : "the crawl's keys are gone from Redis (flushed, evicted or expired): set maxmemory-policy noeviction and run the crawl again";
+}
+
+function progress(
+  crawlId: string,
+  started: number,
+  s: Record<string, number>,
+  queued: number,
+  waiting: string | null,
+): CrawlProgress {
+  const seconds = (Date.now() - started) / 1000;
+  return {
+    crawlId,
+    fetched: s.fetched ?? 0,
+    failed: (s.failed ?? 0) + (s.gone ?? 0),
+    queued,
+    leads: s.leads ?? 0,
+    seconds,
+    pagesPerSec: (s.fetched ?? 0) / Math.max(seconds, 0.001),
+    waiting,
+  };
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

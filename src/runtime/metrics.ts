@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { crawlStates } from '../leads/index.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Prometheus metrics of one Spiderweb process. Queue depths, breakers and lexicons are read at scrape time. */
@@ -38,7 +39,7 @@ export class Metrics {
     registers: [this.registry],
   });
 
-  constructor(rt: Pick<Runtime, 'queues' | 'gate' | 'lexiconStatus'>) {
+  constructor(rt: Pick<Runtime, 'queues' | 'gate' | 'lexiconStatus' | 'store'>) {
     collectDefaultMetrics({ register: this.registry, prefix: 'spiderweb_process_' });
     new Gauge({
       name: 'spiderweb_queue_jobs',
@@ -58,6 +59,16 @@ export class Metrics {
           );
           for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n);
         }
+      },
+    });
+    new Gauge({
+      name: 'spiderweb_crawls',
+      help: 'Crawls in the store by state (running, finished, interrupted, cancelled, lost, outage)',
+      labelNames: ['state'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [state, n] of Object.entries(await crawlStates(rt.store.db))) this.set({ state }, n);
       },
     });
     new Gauge({

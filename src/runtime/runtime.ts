@@ -6,6 +6,7 @@ import { EvidenceStore } from '../evidence/index.ts';
 import { Store } from '../leads/index.ts';
 import { log } from '../log.ts';
 import { CrawlState, ensureRedis, Queues, type RedisHandle } from '../queue/index.ts';
+import { OutageWatch } from './outage.ts';
 
 /** Everything a crawl or a worker process needs, opened once and closed once. */
 export interface Runtime {
@@ -21,6 +22,8 @@ export interface Runtime {
   /** Per-host politeness shared through Redis. */
   gate: PolitenessGate;
   robots: RobotsCache;
+  /** Says once that Redis does not answer, and when it is back; `since` bounds how long a crawl waits. */
+  outage: OutageWatch;
   /** Content-addressed evidence files in `<dataDir>/evidence`. */
   evidence: EvidenceStore;
   /** The lexicons in force now (hot-reloaded when the runtime watches them). */
@@ -42,9 +45,9 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
   if (opts.watchLexicons) await lexicons.start();
   const redis = await ensureRedis(config.runtime.redis.url);
   const conn = redis.connect();
-  conn.on('error', (err) =>
-    log.child({ component: 'redis' }).warn({ err: err.message }, 'redis connection error'),
-  );
+  const outage = new OutageWatch(log.child({ component: 'redis' }));
+  conn.on('error', (err) => outage.failed(err));
+  conn.on('ready', () => outage.answered());
   let store: Store;
   try {
     store = await Store.open(config.runtime.store.url, config.runtime.dataDir, {
@@ -58,11 +61,15 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
   const prefix = config.runtime.redis.prefix;
   const queues = new Queues(conn, prefix);
   const b = config.runtime.browser;
-  const fetcher = new SiteFetcher({
-    maxConcurrentPages: b.maxConcurrentPages,
-    maxPagesPerBrowser: b.maxPagesPerBrowser,
-    ...(b.executablePath ? { executablePath: b.executablePath } : {}),
-  });
+  const gate = new PolitenessGate({ redis: conn, prefix });
+  const fetcher = new SiteFetcher(
+    {
+      maxConcurrentPages: b.maxConcurrentPages,
+      maxPagesPerBrowser: b.maxPagesPerBrowser,
+      ...(b.executablePath ? { executablePath: b.executablePath } : {}),
+    },
+    gate,
+  );
   const state = new CrawlState(conn, prefix);
   let closed = false;
   return {
@@ -73,8 +80,9 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
     state,
     store,
     fetcher,
-    gate: new PolitenessGate({ redis: conn, prefix }),
+    gate,
     robots: new RobotsCache({ redis: conn, prefix }),
+    outage,
     evidence: EvidenceStore.forDataDir(config.runtime.dataDir),
     lexicons: () => lexicons.current(),
     lexiconStatus: () => lexicons.state(),
@@ -82,9 +90,15 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
       if (closed) return;
       closed = true;
       lexicons.close();
-      await state.flush().catch(() => {}); // display counters: best effort when Redis is gone
-      await queues.close();
-      await conn.quit().catch(() => conn.disconnect());
+      if (conn.status === 'ready') {
+        await state.flush().catch(() => {}); // display counters: best effort
+        await queues.close();
+        await conn.quit().catch(() => conn.disconnect());
+      } else {
+        // Redis is gone: commands would wait for it forever. Drop the connection; nothing stored is lost.
+        conn.disconnect();
+        await Promise.race([queues.close().catch(() => {}), new Promise((r) => setTimeout(r, 1000))]);
+      }
       await store.close();
       await fetcher.close();
       await closeHttpDispatchers();

@@ -1,4 +1,5 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
 import {
   type FetchDeps,
   normaliseUrl,
@@ -6,7 +7,7 @@ import {
   processFetch,
   recordFetchFailure,
 } from '../crawl/index.ts';
-import { errorMessage, NonRetryableError } from '../errors.ts';
+import { CrawlEndedError, errorMessage, type FailReason, NonRetryableError } from '../errors.ts';
 import { archiveFetchedPage, captureLeadEvidence } from '../evidence/index.ts';
 import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
@@ -16,6 +17,7 @@ import {
   evidenceJobSchema,
   type FetchJob,
   fetchJobSchema,
+  isInfrastructureError,
   parseJob,
   QUEUE_CLASSIFY,
   QUEUE_EVIDENCE,
@@ -54,6 +56,47 @@ function payload<T>(parse: () => T): T {
   }
 }
 
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** What a job of a cancelled or lost crawl comes to: nothing done, counted as `dropped` if cancelled. */
+interface Dropped {
+  kind: 'dropped';
+  state: CrawlEndedError['state'];
+}
+
+/** Runs a job unless its crawl has ended (see `CrawlState.assertRunning`): then the job is dropped. */
+async function unlessEnded<T>(rt: Runtime, crawlId: string, run: () => Promise<T>): Promise<T | Dropped> {
+  try {
+    return await run();
+  } catch (err) {
+    if (!(err instanceof CrawlEndedError)) throw err;
+    if (err.state === 'cancelled') rt.state.count(crawlId, { dropped: 1 });
+    return { kind: 'dropped', state: err.state };
+  }
+}
+
+/** A classify or evidence job: run if its crawl still runs, under the retry policy; else dropped. */
+function crawlJob<T>(
+  rt: Runtime,
+  job: Job,
+  token: string | undefined,
+  crawlId: string,
+  run: () => Promise<T>,
+  onGiveUp: (reason: FailReason, message: string) => Promise<T>,
+): Promise<T | Dropped> {
+  return unlessEnded(rt, crawlId, () =>
+    withRetryPolicy(
+      job,
+      token,
+      async () => {
+        await rt.state.assertRunning(crawlId);
+        return run();
+      },
+      onGiveUp,
+    ),
+  );
+}
+
 /** Starts BullMQ workers on the fetch and classify queues, wired to the processors in `src/`. */
 export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   const { runtime } = rt.config;
@@ -79,6 +122,13 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     log: fetchLog,
   };
   const workers: Worker[] = [];
+  // Each worker's own (blocking) connection, to drop when Redis is gone and closing would wait for it.
+  const connections: Redis[] = [];
+  const connect = () => {
+    const c = rt.redis.connect();
+    connections.push(c);
+    return c;
+  };
 
   if (opts.fetch > 0) {
     const w = new Worker(
@@ -87,15 +137,17 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
         const data = payload(() => parseJob(fetchJobSchema, job.data, job.id));
         const timer = m?.fetchSeconds.startTimer({ site: data.siteId });
         try {
-          const out = await withRetryPolicy(
-            job,
-            token,
-            () => processFetch(data, fetchDeps),
-            async (reason, message) => {
-              fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
-              m?.errors.inc({ stage: 'fetch', reason });
-              return recordFetchFailure(data, fetchDeps, reason, message);
-            },
+          const out = await unlessEnded(rt, data.crawlId, () =>
+            withRetryPolicy(
+              job,
+              token,
+              () => processFetch(data, fetchDeps),
+              async (reason, message) => {
+                fetchLog.info({ jobId: job.id, url: data.url, reason, message }, 'fetch failed');
+                m?.errors.inc({ stage: 'fetch', reason });
+                return recordFetchFailure(data, fetchDeps, reason, message);
+              },
+            ),
           );
           m?.pages.inc({ site: data.siteId, outcome: out.kind });
           timer?.();
@@ -105,7 +157,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           throw err;
         }
       },
-      { ...common, connection: rt.redis.connect(), concurrency: opts.fetch },
+      { ...common, connection: connect(), concurrency: opts.fetch },
     );
     workers.push(w);
   }
@@ -135,9 +187,11 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_CLASSIFY,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(classifyJobSchema, job.data, job.id));
-        return withRetryPolicy(
+        return crawlJob(
+          rt,
           job,
           token,
+          data.crawlId,
           async () => {
             const timer = m?.classifySeconds.startTimer();
             const out = await processClassify(data, deps);
@@ -166,7 +220,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           },
         );
       },
-      { ...common, connection: rt.redis.connect(), concurrency: opts.classify },
+      { ...common, connection: connect(), concurrency: opts.classify },
     );
     workers.push(w);
   }
@@ -182,9 +236,11 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       QUEUE_EVIDENCE,
       async (job: Job, token?: string) => {
         const data = payload(() => parseJob(evidenceJobSchema, job.data, job.id));
-        return withRetryPolicy(
+        return crawlJob(
+          rt,
           job,
           token,
+          data.crawlId,
           async () => {
             const deps = {
               db: rt.store.db,
@@ -202,14 +258,17 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           },
         );
       },
-      { ...common, connection: rt.redis.connect(), concurrency: evidenceConcurrency },
+      { ...common, connection: connect(), concurrency: evidenceConcurrency },
     );
     workers.push(w);
   }
 
   for (const w of workers) {
+    // Redis down: said once ("waiting for Redis since …"), not once per failed command.
     w.on('error', (err) =>
-      log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'),
+      isInfrastructureError(err)
+        ? rt.outage.failed(err)
+        : log.child({ component: 'worker' }).warn({ queue: w.name, err: errorMessage(err) }, 'worker error'),
     );
   }
 
@@ -225,8 +284,15 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           });
           const result = await Promise.race([w.close().then(() => 'closed' as const), timedOut]);
           clearTimeout(timer);
-          // Jobs still in hand go back to the queue when their lock lapses; nothing is lost.
-          if (result === 'timeout') await w.close(true);
+          // Jobs still in hand go back to the queue when their lock lapses; nothing is lost. With Redis
+          // gone even a forced close waits for it: then the connection is dropped.
+          if (result === 'timeout') {
+            const forced = await Promise.race([
+              w.close(true).then(() => true),
+              sleepMs(2000).then(() => false),
+            ]);
+            if (!forced) for (const c of connections) c.disconnect();
+          }
         }),
       );
     },

@@ -6,6 +6,8 @@ export interface GeneratedSite {
   close(): Promise<void>;
   /** Requests served, by path. */
   hits: Map<string, number>;
+  /** Every request in arrival order: its path and arrival time (ms since epoch). */
+  requests: Array<{ path: string; at: number }>;
   /** Every page path of the site. */
   paths: string[];
 }
@@ -21,6 +23,8 @@ export interface GeneratedSiteOptions {
   bodyBytes?: number;
   /** Every n-th listing sells mephedrone (a lead); the others sell furniture. 0: none. */
   leadEvery?: number;
+  /** Scripts each listing loads from the site (`/js/<k>.js`): requests a browser render makes itself. */
+  scripts?: number;
 }
 
 const FILLER =
@@ -28,10 +32,14 @@ const FILLER =
 
 /** A generated shop on 127.0.0.1: `/` → `/page/<k>` → `/item/<n>`, deterministic, for crawl and fault tests. */
 export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<GeneratedSite> {
-  const { listings, delayMs = 0, linksPerListing = 0, bodyBytes = 600, leadEvery = 0 } = opts;
+  const { listings, delayMs = 0, linksPerListing = 0, bodyBytes = 600, leadEvery = 0, scripts = 0 } = opts;
+  const scriptTags = Array.from({ length: scripts }, (_, k) => `<script src="/js/${k}.js"></script>`).join(
+    '',
+  );
   const perPage = 50;
   const pageCount = Math.ceil(listings / perPage);
   const hits = new Map<string, number>();
+  const requests: Array<{ path: string; at: number }> = [];
   const paths = [
     '/',
     ...Array.from({ length: pageCount }, (_, k) => `/page/${k}`),
@@ -69,7 +77,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
       );
       return page(
         `Item ${n}`,
-        `<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${links.join('\n')}`,
+        `${scriptTags}<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${links.join('\n')}`,
       );
     }
     return null;
@@ -78,7 +86,12 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   const server: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     hits.set(path, (hits.get(path) ?? 0) + 1);
+    requests.push({ path, at: Date.now() });
     const send = () => {
+      if (/^\/js\/\d+\.js$/.test(path)) {
+        res.writeHead(200, { 'content-type': 'application/javascript' }).end('window.seen = 1;');
+        return;
+      }
       const body = render(path);
       if (body === null) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
@@ -97,6 +110,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   return {
     url: `http://127.0.0.1:${address.port}/`,
     hits,
+    requests,
     paths,
     close: () =>
       new Promise<void>((resolve) => {

@@ -62,8 +62,8 @@ export function spawnWorker(configDir: string, args: string[] = ['--concurrency'
   return { child, log: () => text, ready, exited };
 }
 
-/** A private redis-server with persistence on, for restart tests. */
-export async function startRedis(port: number, dir: string): Promise<ChildProcess> {
+/** A private redis-server for restart tests: with persistence (AOF, fsync always) unless `persist` is false. */
+export async function startRedis(port: number, dir: string, persist = true): Promise<ChildProcess> {
   const child = spawn(
     'redis-server',
     [
@@ -74,7 +74,7 @@ export async function startRedis(port: number, dir: string): Promise<ChildProces
       '--dir',
       dir,
       '--appendonly',
-      'yes',
+      persist ? 'yes' : 'no',
       '--appendfsync',
       'always',
       '--save',

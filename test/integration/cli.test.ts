@@ -70,7 +70,10 @@ describe('CLI', () => {
       '200',
       '--json',
     ]);
-    expect(crawl.stderr).toBe('');
+    // Nothing on stderr but the warning about a Redis without persistence (the shared test Redis has none).
+    expect(crawl.stderr.split('\n').filter((l) => l && !l.startsWith('spiderweb: warning: Redis'))).toEqual(
+      [],
+    );
     expect(crawl.code).toBe(0);
     const summary = JSON.parse(crawl.stdout);
     expect(summary).toMatchObject({ pages: 22, failed: 0, leads: 5 });
@@ -101,6 +104,25 @@ describe('CLI', () => {
       expect(l.substances.length).toBeGreaterThan(0);
       expect(l.reasons.length).toBeGreaterThan(0);
     }
+  });
+
+  it('crawl says what went wrong in the terms of its flags', async () => {
+    // A seed on loopback without --allow-private-network: refused, exit 1, and the flag is named.
+    const refused = await runCli(['--config', configDir, 'crawl', '--seed', site.url, '--json']);
+    expect(refused.code).toBe(1);
+    expect(JSON.parse(refused.stdout)).toMatchObject({ pages: 0, failures: { 'private-network': 1 } });
+    expect(refused.stderr).toMatch(/no page fetched.*pass --allow-private-network/);
+    // A bad --exclude regex is named by its flag, not by the site field it went into.
+    const bad = await runCli(['--config', configDir, 'crawl', '--seed', site.url, '--exclude', '(']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/^spiderweb: --exclude \(: /);
+  });
+
+  it('crawls lists crawls with their state', async () => {
+    const listed = await runCli(['--config', configDir, 'crawls']);
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^id +started +state +pages +sites +reason/);
+    expect(listed.stdout).toMatch(/ finished +22 +adhoc/);
   });
 
   it('classify round-trips a JSONL file', async () => {

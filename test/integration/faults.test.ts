@@ -54,6 +54,14 @@ async function expectComplete(rt: Runtime, crawlId: string, site: GeneratedSite,
   expect(new Set(edges.map((e) => `${e.page_id}:${e.identifier_id}`)).size).toBe(edges.length);
 }
 
+function crawlRow(rt: Runtime, crawlId: string) {
+  return rt.store.db
+    .selectFrom('crawls')
+    .select(['state', 'reason'])
+    .where('id', '=', crawlId)
+    .executeTakeFirst();
+}
+
 describe('faults survived', () => {
   let dir: ReturnType<typeof tempDir>;
   const prefixes: string[] = [];
@@ -179,8 +187,10 @@ describe('faults survived', () => {
       redis = await startRedis(port, redisDir);
       const summary = await crawl;
       expect(summary.failed).toBe(0);
+      expect(summary).toMatchObject({ state: 'finished', reason: null, interrupted: false });
       await expectComplete(rt, summary.crawlId, site, 10);
       expect(workers.every((w) => w.child.exitCode === null)).toBe(true);
+      expect(await crawlRow(rt, summary.crawlId)).toMatchObject({ state: 'finished', reason: null });
     } finally {
       for (const w of workers) w.child.kill('SIGKILL');
       await rt.close();
@@ -188,6 +198,80 @@ describe('faults survived', () => {
       await site.close();
     }
   }, 180_000);
+
+  it('Redis restarted WITHOUT persistence mid-crawl: the crawl ends lost, says why, and the store marks it', async () => {
+    const site = await startGeneratedSite({ listings: 400, delayMs: 15, leadEvery: 10 });
+    const port = await freePort();
+    const redisDir = join(dir.path, 'redis-volatile');
+    mkdirSync(redisDir, { recursive: true });
+    let redis = await startRedis(port, redisDir, false);
+    const configDir = config('redis-lost', `redis://127.0.0.1:${port}`);
+    const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
+    const worker = spawnWorker(configDir, ['--concurrency', '4']);
+    try {
+      await worker.ready;
+      const crawl = runCrawl(rt, { sites: [siteFor(site)], workers: null, progressMs: 100 });
+      while (site.hits.size < 60) await sleep(20);
+      redis.kill('SIGKILL');
+      await once(redis, 'exit');
+      await sleep(1500);
+      redis = await startRedis(port, redisDir, false);
+      const summary = await crawl;
+      expect(summary.state).toBe('lost');
+      expect(summary.interrupted).toBe(true);
+      expect(summary.reason).toMatch(/Redis restarted without persistence.*AOF/);
+      expect(summary.pages).toBeLessThan(site.paths.length);
+      expect(await crawlRow(rt, summary.crawlId)).toMatchObject({ state: 'lost', reason: summary.reason });
+      // Nothing of the lost crawl is left for a worker to pick up, and the worker is alive and well.
+      expect(await rt.queues.pending()).toEqual({ fetch: 0, classify: 0, evidence: 0 });
+      expect(worker.child.exitCode).toBe(null);
+      // The outage was said once, not once per failed command.
+      expect(worker.log().match(/waiting for Redis since/g)).toHaveLength(1);
+      expect(worker.log()).toMatch(/Redis is back after/);
+    } finally {
+      worker.child.kill('SIGKILL');
+      await rt.close();
+      redis.kill('SIGKILL');
+      await site.close();
+    }
+  }, 180_000);
+
+  it('Redis gone for longer than redis.maxOutageMs: the crawl stops with state outage and says what to do', async () => {
+    const site = await startGeneratedSite({ listings: 300, delayMs: 15 });
+    const port = await freePort();
+    const redisDir = join(dir.path, 'redis-gone');
+    mkdirSync(redisDir, { recursive: true });
+    const redis = await startRedis(port, redisDir, false);
+    const cfg = await loadConfig(config('redis-gone', `redis://127.0.0.1:${port}`), { env: {} });
+    cfg.runtime.redis.maxOutageMs = 2000;
+    const rt = await openRuntime(cfg);
+    try {
+      const progress: Array<string | null> = [];
+      const crawl = runCrawl(rt, {
+        sites: [siteFor(site)],
+        workers: { fetch: 4, classify: 1 },
+        progressMs: 100,
+        onProgress: (p) => progress.push(p.waiting),
+      });
+      while (site.hits.size < 30) await sleep(20);
+      redis.kill('SIGKILL');
+      await once(redis, 'exit');
+      const t0 = Date.now();
+      const summary = await crawl;
+      expect(Date.now() - t0).toBeLessThan(2000 + cfg.runtime.workers.shutdownGraceMs + 5000);
+      expect(summary.state).toBe('outage');
+      expect(summary.reason).toMatch(/^Redis did not answer for \d+s \(since .*\): start Redis/);
+      expect(summary.pages).toBeGreaterThan(0);
+      expect(await crawlRow(rt, summary.crawlId)).toMatchObject({ state: 'outage', reason: summary.reason });
+      // Progress said "waiting for Redis since …", one time stamp for the whole outage.
+      const waiting = new Set(progress.filter((w) => w !== null));
+      expect([...waiting]).toEqual([expect.stringMatching(/^waiting for Redis since \d{4}-/)]);
+    } finally {
+      redis.kill('SIGKILL');
+      await rt.close();
+      await site.close();
+    }
+  }, 120_000);
 
   it('the store unavailable for a while: jobs wait and retry, nothing is lost', async () => {
     const site = await startGeneratedSite({ listings: 300, delayMs: 10, leadEvery: 10 });

@@ -65,6 +65,8 @@ describe('a worker process serves /metrics and /healthz', () => {
         new RegExp(`^spiderweb_lexicon_info\\{version="${rt.lexiconStatus().version}",error="0"\\} 1$`, 'm'),
       );
       expect(text).toMatch(/^spiderweb_breaker_state\{host="127\.0\.0\.1:\d+"\} 0$/m);
+      // The crawl's row in the store, by state (a lost or cancelled crawl shows here too).
+      expect(text).toMatch(/^spiderweb_crawls\{state="finished"\} 1$/m);
       expect(text).toMatch(/^spiderweb_process_\w*resident_memory_bytes \d+/m);
     } finally {
       await rt.close();

@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { SpiderwebError } from '../../src/errors.ts';
-import { ensureRedis, freePort } from '../../src/queue/index.ts';
+import { ensureRedis, freePort, redisDurability } from '../../src/queue/index.ts';
+import { startRedis } from '../helpers/processes.ts';
+import { tempDir } from '../helpers/runtime.ts';
 
 describe('Redis when none is configured', () => {
   it('uses the one answering on the default address', async () => {
@@ -43,5 +46,33 @@ describe('Redis when none is configured', () => {
   it('a configured Redis that does not answer is an error, not a silent fallback', async () => {
     const err = await ensureRedis(`redis://127.0.0.1:${await freePort()}`).catch((e) => e);
     expect(err.code).toBe('REDIS_UNAVAILABLE');
+  });
+});
+
+describe('redisDurability', () => {
+  it('tells a Redis that keeps a crawl through restarts from one that does not, naming the fix', async () => {
+    const dir = tempDir();
+    const port = await freePort();
+    const server = await startRedis(port, dir.path, false);
+    const redis = new Redis(port, '127.0.0.1');
+    try {
+      const volatile = await redisDurability(redis);
+      expect(volatile).toMatchObject({ aof: false, rdb: false, maxmemoryPolicy: 'noeviction' });
+      expect(volatile.warnings).toEqual([expect.stringMatching(/no persistence.*appendonly yes/)]);
+
+      await redis.config('SET', 'appendonly', 'yes');
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru');
+      const evicting = await redisDurability(redis);
+      expect(evicting).toMatchObject({ aof: true, maxmemoryPolicy: 'allkeys-lru' });
+      expect(evicting.warnings).toEqual([expect.stringMatching(/allkeys-lru.*maxmemory-policy noeviction/)]);
+
+      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      expect((await redisDurability(redis)).warnings).toEqual([]);
+    } finally {
+      redis.disconnect();
+      server.kill('SIGKILL');
+      await once(server, 'exit');
+      dir.remove();
+    }
   });
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as classify } from './classify.ts';
 import { register as crawl } from './crawl.ts';
+import { register as crawls } from './crawls.ts';
 import { register as demo } from './demo.ts';
 import { register as doctor } from './doctor.ts';
 import { register as evaluate } from './eval.ts';
@@ -23,6 +24,7 @@ export const commands: Array<(program: Command) => void> = [
   demo,
   doctor,
   crawl,
+  crawls,
   schedule,
   worker,
   serve,

@@ -94,6 +94,12 @@ export interface RenderOptions {
   maxBytes?: number;
   /** Time budget of this render. Default: the pool's `navigationTimeoutMs`. */
   timeoutMs?: number | undefined;
+  /**
+   * Waits for a request's turn at its host (the shared politeness gate), for every http(s) request the
+   * page makes but its first document, which the caller has gated. Throwing aborts that request.
+   * Default: requests go at once.
+   */
+  beforeRequest?: ((url: string) => Promise<void>) | undefined;
 }
 
 export const DEFAULT_BLOCK_RESOURCES: readonly string[] = ['image', 'font', 'media'];

@@ -66,6 +66,10 @@ export class PageSession {
   lastNavigationAt = 0;
   /** Renders done in this page (pages are reused, then closed after a while). */
   uses = 0;
+  /** This render's wait for a request's turn at its host (`RenderOptions.beforeRequest`). */
+  beforeRequest: ((url: string) => Promise<void>) | undefined;
+  /** Whether this render's first main-frame document went out (the caller gated that one). */
+  firstDocumentSent = false;
   #inflight = 0;
   #lastActivity = Date.now();
   #mainFrameId: string | undefined;
@@ -161,8 +165,14 @@ export class PageSession {
   }
 
   /** Make the page ready for a new render (it was parked on `about:blank`). */
-  reset(checkUrl: ((url: string) => void) | undefined, maxHops: number): void {
+  reset(
+    checkUrl: ((url: string) => void) | undefined,
+    maxHops: number,
+    beforeRequest?: (url: string) => Promise<void>,
+  ): void {
     this.checkUrl = checkUrl;
+    this.beforeRequest = beforeRequest;
+    this.firstDocumentSent = false;
     this.maxHops = maxHops;
     this.hops = 0;
     this.clientNavigations = 0;

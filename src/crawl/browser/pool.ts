@@ -179,7 +179,7 @@ export class BrowserPool {
     }
     state.session = session;
     state.key = key;
-    session.reset(opts.checkUrl, opts.maxRedirects ?? 5);
+    session.reset(opts.checkUrl, opts.maxRedirects ?? 5, opts.beforeRequest);
     return renderInPage(session, url, opts, started, deadline);
   }
 
@@ -327,6 +327,15 @@ export class BrowserPool {
         }
         await route.abort('blockedbyclient');
         return;
+      }
+      // Every request but the render's first document waits for its host's turn (shared politeness).
+      const page = req.frame().page();
+      const session = this.#sessions.get(page);
+      if (session?.beforeRequest && /^https?:/.test(req.url())) {
+        const first =
+          !session.firstDocumentSent && req.isNavigationRequest() && req.frame() === page.mainFrame();
+        if (first) session.firstDocumentSent = true;
+        else await session.beforeRequest(req.url());
       }
       await route.continue();
     } catch {

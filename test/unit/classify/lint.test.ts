@@ -49,6 +49,18 @@ describe('lexicon lint', () => {
     expect(lines[0]).toMatch(/^a\.yaml:\d+:\d+: error: invalid YAML: /);
   });
 
+  it('an unclosed flow sequence is reported on the line where it opens, not where the parser gave up', () => {
+    const { lines } = lint({
+      'a.yaml': `${HEAD}substances:\n  - { term: x, class: c, weight: 0.5, forms: [x] }\nbroken: [unclosed\nmore: 1\nlast: 2\n`,
+    });
+    expect(lines[0]).toMatch(/^a\.yaml:4:9: error: invalid YAML: Flow sequence/);
+    // Brackets in quotes and comments, and an apostrophe in a plain word, do not count.
+    const { lines: quoted } = lint({
+      'a.yaml': `${HEAD}# a [comment\nnote: "it's [not"\nword: don't\nbroken: {x: 1\nmore: 1\n`,
+    });
+    expect(quoted[0]).toMatch(/^a\.yaml:5:9: error: invalid YAML: Flow map/);
+  });
+
   it('every schema error with file:line:col and the field', () => {
     const { lines, result } = lint({
       'a.yaml': `${HEAD}substances:\n  - term: mephedrone\n    class: cathinone\n    weight: 1.5\n    forms: [мефедрон]\n    colour: red\n`,

@@ -1,0 +1,83 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** How a crawl ended, as its row in the `crawls` table says (`running` until then). */
+export type CrawlEndState = 'finished' | 'interrupted' | 'cancelled' | 'lost' | 'outage';
+
+export interface CrawlListRow {
+  id: string;
+  startedAt: string;
+  finishedAt: string | null;
+  sites: string[];
+  state: string;
+  reason: string | null;
+  pages: number | null;
+}
+
+/**
+ * Marks how a running crawl ended (and when, unless it already says so), with a one-line reason. A crawl
+ * already marked (cancelled from another shell, or finished) keeps its mark: returns false.
+ */
+export async function markCrawl(
+  db: Kysely<Database>,
+  id: string,
+  state: CrawlEndState,
+  reason: string | null,
+  at: string,
+): Promise<boolean> {
+  const r = await db
+    .updateTable('crawls')
+    .set((eb) => ({ state, reason, finished_at: eb.fn.coalesce('finished_at', eb.val(at)) }))
+    .where('id', '=', id)
+    .where('state', '=', 'running')
+    .executeTakeFirst();
+  return Number(r.numUpdatedRows) > 0;
+}
+
+/** The latest crawls, newest first, with their state and pages fetched (from the summary). */
+export async function listCrawls(db: Kysely<Database>, limit: number): Promise<CrawlListRow[]> {
+  const rows = await db.selectFrom('crawls').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+  return rows.map((r) => {
+    const summary = r.summary ? (JSON.parse(r.summary) as { pages?: number }) : null;
+    return {
+      id: r.id,
+      startedAt: r.started_at,
+      finishedAt: r.finished_at,
+      sites: JSON.parse(r.sites) as string[],
+      state: r.state,
+      reason: r.reason,
+      pages: summary?.pages ?? null,
+    };
+  });
+}
+
+/**
+ * The page this crawl already stored for a URL (fetched), or null. A fetch job retried after its worker
+ * died asks, and skips the request when the page is there.
+ */
+export async function storedPageId(
+  db: Kysely<Database>,
+  crawlId: string,
+  siteId: string,
+  url: string,
+): Promise<number | null> {
+  const row = await db
+    .selectFrom('pages')
+    .select('id')
+    .where('site_id', '=', siteId)
+    .where('url', '=', url)
+    .where('crawl_id', '=', crawlId)
+    .where('state', '=', 'fetched')
+    .executeTakeFirst();
+  return row?.id ?? null;
+}
+
+/** How many crawls are in each state (`running`, `finished`, `lost`...). */
+export async function crawlStates(db: Kysely<Database>): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('crawls')
+    .select((eb) => ['state', eb.fn.countAll<number>().as('n')])
+    .groupBy('state')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
+}
