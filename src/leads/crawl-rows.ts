@@ -34,9 +34,11 @@ export async function markCrawl(
   return Number(r.numUpdatedRows) > 0;
 }
 
-/** The latest crawls, newest first, with their state and pages fetched (from the summary). */
-export async function listCrawls(db: Kysely<Database>, limit: number): Promise<CrawlListRow[]> {
-  const rows = await db.selectFrom('crawls').selectAll().orderBy('started_at', 'desc').limit(limit).execute();
+/** The latest crawls (or the one with `id`), newest first, with their state and pages fetched (from the summary). */
+export async function listCrawls(db: Kysely<Database>, limit: number, id?: string): Promise<CrawlListRow[]> {
+  let q = db.selectFrom('crawls').selectAll();
+  if (id !== undefined) q = q.where('id', '=', id);
+  const rows = await q.orderBy('started_at', 'desc').limit(limit).execute();
   return rows.map((r) => {
     const summary = r.summary ? (JSON.parse(r.summary) as { pages?: number }) : null;
     return {

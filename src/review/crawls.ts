@@ -1,20 +1,15 @@
 /**
  * The Crawls page: every crawl with its state, pages, leads and failures by reason, and one crawl's
- * failed URLs. State is the row's own `state` when the store has one, else read from the record
- * (`running` until it finishes, `interrupted` when it was stopped early, else `finished`).
+ * failed URLs. State and reason are the crawl row's own (`spiderweb crawls` lists the same rows).
  */
 import type { Context, Hono } from 'hono';
-import type { Store } from '../leads/index.ts';
+import { type CrawlListRow, listCrawls, type Store } from '../leads/index.ts';
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import { html } from './html.ts';
 import { errorPage, layout, type PageContext, when } from './view-layout.ts';
 
-export interface CrawlRow {
-  id: string;
-  state: string;
-  startedAt: string;
-  finishedAt: string | null;
-  sites: string[];
+/** A crawl row with counts from the stored pages and leads (`pages` counted, not the summary's). */
+export interface CrawlRow extends Omit<CrawlListRow, 'pages'> {
   pages: number;
   failed: number;
   leads: number;
@@ -22,14 +17,6 @@ export interface CrawlRow {
   /** Failed pages by reason (`timeout`, `robots`, ...). */
   failures: Record<string, number>;
 }
-
-const parse = <T>(s: string | null, fallback: T): T => {
-  try {
-    return s ? (JSON.parse(s) as T) : fallback;
-  } catch {
-    return fallback;
-  }
-};
 
 async function failuresByReason(store: Store, crawlId: string): Promise<Record<string, number>> {
   const rows = await store.db
@@ -42,51 +29,19 @@ async function failuresByReason(store: Store, crawlId: string): Promise<Record<s
   return Object.fromEntries(rows.map((r) => [r.fail_reason ?? 'unknown', Number(r.n)]));
 }
 
-type CrawlRecord = {
-  id: string;
-  started_at: string;
-  finished_at: string | null;
-  sites: string;
-  summary: string | null;
-};
-
-async function withCounts(store: Store, r: CrawlRecord): Promise<CrawlRow> {
-  const summary = parse<{ interrupted?: boolean } | null>(r.summary, null);
-  const own = (r as { state?: unknown }).state;
-  const state =
-    typeof own === 'string' && own
-      ? own
-      : r.finished_at === null
-        ? 'running'
-        : summary?.interrupted
-          ? 'interrupted'
-          : 'finished';
+async function withCounts(store: Store, r: CrawlListRow): Promise<CrawlRow> {
   const [counts, failures] = await Promise.all([store.crawlCounts(r.id), failuresByReason(store, r.id)]);
-  return {
-    id: r.id,
-    state,
-    startedAt: r.started_at,
-    finishedAt: r.finished_at,
-    sites: parse<string[]>(r.sites, []),
-    ...counts,
-    failures,
-  };
+  return { ...r, ...counts, failures };
 }
 
 /** The newest crawls, with counts from the stored pages and leads. */
 export async function crawlRows(store: Store, limit = 30): Promise<CrawlRow[]> {
-  const rows = await store.db
-    .selectFrom('crawls')
-    .selectAll()
-    .orderBy('started_at', 'desc')
-    .limit(limit)
-    .execute();
-  return Promise.all(rows.map((r) => withCounts(store, r)));
+  return Promise.all((await listCrawls(store.db, limit)).map((r) => withCounts(store, r)));
 }
 
 /** One crawl with its counts; null when there is no such crawl. */
 export async function crawlRow(store: Store, id: string): Promise<CrawlRow | null> {
-  const r = await store.db.selectFrom('crawls').selectAll().where('id', '=', id).executeTakeFirst();
+  const [r] = await listCrawls(store.db, 1, id);
   return r ? withCounts(store, r) : null;
 }
 
@@ -121,7 +76,7 @@ function crawlsPage(ctx: PageContext, rows: CrawlRow[]): string {
             (
               r,
             ) => html`<tr data-crawl="${r.id}"><td><a href="/crawls/${encodeURIComponent(r.id)}">${r.id}</a></td>
-          <td class="state">${r.state}</td><td class="when">${when(r.startedAt)}</td><td class="when">${r.finishedAt ? when(r.finishedAt) : ''}</td>
+          <td class="state" title="${r.reason ?? ''}">${r.state}</td><td class="when">${when(r.startedAt)}</td><td class="when">${r.finishedAt ? when(r.finishedAt) : ''}</td>
           <td>${r.sites.join(', ')}</td><td class="num">${r.pages}</td><td class="num">${r.failed}</td>
           <td class="num">${r.leads}</td><td class="num">${r.newLeads}</td><td class="failures">${reasonList(r.id, r.failures)}</td></tr>`,
           )
@@ -141,6 +96,7 @@ function crawlPage(
     ctx,
     html`<p class="crumbs"><a href="/crawls">← crawls</a></p>
     <h1>Crawl ${r.id} <span class="count">${r.state}</span></h1>
+    ${r.reason ? html`<p class="reason">${r.reason}</p>` : ''}
     <p>${r.sites.join(', ')} · started ${when(r.startedAt)}${r.finishedAt ? html` · finished ${when(r.finishedAt)}` : ''} ·
       ${r.pages} page(s), ${r.failed} failed, ${r.leads} lead(s) (${r.newLeads} new)</p>
     <p>Failures by reason: ${reasonList(r.id, r.failures)}${reason ? html` · <a href="/crawls/${encodeURIComponent(r.id)}">all reasons</a>` : ''}</p>
