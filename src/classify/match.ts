@@ -253,9 +253,76 @@ export function matchTokens(
     for (const h of info.hits) {
       out.push(new RawMatch(h.term, tok.start, tok.end, tok.spaced && h.via === 'exact' ? 'spaced' : h.via));
     }
+    if (info.hits.length === 0 && tok.letters !== undefined) segmentSpaced(lex, tok.text, tok.letters, out);
   }
   if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, latinKeys, cyrillic, han, out);
   return out;
+}
+
+/**
+ * Terms looked for inside a letter-spaced run: at most this many letters, and at least `SPACED_INNER`
+ * unless the form starts or ends the run or touches a term already found there (a 3-letter form like
+ * `ket` or `tar` spelled across two innocent words is too likely).
+ */
+const SPACED_MIN = 3;
+const SPACED_INNER = 5;
+const SPACED_MAX = 24;
+
+/**
+ * A letter-spaced run that spells no term as a whole is usually several words spaced alike and run
+ * together (`p l a y b o y b u n n y m d m a p i l l s`): finds the lexicon's forms inside it, longest
+ * first from the left, by exact form only (stems and fuzzy matches of arbitrary substrings would find
+ * terms in innocent words), each mapped back to its own letters.
+ */
+function segmentSpaced(
+  lex: CompiledLexicons,
+  text: string,
+  letters: readonly number[],
+  out: RawMatch[],
+): void {
+  const counts = countScripts(text);
+  const mixed = counts.latin > 0 && counts.cyrillic > 0;
+  const key = mixed ? foldHomoglyphs(text, dominantScript(counts)) : text;
+  // Chemical names (`mdma`, `3mmc`) live in the automaton, whose keys are Latin.
+  const latin = counts.cyrillic === 0 && counts.han === 0;
+  const found: Array<[number, number, readonly number[]]> = [];
+  const at = new Set<number>([0, key.length]);
+  for (let i = 0; i + SPACED_MIN <= key.length; ) {
+    let len = Math.min(SPACED_MAX, key.length - i);
+    for (; len >= SPACED_MIN; len--) {
+      const terms =
+        lex.exact.get(key.slice(i, i + len)) ?? (latin ? chemicalAt(lex, key, i, len) : undefined);
+      if (terms === undefined) continue;
+      found.push([i, i + len, terms]);
+      if (len >= SPACED_INNER) at.add(i).add(i + len);
+      break;
+    }
+    i += len >= SPACED_MIN ? len : 1;
+  }
+  for (const [a, b, terms] of found) {
+    if (b - a < SPACED_INNER && !at.has(a) && !at.has(b)) continue;
+    for (const term of terms) out.push(new RawMatch(term, letters[a]!, letters[b - 1]! + 1, 'spaced'));
+  }
+}
+
+/** The terms of an automaton pattern spelled exactly by `key[i, i + len)`, if any. */
+function chemicalAt(
+  lex: CompiledLexicons,
+  key: string,
+  i: number,
+  len: number,
+): readonly number[] | undefined {
+  let s = 0;
+  for (let o = i; o < i + len; o++) {
+    s = lex.automaton.child(s, key.charCodeAt(o));
+    if (s < 0) return undefined;
+  }
+  const terms: number[] = [];
+  for (const pid of lex.automaton.patternsAt(s) ?? []) {
+    const ph = lex.phrases[pid]!;
+    for (let k = 0; k < ph.terms.length; k++) if (!ph.cyrOnly[k]) terms.push(ph.terms[k]!);
+  }
+  return terms.length > 0 ? terms : undefined;
 }
 
 /**

@@ -14,6 +14,11 @@ export interface Token {
   readonly text: string;
   /** Collapsed from letter-spaced single letters. */
   readonly spaced: boolean;
+  /**
+   * For a letter-spaced token: the normalised-text offset of each character of `text`, so a term
+   * found inside the run (`p l a y b o y m d m a` holds `mdma`) maps back to its own letters.
+   */
+  readonly letters?: readonly number[];
   /** The gap before this token breaks a phrase (newline, sentence end, long gap). */
   readonly breakBefore: boolean;
 }
@@ -142,12 +147,17 @@ export function tokenise(norm: string): Token[] {
       while (j > r + 1 && !isLetterAt(raw[j - 1]!.text, 0)) j--;
       if (letters >= 3 && j - r >= 3) {
         let text = '';
-        for (let k = r; k < j; k++) text += raw[k]!.text;
+        const letters: number[] = [];
+        for (let k = r; k < j; k++) {
+          text += raw[k]!.text;
+          letters.push(raw[k]!.start);
+        }
         out.push({
           start: t.start,
           end: raw[j - 1]!.end,
           text,
           spaced: true,
+          letters,
           breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
         });
         r = j;

@@ -123,6 +123,23 @@ describe('obfuscation', () => {
   });
 });
 
+describe('letter-spaced words run together', () => {
+  it('finds the terms inside a run of several spaced words, each mapped to its own letters', () => {
+    const text = '2 f r e e p l a y b o y b u n n y m d m a p i l l s';
+    const r = classify(text, lex, { context: 'marketplace' });
+    expect(r.substances).toContain('MDMA');
+    const mdma = r.reasons.find((x) => x.term === 'MDMA')!;
+    expect(mdma.via).toBe('spaced');
+    expect(text.slice(...mdma.span)).toBe('m d m a p i l l s');
+    expect(classify('к у п и т ь м е ф е д р о н а л м а т ы', lex).substances).toContain('mephedrone');
+  });
+
+  it('does not take a short form spelled across innocent words', () => {
+    // `pot` sits inside `h o t s p o t s h i e l d`, neither at an end nor beside another term.
+    expect(classify('h o t s p o t s h i e l d e l i t e', lex).substances).toEqual([]);
+  });
+});
+
 describe('fuzzy fallback', () => {
   it('allows one typo in long names, two from eleven letters', () => {
     expect(maxEdits(8)).toBe(1);
