@@ -64,7 +64,7 @@ export async function siteFor(
  * At most once per crawl where it can be had: the intent to fetch is recorded in Redis right before the
  * request and cleared once the page is stored. A retry that finds an intent (its worker died) and the
  * page stored skips the request (links were enqueued before the page was stored); without the page it
- * fetches again and counts `refetched`. A job of a cancelled or lost crawl throws `CrawlEndedError`
+ * fetches again, and `intendFetch` counts `refetched`. A job of a cancelled or lost crawl throws `CrawlEndedError`
  * before any request.
  */
 export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<FetchOutcome> {
@@ -98,8 +98,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     ? { ...site.politeness, crawlDelayMs: verdict.crawlDelayMs }
     : site.politeness;
   const page = await polite(deps.gate, job.url, policy, async () => {
-    await deps.state.intendFetch(job.crawlId, key);
-    if (prior) deps.state.count(job.crawlId, { refetched: 1 });
+    await deps.state.intendFetch(job.crawlId, key); // counts the refetch when an earlier intent is there
     try {
       return await deps.fetcher.fetch(job.url, site, checkUrl);
     } catch (err) {

@@ -56,6 +56,19 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
 return 1`;
 
 /**
+ * Records the intent to fetch a URL (KEYS: meta, fetching, stats; ARGV: url, now, ttl) and returns the
+ * crawl's state and startedAt. An intent already there means an earlier attempt sent this request and
+ * never finished (its worker died, or BullMQ gave its stalled job to another worker): `refetched` is
+ * counted in the same step, so neither a kill nor a second worker can send a request uncounted.
+ */
+const INTEND = `
+local meta = redis.call('HMGET', KEYS[1], 'state', 'startedAt')
+if meta[1] == 'cancelled' or (not meta[1] and not meta[2]) then return meta end
+if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 0 then redis.call('HINCRBY', KEYS[3], 'refetched', 1) end
+redis.call('EXPIRE', KEYS[2], ARGV[3])
+return meta`;
+
+/**
  * A crawl as Redis knows it: `running`; `cancelled` (marked by `crawl --cancel` or Ctrl-C: workers drop
  * its jobs); `lost` (its keys are gone: Redis restarted without persistence, was flushed or evicted).
  */
@@ -163,17 +176,15 @@ export class CrawlState {
 
   /**
    * Right before a fetch's request: throws `CrawlEndedError` unless the crawl runs (no request after a
-   * cancel), and records the intent to fetch `url` until `endFetch`, so a retry after a crash knows.
+   * cancel), and records the intent to fetch `url` until `endFetch`, so a retry after a crash knows; an
+   * intent already there is counted as `refetched` (see `INTEND`).
    */
   async intendFetch(crawlId: string, url: string): Promise<void> {
-    const key = this.key(crawlId, 'fetching');
-    const [[, meta]] = (await this.redis
-      .multi()
-      .hmget(this.key(crawlId, 'meta'), 'state', 'startedAt')
-      .hset(key, url, Date.now())
-      .expire(key, TTL_SECONDS)
-      .exec()) as [[null, Array<string | null>]];
-    this.throwUnlessRunning(crawlId, meta);
+    const keys = [this.key(crawlId, 'meta'), this.key(crawlId, 'fetching'), this.key(crawlId, 'stats')];
+    const meta = (await this.redis.eval(INTEND, 3, ...keys, url, Date.now(), TTL_SECONDS)) as Array<
+      string | null
+    >;
+    this.throwUnlessRunning(crawlId, [meta[0] ?? null, meta[1] ?? null]);
   }
 
   /** The fetch of `url` ended with its outcome recorded (or its request failed): no intent is pending. */
