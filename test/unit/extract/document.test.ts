@@ -32,6 +32,23 @@ describe('parseHtml: text', () => {
     expect(parse('<div><p>one<p>two<b>three</div>four<li>five').text).toBe('one\ntwothree\nfour\nfive');
   });
 
+  it('separates adjacent inline elements but keeps a word split by formatting whole', () => {
+    const footer =
+      '<footer><a href="mailto:support@tenemarket.invalid">support@tenemarket.invalid</a>' +
+      '<a href="https://t.me/tenesupport">Telegram</a><!-- x --><span>PGP</span></footer>';
+    expect(parse(footer).text).toBe('support@tenemarket.invalid Telegram PGP');
+    expect(parse('<p><b>меф</b>едрон, <b>меф</b><i>едрон</i>, a<a>b</a> <a>c</a>\n<a>d</a></p>').text).toBe(
+      'мефедрон, мефедрон, ab c\nd',
+    );
+  });
+
+  it('does not glue the footer e-mail to the next link', () => {
+    const html = '<footer><a href="/help">support@tenemarket.invalid</a><a href="/tg">Telegram</a></footer>';
+    expect(parse(html).identifiers.map((i) => `${i.type}:${i.value}`)).toEqual([
+      'email:support@tenemarket.invalid',
+    ]);
+  });
+
   it('stops the text at MAX_TEXT_CHARS but still collects the links after it', () => {
     const html = `<p>${'слово '.repeat(MAX_TEXT_CHARS / 5)}</p><a href="/after">next</a>`;
     const doc = parse(html);
