@@ -3,7 +3,7 @@ import type { AnyNode, Element } from 'domhandler';
 import { textContent } from 'domutils';
 import type { SiteConfig } from '../config/index.ts';
 import { flattenDeep } from './flatten.ts';
-import { extractIdentifiers } from './identifiers/index.ts';
+import { extractIdentifiers, extractPageIdentifiers } from './identifiers/index.ts';
 import type { Document, ListingFields } from './types.ts';
 
 /** Elements whose content is never visible text. */
@@ -157,7 +157,7 @@ export function parseHtml(input: ParseInput): Document {
     text,
     links,
     listing,
-    identifiers: extractIdentifiers(text),
+    identifiers: extractPageIdentifiers(text, page.hrefs),
     lang,
   };
 }
