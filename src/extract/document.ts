@@ -3,7 +3,7 @@ import type { AnyNode, Element } from 'domhandler';
 import { textContent } from 'domutils';
 import type { SiteConfig } from '../config/index.ts';
 import { flattenDeep } from './flatten.ts';
-import { extractIdentifiers } from './identifiers/index.ts';
+import { extractIdentifiers, extractPageIdentifiers } from './identifiers/index.ts';
 import type { Document, ListingFields } from './types.ts';
 
 /** Elements whose content is never visible text. */
@@ -50,6 +50,33 @@ const BLOCK = new Set([
   'dd',
   'dt',
   'hr',
+]);
+/**
+ * Inline elements that only format a word: two of them side by side (`<b>меф</b><i>едрон</i>`) are
+ * one word. Any other pair of adjacent elements (`<a>…</a><a>…</a>`) gets a space between their
+ * texts, so the footer's `support@shop.invalid` link and the `Telegram` link after it stay apart.
+ */
+const FORMATTING = new Set([
+  'b',
+  'i',
+  'u',
+  's',
+  'em',
+  'strong',
+  'span',
+  'font',
+  'small',
+  'big',
+  'sub',
+  'sup',
+  'mark',
+  'ins',
+  'del',
+  'strike',
+  'tt',
+  'code',
+  'abbr',
+  'wbr',
 ]);
 /** Text kept per page at most (characters); the rest of a giant page adds nothing a reviewer reads. */
 export const MAX_TEXT_CHARS = 200_000;
@@ -133,7 +160,7 @@ export function parseHtml(input: ParseInput): Document {
     text,
     links,
     listing,
-    identifiers: extractIdentifiers(text),
+    identifiers: extractPageIdentifiers(text, page.hrefs),
     lang,
     linksOverCap,
     textCut: page.textCut || fullText.length > MAX_TEXT_CHARS,
@@ -237,6 +264,7 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
           }
           break;
       }
+      if (skipping === 0 && size <= MAX_TEXT_CHARS && needsSpace(node, parts.text)) parts.text.push(' ');
       if (SKIP.has(name)) {
         skipping++;
         stack.push(END_SKIP);
@@ -252,6 +280,19 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
     }
   }
   return parts;
+}
+
+/**
+ * True when `el` directly follows another element (comments between do not count) that is not a
+ * formatting pair with it, and the text so far does not already end in whitespace.
+ */
+function needsSpace(el: Element, text: string[]): boolean {
+  let prev = el.prev;
+  while (prev && prev.type === 'comment') prev = prev.prev;
+  if (!prev || (prev.type !== 'tag' && prev.type !== 'script' && prev.type !== 'style')) return false;
+  if (FORMATTING.has(el.name) && FORMATTING.has((prev as Element).name)) return false;
+  const last = text.at(-1);
+  return last !== undefined && last.length > 0 && !/\s$/.test(last);
 }
 
 /** A plain-text page becomes a Document too (no links, no listing). */

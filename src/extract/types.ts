@@ -32,8 +32,10 @@ export interface Identifier {
   type: IdentifierType;
   /** Canonical value: the key two pages must share to be linked (E.164 phone, lower-case handle, ...). */
   value: string;
-  /** [start, end) offsets in the text it was found in. */
+  /** [start, end) offsets in the text it was found in (with `in: 'href'`, in the percent-decoded link target). */
   span: [number, number];
+  /** Set to `href` when it was read from a link target (`mailto:`, `tel:`, `t.me/…`, `bitcoin:`…), not the text. */
+  in?: 'href';
   /** How it was validated, e.g. `base58check`, `bech32m`, `eip55`, `luhn+iin:mir`, `libphonenumber:KZ`, `syntax`. */
   validated: string;
   /** True when it was written obfuscated (spaced letters, `t . me`, split digits) and put back together. */

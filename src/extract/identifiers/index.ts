@@ -5,6 +5,7 @@ import { extractDigits } from './digits.ts';
 import { extractTelegram } from './handles.ts';
 import { extractMessengers } from './messengers.ts';
 import { extractPgp } from './pgp.ts';
+import { extractFromHrefs } from './uris.ts';
 import { extractWallets } from './wallets.ts';
 
 export { issuerOf, luhn } from './cards.ts';
@@ -55,6 +56,18 @@ export function extractIdentifiers(text: string): Identifier[] {
     });
   }
   return out;
+}
+
+/**
+ * The identifiers of a page: those in its visible `text`, then those its links name (`mailto:`,
+ * `tel:`, `t.me/…`, payment URIs; see `uris.ts`) that the text does not already hold.
+ */
+export function extractPageIdentifiers(text: string, hrefs: readonly string[]): Identifier[] {
+  const inText = extractIdentifiers(text);
+  const fromHrefs = extractFromHrefs(hrefs, extractIdentifiers);
+  if (fromHrefs.length === 0) return inText;
+  const seen = new Set(inText.map((i) => `${i.type}\u0000${i.value}`));
+  return [...inText, ...fromHrefs.filter((i) => !seen.has(`${i.type}\u0000${i.value}`))];
 }
 
 function overlaps(a: Candidate, b: Candidate): boolean {

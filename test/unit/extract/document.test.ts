@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MAX_LINKS, MAX_TEXT_CHARS, parseHtml } from '../../../src/extract/index.ts';
+import { base58Address, rng } from '../../fixtures/identifiers/generate.ts';
 
 const URL = 'http://shop.test/item/7';
 const parse = (html: string, extra: Partial<Parameters<typeof parseHtml>[0]> = {}) =>
@@ -30,6 +31,23 @@ describe('parseHtml: text', () => {
 
   it('reads text out of unclosed and misnested markup', () => {
     expect(parse('<div><p>one<p>two<b>three</div>four<li>five').text).toBe('one\ntwothree\nfour\nfive');
+  });
+
+  it('separates adjacent inline elements but keeps a word split by formatting whole', () => {
+    const footer =
+      '<footer><a href="mailto:support@tenemarket.invalid">support@tenemarket.invalid</a>' +
+      '<a href="https://t.me/tenesupport">Telegram</a><!-- x --><span>PGP</span></footer>';
+    expect(parse(footer).text).toBe('support@tenemarket.invalid Telegram PGP');
+    expect(parse('<p><b>меф</b>едрон, <b>меф</b><i>едрон</i>, a<a>b</a> <a>c</a>\n<a>d</a></p>').text).toBe(
+      'мефедрон, мефедрон, ab c\nd',
+    );
+  });
+
+  it('does not glue the footer e-mail to the next link', () => {
+    const html = '<footer><a href="/help">support@tenemarket.invalid</a><a href="/tg">Telegram</a></footer>';
+    expect(parse(html).identifiers.map((i) => `${i.type}:${i.value}`)).toEqual([
+      'email:support@tenemarket.invalid',
+    ]);
   });
 
   it('stops the text at MAX_TEXT_CHARS but still collects the links after it', () => {
@@ -96,5 +114,87 @@ describe('parseHtml: language and listing fields', () => {
     const served = page.replace('<table>', '<table><tbody>');
     expect(parse(served, { listing }).listing?.seller).toBe('chem_kz');
     expect(parse(page, { listing }).listing?.seller).toBeUndefined();
+  });
+});
+
+describe('parseHtml: identifiers from link targets', () => {
+  const BTC = '1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa';
+  const ETH = '0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed';
+  const TRON = 'TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t';
+  const XMR =
+    '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
+  const LTC = base58Address(rng(7), 0x30);
+  const ids = (html: string) => parse(html).identifiers.map((i) => `${i.type}:${i.value}`);
+
+  it('reads the footer: the mailto: address and the t.me handle behind a "Telegram" label', () => {
+    const html =
+      '<footer><a href="mailto:Support@TeneMarket.invalid?subject=order">write us</a>' +
+      '<a href="https://t.me/tenesupport">Telegram</a></footer>';
+    const doc = parse(html);
+    expect(doc.text).toBe('write us Telegram');
+    expect(doc.identifiers).toEqual([
+      {
+        type: 'email',
+        value: 'support@tenemarket.invalid',
+        span: [7, 33],
+        validated: 'syntax',
+        deobfuscated: false,
+        in: 'href',
+      },
+      {
+        type: 'telegram',
+        value: 'tenesupport',
+        span: [0, 24],
+        validated: 'syntax',
+        deobfuscated: false,
+        in: 'href',
+      },
+    ]);
+  });
+
+  it('keeps the text occurrence (and its span) when the link names the same identifier', () => {
+    const html = '<a href="mailto:support@tenemarket.invalid">support@tenemarket.invalid</a>';
+    expect(parse(html).identifiers).toEqual([
+      {
+        type: 'email',
+        value: 'support@tenemarket.invalid',
+        span: [0, 26],
+        validated: 'syntax',
+        deobfuscated: false,
+      },
+    ]);
+  });
+
+  it('reads tel:, wa.me, telegram.me, tg:// and several mailto: addresses', () => {
+    const html = `<a href="tel:+7-701-123-45-67">call</a><a href="https://wa.me/77051112233">WA</a>
+      <a href="//telegram.me/Mef_Shop?start=1">tg</a><a href="tg://resolve?domain=almaty_24">app</a>
+      <a href="mailto:a.one@mail.ru,%20b_two@proton.me">mail</a><area href="mailto:ops@jabber.ru">`;
+    expect(ids(html)).toEqual([
+      'phone:+77011234567',
+      'phone:+77051112233',
+      'telegram:mef_shop',
+      'telegram:almaty_24',
+      'email:a.one@mail.ru',
+      'email:b_two@proton.me',
+      'jabber:ops@jabber.ru',
+    ]);
+  });
+
+  it('reads payment URIs, each checked against its scheme and checksum', () => {
+    const html = `<a href="bitcoin:${BTC}?amount=0.01&label=shop">pay</a>
+      <a href="ethereum:pay-${ETH}@1?value=1e18">eth</a>
+      <a href="ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7@1/transfer?address=${ETH.toLowerCase()}&uint256=1">usdt</a>
+      <a href="monero:${XMR}?tx_amount=1">xmr</a><a href="tron:${TRON}">trx</a><a href="litecoin://${LTC}">ltc</a>`;
+    expect(ids(html)).toEqual([`btc:${BTC}`, `eth:${ETH}`, `xmr:${XMR}`, `tron:${TRON}`, `ltc:${LTC}`]);
+  });
+
+  it('reads nothing from links that only look like identifiers', () => {
+    const typo = `${BTC.slice(0, 10)}X${BTC.slice(11)}`;
+    const html = `<a href="bitcoin:${typo}">bad checksum</a><a href="bitcoin:${LTC}">wrong coin</a>
+      <a href="mailto:not-an-address">x</a><a href="mailto:a@b.test extra">x</a><a href="tel:12">x</a>
+      <a href="https://t.me/share/url?url=x">share</a><a href="https://t.me/joinchat">x</a>
+      <a href="https://example.test/t.me/mef_shop">not telegram</a><a href="/mailto:a@b.test">relative</a>
+      <a href="mailto:%E0%A4%A">bad escape</a><a href="ethereum:0x1234">short</a>`;
+    expect(ids(html)).toEqual([]);
   });
 });
