@@ -98,13 +98,10 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     ? { ...site.politeness, crawlDelayMs: verdict.crawlDelayMs }
     : site.politeness;
   const page = await polite(deps.gate, job.url, policy, async () => {
-    await deps.state.intendFetch(job.crawlId, key); // counts the refetch when an earlier intent is there
-    try {
-      return await deps.fetcher.fetch(job.url, site, checkUrl);
-    } catch (err) {
-      await deps.state.endFetch(job.crawlId, key).catch(() => {}); // a failed request is retried, not refetched
-      throw err;
-    }
+    // Counts the refetch when an earlier intent is there. A failed request keeps its intent too: the site
+    // saw it, so its retry is a refetch as the site counts them.
+    await deps.state.intendFetch(job.crawlId, key);
+    return deps.fetcher.fetch(job.url, site, checkUrl);
   });
   const at = page.fetchedAt;
 
