@@ -30,11 +30,12 @@ const KEYWORD_RE =
 
 /**
  * Chinese slang for Telegram before a handle: `纸飞机` / `飞机` ("(paper) plane", its logo), or `TG`
- * right after a Chinese character ("联系TG：mef_shop"), then a colon (also full-width), a space or
- * `@`. The Latin-only forms ("tg: …", "tg - …") are {@link KEYWORD_RE}'s.
+ * right after a Chinese character ("联系TG：mef_shop"), optionally `号`/`账号` ("account"), then a colon
+ * (also full-width), `@`, a space or nothing. After a bare `飞机`/`TG` and only a space, the handle needs
+ * a digit, `_` or a bot suffix, as for "telegram mef_kz" ("坐飞机 Boeing" is a plane). The Latin-only forms ("tg: …", "tg - …") are {@link KEYWORD_RE}'s.
  */
 const CHINESE_RE =
-  /(?:纸飞机|飞机|(?<=[\p{Script=Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])(?:TG|tg|Tg))(?:号|账号)?\s{0,2}(?:[:：]\s{0,2}|\s)?@?\s?([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/gu;
+  /(纸飞机|飞机|(?<=[\p{Script=Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])(?:TG|tg|Tg))(号|账号)?(\s{0,2}(?:[:：]\s{0,2}|\s)?@?\s?)([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/gu;
 /** Path segments of t.me that are not usernames. */
 const RESERVED = new Set([
   'joinchat',
@@ -112,7 +113,10 @@ export function extractTelegram(text: string): Candidate[] {
   }
   if (/纸飞机|飞机|TG|tg|Tg/.test(text)) {
     for (const m of text.matchAll(CHINESE_RE)) {
-      const name = m[1] ?? '';
+      const [, word, account, sep = '', name = ''] = m;
+      // "坐飞机 Boeing": after a bare 飞机 or TG and only a space, require a digit, `_` or a bot suffix.
+      if (word !== '纸飞机' && account === undefined && !/[:：@]/.test(sep) && !/[0-9_]|bot$/i.test(name))
+        continue;
       const start = m.index + m[0].length - name.length;
       pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
     }
