@@ -6,7 +6,7 @@ import { before, lastMatchEnd } from './context.ts';
  * 1. 13–19 digits that pass the Luhn check, and no `+` in front (that is a phone);
  * 2. the prefix and length fit an issuer range this region uses (`issuerOf`);
  * 3. either it is written in card-like grouping — 16–19 digits in blocks of four (last block 1–4),
- *    separated by one consistent space, dash or dot — or a card word (карта, card, visa, сбер,
+ *    or 16 as 4-4-2-2-2-2, separated by one consistent space, dash or dot — or a card word (карта, card, visa, сбер,
  *    kaspi, uzcard, humo, 卡…) sits within 60 characters before or 30 after it;
  * 4. the nearest keyword before it is not an order/phone/reference word (заказ, order, №, tel,
  *    ИНН, ISBN, трек, артикул, tx…). A bare `№`/`#` only vetoes when no card word is near.
@@ -129,20 +129,30 @@ export interface Shape {
   seps: string[];
 }
 
-/** True for 16–19 digits in blocks of four with one consistent space, dash or dot separator. */
+/**
+ * True for 16–19 digits in blocks of four, or 16 digits as 4-4-2-2-2-2 (the last eight split in
+ * pairs to slip past filters), with one consistent space, dash or dot separator.
+ */
 export function isCardGrouping(shape: Shape): boolean {
   const { groups, seps } = shape;
-  if (groups.length < 4 || groups.length > 5) return false;
   const sep = seps[0];
   if (sep === undefined || !seps.every((s) => s === sep) || !/^(?: |-|\.| - |\u00a0)$/.test(sep))
     return false;
+  if (isPairedCardGrouping(shape)) return true;
+  if (groups.length < 4 || groups.length > 5) return false;
   const last = groups[groups.length - 1] ?? 0;
   return groups.slice(0, -1).every((g) => g === 4) && last >= 1 && last <= 4;
 }
 
-/** Grouping nobody writes a card in (single spaced digits, odd blocks, dots): marks de-obfuscation. */
+/** 4-4-2-2-2-2: a 16-digit card with its last eight digits split in pairs. */
+function isPairedCardGrouping(shape: Shape): boolean {
+  return shape.groups.join('-') === '4-4-2-2-2-2';
+}
+
+/** Grouping nobody writes a card in (single spaced digits, odd blocks, pairs, dots): marks de-obfuscation. */
 export function isOddCardGrouping(shape: Shape): boolean {
   if (shape.groups.length === 1) return false;
+  if (isPairedCardGrouping(shape)) return true;
   if (isCardGrouping(shape)) return shape.seps[0] === '.';
   // Amex 4-6-5 is a normal way to write it.
   return !(shape.groups.join('-') === '4-6-5');

@@ -5,7 +5,8 @@ import { foldHomoglyphs } from './deobfuscate.ts';
  * Telegram: `@handle`, `t.me/handle`, `telegram.me/…`, `handle.t.me`, `tg://resolve?domain=…`,
  * invite links (`t.me/+HASH`, `t.me/joinchat/HASH`, value `+HASH`, case kept) and the obfuscated
  * forms sellers use: `@ m e f _ s h o p`, `@ mef_shop`, `t . me/…`, `t[.]me`, `t dot me`,
- * "тг: mef_kz", "телега mef_kz", "tg - mef_kz", Cyrillic look-alike letters inside a Latin handle.
+ * "тг: mef_kz", "телега mef_kz", "tg - mef_kz", the Chinese "纸飞机：mef_kz" / "飞机 mef_kz" / "联系TG：mef_kz",
+ * Cyrillic look-alike letters inside a Latin handle.
  *
  * A username is 5–32 of [a-z0-9_], starts with a letter and does not end with `_` (Telegram's
  * rules); the value is lower-case without `@`. Handles ending in `bot` are validated `syntax:bot`.
@@ -25,8 +26,16 @@ const LINK_RE =
 const SUBDOMAIN_RE = /(?<![A-Za-z0-9_./@])([A-Za-z][A-Za-z0-9_]{4,31})\.t\.me(?![A-Za-z0-9_.])/gi;
 const RESOLVE_RE = /tg:\/\/resolve\?domain=([A-Za-z][A-Za-z0-9_]{4,31})/gi;
 const KEYWORD_RE =
-  /(?<![\p{L}\p{N}_])(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)(?![\p{L}\p{N}_])(\s{0,3}(?:[:\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/giu;
+  /(?<![\p{L}\p{N}_])(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)(?![\p{L}\p{N}_])(\s{0,3}(?:[:：\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/giu;
 
+/**
+ * Chinese slang for Telegram before a handle: `纸飞机` / `飞机` ("(paper) plane", its logo), or `TG`
+ * right after a Chinese character ("联系TG：mef_shop"), optionally `号`/`账号` ("account"), then a colon
+ * (also full-width), `@`, a space or nothing. After a bare `飞机`/`TG` and only a space, the handle needs
+ * a digit, `_` or a bot suffix, as for "telegram mef_kz" ("坐飞机 Boeing" is a plane). The Latin-only forms ("tg: …", "tg - …") are {@link KEYWORD_RE}'s.
+ */
+const CHINESE_RE =
+  /(纸飞机|飞机|(?<=[\p{Script=Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])(?:TG|tg|Tg))(号|账号)?(\s{0,2}(?:[:：]\s{0,2}|\s)?@?\s?)([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/gu;
 /** Path segments of t.me that are not usernames. */
 const RESERVED = new Set([
   'joinchat',
@@ -102,12 +111,22 @@ export function extractTelegram(text: string): Candidate[] {
       pushHandle(out, m[1] ?? '', m.index, m.index + m[0].length, false, PRIORITY.telegramLink);
     }
   }
+  if (/纸飞机|飞机|TG|tg|Tg/.test(text)) {
+    for (const m of text.matchAll(CHINESE_RE)) {
+      const [, word, account, sep = '', name = ''] = m;
+      // "坐飞机 Boeing": after a bare 飞机 or TG and only a space, require a digit, `_` or a bot suffix.
+      if (word !== '纸飞机' && account === undefined && !/[:：@]/.test(sep) && !/[0-9_]|bot$/i.test(name))
+        continue;
+      const start = m.index + m[0].length - name.length;
+      pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
+    }
+  }
   for (const m of text.matchAll(KEYWORD_RE)) {
     const sep = m[1] ?? '';
     const name = m[2] ?? '';
     // With only a space between ("telegram mef_kz"), ordinary English follows too often:
     // require a digit, an underscore or a bot suffix.
-    if (!/[:\-–—=>→|]/.test(sep) && !/[0-9_]|bot$/i.test(name)) continue;
+    if (!/[:：\-–—=>→|]/.test(sep) && !/[0-9_]|bot$/i.test(name)) continue;
     const start = m.index + m[0].length - name.length;
     pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
   }

@@ -7,7 +7,8 @@ import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './con
  * - Threema: an 8-character ID (A–Z, 0–9) after a Threema keyword (value upper-case).
  * - Jabber/XMPP: `user@server` after a jabber/xmpp/jid keyword or on a known XMPP server
  *   (value: bare JID, lower-case). Anything else with `@` and a domain is an e-mail.
- * - E-mail, also written `name [at] mail [dot] ru`, `name(at)mail.ru`, `name собака mail.ru`.
+ * - E-mail, also written `name @ protonmail.com` (spaced), `name [at] mail [dot] ru`, `name(at)mail.ru`,
+ *   `name собака mail.ru`.
  */
 
 const SESSION_RE = /(?<![0-9A-Za-z])05[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
@@ -59,6 +60,24 @@ const XMPP_SERVERS = new Set([
 /** `icon@2x.png` is a file name, not an address. */
 const FILE_TLD = /\.(?:png|jpe?g|gif|svg|webp|ico|js|css|map|json|txt|pdf|zip)$/;
 const LOCAL_CHAR = /[A-Za-z0-9._%+-]/;
+/** Words written before a spaced `@` in prose ("mail us @ shop.com"): not the local part of an address. */
+const PROSE_BEFORE_AT = new Set([
+  'email',
+  'e-mail',
+  'mail',
+  'contact',
+  'write',
+  'reach',
+  'follow',
+  'message',
+  'find',
+  'visit',
+  'the',
+  'and',
+  'are',
+  'now',
+  'here',
+]);
 const DOMAIN_RE = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
 const AT_WORD_RE = /\s?(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|\[собака\]|\(собака\)|\sсобака\s|\sat\s)\s?/gi;
 const OBF_DOMAIN_RE =
@@ -100,15 +119,23 @@ export function extractMessengers(text: string): Candidate[] {
 
 function extractMail(text: string, out: Candidate[]): void {
   for (let at = text.indexOf('@'); at !== -1; at = text.indexOf('@', at + 1)) {
-    let s = at;
-    while (s > 0 && at - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
-    const local = text.slice(s, at).replace(/^[.]+/, '');
+    // `name @ protonmail.com`: up to two spaces on either side of the `@`.
+    let localEnd = at;
+    while (localEnd > 0 && at - localEnd < 2 && text[localEnd - 1] === ' ') localEnd--;
+    let domainStart = at + 1;
+    while (domainStart - at <= 2 && text[domainStart] === ' ') domainStart++;
+    const spaced = localEnd < at || domainStart > at + 1;
+    let s = localEnd;
+    while (s > 0 && localEnd - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
+    const local = text.slice(s, localEnd).replace(/^[.]+/, '');
     if (local.length === 0 || local.endsWith('.')) continue;
-    const start = at - local.length;
-    DOMAIN_RE.lastIndex = at + 1;
+    if (spaced && (local.length < 3 || !/[A-Za-z]/.test(local) || PROSE_BEFORE_AT.has(local.toLowerCase())))
+      continue;
+    const start = localEnd - local.length;
+    DOMAIN_RE.lastIndex = domainStart;
     const d = DOMAIN_RE.exec(text);
     if (!d) continue;
-    pushMail(text, out, local, d[0], start, at + 1 + d[0].length, false);
+    pushMail(text, out, local, d[0], start, domainStart + d[0].length, spaced);
   }
   if (!/\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|собака| at /i.test(text)) return;
   for (const m of text.matchAll(AT_WORD_RE)) {
