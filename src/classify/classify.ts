@@ -1,5 +1,5 @@
 import { CATEGORIES } from './lexicon-schema.ts';
-import { matchTokens, type RawMatch } from './match.ts';
+import { matchTokens, type RawMatch, spellsTerm } from './match.ts';
 import { byPosition, explainAway, groupOf, resolveOverlaps, VIA_FACTOR } from './overlaps.ts';
 import { normaliseText } from './normalise.ts';
 import { scanHandles, scanQuantities } from './quantities.ts';
@@ -45,7 +45,7 @@ function dropUrlQueries(norm: string, tokens: Token[]): Token[] {
 /** Finds every match in one text and fills in its original span (in place, no copies). */
 function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMatch[]): void {
   const norm = normaliseText(text);
-  const tokens = dropUrlQueries(norm.text, tokenise(norm.text));
+  const tokens = dropUrlQueries(norm.text, tokenise(norm.text, spellsTerm(lex)));
   const from = out.length;
   matchTokens(lex, tokens, out);
   scanQuantities(lex, norm.text, out);

@@ -10,7 +10,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import type { Token } from './tokenise.ts';
+import type { Spells, Token } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -222,6 +222,18 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
   if (lex.tokenCache.size >= MAX_TOKEN_CACHE) lex.tokenCache.clear();
   lex.tokenCache.set(text, info);
   return info;
+}
+
+/**
+ * The `spells` test for `tokenise`: whether letters collapsed from letter-spacing spell a term of
+ * `lex` (`2` by their letters, `1` only by a fuzzy match, `0` no term).
+ */
+export function spellsTerm(lex: CompiledLexicons): Spells {
+  return (text) => {
+    const hits = analyseToken(lex, text).hits;
+    if (hits.length === 0) return 0;
+    return hits.some((h) => h.via !== 'fuzzy') ? 2 : 1;
+  };
 }
 
 /**

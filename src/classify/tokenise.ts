@@ -2,7 +2,8 @@
  * Unicode-aware tokenising of normalised text: runs of letters and digits (`/[\p{L}\p{N}]+/u`,
  * which keeps қ ғ ў ҳ ё and Chinese), each emoji as a token of its own, words split by an
  * apostrophe joined (`so'm` → `som`, `oʻzbek`), and letter-spaced words collapsed
- * (`м е ф е д р о н`, `m.e.p.h` → one token).
+ * (`м е ф е д р о н`, `m.e.p.h`, `к.л.а.д` → one token) — given a `spells` test, only where the
+ * letters spell a lexicon term (`м е ф е д р о н в наличии` → `мефедрон`, `в`, `наличии`).
  */
 
 export interface Token {
@@ -76,8 +77,75 @@ function isLetterAt(text: string, at: number): boolean {
   return LETTER.test(text[at]!);
 }
 
-/** Splits normalised text into tokens; see the module comment. */
-export function tokenise(norm: string): Token[] {
+/** The texts of `raw[a..b)` joined. */
+function joined(raw: readonly Run[], a: number, b: number): string {
+  let text = '';
+  for (let k = a; k < b; k++) text += raw[k]!.text;
+  return text;
+}
+
+/**
+ * Whether a collapsed run of letters spells a lexicon term: `2` by its letters (exactly, by stem,
+ * suffix, homoglyphs, leetspeak, transliteration), `1` only by a fuzzy match, `0` not at all.
+ */
+export type Spells = (text: string) => 0 | 1 | 2;
+
+/** Longest word a run of spaced letters is searched for (the longest lexicon word is shorter). */
+const MAX_SPELLED = 32;
+
+function lettersIn(raw: readonly Run[], a: number, b: number): number {
+  let n = 0;
+  for (let k = a; k < b; k++) if (isLetterAt(raw[k]!.text, 0)) n++;
+  return n;
+}
+
+/**
+ * Splits the spaced run `raw[r..j)` into the words it spells: from the left, the longest stretch of
+ * three or more letters (starting and ending on a letter) that spells a term becomes one token, and
+ * letters no such stretch covers stay single-letter words (`и`, `в`, `a`). A run whose only reading
+ * is a fuzzy one (a typo in a spaced name) is collapsed whole.
+ */
+function collapseSpelled(
+  raw: readonly Run[],
+  r: number,
+  j: number,
+  spells: Spells,
+  push: (a: number, b: number) => void,
+): void {
+  const found: Array<[number, number]> = [];
+  let k = r;
+  while (k < j) {
+    let hit = -1;
+    if (isLetterAt(raw[k]!.text, 0)) {
+      for (let b = Math.min(j, k + MAX_SPELLED); b >= k + 3; b--) {
+        if (!isLetterAt(raw[b - 1]!.text, 0) || lettersIn(raw, k, b) < 3) continue;
+        if (spells(joined(raw, k, b)) === 2) {
+          hit = b;
+          break;
+        }
+      }
+    }
+    if (hit > 0) {
+      found.push([k, hit]);
+      k = hit;
+    } else k++;
+  }
+  if (found.length === 0 && j - r <= MAX_SPELLED && spells(joined(raw, r, j)) === 1) found.push([r, j]);
+  let at = r;
+  for (const [a, b] of found) {
+    for (; at < a; at++) push(at, at + 1);
+    push(a, b);
+    at = b;
+  }
+  for (; at < j; at++) push(at, at + 1);
+}
+
+/**
+ * Splits normalised text into tokens; see the module comment. Without `spells`, every run of three
+ * or more spaced letters is collapsed into one token; with it, only the stretches that spell a
+ * lexicon term are (see `collapseSpelled`), so spaced ordinary words and single-letter words stay apart.
+ */
+export function tokenise(norm: string, spells?: Spells): Token[] {
   const raw: Run[] = [];
   const n = norm.length;
   let i = 0;
@@ -123,6 +191,17 @@ export function tokenise(norm: string): Token[] {
     raw.push(new Run(start, i, norm.slice(start, i)));
   }
   const out: Token[] = [];
+  const push = (a: number, b: number): void => {
+    const t = raw[a]!;
+    const text = b - a === 1 ? t.text : joined(raw, a, b);
+    out.push({
+      start: t.start,
+      end: raw[b - 1]!.end,
+      text: b - a === 1 && HAS_INNER_APOSTROPHE.test(text) ? text.replace(INNER_APOSTROPHE, '') : text,
+      spaced: b - a > 1,
+      breakBefore: a === 0 || breaks(norm, raw[a - 1]!.end, t.start),
+    });
+  };
   let r = 0;
   while (r < raw.length) {
     const t = raw[r]!;
@@ -141,27 +220,13 @@ export function tokenise(norm: string): Token[] {
       // A run ends on a letter (`m 3 p h 5 g` keeps `5` out); digits inside are leetspeak.
       while (j > r + 1 && !isLetterAt(raw[j - 1]!.text, 0)) j--;
       if (letters >= 3 && j - r >= 3) {
-        let text = '';
-        for (let k = r; k < j; k++) text += raw[k]!.text;
-        out.push({
-          start: t.start,
-          end: raw[j - 1]!.end,
-          text,
-          spaced: true,
-          breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
-        });
+        if (spells === undefined) push(r, j);
+        else collapseSpelled(raw, r, j, spells, push);
         r = j;
         continue;
       }
     }
-    const text = t.text;
-    out.push({
-      start: t.start,
-      end: t.end,
-      text: HAS_INNER_APOSTROPHE.test(text) ? text.replace(INNER_APOSTROPHE, '') : text,
-      spaced: false,
-      breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
-    });
+    push(r, r + 1);
     r++;
   }
   return out;

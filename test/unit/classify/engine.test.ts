@@ -4,7 +4,7 @@ import { ConfigError } from '../../../src/errors.ts';
 import { Automaton } from '../../../src/classify/automaton.ts';
 import { compileLexicons, lexiconFileSchema, type LexiconFile } from '../../../src/classify/index.ts';
 import { classify, type CompiledLexicons, normaliseText, originalSpan } from '../../../src/classify/index.ts';
-import { boundedDistance, maxEdits } from '../../../src/classify/match.ts';
+import { boundedDistance, maxEdits, spellsTerm } from '../../../src/classify/match.ts';
 import { stemEn, stemRu } from '../../../src/classify/stem.ts';
 import { tokenise } from '../../../src/classify/tokenise.ts';
 import { loadLexicons } from '../../../src/config/lexicons.ts';
@@ -66,6 +66,29 @@ describe('tokenising', () => {
       '5',
       'g',
     ]);
+  });
+
+  it('with a lexicon, collapses only the spaced letters that spell a term', () => {
+    const spells = spellsTerm(lex);
+    const words = (text: string) => tokenise(normaliseText(text).text, spells).map((t) => t.text);
+    // The spaced name is cut out of the run; the single-letter words around it stay words.
+    expect(words('и м е ф е д р о н в наличии')).toEqual(['и', 'мефедрон', 'в', 'наличии']);
+    expect(words('к.л.а.д в парке')).toEqual(['клад', 'в', 'парке']);
+    expect(words('m.e.p.h.e.d.r.o.n.e')).toEqual(['mephedrone']);
+    // Spaced letters that spell nothing are left as they are.
+    expect(words('я и в т о м')).toEqual(['я', 'и', 'в', 'т', 'о', 'м']);
+    expect(words('a b c d')).toEqual(['a', 'b', 'c', 'd']);
+    // A typo in a spaced name still finds the name (by its stem, else fuzzy on the whole run).
+    expect(classify('m e p h e d o r n e', lex).substances).toContain('mephedrone');
+    expect(classify('к е т а м н и е', lex).substances).toContain('ketamine');
+  });
+
+  it('maps a spaced term inside a run of single letters back to its own letters', () => {
+    const text = 'Есть и М е ф е д р о н в наличии, к.л.а.д 24/7';
+    const c = classify(text, lex);
+    const forms = c.reasons.filter((r) => r.via === 'spaced').map((r) => text.slice(...r.span));
+    expect(forms).toEqual(['М е ф е д р о н', 'к.л.а.д']);
+    expect(c.lead).toBe(true);
   });
 
   it('makes each emoji a token and keeps Chinese runs whole', () => {
