@@ -226,12 +226,13 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
 
 /**
  * The `spells` test for `tokenise`: whether letters collapsed from letter-spacing spell a term of
- * `lex` (`2` by their letters, `1` only by a fuzzy match, `0` no term).
+ * `lex` (`3` a form itself, `2` by their letters otherwise, `1` only by a fuzzy match, `0` no term).
  */
 export function spellsTerm(lex: CompiledLexicons): Spells {
   return (text) => {
     const hits = analyseToken(lex, text).hits;
     if (hits.length === 0) return 0;
+    if (hits.some((h) => h.via === 'exact')) return 3;
     return hits.some((h) => h.via !== 'fuzzy') ? 2 : 1;
   };
 }

@@ -85,10 +85,17 @@ function joined(raw: readonly Run[], a: number, b: number): string {
 }
 
 /**
- * Whether a collapsed run of letters spells a lexicon term: `2` by its letters (exactly, by stem,
- * suffix, homoglyphs, leetspeak, transliteration), `1` only by a fuzzy match, `0` not at all.
+ * Whether a collapsed run of letters spells a lexicon term: `3` as a form itself, `2` by its
+ * letters otherwise (stem, suffix, homoglyphs, leetspeak, transliteration), `1` only by a fuzzy
+ * match, `0` not at all.
  */
-export type Spells = (text: string) => 0 | 1 | 2;
+export type Spells = (text: string) => 0 | 1 | 2 | 3;
+
+/**
+ * Words of one letter (Russian prepositions and conjunctions, English `a`, `i`): a spaced term
+ * next to one (`з а к л а д к и в городе`) is read without it when it spells a term either way.
+ */
+const ONE_LETTER_WORDS = new Set(['а', 'в', 'и', 'к', 'о', 'с', 'у', 'я', 'a', 'i']);
 
 /** Longest word a run of spaced letters is searched for (the longest lexicon word is shorter). */
 const MAX_SPELLED = 32;
@@ -102,7 +109,9 @@ function lettersIn(raw: readonly Run[], a: number, b: number): number {
 /**
  * Splits the spaced run `raw[r..j)` into the words it spells: from the left, the longest stretch of
  * three or more letters (starting and ending on a letter) that spells a term becomes one token, and
- * letters no such stretch covers stay single-letter words (`и`, `в`, `a`). A run whose only reading
+ * letters no such stretch covers stay single-letter words (`и`, `в`, `a`). A stretch that reads only
+ * by stem gives back a one-letter word at either end when it still spells a term without it
+ * (`з а к л а д к и в` → `закладки`, `в`). A run whose only reading
  * is a fuzzy one (a typo in a spaced name) is collapsed whole.
  */
 function collapseSpelled(
@@ -116,17 +125,37 @@ function collapseSpelled(
   let k = r;
   while (k < j) {
     let hit = -1;
+    let full = 0;
     if (isLetterAt(raw[k]!.text, 0)) {
       for (let b = Math.min(j, k + MAX_SPELLED); b >= k + 3; b--) {
         if (!isLetterAt(raw[b - 1]!.text, 0) || lettersIn(raw, k, b) < 3) continue;
-        if (spells(joined(raw, k, b)) === 2) {
+        full = spells(joined(raw, k, b));
+        if (full >= 2) {
           hit = b;
           break;
         }
       }
     }
     if (hit > 0) {
-      found.push([k, hit]);
+      let a = k;
+      // `закладкив` reads by stem only; `альфа` is a form itself and keeps its last `а`.
+      if (
+        full !== 3 &&
+        hit - a > 3 &&
+        ONE_LETTER_WORDS.has(raw[hit - 1]!.text) &&
+        lettersIn(raw, a, hit - 1) >= 3 &&
+        spells(joined(raw, a, hit - 1)) >= 2
+      )
+        hit--;
+      if (
+        full !== 3 &&
+        hit - a > 3 &&
+        ONE_LETTER_WORDS.has(raw[a]!.text) &&
+        lettersIn(raw, a + 1, hit) >= 3 &&
+        spells(joined(raw, a + 1, hit)) >= 2
+      )
+        a++;
+      found.push([a, hit]);
       k = hit;
     } else k++;
   }

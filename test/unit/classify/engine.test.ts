@@ -74,6 +74,9 @@ describe('tokenising', () => {
     // The spaced name is cut out of the run; the single-letter words around it stay words.
     expect(words('и м е ф е д р о н в наличии')).toEqual(['и', 'мефедрон', 'в', 'наличии']);
     expect(words('к.л.а.д в парке')).toEqual(['клад', 'в', 'парке']);
+    // A stem reading does not swallow a one-letter word; a form itself (`альфа`) keeps its letters.
+    expect(words('з а к л а д к и в городе')).toEqual(['закладки', 'в', 'городе']);
+    expect(words('а л ь ф а и м е ф')).toEqual(['альфа', 'и', 'меф']);
     expect(words('m.e.p.h.e.d.r.o.n.e')).toEqual(['mephedrone']);
     // Spaced letters that spell nothing are left as they are.
     expect(words('я и в т о м')).toEqual(['я', 'и', 'в', 'т', 'о', 'м']);
