@@ -68,6 +68,14 @@ describe('tokenising', () => {
     ]);
   });
 
+  it('maps a spaced term inside a run of single letters back to its own letters', () => {
+    const text = 'Есть и М е ф е д р о н в наличии, к.л.а.д 24/7';
+    const c = classify(text, lex);
+    const forms = c.reasons.filter((r) => r.via === 'spaced').map((r) => text.slice(...r.span));
+    expect(forms).toEqual(['М е ф е д р о н', 'к.л.а.д']);
+    expect(c.lead).toBe(true);
+  });
+
   it('makes each emoji a token and keeps Chinese runs whole', () => {
     expect(tokenise('❄ 冰毒出售').map((t) => t.text)).toEqual(['❄', '冰毒出售']);
   });
