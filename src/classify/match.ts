@@ -261,12 +261,24 @@ export function matchTokens(
 
 /**
  * Terms looked for inside a letter-spaced run: at most this many letters, and at least `SPACED_INNER`
- * unless the form starts or ends the run or touches a term already found there (a 3-letter form like
+ * unless the form is at an end of the run (see `atEdge`) or touches a longer term found there (a 3-letter form like
  * `ket` or `tar` spelled across two innocent words is too likely).
  */
 const SPACED_MIN = 3;
 const SPACED_INNER = 5;
+/** Letters a short form at an end of the run must leave on its other side. */
+const SPACED_REST = 4;
 const SPACED_MAX = 24;
+
+/**
+ * A short form at an end of the run counts when it is the whole run or leaves a word's worth of letters
+ * on its other side: `m d m a p i l l s` holds `mdma`, but `p l a n e t` does not hold `plan`, nor
+ * `b a s k e t` `ket`.
+ */
+function atEdge(a: number, b: number, length: number): boolean {
+  if (a === 0 && b === length) return true;
+  return (a === 0 && length - b >= SPACED_REST) || (b === length && a >= SPACED_REST);
+}
 
 /**
  * A letter-spaced run that spells no term as a whole is usually several words spaced alike and run
@@ -286,7 +298,7 @@ function segmentSpaced(
   // Chemical names (`mdma`, `3mmc`) live in the automaton, whose keys are Latin.
   const latin = counts.cyrillic === 0 && counts.han === 0;
   const found: Array<[number, number, readonly number[]]> = [];
-  const at = new Set<number>([0, key.length]);
+  const at = new Set<number>();
   for (let i = 0; i + SPACED_MIN <= key.length; ) {
     let len = Math.min(SPACED_MAX, key.length - i);
     for (; len >= SPACED_MIN; len--) {
@@ -300,7 +312,7 @@ function segmentSpaced(
     i += len >= SPACED_MIN ? len : 1;
   }
   for (const [a, b, terms] of found) {
-    if (b - a < SPACED_INNER && !at.has(a) && !at.has(b)) continue;
+    if (b - a < SPACED_INNER && !at.has(a) && !at.has(b) && !atEdge(a, b, key.length)) continue;
     for (const term of terms) out.push(new RawMatch(term, letters[a]!, letters[b - 1]! + 1, 'spaced'));
   }
 }

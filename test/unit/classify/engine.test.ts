@@ -145,6 +145,9 @@ describe('letter-spaced words run together', () => {
   it('does not take a short form spelled across innocent words', () => {
     // `pot` sits inside `h o t s p o t s h i e l d`, neither at an end nor beside another term.
     expect(classify('h o t s p o t s h i e l d e l i t e', lex).substances).toEqual([]);
+    // Nor one at an end of the run that leaves only a word's tail: `plan` in `planet`, `ket` in `basket`.
+    expect(classify('p l a n e t', lex).substances).toEqual([]);
+    expect(classify('b a s k e t', lex).substances).toEqual([]);
   });
 });
 
