@@ -8,12 +8,11 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
 import type { Config } from '../config/index.ts';
 import { resolveChromiumPath } from '../crawl/browser/index.ts';
 import { errorMessage } from '../errors.ts';
 import { Store } from '../leads/index.ts';
-import { type RedisDurability, redact, redisDurability } from '../queue/index.ts';
+import { probeClient, type RedisDurability, redact, redisDurability } from '../queue/index.ts';
 
 const run = promisify(execFile);
 
@@ -62,13 +61,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}): Promi
 
 async function redisCheck(configured: string | null, probe: string): Promise<Check> {
   const url = configured ?? probe;
-  const client = new Redis(url, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1500,
-  });
-  client.on('error', () => {});
+  const client = probeClient(url);
   try {
     await client.connect();
     await client.ping();

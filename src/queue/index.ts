@@ -23,6 +23,7 @@ export {
   type RedisDurability,
   type RedisHandle,
   redact,
+  probeClient,
   redisDurability,
 } from './redis.ts';
 export { backoffDelay, isInfrastructureError, JOB_ATTEMPTS, withRetryPolicy } from './retry.ts';

@@ -53,7 +53,11 @@ function handle(url: string, child: ChildProcess | null): RedisHandle {
   };
 }
 
-async function answers(url: string): Promise<boolean> {
+/**
+ * A client for one look at a Redis that may not be there: connects on `connect()`, gives up after 1.5 s,
+ * never retries, and reports errors only through the promises it returns. `disconnect()` it when done.
+ */
+export function probeClient(url: string): Redis {
   const client = new Redis(url, {
     lazyConnect: true,
     maxRetriesPerRequest: 0,
@@ -61,6 +65,11 @@ async function answers(url: string): Promise<boolean> {
     connectTimeout: 1500,
   });
   client.on('error', () => {});
+  return client;
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = probeClient(url);
   try {
     await client.connect();
     return (await client.ping()) === 'PONG';
