@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { unzipSync, zipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { register } from '../../src/cli/commands/evidence.ts';
-import { BrowserPool, resolveChromiumPath } from '../../src/crawl/browser/index.ts';
+import { BrowserPool } from '../../src/crawl/browser/index.ts';
 import { fetchHttp } from '../../src/crawl/http/index.ts';
 import type { FetchedPage } from '../../src/crawl/types.ts';
 import { UsageError } from '../../src/errors.ts';
@@ -18,8 +18,8 @@ import {
   EvidenceStore,
   evidenceForLead,
   hasEvidenceFor,
-  leadEvidenceSummary,
   leadEvidenceFile,
+  leadEvidenceSummary,
   sha256Hex,
   verifyBundle,
   writeBundle,
@@ -29,19 +29,12 @@ import { Store } from '../../src/leads/index.ts';
 import { evidenceFrom } from '../../src/review/evidence.ts';
 import { leadDetail } from '../../src/review/lead-detail.ts';
 import { leadView } from '../../src/review/view-lead.ts';
-import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
+import { needsChromium } from '../helpers/requirements.ts';
 import { tempDir } from '../helpers/runtime.ts';
 import { httpParts, parseWarc, sha256Label } from '../unit/evidence/warc-parse.ts';
 
-function findChromium(): string | undefined {
-  try {
-    return resolveChromiumPath();
-  } catch {
-    return undefined;
-  }
-}
-const chromium = findChromium();
 const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const isPng = (b: Buffer) => b.subarray(0, 8).equals(PNG);
@@ -61,7 +54,7 @@ function extract(page: FetchedPage): string {
   return parseHtml({ html: page.text, url: page.url, finalUrl: page.finalUrl, siteId: 'fixture' }).text;
 }
 
-describe.skipIf(!chromium)('evidence capture (real HTTP server, SQLite, Chromium)', () => {
+needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
   let srv: FixtureServer;
   let dir: ReturnType<typeof tempDir>;
   let dataDir: string;

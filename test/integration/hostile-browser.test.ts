@@ -4,9 +4,8 @@
  * end fetched or failed with a recorded reason, and the same runtime then renders and classifies a
  * normal page of the site. Timings are printed with HOSTILE_REPORT=1, not asserted.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Config } from '../../src/config/index.ts';
-import { resolveChromiumPath } from '../../src/crawl/browser/index.ts';
 import { MAX_TEXT_CHARS } from '../../src/extract/index.ts';
 import { openRuntime, type Runtime } from '../../src/runtime/index.ts';
 import { gzipBomb, html, htmlPage, hugeBody, raw, redirectTo } from '../helpers/hostile-routes.ts';
@@ -14,20 +13,13 @@ import {
   assertCase,
   assertHealthy,
   type HostileCase,
-  hostileCase,
   type HostileRun,
+  hostileCase,
   runHostile,
   slowest,
 } from '../helpers/hostile-site.ts';
+import { needsChromium } from '../helpers/requirements.ts';
 import { dropPrefix, tempDir, testConfig } from '../helpers/runtime.ts';
-
-const chromium = (() => {
-  try {
-    return resolveChromiumPath();
-  } catch {
-    return undefined;
-  }
-})();
 
 const report = (line: string) => {
   if (process.env.HOSTILE_REPORT) process.stderr.write(`[hostile-browser] ${line}\n`);
@@ -173,7 +165,7 @@ function browserCases(): HostileCase[] {
   ];
 }
 
-describe.skipIf(!chromium)('hostile input in browser mode (real Chromium, Redis, SQLite)', () => {
+needsChromium('hostile input in browser mode (real Chromium, Redis, SQLite)', () => {
   let dir: ReturnType<typeof tempDir>;
   let config: Config;
   let rt: Runtime;

@@ -1,25 +1,17 @@
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig, siteSchema } from '../../src/config/index.ts';
-import { resolveChromiumPath } from '../../src/crawl/browser/index.ts';
 import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
 import { spawnWorker, type WorkerProcess, writeConfigDir } from '../helpers/processes.ts';
+import { needsChromium } from '../helpers/requirements.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const chromium = (() => {
-  try {
-    return resolveChromiumPath();
-  } catch {
-    return undefined;
-  }
-})();
-if (!chromium) console.warn('politeness across workers skipped: no Chromium (apt-get install -y chromium)');
 const RPS = 5;
 const WINDOW_S = 30;
 
-describe.skipIf(!chromium)('one politeness budget per host, across worker processes', () => {
+needsChromium('one politeness budget per host, across worker processes', () => {
   let dir: ReturnType<typeof tempDir>;
   let site: GeneratedSite;
   const prefix = testPrefix();

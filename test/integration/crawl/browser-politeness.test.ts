@@ -1,27 +1,17 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../../src/config/index.ts';
-import { PolitenessGate, SiteFetcher } from '../../../src/crawl/index.ts';
 import { resolveChromiumPath } from '../../../src/crawl/browser/index.ts';
+import { PolitenessGate, SiteFetcher } from '../../../src/crawl/index.ts';
 import { type FixtureServer, startServer } from '../../helpers/fixture-server.ts';
 import { html, raw } from '../../helpers/hostile-routes.ts';
+import { needsChromium } from '../../helpers/requirements.ts';
 import { dropPrefix, REDIS_URL, testPrefix } from '../../helpers/runtime.ts';
-
-function findChromium(): string | undefined {
-  try {
-    return resolveChromiumPath();
-  } catch {
-    return undefined;
-  }
-}
-const chromiumPath = findChromium();
-if (!chromiumPath)
-  console.warn('browser politeness tests skipped: no Chromium (apt-get install -y chromium)');
 
 const SCRIPTS = 8;
 const RPS = 5;
 
-describe.skipIf(!chromiumPath)("a rendered page's own requests pass the politeness gate", () => {
+needsChromium("a rendered page's own requests pass the politeness gate", () => {
   let server: FixtureServer;
   let redis: Redis;
   const prefix = testPrefix();
@@ -67,7 +57,7 @@ describe.skipIf(!chromiumPath)("a rendered page's own requests pass the politene
   }
 
   it(`at maxRps ${RPS}, scripts and styles come one interval apart, not in a burst`, async () => {
-    const opts = { executablePath: chromiumPath! };
+    const opts = { executablePath: resolveChromiumPath() };
     const ungated = await render(new SiteFetcher(opts));
     expect(ungated).toHaveLength(SCRIPTS + 1);
     // Without the gate the browser asks for them all at once.

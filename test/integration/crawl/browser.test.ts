@@ -1,33 +1,21 @@
 import dns from 'node:dns/promises';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BrowserPool, resolveChromiumPath } from '../../../src/crawl/browser/index.ts';
+import { BrowserPool } from '../../../src/crawl/browser/index.ts';
 import { classifyAddress } from '../../../src/crawl/http/ssrf.ts';
 import { NonRetryableError, TransientError } from '../../../src/errors.ts';
 import {
+  closedPort,
   type FixtureSite,
   type SocksProxy,
-  closedPort,
   startFixtureSite,
   startSocksProxy,
 } from '../../helpers/browser-fixtures.ts';
-
-function findChromium(): string | undefined {
-  try {
-    return resolveChromiumPath();
-  } catch {
-    return undefined;
-  }
-}
-
-const chromiumPath = findChromium();
-if (!chromiumPath) {
-  console.warn('browser tests skipped: no Chromium found (install it with `apt-get install -y chromium`)');
-}
+import { needsChromium } from '../../helpers/requirements.ts';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-describe.skipIf(!chromiumPath)('browser fetcher (real Chromium)', () => {
+needsChromium('browser fetcher (real Chromium)', () => {
   let site: FixtureSite;
   let pool: BrowserPool;
   const local = { siteId: 'fixture', allowPrivateNetwork: true } as const;

@@ -1,19 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../../src/config/index.ts';
-import { resolveChromiumPath } from '../../../src/crawl/browser/index.ts';
 import { evidenceForLead } from '../../../src/evidence/index.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../../src/runtime/index.ts';
 import { type FixtureServer, startServer } from '../../helpers/fixture-server.ts';
+import { needsChromium } from '../../helpers/requirements.ts';
 import { dropPrefix, tempDir, testConfig } from '../../helpers/runtime.ts';
-
-let chromium: string | null = null;
-try {
-  chromium = resolveChromiumPath();
-} catch {
-  console.warn(
-    'render-mode tests skipped: no Chromium found (install it with `apt-get install -y chromium`)',
-  );
-}
 
 /** A shop whose listing links only exist after its script runs (a JavaScript shell over an API). */
 const SHELL = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Shop</title></head>
@@ -26,7 +17,7 @@ const ITEM = (n: string) =>
   `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Товар ${n}</title></head><body>
 <p>Мефедрон кристалл 1г — 3500₽. Закладки магнит по городу, пишите в телеграм. Лот ${n}.</p></body></html>`;
 
-describe.skipIf(!chromium)('render modes through the pipeline (real Chromium)', () => {
+needsChromium('render modes through the pipeline (real Chromium)', () => {
   let server: FixtureServer;
   let rt: Runtime;
   let dir: ReturnType<typeof tempDir>;
