@@ -367,6 +367,19 @@ export class Store {
     return pageIdentifiers(this.db, pageId);
   }
 
+  /** Which of `identifierIds` are site-wide on `siteId` (the site's own contacts: shown, but they link no leads there). */
+  async siteWideIdentifiers(siteId: string, identifierIds: readonly number[]): Promise<Set<number>> {
+    if (!identifierIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('site_identifiers')
+      .select('identifier_id')
+      .where('site_id', '=', siteId)
+      .where('identifier_id', 'in', [...identifierIds])
+      .where('site_wide', '=', 1)
+      .execute();
+    return new Set(rows.map((r) => r.identifier_id));
+  }
+
   /** `type:value` identifiers of many pages at once, by page id (for exports and the queue). */
   identifiersByPage(pageIds: number[]): Promise<Map<number, string[]>> {
     return identifiersByPage(this.db, pageIds);

@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Classification } from '../../src/classify/index.ts';
 import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
 import { type FetchedRecord, Store } from '../../src/leads/index.ts';
+import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { AppClient } from '../unit/review/helpers.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 const FOOTER = 'support@market.test';
@@ -175,6 +177,22 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
       'bc1qvendor2',
       FOOTER,
     ]);
+    // Shown as the site's contact on the lead, not as a link.
+    const shown = await store.pageIdentifiers(lead.page_id);
+    const footerId = shown.find((i) => i.value === FOOTER)!.id;
+    expect(
+      await store.siteWideIdentifiers(
+        'market',
+        shown.map((i) => i.id),
+      ),
+    ).toEqual(new Set([footerId]));
+    expect(await store.siteWideIdentifiers('forum', [footerId])).toEqual(new Set());
+    await addAnalyst(store, 'alice', 'correct horse battery');
+    const app = new AppClient(createReviewApp({ store }));
+    await app.login('alice', 'correct horse battery');
+    const html = await (await app.request(`/leads/${lead.id}`)).text();
+    expect(html).toContain(FOOTER);
+    expect(html.match(/site contact/g)).toHaveLength(1);
     const view = (await store.cluster(lead.cluster_id!))!;
     expect(view.leads).toHaveLength(5);
     expect(view.identifiers.map((i) => i.value)).toContain(FOOTER);
