@@ -29,13 +29,22 @@ const IDENTIFIER_LOCK = 0x5370_7769; // "Spwi"
 const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
 
 /**
- * Takes the transaction's advisory locks on `ids` in `space` not yet `held`, smallest first. Only on
- * PostgreSQL: a SQLite transaction holds the database's one write lock already.
+ * Takes the transaction's advisory locks on `ids` in `space` not yet `held`, smallest first (`shared`:
+ * the shared form, which only an exclusive holder waits for). Only on PostgreSQL: a SQLite
+ * transaction holds the database's one write lock already.
  */
-async function lock(db: Kysely<Database>, space: number, ids: Iterable<number>, held: Set<number>) {
+async function lock(
+  db: Kysely<Database>,
+  space: number,
+  ids: Iterable<number>,
+  held: Set<number>,
+  shared = false,
+) {
   const pg = isPostgres(db);
   for (const id of [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b)) {
-    if (pg) await sql`select pg_advisory_xact_lock(${space}::integer, ${id}::integer)`.execute(db);
+    if (pg && shared)
+      await sql`select pg_advisory_xact_lock_shared(${space}::integer, ${id}::integer)`.execute(db);
+    else if (pg) await sql`select pg_advisory_xact_lock(${space}::integer, ${id}::integer)`.execute(db);
     held.add(id);
   }
 }
@@ -62,18 +71,24 @@ export async function retryConflicts<T>(fn: () => Promise<T>, attempts = 8): Pro
   }
 }
 
-/** The identifiers of a page that link on its site: stored edges whose identifier is not site-wide there. */
-async function linkingIdentifiers(db: Kysely<Database>, pageId: number, siteId: string): Promise<number[]> {
+/** The identifiers of a page, each with whether it links on the page's site (it is not site-wide there). */
+async function pageLinks(
+  db: Kysely<Database>,
+  pageId: number,
+  siteId: string,
+): Promise<{ linking: number[]; siteWide: number[] }> {
   const rows = await db
     .selectFrom('page_identifiers as pi')
     .leftJoin('site_identifiers as si', (j) =>
       j.onRef('si.identifier_id', '=', 'pi.identifier_id').on('si.site_id', '=', siteId),
     )
-    .select('pi.identifier_id')
+    .select(['pi.identifier_id', 'si.site_wide'])
     .where('pi.page_id', '=', pageId)
-    .where((eb) => eb.or([eb('si.site_wide', 'is', null), eb('si.site_wide', '=', 0)]))
     .execute();
-  return rows.map((r) => r.identifier_id);
+  return {
+    linking: rows.filter((r) => !r.site_wide).map((r) => r.identifier_id),
+    siteWide: rows.filter((r) => r.site_wide).map((r) => r.identifier_id),
+  };
 }
 
 function chunks<T>(xs: readonly T[], n = 500): T[][] {
@@ -167,26 +182,33 @@ async function mergeAll(
 /**
  * Joins a lead to the clusters of the identifiers it links by (those not site-wide on its site): its
  * cost follows the lead's own identifiers, not the size of the clusters it meets (beyond the leads
- * that change cluster). On PostgreSQL it locks those identifiers, then their clusters; nothing else.
- * Run it inside the transaction that writes the lead.
+ * that change cluster). Run it inside the transaction that writes the lead.
+ *
+ * On PostgreSQL it locks the lead's identifiers, ascending: those it links by exclusively (it may
+ * write their cluster), the site-wide ones shared (so saves on one site do not queue on its footer
+ * contact; a change of the mark takes it exclusively, so it waits for this save, or this save reads
+ * the new mark); then the clusters involved. Marks are read again under the locks.
  */
 export async function clusterLead(
   db: Kysely<Database>,
   lead: { id: number; page_id: number; site_id: string },
 ): Promise<number> {
-  const heldIdentifiers = new Set<number>();
-  let identifiers = await linkingIdentifiers(db, lead.page_id, lead.site_id);
+  const exclusive = new Set<number>();
+  const shared = new Set<number>();
+  let links = await pageLinks(db, lead.page_id, lead.site_id);
   if (isPostgres(db)) {
-    // Which identifiers link is read again under their locks: one may have become site-wide meanwhile.
     for (;;) {
-      await lock(db, IDENTIFIER_LOCK, identifiers, heldIdentifiers);
-      const again = await linkingIdentifiers(db, lead.page_id, lead.site_id);
-      const unlocked = again.some((i) => !heldIdentifiers.has(i));
-      identifiers = again;
-      if (!unlocked) break;
+      const toX = links.linking.filter((i) => !exclusive.has(i));
+      const toS = links.siteWide.filter((i) => !exclusive.has(i) && !shared.has(i));
+      if (!toX.length && !toS.length) break;
+      for (const i of [...toX, ...toS].sort((a, b) => a - b)) {
+        if (toX.includes(i)) await lock(db, IDENTIFIER_LOCK, [i], exclusive);
+        else await lock(db, IDENTIFIER_LOCK, [i], shared, true);
+      }
+      links = await pageLinks(db, lead.page_id, lead.site_id);
     }
   }
-  return (await mergeAll(db, [lead.id], identifiers)) ?? lead.id;
+  return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
 }
 
 /**

@@ -210,8 +210,8 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
 
   it('ends with the same clusters when pages are written concurrently', async () => {
     const pages = [...market(), ...forum];
-    for (let i = 0; i < pages.length; i += 8)
-      await Promise.all(pages.slice(i, i + 8).map((p) => crawl(store, p)));
+    for (let i = 0; i < pages.length; i += 16)
+      await Promise.all(pages.slice(i, i + 16).map((p) => crawl(store, p)));
     expect(await clusters(store)).toEqual(vendors(pages));
     await expectIdentifierClusters(store);
   });
