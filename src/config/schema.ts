@@ -89,6 +89,14 @@ export const runtimeSchema = z
         ignore: z
           .array(z.string().regex(/^[a-z]+:.+/, 'type:value, e.g. telegram:market_support'))
           .default([]),
+        /**
+         * An identifier on more than this share of one site's fetched pages (its support e-mail or
+         * Telegram in every footer, its escrow wallet) is site-wide: stored and shown, but it links none
+         * of that site's leads. Decided again as the site's page counts grow. 1 turns it off. Default 0.2.
+         */
+        siteWideShare: z.number().gt(0).max(1).default(0.2),
+        /** A site counts identifiers as site-wide only once it has this many fetched pages. Default 20. */
+        siteWideMinPages: z.number().int().min(1).default(20),
       })
       .strict()
       .prefault({}),

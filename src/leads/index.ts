@@ -20,5 +20,6 @@ export {
   type LeadFilter,
   type PageToClassify,
   Store,
+  type StoreOptions,
 } from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';

@@ -1,6 +1,5 @@
 import { type Kysely, sql } from 'kysely';
 import type { Identifier, IdentifierType } from '../extract/index.ts';
-import { isPostgres } from './open.ts';
 import type { Database, IdentifierRow, LeadRow } from './schema.ts';
 
 /** `type:value` keys of identifiers that must never link leads (a market's escrow address, a shared support handle). */
@@ -54,13 +53,17 @@ export async function upsertIdentifiers(
   return out;
 }
 
-/** Links a page to stored identifiers. Idempotent: a re-crawl adds no duplicate edge. */
+/**
+ * Links a page to stored identifiers. Idempotent: a re-crawl adds no duplicate edge. Returns the
+ * identifiers newly linked (what the site's per-identifier page counts add).
+ */
 export async function linkPage(
   db: Kysely<Database>,
   pageId: number,
   links: readonly IdentifierLink[],
   at: string,
-): Promise<void> {
+): Promise<number[]> {
+  const added: number[] = [];
   const seen = new Set<number>();
   const rows = links
     .filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId))
@@ -71,26 +74,15 @@ export async function linkPage(
       first_seen: at,
     }));
   for (let i = 0; i < rows.length; i += 500) {
-    await db
+    const inserted = await db
       .insertInto('page_identifiers')
       .values(rows.slice(i, i + 500))
       .onConflict((oc) => oc.columns(['page_id', 'identifier_id']).doNothing())
+      .returning('identifier_id')
       .execute();
+    added.push(...inserted.map((r) => r.identifier_id));
   }
-}
-
-/**
- * Stores each identifier once and links it to the page (both steps above). Ignored values are not
- * stored as links. Idempotent. Outside a transaction only (see `upsertIdentifiers`).
- */
-export async function linkPageIdentifiers(
-  db: Kysely<Database>,
-  pageId: number,
-  identifiers: readonly Identifier[],
-  at: string,
-  ignore: IgnoreSet,
-): Promise<void> {
-  await linkPage(db, pageId, await upsertIdentifiers(db, identifiers, at, ignore), at);
+  return added;
 }
 
 /** The identifiers linked to a page. */
@@ -102,74 +94,6 @@ export function pageIdentifiers(db: Kysely<Database>, pageId: number): Promise<I
     .where('page_identifiers.page_id', '=', pageId)
     .orderBy('identifiers.id')
     .execute();
-}
-
-/** Advisory lock key (PostgreSQL) that serialises cluster merges across processes. */
-const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
-
-/**
- * Joins a lead to the clusters of every lead it shares an identifier with (connected components over
- * lead–identifier edges, kept incrementally): all of them take the smallest cluster id. Returns it.
- * One merge at a time (an advisory lock on PostgreSQL, SQLite's write lock taken up front), so two
- * merges never read each other's half-written clusters.
- */
-export function updateCluster(db: Kysely<Database>, leadId: number): Promise<number> {
-  return db.transaction().execute(async (tx) => {
-    if (isPostgres(tx)) await sql`select pg_advisory_xact_lock(${sql.lit(CLUSTER_LOCK)})`.execute(tx);
-    else
-      await tx.updateTable('leads').set({ cluster_id: sql`cluster_id` }).where('id', '=', leadId).execute();
-    return mergeClusters(tx, leadId);
-  });
-}
-
-/**
- * Joins `leadId` with every lead it shares an identifier with: all of them end in one cluster, named
- * by its smallest lead id (every lead has a cluster, its own at least, and a cluster's id is never
- * larger than its members' ids). Reads one row per linked cluster (and per linked lead not yet in
- * one) and moves only the leads whose cluster changes: a lead joining a cluster of thousands costs
- * the same as one joining a cluster of two.
- */
-async function mergeClusters(db: Kysely<Database>, leadId: number): Promise<number> {
-  const linked = await db
-    .selectFrom('leads as l')
-    .innerJoin('page_identifiers as pi', 'pi.page_id', 'l.page_id')
-    .innerJoin('page_identifiers as pi2', 'pi2.identifier_id', 'pi.identifier_id')
-    .innerJoin('leads as l2', 'l2.page_id', 'pi2.page_id')
-    .select([
-      'l2.cluster_id',
-      sql<number | null>`case when l2.cluster_id is null then l2.id end`.as('unclustered'),
-    ])
-    .where('l.id', '=', leadId)
-    .distinct()
-    .execute();
-  const own = await db
-    .selectFrom('leads')
-    .select(['cluster_id'])
-    .where('id', '=', leadId)
-    .executeTakeFirstOrThrow();
-  const clusters = new Set<number>();
-  const unclustered = new Set<number>();
-  for (const r of [
-    ...linked,
-    { cluster_id: own.cluster_id, unclustered: own.cluster_id === null ? leadId : null },
-  ]) {
-    if (r.cluster_id !== null) clusters.add(r.cluster_id);
-    if (r.unclustered !== null) unclustered.add(r.unclustered);
-  }
-  const target = Math.min(...clusters, ...unclustered);
-  const moving = [...clusters].filter((c) => c !== target);
-  if (!moving.length && !unclustered.size) return target;
-  await db
-    .updateTable('leads')
-    .set({ cluster_id: target })
-    .where((eb) =>
-      eb.or([
-        ...(moving.length ? [eb('cluster_id', 'in', moving)] : []),
-        ...(unclustered.size ? [eb('id', 'in', [...unclustered])] : []),
-      ]),
-    )
-    .execute();
-  return target;
 }
 
 export interface ClusterView {
@@ -239,7 +163,7 @@ export async function clusterView(db: Kysely<Database>, clusterId: number): Prom
 }
 
 /** An identifier with how many leads, pages and clusters carry it. */
-export interface IdentifierStats extends IdentifierRow {
+export interface IdentifierStats extends Omit<IdentifierRow, 'cluster_id'> {
   leads: number;
   pages: number;
   clusters: number;

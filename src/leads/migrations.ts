@@ -1,5 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
 import { ftsOnChangeMigration, reviewMigration } from './migration-review.ts';
+import { siteWideLinksMigration } from './migration-links.ts';
 import { triageMigration } from './migration-triage.ts';
 
 function isPostgres(db: Kysely<unknown>): boolean {
@@ -216,6 +217,8 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('crawls').dropColumn('state').execute();
     },
   },
+  // After 0009, not in the free 0007 slot: stores that ran 0009 refuse a migration older than it.
+  '0010_site_wide_links': siteWideLinksMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

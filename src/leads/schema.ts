@@ -69,6 +69,27 @@ export interface IdentifiersTable {
   validated: string;
   first_seen: string;
   last_seen: string;
+  /**
+   * The cluster of the leads this identifier links (every lead carrying it where it is not site-wide
+   * is in that one cluster); null while no such lead exists. Lets a new lead find the clusters it
+   * joins from its own identifiers, however large they are.
+   */
+  cluster_id: ColumnType<number | null, number | null | undefined, number | null>;
+}
+
+/** How many of a site's pages carry an identifier, and whether that makes it site-wide (it then links nothing there). */
+export interface SiteIdentifiersTable {
+  site_id: string;
+  identifier_id: number;
+  pages: number;
+  /** 1 while the identifier is on more than `linking.siteWideShare` of the site's pages (see `site_counts`). */
+  site_wide: ColumnType<number, number | undefined, number>;
+}
+
+/** Pages of a site fetched at least once: the denominator of an identifier's share of the site. */
+export interface SiteCountsTable {
+  site_id: string;
+  pages: number;
 }
 
 export interface PageIdentifiersTable {
@@ -151,6 +172,8 @@ export interface Database extends ReviewDatabase {
   crawls: CrawlsTable;
   identifiers: IdentifiersTable;
   page_identifiers: PageIdentifiersTable;
+  site_identifiers: SiteIdentifiersTable;
+  site_counts: SiteCountsTable;
   pivots: PivotsTable;
   lead_history: LeadHistoryTable;
   evidence: EvidenceTable;

@@ -13,11 +13,18 @@ import {
   leadsWithIdentifier,
   linkPage,
   pageIdentifiers,
-  updateCluster,
   upsertIdentifiers,
 } from './linking.ts';
+import {
+  clusterLead,
+  countSiteLinks,
+  DEFAULT_SITE_WIDE,
+  reconcileSiteWide,
+  retryConflicts,
+  type SiteWidePolicy,
+} from './clusters.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
-import { type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
+import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
 
@@ -69,6 +76,13 @@ export type PageToClassify = Pick<
   'id' | 'site_id' | 'url' | 'title' | 'text' | 'listing' | 'found_via' | 'content_hash'
 > & { lead_id: number | null };
 
+export interface StoreOptions extends OpenDbOptions {
+  /** `type:value` of identifiers never stored as links (`linking.ignore`). */
+  ignoreIdentifiers?: Iterable<string>;
+  /** When an identifier is site-wide (`linking.siteWideShare`, `linking.siteWideMinPages`); default 0.2 and 20. */
+  siteWide?: Partial<SiteWidePolicy>;
+}
+
 export interface CrawlCounts {
   pages: number;
   failed: number;
@@ -85,20 +99,33 @@ export class Store {
   /** `type:value` of identifiers that never link leads (from `linking.ignore` in spiderweb.yaml). */
   readonly ignore: IgnoreSet;
 
-  private constructor(opened: OpenedDb, ignore: IgnoreSet) {
+  /** When an identifier is a site's own (on too many of its pages) and so links nothing there (`linking.siteWide*`). */
+  readonly siteWide: SiteWidePolicy;
+
+  private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
     this.dialect = opened.dialect;
     this.ignore = ignore;
+    this.siteWide = siteWide;
   }
 
-  static async open(
-    url: string | null,
-    dataDir: string,
-    opts: OpenDbOptions & { ignoreIdentifiers?: Iterable<string> } = {},
-  ): Promise<Store> {
-    const { ignoreIdentifiers, ...dbOpts } = opts;
-    return new Store(await openDb(url, dataDir, dbOpts), new Set(ignoreIdentifiers ?? []));
+  static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
+    const { ignoreIdentifiers, siteWide, ...dbOpts } = opts;
+    return new Store(await openDb(url, dataDir, dbOpts), new Set(ignoreIdentifiers ?? []), {
+      ...DEFAULT_SITE_WIDE,
+      ...siteWide,
+    });
+  }
+
+  /**
+   * Marks identifiers site-wide (or linking again) as the configured policy says for the counts stored,
+   * splitting or joining the clusters affected. Workers run it at start: after a change of
+   * `linking.siteWideShare`/`siteWideMinPages`, or on a store made before site-wide identifiers.
+   * Returns how many marks changed.
+   */
+  reconcileSiteWide(): Promise<number> {
+    return reconcileSiteWide(this.db, this.siteWide);
   }
 
   async close(): Promise<void> {
@@ -112,42 +139,48 @@ export class Store {
   async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
     // Identifiers first, each its own statement (see upsertIdentifiers); then the page and its edges at once.
     const links = await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
-    return this.db.transaction().execute(async (tx) => {
-      const values = {
-        final_url: r.finalUrl,
-        status: r.status,
-        state: 'fetched' as const,
-        fail_reason: null,
-        fail_message: null,
-        content_hash: r.contentHash,
-        title: r.title,
-        text: r.text,
-        listing: r.listing ? JSON.stringify(r.listing) : null,
-        lang: r.lang,
-        identifiers: JSON.stringify(r.identifiers),
-        fetched_via: r.fetchedVia,
-        robots: r.robots,
-        last_fetched: r.at,
-        crawl_id: r.crawlId,
-      };
-      const found = await findOrInsertPage(tx, r, values);
-      if ('inserted' in found) {
-        await linkPage(tx, found.inserted, links, r.at);
-        return { pageId: found.inserted, changed: true };
-      }
-      const before = found.existing;
-      await tx
-        .updateTable('pages')
-        .set({ ...values, fetch_count: sql`fetch_count + 1` })
-        .where('id', '=', before.id)
-        .execute();
-      if (before.state === 'gone') {
-        await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
-        await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
-      }
-      await linkPage(tx, before.id, links, r.at);
-      return { pageId: before.id, changed: before.content_hash !== r.contentHash };
-    });
+    return retryConflicts(() =>
+      this.db.transaction().execute(async (tx) => {
+        const values = {
+          final_url: r.finalUrl,
+          status: r.status,
+          state: 'fetched' as const,
+          fail_reason: null,
+          fail_message: null,
+          content_hash: r.contentHash,
+          title: r.title,
+          text: r.text,
+          listing: r.listing ? JSON.stringify(r.listing) : null,
+          lang: r.lang,
+          identifiers: JSON.stringify(r.identifiers),
+          fetched_via: r.fetchedVia,
+          robots: r.robots,
+          last_fetched: r.at,
+          crawl_id: r.crawlId,
+        };
+        const found = await findOrInsertPage(tx, r, values);
+        if ('inserted' in found) {
+          const added = await linkPage(tx, found.inserted, links, r.at);
+          await countSiteLinks(tx, r.siteId, added, true, this.siteWide);
+          return { pageId: found.inserted, changed: true };
+        }
+        const before = found.existing;
+        await tx
+          .updateTable('pages')
+          .set({ ...values, fetch_count: sql`fetch_count + 1` })
+          .where('id', '=', before.id)
+          .execute();
+        const added = await linkPage(tx, before.id, links, r.at);
+        // A page that only ever failed before (no text) counts among the site's pages now.
+        await countSiteLinks(tx, r.siteId, added, before.content_hash === null, this.siteWide);
+        // The lead row last: on PostgreSQL a cluster split above may need to move this lead.
+        if (before.state === 'gone') {
+          await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+          await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
+        }
+        return { pageId: before.id, changed: before.content_hash !== r.contentHash };
+      }),
+    );
   }
 
   /** Records why a URL ended without a usable page. A page already fetched keeps its text; `gone` marks its lead. */
@@ -228,12 +261,11 @@ export class Store {
     crawlId: string,
     at: string,
   ): Promise<{ leadId: number | null; created: boolean }> {
-    const leadOfPage = async () =>
-      (await this.db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst())
-        ?.id;
-    let leadId = page.lead_id === undefined ? await leadOfPage() : (page.lead_id ?? undefined);
+    const leadOfPage = async (db: Kysely<Database>) =>
+      (await db.selectFrom('leads').select(['id']).where('page_id', '=', page.id).executeTakeFirst())?.id;
+    const known = page.lead_id === undefined ? await leadOfPage(this.db) : (page.lead_id ?? undefined);
     // Most pages are no lead and never were: nothing to write, so nothing to serialise.
-    if (leadId === undefined && !c.lead) return { leadId: null, created: false };
+    if (known === undefined && !c.lead) return { leadId: null, created: false };
     const detail = {
       score: c.score,
       category: c.category,
@@ -250,48 +282,65 @@ export class Store {
       lexicon_version: c.lexiconVersion,
       crawl_id: crawlId,
     };
-    if (leadId === undefined) {
-      const row = await this.db
-        .insertInto('leads')
-        .values({
-          ...values,
-          page_id: page.id,
-          site_id: page.site_id,
-          url: page.url,
-          found_via: page.found_via,
-          first_seen: at,
-          last_seen: at,
-        })
-        .onConflict((oc) => oc.column('page_id').doNothing())
-        .returning('id')
-        .executeTakeFirst();
-      if (row) {
-        await updateCluster(this.db, row.id);
-        await appendLeadEvent(this.db, row.id, 'created', at, detail);
-        return { leadId: row.id, created: true };
-      }
-      // Another worker created it since we looked: the lead exists once, as it should, and this
-      // classification updates it like any later one.
-      leadId = await leadOfPage();
-      if (leadId === undefined) throw new Error(`the lead of page ${page.id} vanished while writing it`);
-    }
-    await this.db
-      .updateTable('leads')
-      .set(c.lead ? { ...values, last_seen: at } : values)
-      .where('id', '=', leadId)
-      .execute();
-    await updateCluster(this.db, leadId);
-    // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
-    const last = await lastLeadEvent(this.db, leadId);
-    if (
-      !last ||
-      last.content_hash !== page.content_hash ||
-      last.category !== c.category ||
-      Math.abs((last.score ?? 0) - c.score) >= 0.05
-    ) {
-      await appendLeadEvent(this.db, leadId, 'changed', at, detail);
-    }
-    return { leadId, created: false };
+    // The lead, its cluster and its history commit together: a crash leaves all of them or none.
+    return retryConflicts(() =>
+      this.db.transaction().execute(async (tx) => {
+        const lead = { id: known ?? 0, page_id: page.id, site_id: page.site_id };
+        if (known === undefined) {
+          const row = await tx
+            .insertInto('leads')
+            .values({
+              ...values,
+              page_id: page.id,
+              site_id: page.site_id,
+              url: page.url,
+              found_via: page.found_via,
+              first_seen: at,
+              last_seen: at,
+            })
+            .onConflict((oc) => oc.column('page_id').doNothing())
+            .returning('id')
+            .executeTakeFirst();
+          if (row) {
+            lead.id = row.id;
+            await clusterLead(tx, lead);
+            await appendLeadEvent(tx, row.id, 'created', at, detail);
+            return { leadId: row.id, created: true };
+          }
+          // Another worker created it since we looked: the lead exists once, as it should, and this
+          // classification updates it like any later one.
+          const other = await leadOfPage(tx);
+          if (other === undefined) throw new Error(`the lead of page ${page.id} vanished while writing it`);
+          lead.id = other;
+        }
+        const update = () =>
+          tx
+            .updateTable('leads')
+            .set(c.lead ? { ...values, last_seen: at } : values)
+            .where('id', '=', lead.id)
+            .execute();
+        // PostgreSQL: the cluster's locks before the lead row's (a merge holding them may move this lead).
+        // SQLite: a write first, so the transaction holds the write lock before it reads.
+        if (isPostgres(tx)) {
+          await clusterLead(tx, lead);
+          await update();
+        } else {
+          await update();
+          await clusterLead(tx, lead);
+        }
+        // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
+        const last = await lastLeadEvent(tx, lead.id);
+        if (
+          !last ||
+          last.content_hash !== page.content_hash ||
+          last.category !== c.category ||
+          Math.abs((last.score ?? 0) - c.score) >= 0.05
+        ) {
+          await appendLeadEvent(tx, lead.id, 'changed', at, detail);
+        }
+        return { leadId: lead.id, created: false };
+      }),
+    );
   }
 
   async leads(filter: LeadFilter = {}): Promise<LeadRow[]> {
@@ -316,6 +365,19 @@ export class Store {
 
   pageIdentifiers(pageId: number): Promise<IdentifierRow[]> {
     return pageIdentifiers(this.db, pageId);
+  }
+
+  /** Which of `identifierIds` are site-wide on `siteId` (the site's own contacts: shown, but they link no leads there). */
+  async siteWideIdentifiers(siteId: string, identifierIds: readonly number[]): Promise<Set<number>> {
+    if (!identifierIds.length) return new Set();
+    const rows = await this.db
+      .selectFrom('site_identifiers')
+      .select('identifier_id')
+      .where('site_id', '=', siteId)
+      .where('identifier_id', 'in', [...identifierIds])
+      .where('site_wide', '=', 1)
+      .execute();
+    return new Set(rows.map((r) => r.identifier_id));
   }
 
   /** `type:value` identifiers of many pages at once, by page id (for exports and the queue). */

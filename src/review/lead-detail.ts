@@ -19,6 +19,8 @@ export interface LeadDetail {
   titleText: string;
   reasons: StoredReason[];
   identifiers: IdentifierRow[];
+  /** Ids of those identifiers that are site-wide on the lead's site (its contact, in every footer): shown, linking nothing. */
+  siteWide: number[];
   mates: Awaited<ReturnType<typeof clusterMates>>;
   history: Awaited<ReturnType<typeof auditLog>>;
   evidence: EvidenceView | null;
@@ -66,6 +68,12 @@ export async function leadDetail(
     mates,
     history,
     evidence: ev,
+    siteWide: [
+      ...(await store.siteWideIdentifiers(
+        lead.site_id,
+        identifiers.map((i) => i.id),
+      )),
+    ],
     claim: claim ?? null,
     fields: leadFields(reasons, listing, `${page?.title ?? lead.title}\n${pageText}`),
   };

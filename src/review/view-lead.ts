@@ -122,7 +122,7 @@ export function leadView(
         d.identifiers.length
           ? html`<ul class="ids">${d.identifiers.map(
               (i) =>
-                html`<li><span class="type">${i.type}</span> <a href="/?status=all&amp;identifier=${encodeURIComponent(`${i.type}:${i.value}`)}" class="value">${i.value}</a> <span class="muted">${i.validated}</span></li>`,
+                html`<li><span class="type">${i.type}</span> <a href="/?status=all&amp;identifier=${encodeURIComponent(`${i.type}:${i.value}`)}" class="value">${i.value}</a> <span class="muted">${i.validated}</span>${d.siteWide.includes(i.id) ? html` <span class="muted" title="on most of this site's pages: links no leads">site contact</span>` : ''}</li>`,
             )}</ul>`
           : html`<p class="muted">None.</p>`
       }

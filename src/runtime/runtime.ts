@@ -52,7 +52,15 @@ export async function openRuntime(config: Config, opts: { watchLexicons?: boolea
   try {
     store = await Store.open(config.runtime.store.url, config.runtime.dataDir, {
       ignoreIdentifiers: config.runtime.linking.ignore,
+      siteWide: {
+        share: config.runtime.linking.siteWideShare,
+        minPages: config.runtime.linking.siteWideMinPages,
+      },
     });
+    // Site-wide marks follow the configured share (it may have changed since the counts were stored).
+    const remarked = await store.reconcileSiteWide();
+    if (remarked)
+      log.info({ identifiers: remarked }, 'site-wide identifiers re-marked for linking.siteWide*');
   } catch (err) {
     conn.disconnect();
     await redis.stop();

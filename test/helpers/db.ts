@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { Store } from '../../src/leads/index.ts';
+import { Store, type StoreOptions } from '../../src/leads/index.ts';
 import { HAS_POSTGRES } from './requirements.ts';
 
 /** The PostgreSQL server the tests use (`.ci/run` starts it): database `test`, trust auth. */
@@ -20,7 +20,7 @@ export interface TestDb {
   url: string;
   /** Data dir for `Store.open` (and the SQLite file). */
   dataDir: string;
-  open(opts?: { ignoreIdentifiers?: Iterable<string> }): Promise<Store>;
+  open(opts?: StoreOptions): Promise<Store>;
   /** Drops the schema or deletes the file. */
   drop(): Promise<void>;
 }

@@ -38,6 +38,10 @@ export interface ServeOptions {
 export async function serveReview(config: Config, opts: ServeOptions): Promise<void> {
   const store = await Store.open(config.runtime.store.url, config.runtime.dataDir, {
     ignoreIdentifiers: config.runtime.linking.ignore,
+    siteWide: {
+      share: config.runtime.linking.siteWideShare,
+      minPages: config.runtime.linking.siteWideMinPages,
+    },
   });
   // The queues' job counts at /queues, when a Redis is configured (serve never starts one itself).
   const redisUrl = config.runtime.redis.url;

@@ -1,0 +1,399 @@
+import { type Kysely, sql } from 'kysely';
+import { isPostgres } from './open.ts';
+import type { Database } from './schema.ts';
+
+/**
+ * When an identifier is site-wide on a site: on more than `share` of the site's fetched pages, once
+ * the site has at least `minPages` (so a small site's few pages still link). A site-wide identifier
+ * (a market's support e-mail in every footer, its escrow wallet) is stored and shown but links no lead
+ * of that site: clusters are sellers, not sites.
+ */
+export interface SiteWidePolicy {
+  share: number;
+  minPages: number;
+}
+
+export const DEFAULT_SITE_WIDE: SiteWidePolicy = { share: 0.2, minPages: 20 };
+
+/** The most pages of a site with `sitePages` pages an identifier may be on and still link (integer arithmetic in SQL). */
+function linkingMax(sitePages: number, p: SiteWidePolicy): number {
+  return Math.floor(p.share * sitePages + 1e-9);
+}
+
+export function isSiteWide(pages: number, sitePages: number, p: SiteWidePolicy): boolean {
+  return sitePages >= p.minPages && pages > linkingMax(sitePages, p);
+}
+
+// PostgreSQL advisory lock spaces (two-key form): one lock per identifier, one per cluster.
+const IDENTIFIER_LOCK = 0x5370_7769; // "Spwi"
+const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
+
+/**
+ * Takes the transaction's advisory locks on `ids` in `space` not yet `held`, smallest first (`shared`:
+ * the shared form, which only an exclusive holder waits for). Only on PostgreSQL: a SQLite
+ * transaction holds the database's one write lock already.
+ */
+async function lock(
+  db: Kysely<Database>,
+  space: number,
+  ids: Iterable<number>,
+  held: Set<number>,
+  shared = false,
+) {
+  const pg = isPostgres(db);
+  for (const id of [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b)) {
+    if (pg && shared)
+      await sql`select pg_advisory_xact_lock_shared(${space}::integer, ${id}::integer)`.execute(db);
+    else if (pg) await sql`select pg_advisory_xact_lock(${space}::integer, ${id}::integer)`.execute(db);
+    held.add(id);
+  }
+}
+
+/** PostgreSQL's deadlock and serialisation failures: the transaction did nothing and may run again. */
+export function isRetryableConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === '40P01' || code === '40001';
+}
+
+/**
+ * Runs `fn` (one transaction) again when PostgreSQL aborted it as a deadlock victim. Locks are taken
+ * in one order (identifiers, then clusters, each ascending), so that happens only when a cluster
+ * merged away under a waiting writer and it had to lock the new one out of order.
+ */
+export async function retryConflicts<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts || !isRetryableConflict(err)) throw err;
+      await new Promise((r) => setTimeout(r, 5 * i + Math.random() * 20));
+    }
+  }
+}
+
+/** The identifiers of a page, each with whether it links on the page's site (it is not site-wide there). */
+async function pageLinks(
+  db: Kysely<Database>,
+  pageId: number,
+  siteId: string,
+): Promise<{ linking: number[]; siteWide: number[] }> {
+  const rows = await db
+    .selectFrom('page_identifiers as pi')
+    .leftJoin('site_identifiers as si', (j) =>
+      j.onRef('si.identifier_id', '=', 'pi.identifier_id').on('si.site_id', '=', siteId),
+    )
+    .select(['pi.identifier_id', 'si.site_wide'])
+    .where('pi.page_id', '=', pageId)
+    .execute();
+  return {
+    linking: rows.filter((r) => !r.site_wide).map((r) => r.identifier_id),
+    siteWide: rows.filter((r) => r.site_wide).map((r) => r.identifier_id),
+  };
+}
+
+function chunks<T>(xs: readonly T[], n = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += n) out.push(xs.slice(i, i + n));
+  return out;
+}
+
+/** The clusters of these leads (a lead without one counts as its own) and identifiers. */
+async function clustersOf(
+  db: Kysely<Database>,
+  leadIds: readonly number[],
+  identifierIds: readonly number[],
+): Promise<Set<number>> {
+  const out = new Set<number>();
+  for (const part of chunks(leadIds)) {
+    const rows = await db.selectFrom('leads').select(['id', 'cluster_id']).where('id', 'in', part).execute();
+    for (const r of rows) out.add(r.cluster_id ?? r.id);
+  }
+  for (const part of chunks(identifierIds)) {
+    const rows = await db
+      .selectFrom('identifiers')
+      .select('cluster_id')
+      .where('id', 'in', part)
+      .where('cluster_id', 'is not', null)
+      .execute();
+    for (const r of rows) if (r.cluster_id !== null) out.add(r.cluster_id);
+  }
+  return out;
+}
+
+/**
+ * Locks the clusters of these leads and identifiers and returns them. A cluster may merge into
+ * another while we wait for it: read again after locking, until every cluster read is held. Callers
+ * hold the identifiers' locks, so only a holder of their cluster can move them.
+ */
+async function lockClusters(
+  db: Kysely<Database>,
+  leadIds: readonly number[],
+  identifierIds: readonly number[],
+  held: Set<number>,
+): Promise<Set<number>> {
+  for (;;) {
+    const clusters = await clustersOf(db, leadIds, identifierIds);
+    const missing = [...clusters].filter((c) => !held.has(c));
+    if (!missing.length) return clusters;
+    await lock(db, CLUSTER_LOCK, missing, held);
+    if (!isPostgres(db)) return clusters;
+  }
+}
+
+/**
+ * Puts these leads and the leads these identifiers link into one cluster, named by its smallest lead
+ * id. Reads one row per lead and identifier given; writes only the leads and identifiers whose cluster
+ * changes. Returns the cluster (null when there is nothing to cluster). Callers hold the identifiers'
+ * locks.
+ */
+async function mergeAll(
+  db: Kysely<Database>,
+  leadIds: readonly number[],
+  identifierIds: readonly number[],
+): Promise<number | null> {
+  const clusters = await lockClusters(db, leadIds, identifierIds, new Set());
+  if (!clusters.size) return null;
+  const target = Math.min(...clusters);
+  const moving = [...clusters].filter((c) => c !== target);
+  if (moving.length) {
+    await db.updateTable('leads').set({ cluster_id: target }).where('cluster_id', 'in', moving).execute();
+    await db
+      .updateTable('identifiers')
+      .set({ cluster_id: target })
+      .where('cluster_id', 'in', moving)
+      .execute();
+  }
+  for (const [table, ids] of [
+    ['leads', leadIds],
+    ['identifiers', identifierIds],
+  ] as const) {
+    for (const part of chunks(ids)) {
+      await db
+        .updateTable(table)
+        .set({ cluster_id: target })
+        .where('id', 'in', part)
+        .where((eb) => eb.or([eb('cluster_id', 'is', null), eb('cluster_id', '!=', target)]))
+        .execute();
+    }
+  }
+  return target;
+}
+
+/**
+ * Joins a lead to the clusters of the identifiers it links by (those not site-wide on its site): its
+ * cost follows the lead's own identifiers, not the size of the clusters it meets (beyond the leads
+ * that change cluster). Run it inside the transaction that writes the lead.
+ *
+ * On PostgreSQL it locks the lead's identifiers, ascending: those it links by exclusively (it may
+ * write their cluster), the site-wide ones shared (so saves on one site do not queue on its footer
+ * contact; a change of the mark takes it exclusively, so it waits for this save, or this save reads
+ * the new mark); then the clusters involved. Marks are read again under the locks.
+ */
+export async function clusterLead(
+  db: Kysely<Database>,
+  lead: { id: number; page_id: number; site_id: string },
+): Promise<number> {
+  const exclusive = new Set<number>();
+  const shared = new Set<number>();
+  let links = await pageLinks(db, lead.page_id, lead.site_id);
+  if (isPostgres(db)) {
+    for (;;) {
+      const toX = links.linking.filter((i) => !exclusive.has(i));
+      const toS = links.siteWide.filter((i) => !exclusive.has(i) && !shared.has(i));
+      if (!toX.length && !toS.length) break;
+      for (const i of [...toX, ...toS].sort((a, b) => a - b)) {
+        if (toX.includes(i)) await lock(db, IDENTIFIER_LOCK, [i], exclusive);
+        else await lock(db, IDENTIFIER_LOCK, [i], shared, true);
+      }
+      links = await pageLinks(db, lead.page_id, lead.site_id);
+    }
+  }
+  return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
+}
+
+/**
+ * Splits cluster `clusterId` into the connected components its leads still form through linking
+ * identifiers (after one of them became site-wide), each named by its smallest lead id. Costs the
+ * cluster's size once. The caller holds the cluster's lock.
+ */
+async function recomputeCluster(db: Kysely<Database>, clusterId: number): Promise<void> {
+  const members = await db.selectFrom('leads').select('id').where('cluster_id', '=', clusterId).execute();
+  const edges = await db
+    .selectFrom('leads as l')
+    .innerJoin('page_identifiers as pi', 'pi.page_id', 'l.page_id')
+    .leftJoin('site_identifiers as si', (j) =>
+      j.onRef('si.site_id', '=', 'l.site_id').onRef('si.identifier_id', '=', 'pi.identifier_id'),
+    )
+    .select(['l.id as lead_id', 'pi.identifier_id'])
+    .where('l.cluster_id', '=', clusterId)
+    .where((eb) => eb.or([eb('si.site_wide', 'is', null), eb('si.site_wide', '=', 0)]))
+    .execute();
+  const parent = new Map<number, number>(members.map((m) => [m.id, m.id]));
+  const find = (x: number): number => {
+    let r = x;
+    while (parent.get(r) !== r) r = parent.get(r)!;
+    while (parent.get(x) !== r) {
+      const next = parent.get(x)!;
+      parent.set(x, r);
+      x = next;
+    }
+    return r;
+  };
+  // Roots are kept as the smaller id, so a component's root is its smallest lead: its cluster id.
+  const union = (a: number, b: number) => {
+    const [ra, rb] = [find(a), find(b)];
+    if (ra !== rb) parent.set(Math.max(ra, rb), Math.min(ra, rb));
+  };
+  const byIdentifier = new Map<number, number>();
+  for (const e of edges) {
+    const first = byIdentifier.get(e.identifier_id);
+    if (first === undefined) byIdentifier.set(e.identifier_id, e.lead_id);
+    else union(first, e.lead_id);
+  }
+  const leadsBy = new Map<number, number[]>();
+  for (const m of members) {
+    const c = find(m.id);
+    if (c !== clusterId) leadsBy.set(c, [...(leadsBy.get(c) ?? []), m.id]);
+  }
+  for (const [c, ids] of leadsBy)
+    for (const part of chunks(ids))
+      await db.updateTable('leads').set({ cluster_id: c }).where('id', 'in', part).execute();
+  await db.updateTable('identifiers').set({ cluster_id: null }).where('cluster_id', '=', clusterId).execute();
+  const identifiersBy = new Map<number, number[]>();
+  for (const [i, leadId] of byIdentifier) {
+    const c = find(leadId);
+    identifiersBy.set(c, [...(identifiersBy.get(c) ?? []), i]);
+  }
+  for (const [c, ids] of identifiersBy)
+    for (const part of chunks(ids))
+      await db.updateTable('identifiers').set({ cluster_id: c }).where('id', 'in', part).execute();
+}
+
+/**
+ * Makes identifier `identifierId` site-wide on `siteId` (it stops linking that site's leads: its
+ * cluster is split into what the other links still join) or linking again (the site's leads carrying
+ * it join one cluster). Costs the affected cluster's size, once per crossing of the threshold.
+ */
+export async function setSiteWide(
+  db: Kysely<Database>,
+  siteId: string,
+  identifierId: number,
+  siteWide: boolean,
+): Promise<void> {
+  await lock(db, IDENTIFIER_LOCK, [identifierId], new Set());
+  await db
+    .updateTable('site_identifiers')
+    .set({ site_wide: siteWide ? 1 : 0 })
+    .where('site_id', '=', siteId)
+    .where('identifier_id', '=', identifierId)
+    .execute();
+  if (siteWide) {
+    const [cluster] = await lockClusters(db, [], [identifierId], new Set());
+    if (cluster !== undefined) await recomputeCluster(db, cluster);
+    return;
+  }
+  const leads = await db
+    .selectFrom('leads')
+    .innerJoin('page_identifiers as pi', 'pi.page_id', 'leads.page_id')
+    .select('leads.id')
+    .where('pi.identifier_id', '=', identifierId)
+    .where('leads.site_id', '=', siteId)
+    .execute();
+  if (leads.length)
+    await mergeAll(
+      db,
+      leads.map((l) => l.id),
+      [identifierId],
+    );
+}
+
+/**
+ * Counts a fetched page's new identifier edges (and the page itself, the first time it is fetched)
+ * for its site, and applies the crossings of the site-wide threshold this causes. An identifier's
+ * share rises only with its own pages, so it is checked when it is counted; every identifier of a
+ * site is checked once, when the site reaches `minPages`; and the few site-wide ones are checked
+ * against each new page (shares fall as the site grows). Inside the page's transaction; on
+ * PostgreSQL the counter rows are locked in one order (identifiers ascending, then the site).
+ */
+export async function countSiteLinks(
+  db: Kysely<Database>,
+  siteId: string,
+  newIdentifiers: readonly number[],
+  newPage: boolean,
+  policy: SiteWidePolicy,
+): Promise<void> {
+  const counted: Array<{ identifier_id: number; pages: number; site_wide: number }> = [];
+  for (const part of chunks([...new Set(newIdentifiers)].sort((a, b) => a - b))) {
+    counted.push(
+      ...(await db
+        .insertInto('site_identifiers')
+        .values(part.map((i) => ({ site_id: siteId, identifier_id: i, pages: 1 })))
+        .onConflict((oc) =>
+          oc.columns(['site_id', 'identifier_id']).doUpdateSet({ pages: sql`site_identifiers.pages + 1` }),
+        )
+        .returning(['identifier_id', 'pages', 'site_wide'])
+        .execute()),
+    );
+  }
+  const site = newPage
+    ? await db
+        .insertInto('site_counts')
+        .values({ site_id: siteId, pages: 1 })
+        .onConflict((oc) => oc.column('site_id').doUpdateSet({ pages: sql`site_counts.pages + 1` }))
+        .returning('pages')
+        .executeTakeFirstOrThrow()
+    : await db.selectFrom('site_counts').select('pages').where('site_id', '=', siteId).executeTakeFirst();
+  const sitePages = site?.pages ?? 0;
+  if (sitePages < policy.minPages) return;
+  const max = linkingMax(sitePages, policy);
+  const toSiteWide = new Set(
+    counted.filter((r) => !r.site_wide && isSiteWide(r.pages, sitePages, policy)).map((r) => r.identifier_id),
+  );
+  let toLinking: number[] = [];
+  if (newPage) {
+    if (sitePages === policy.minPages) {
+      const rows = await db
+        .selectFrom('site_identifiers')
+        .select('identifier_id')
+        .where('site_id', '=', siteId)
+        .where('site_wide', '=', 0)
+        .where('pages', '>', max)
+        .execute();
+      for (const r of rows) toSiteWide.add(r.identifier_id);
+    }
+    toLinking = (
+      await db
+        .selectFrom('site_identifiers')
+        .select('identifier_id')
+        .where('site_id', '=', siteId)
+        .where('site_wide', '=', 1)
+        .where('pages', '<=', max)
+        .execute()
+    ).map((r) => r.identifier_id);
+  }
+  for (const i of [...toSiteWide].sort((a, b) => a - b)) await setSiteWide(db, siteId, i, true);
+  for (const i of toLinking.sort((a, b) => a - b)) await setSiteWide(db, siteId, i, false);
+}
+
+/**
+ * Brings every site's site-wide marks in line with `policy` (after a change of `linking.siteWideShare`
+ * or `siteWideMinPages`, or on a store migrated from before site-wide identifiers). One pass over the
+ * per-site counts; a split or join only where the mark changes.
+ */
+export async function reconcileSiteWide(db: Kysely<Database>, policy: SiteWidePolicy): Promise<number> {
+  const rows = await db
+    .selectFrom('site_identifiers as si')
+    .innerJoin('site_counts as sc', 'sc.site_id', 'si.site_id')
+    .select(['si.site_id', 'si.identifier_id', 'si.pages', 'si.site_wide', 'sc.pages as site_pages'])
+    .execute();
+  let changed = 0;
+  for (const r of rows) {
+    const wide = isSiteWide(r.pages, r.site_pages, policy);
+    if (wide === (r.site_wide === 1)) continue;
+    await retryConflicts(() =>
+      db.transaction().execute((tx) => setSiteWide(tx, r.site_id, r.identifier_id, wide)),
+    );
+    changed++;
+  }
+  return changed;
+}
