@@ -22,3 +22,4 @@ export {
   Store,
 } from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';
+export { type ReviewedLead, reviewedLeads } from './suggest.ts';
