@@ -1,6 +1,6 @@
 import type { Token } from '../tokenise.ts';
 import type { Classification, LexiconLayer, Reason } from '../types.ts';
-import type { FeatureSource } from './features.ts';
+import type { Attribution } from './features.ts';
 import { stacked, type TextModel } from './model.ts';
 
 /**
@@ -29,8 +29,17 @@ export const LEARNED_REASONS = 6;
 
 /** The lexicon layer's evidence as model features. */
 export function lexiconFeatures(c: Classification): string[] {
+  // A page repeats its terms: one feature per distinct term (a Set of the lexicon's own strings).
+  const seen = new Map<string, Set<string>>();
   const out: string[] = [];
-  for (const r of c.reasons) if (r.group !== 'context') out.push(`L:${r.group}:${r.term}`);
+  for (const r of c.reasons) {
+    if (r.group === 'context') continue;
+    let terms = seen.get(r.group);
+    if (!terms) seen.set(r.group, (terms = new Set()));
+    if (terms.has(r.term)) continue;
+    terms.add(r.term);
+    out.push(`L:${r.group}:${r.term}`);
+  }
   if (c.category) out.push(`L:category:${c.category}`);
   out.push(`L:score:${Math.min(9, Math.floor(c.score * 10))}`);
   if (c.lead) out.push(`L:lead:${c.kind}`);
@@ -41,10 +50,16 @@ function allTokens(layer: LexiconLayer): Token[] {
   return layer.runs.length === 1 ? layer.runs[0]!.tokens : layer.runs.flatMap((r) => r.tokens);
 }
 
-/** The probability of the stacked layers for a text the lexicon layer has read. */
-export function modelProbabilities(model: TextModel, layer: LexiconLayer): { text: number; p: number } {
+/** The probability of the stacked layers for a text the lexicon layer has read (and, with `explain`, its top features). */
+export function modelProbabilities(
+  model: TextModel,
+  layer: LexiconLayer,
+  explain?: Attribution[],
+): { text: number; p: number } {
   const c = layer.classification;
-  const text = model.probability(model.featuriser.features(allTokens(layer), lexiconFeatures(c)));
+  const tokens = allTokens(layer);
+  const lexicon = lexiconFeatures(c);
+  const text = model.score(tokens, lexicon, explain ? { top: LEARNED_REASONS, out: explain } : undefined);
   return { text, p: stacked(model.manifest.stack, text, c.score, c.lead) };
 }
 
@@ -71,7 +86,8 @@ export function withModel(
   title?: string,
 ): Classification {
   const c = layer.classification;
-  const { text: pText, p } = modelProbabilities(model, layer);
+  const top: Attribution[] = [];
+  const { text: pText, p } = modelProbabilities(model, layer, top);
   const threshold = model.manifest.threshold;
   const { lead, vetoed } = decide(layer, p, threshold);
   const recruitment = c.kind === 'recruitment';
@@ -84,7 +100,7 @@ export function withModel(
     score: Math.round(score * 10000) / 10000,
     lead,
     kind: lead ? (recruitment ? 'recruitment' : 'sale') : null,
-    reasons: [...c.reasons, ...learnedReasons(model, layer, text, title)],
+    reasons: [...c.reasons, ...learnedReasons(top, layer, text, title)],
     model: {
       version: model.manifest.version,
       probability: round(p),
@@ -99,16 +115,13 @@ export function withModel(
 
 /** The model's strongest features as reasons, with the span of the words they came from. */
 export function learnedReasons(
-  model: TextModel,
+  top: readonly Attribution[],
   layer: LexiconLayer,
   text: string,
   title?: string,
 ): Reason[] {
-  const sources: FeatureSource[] = [];
-  const tokens = allTokens(layer);
-  const f = model.featuriser.features(tokens, lexiconFeatures(layer.classification), sources);
   const reasons: Reason[] = [];
-  for (const k of model.contributions(sources, f.value, LEARNED_REASONS)) {
+  for (const k of top) {
     let span: [number, number] = [0, 0];
     let form = '';
     let inTitle = false;

@@ -98,13 +98,15 @@ export interface TextFeatures {
   value: number;
 }
 
-/** Where a feature came from, for explanations: a token, a bigram or the lexicon layer. */
-export interface FeatureSource {
-  /** Folded key (`mefedron`, `buy mefedron`) or lexicon feature (`L:substance:mephedrone`). */
+/**
+ * The features that moved a text's logit most, kept while the features are made: a token, a pair of
+ * tokens (`tokens` is the index range) or a lexicon feature, with the sum of its new buckets' weights.
+ */
+export interface Attribution {
   label: string;
-  /** Token index range `[from, to)` it came from; none for lexicon features. */
   tokens?: [number, number];
-  ids: number[];
+  /** Sum of the weights of the buckets it brought (times the text's feature value: its logit share). */
+  weight: number;
 }
 
 const CACHE_LIMIT = 200_000;
@@ -113,13 +115,9 @@ const CACHE_LIMIT = 200_000;
 export class Featuriser {
   readonly mask: number;
   private readonly cache = new Map<string, TokenFeatures>();
-  /** Generation marks per bucket: a bucket is seen in this text when `marks[b] === gen`. */
-  private readonly marks: Uint32Array;
-  private gen = 0;
 
   constructor(readonly bits: number) {
     this.mask = (1 << bits) - 1;
-    this.marks = new Uint32Array(1 << bits);
   }
 
   bucket(feature: string): number {
@@ -141,48 +139,29 @@ export class Featuriser {
   }
 
   /**
-   * Distinct feature buckets of a text: its tokens (text and title alike), their bigrams, and the
-   * lexicon features. With `sources`, also says which token, bigram or lexicon feature each bucket
-   * first came from (explanations only: slower).
+   * The feature buckets of a text: each distinct token's features (a subword shared by two words
+   * counts twice, as in fastText, where a word is the sum of its subwords), every bigram (a repeated
+   * pair counts each time), each distinct lexicon feature. `TextModel.score` computes the same sum without the list.
    */
-  features(tokens: readonly Token[], lexicon: readonly string[], sources?: FeatureSource[]): TextFeatures {
-    this.gen = (this.gen + 1) >>> 0;
-    if (this.gen === 0) {
-      this.marks.fill(0);
-      this.gen = 1;
-    }
-    const gen = this.gen;
-    const marks = this.marks;
+  features(tokens: readonly Token[], lexicon: readonly string[]): TextFeatures {
     const out: number[] = [];
-    const take = (id: number, src?: FeatureSource) => {
-      if (marks[id] === gen) return;
-      marks[id] = gen;
-      out.push(id);
-      src?.ids.push(id);
-    };
+    const seen = new Set<string>();
     let prev: TokenFeatures | null = null;
     for (let i = 0; i < tokens.length; i++) {
       const tok = tokens[i]!;
       const t = this.token(tok.text);
-      const src: FeatureSource | undefined = sources
-        ? { label: t.key, tokens: [i, i + 1], ids: [] }
-        : undefined;
-      for (let j = 0; j < t.ids.length; j++) take(t.ids[j]!, src);
-      if (src?.ids.length) sources!.push(src);
+      if (!seen.has(t.key)) {
+        seen.add(t.key);
+        for (let j = 0; j < t.ids.length; j++) out.push(t.ids[j]!);
+      }
       if (prev !== null && !tok.breakBefore) {
-        const bsrc: FeatureSource | undefined = sources
-          ? { label: `${prev.key} ${t.key}`, tokens: [i - 1, i + 1], ids: [] }
-          : undefined;
-        take(bigramBucket(prev.kh, t.kh) & this.mask, bsrc);
-        if (bsrc?.ids.length) sources!.push(bsrc);
+        out.push(bigramBucket(prev.kh, t.kh) & this.mask);
       }
       prev = t;
     }
-    for (const f of lexicon) {
-      const src: FeatureSource | undefined = sources ? { label: f, ids: [] } : undefined;
-      take(this.bucket(f), src);
-      if (src?.ids.length) sources!.push(src);
-    }
+    const lex = new Set<number>();
+    for (const f of lexicon) lex.add(this.bucket(f));
+    for (const id of lex) out.push(id);
     const ids = Int32Array.from(out);
     return { ids, value: ids.length ? 1 / Math.sqrt(ids.length) : 0 };
   }

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { Featuriser, type FeatureSource, type TextFeatures } from './features.ts';
+import type { Token } from '../tokenise.ts';
+import { type Attribution, bigramBucket, Featuriser, type TextFeatures } from './features.ts';
 
 /**
  * # The learned layer's model
@@ -101,16 +102,42 @@ export function stacked(s: Stack, pText: number, lexiconScore: number, lexiconLe
   );
 }
 
-export interface Contribution {
-  /** Folded token, bigram (`buy mefedron`) or lexicon feature (`L:substance:mephedrone`). */
-  label: string;
-  tokens?: [number, number];
-  /** Its share of the text model's logit. */
-  weight: number;
+/** Keeps the `size` largest |z| seen; labels are built only for what enters. */
+class TopK {
+  readonly items: Array<{ z: number; label: () => string; tokens?: [number, number] }> = [];
+  constructor(readonly size: number) {}
+  offer(z: number, label: () => string, tokens?: [number, number]): void {
+    const a = Math.abs(z);
+    if (a < 1e-6) return;
+    const items = this.items;
+    if (items.length === this.size && a <= Math.abs(items[items.length - 1]!.z)) return;
+    const item = tokens ? { z, label, tokens } : { z, label };
+    let i = items.length;
+    while (i > 0 && Math.abs(items[i - 1]!.z) < a) i--;
+    items.splice(i, 0, item);
+    if (items.length > this.size) items.pop();
+  }
 }
+
+/** A token as the model scores it: the sum of its features' weights, memoised. */
+interface ScoredToken {
+  key: string;
+  kh: number;
+  /** Σ weights of its features, and how many. */
+  z: number;
+  n: number;
+  /** The last text (`TextModel.gen`) that counted it: a token counts once per text. */
+  gen: number;
+}
+
+const SCORED_LIMIT = 200_000;
 
 export class TextModel {
   readonly featuriser: Featuriser;
+  /** By token text, and by folded key (spellings of one key share the object). */
+  private readonly scored = new Map<string, ScoredToken>();
+  private readonly byKey = new Map<string, ScoredToken>();
+  private gen = 0;
 
   constructor(
     readonly manifest: ModelManifest,
@@ -119,7 +146,7 @@ export class TextModel {
     this.featuriser = new Featuriser(manifest.bits);
   }
 
-  /** p_text for features made by this model's featuriser. */
+  /** p_text for features made by this model's featuriser (training's path). */
   probability(f: TextFeatures): number {
     let z = 0;
     const w = this.weights;
@@ -127,19 +154,83 @@ export class TextModel {
     return sigmoid(this.manifest.bias + z * f.value);
   }
 
-  /** The features that moved the logit most, strongest first (both signs), `top` of them. */
-  contributions(sources: readonly FeatureSource[], value: number, top: number): Contribution[] {
-    const all: Contribution[] = [];
-    for (const s of sources) {
-      let z = 0;
-      for (const id of s.ids) z += this.weights[id]!;
-      const weight = z * value;
-      if (Math.abs(weight) < 1e-3) continue;
-      const c: Contribution = { label: s.label, weight };
-      if (s.tokens) c.tokens = s.tokens;
-      all.push(c);
+  private token(text: string): ScoredToken {
+    let s = this.scored.get(text);
+    if (s === undefined) {
+      const t = this.featuriser.token(text);
+      s = this.byKey.get(t.key);
+      if (s === undefined) {
+        let z = 0;
+        for (let i = 0; i < t.ids.length; i++) z += this.weights[t.ids[i]!]!;
+        s = { key: t.key, kh: t.kh, z, n: t.ids.length, gen: 0 };
+        this.byKey.set(t.key, s);
+      }
+      if (this.scored.size >= SCORED_LIMIT) {
+        this.scored.clear();
+        this.byKey.clear();
+      }
+      this.scored.set(text, s);
     }
-    return all.sort((a, b) => Math.abs(b.weight) - Math.abs(a.weight)).slice(0, top);
+    return s;
+  }
+
+  /**
+   * p_text of a text: the same sum as `probability(featuriser.features(...))`, from each distinct
+   * token's memoised weight sum. With `explain`, the `LEARNED` features that moved it most go there
+   * (their weight is their share of the logit).
+   */
+  score(
+    tokens: readonly Token[],
+    lexicon: readonly string[],
+    explain?: { top: number; out: Attribution[] },
+  ): number {
+    const w = this.weights;
+    const mask = this.featuriser.mask;
+    const top = explain ? new TopK(explain.top) : null;
+    const gen = ++this.gen;
+    let z = 0;
+    let n = 0;
+    let prev: ScoredToken | null = null;
+    for (let i = 0; i < tokens.length; i++) {
+      const tok = tokens[i]!;
+      const t = this.token(tok.text);
+      // Spellings that fold to one key share one ScoredToken: it counts once per text.
+      if (t.gen !== gen) {
+        t.gen = gen;
+        z += t.z;
+        n += t.n;
+        top?.offer(t.z, () => t.key, [i, i + 1]);
+      }
+      if (prev !== null && !tok.breakBefore) {
+        const id = bigramBucket(prev.kh, t.kh) & mask;
+        z += w[id]!;
+        n++;
+        if (top) {
+          const a = prev;
+          top.offer(w[id]!, () => `${a.key} ${t.key}`, [i - 1, i + 1]);
+        }
+      }
+      prev = t;
+    }
+    const lex = new Map<number, string>();
+    for (const f of lexicon) {
+      const id = this.featuriser.bucket(f);
+      if (!lex.has(id)) lex.set(id, f);
+    }
+    for (const [id, f] of lex) {
+      z += w[id]!;
+      n++;
+      top?.offer(w[id]!, () => f);
+    }
+    const value = n ? 1 / Math.sqrt(n) : 0;
+    if (top && explain) {
+      for (const k of top.items) {
+        const a: Attribution = { label: k.label(), weight: k.z * value };
+        if (k.tokens) a.tokens = k.tokens;
+        explain.out.push(a);
+      }
+    }
+    return sigmoid(this.manifest.bias + z * value);
   }
 }
 

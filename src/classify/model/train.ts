@@ -170,6 +170,17 @@ export function fitStack(points: readonly StackPoint[]): Stack {
   const beta = [1, 0, 0, 0];
   const ridge = 1e-3;
   const x = points.map((p) => [logit(p.pText), p.lexScore, p.lexLead ? 1 : 0, 1]);
+  const loss = (b: readonly number[]) => {
+    let l = 0;
+    points.forEach((p, n) => {
+      let z = 0;
+      for (let a = 0; a < dim; a++) z += b[a]! * x[n]![a]!;
+      // log(1 + e^z) − y·z, computed stably
+      l += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - p.y * z;
+    });
+    for (let a = 0; a < dim - 1; a++) l += (ridge / 2) * b[a]! ** 2;
+    return l;
+  };
   for (let iter = 0; iter < 30; iter++) {
     const grad = new Array<number>(dim).fill(0);
     const hess = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
@@ -189,10 +200,18 @@ export function fitStack(points: readonly StackPoint[]): Stack {
       hess[a]![a]! += ridge;
     }
     const step = solve(hess, grad);
+    // Backtracking: a full Newton step can overshoot when the classes are nearly separable.
+    const before = loss(beta);
+    let t = 1;
+    let next = beta.map((b, a) => b - t * step[a]!);
+    while (loss(next) > before + 1e-12 && t > 1e-4) {
+      t /= 2;
+      next = beta.map((b, a) => b - t * step[a]!);
+    }
     let moved = 0;
     for (let a = 0; a < dim; a++) {
-      beta[a]! -= step[a]!;
-      moved = Math.max(moved, Math.abs(step[a]!));
+      moved = Math.max(moved, Math.abs(next[a]! - beta[a]!));
+      beta[a] = next[a]!;
     }
     if (moved < 1e-8) break;
   }
