@@ -35,7 +35,10 @@ export function lexiconFeatures(c: Classification): string[] {
   for (const r of c.reasons) {
     if (r.group === 'context') continue;
     let terms = seen.get(r.group);
-    if (!terms) seen.set(r.group, (terms = new Set()));
+    if (!terms) {
+      terms = new Set();
+      seen.set(r.group, terms);
+    }
     if (terms.has(r.term)) continue;
     terms.add(r.term);
     out.push(`L:${r.group}:${r.term}`);

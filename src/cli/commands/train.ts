@@ -299,6 +299,11 @@ function formatTraining(m: ModelManifest, ms: number, out: string | undefined): 
         `  ${b.from.toFixed(1)}–${b.to.toFixed(1)}  ${String(b.n).padStart(8)}  ${b.predicted.toFixed(3).padStart(9)}  ${b.observed.toFixed(3).padStart(8)}`,
     ),
   ];
+  if (m.metrics.stacked.f1 < m.metrics.lexicon.f1)
+    lines.push(
+      '',
+      `warning: out-of-fold, the stacked layers (F1 ${m.metrics.stacked.f1.toFixed(4)}) do worse than the lexicons alone (${m.metrics.lexicon.f1.toFixed(4)}): more labelled rows are needed before this model helps; do not put it in config/models/`,
+    );
   lines.push('', out ? `model ${m.version} written to ${out}` : `model ${m.version} (not written: no -o)`);
   return lines.join('\n');
 }
