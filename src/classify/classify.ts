@@ -1,11 +1,20 @@
 import { CATEGORIES } from './lexicon-schema.ts';
 import { matchTokens, type RawMatch } from './match.ts';
 import { byPosition, explainAway, groupOf, resolveOverlaps, VIA_FACTOR } from './overlaps.ts';
+import { withModel } from './model/combine.ts';
 import { normaliseText } from './normalise.ts';
 import { scanHandles, scanQuantities } from './quantities.ts';
 import { addEvidence, combine, type EvidenceGroup, emptyEvidence } from './score.ts';
 import { type Token, tokenise } from './tokenise.ts';
-import type { Category, Classification, CompiledLexicons, Reason, SiteContext } from './types.ts';
+import type {
+  Category,
+  Classification,
+  CompiledLexicons,
+  LexiconLayer,
+  Reason,
+  SiteContext,
+  TokenRun,
+} from './types.ts';
 
 /** An offer/price/quantity this close (characters) to a substance counts as a specific offer. */
 export const PROXIMITY_CHARS = 30;
@@ -43,7 +52,7 @@ function dropUrlQueries(norm: string, tokens: Token[]): Token[] {
 }
 
 /** Finds every match in one text and fills in its original span (in place, no copies). */
-function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMatch[]): void {
+function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMatch[]): TokenRun {
   const norm = normaliseText(text);
   const tokens = dropUrlQueries(norm.text, tokenise(norm.text));
   const from = out.length;
@@ -67,6 +76,7 @@ function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMat
       m.origEnd = ends[m.end - 1]!;
     }
   }
+  return { tokens, starts, ends, inTitle };
 }
 
 /** What one kept match means for scoring. */
@@ -82,13 +92,24 @@ interface Entry {
 
 const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'precursor', 'classic'];
 
-/** Classifies one text: see `score.ts` for the formula. Pure and synchronous. */
+/**
+ * Classifies one text: the lexicon layer (see `score.ts` for its formula), then, when the lexicons
+ * carry a model for this context, the learned layer stacked on it (see `model/combine.ts`). Pure
+ * and synchronous.
+ */
 export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOptions = {}): Classification {
+  const lexical = lexiconLayer(text, lex, opts);
+  const model = lex.models?.[opts.context ?? 'web'];
+  return model ? withModel(model, lexical, text, opts.title) : lexical.classification;
+}
+
+/** The lexicon layer alone (training reads it; `classify` stacks the model on it). */
+export function lexiconLayer(text: string, lex: CompiledLexicons, opts: ClassifyOptions = {}): LexiconLayer {
   const context = opts.context ?? 'web';
   const scoring = lex.scoring;
   const found: RawMatch[] = [];
-  find(lex, text, false, found);
-  if (opts.title) find(lex, opts.title, true, found);
+  const runs = [find(lex, text, false, found)];
+  if (opts.title) runs.push(find(lex, opts.title, true, found));
   // Title first, then text; by position, longer first at the same start.
   found.sort(byPosition);
   resolveOverlaps(lex, found);
@@ -271,7 +292,7 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
     .sort((a, b) => b[1] - a[1])
     .map(([t]) => t);
   const lead = base.score >= scoring.threshold;
-  return {
+  const classification: Classification = {
     score: round(base.score),
     lead,
     // Recruitment is the more specific finding: it names the kind whenever it crosses the threshold.
@@ -281,6 +302,7 @@ export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOpti
     reasons,
     lexiconVersion: lex.version,
   };
+  return { classification, runs, damp: base.damp, innocent: innocentGood && ev.substance.size === 0 };
 }
 
 function round(x: number): number {

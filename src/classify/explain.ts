@@ -42,22 +42,39 @@ export function highlight(
   return out + text.slice(pos);
 }
 
-/** One line per reason, strongest contribution first. */
+/**
+ * One line per reason, strongest contribution first; the learned layer's features after the
+ * lexicon's, with their share of the model's logit (not of the score).
+ */
 export function formatReasons(c: Classification): string[] {
-  return [...c.reasons]
-    .sort((a, b) => Math.abs(b.contribution) - Math.abs(a.contribution) || a.span[0] - b.span[0])
+  const order = (a: Reason, b: Reason) =>
+    Math.abs(b.contribution) - Math.abs(a.contribution) || a.span[0] - b.span[0];
+  const where = (r: Reason) =>
+    r.group === 'context' || (r.group === 'learned' && r.span[1] === r.span[0])
+      ? ''
+      : ` "${r.form}" at ${r.span[0]}-${r.span[1]}${r.in ? ' (title)' : ''}`;
+  const sign = (x: number) => (x >= 0 ? `+${x.toFixed(3)}` : x.toFixed(3));
+  const lexical = c.reasons
+    .filter((r) => r.group !== 'learned')
+    .sort(order)
     .map((r) => {
-      const where =
-        r.group === 'context' ? '' : ` "${r.form}" at ${r.span[0]}-${r.span[1]}${r.in ? ' (title)' : ''}`;
       const meta = [r.class, r.lang, r.via].filter(Boolean).join(', ');
-      const contrib = r.contribution >= 0 ? `+${r.contribution.toFixed(3)}` : r.contribution.toFixed(3);
-      return `${r.group.padEnd(11)} ${r.term}${where}  weight ${r.weight.toFixed(2)}  contribution ${contrib}${meta ? `  (${meta})` : ''}`;
+      return `${r.group.padEnd(11)} ${r.term}${where(r)}  weight ${r.weight.toFixed(2)}  contribution ${sign(r.contribution)}${meta ? `  (${meta})` : ''}`;
     });
+  const learned = c.reasons
+    .filter((r) => r.group === 'learned')
+    .sort(order)
+    .map((r) => `${'learned'.padEnd(11)} ${r.term}${where(r)}  logit ${sign(r.weight)}  (${r.class})`);
+  return [...lexical, ...learned];
 }
 
 /** A one-line summary of the decision. */
 export function summary(c: Classification): string {
   const decision = c.lead ? `LEAD (${c.kind})` : 'not a lead';
   const subs = c.substances.length ? `  substances: ${c.substances.join(', ')}` : '';
-  return `${decision}  score ${c.score.toFixed(3)}  category ${c.category ?? '-'}${subs}  lexicons ${c.lexiconVersion}`;
+  const line = `${decision}  score ${c.score.toFixed(3)}  category ${c.category ?? '-'}${subs}  lexicons ${c.lexiconVersion}`;
+  const m = c.model;
+  if (!m) return line;
+  const lexicons = `lexicons alone ${m.lexiconScore.toFixed(3)}${m.lexiconLead ? ' (lead)' : ''}`;
+  return `${line}\nmodel ${m.version}: p ${m.probability.toFixed(3)}  text model ${m.text.toFixed(3)}  ${lexicons}${m.vetoed ? '  vetoed by negative context' : ''}`;
 }

@@ -40,3 +40,18 @@ export {
   lintLexicons,
   yamlErrorOffset,
 } from './lint.ts';
+export { lexiconLayer } from './classify.ts';
+export type { LexiconLayer, ModelVerdict, TokenRun } from './types.ts';
+export {
+  type BinaryMetrics,
+  type CalibrationBin,
+  decodeWeights,
+  encodeWeights,
+  MODEL_FORMAT,
+  type ModelManifest,
+  manifestSchema,
+  modelVersion,
+  TextModel,
+} from './model/model.ts';
+export { TRAIN_DEFAULTS, type TrainOptions, type TrainResult, type TrainRow, train } from './model/train.ts';
+export { VETO_DAMP } from './model/combine.ts';

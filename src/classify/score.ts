@@ -107,6 +107,8 @@ export function noisyOr(group: Map<string, number>, without?: string): number {
 }
 
 export interface ScoreParts {
+  /** The share of the sale score that negative context left (1: none damped). */
+  damp: number;
   sale: number;
   recruitment: number;
   score: number;
@@ -132,7 +134,7 @@ export function combine(
   const sale = Math.sqrt(s * intent) * damp;
   const d = Math.max(s, intentText);
   const recruitment = g('recruitment') * (0.6 + 0.4 * d) * damp;
-  return { sale, recruitment, score: Math.min(1, Math.max(sale, recruitment)) };
+  return { damp, sale, recruitment, score: Math.min(1, Math.max(sale, recruitment)) };
 }
 
 /** Adds one term's weight to a group, keeping the best weight per canonical term (saturation). */

@@ -1,4 +1,6 @@
 import type { Automaton } from './automaton.ts';
+import type { TextModel } from './model/model.ts';
+import type { Token } from './tokenise.ts';
 import type { Category, Scoring } from './lexicon-schema.ts';
 
 export type { Category, Scoring } from './lexicon-schema.ts';
@@ -57,6 +59,23 @@ export interface Classification {
   substances: string[];
   reasons: Reason[];
   lexiconVersion: string;
+  /** The learned layer's verdict, when a model for the context is loaded (`model/combine.ts`). */
+  model?: ModelVerdict;
+}
+
+/** What the learned layer said, beside the lexicon layer's own decision. */
+export interface ModelVerdict {
+  /** The model's version (its manifest). */
+  version: string;
+  /** Calibrated probability of both layers stacked. */
+  probability: number;
+  /** The text model's probability alone. */
+  text: number;
+  /** The lexicon layer's own score and decision. */
+  lexiconScore: number;
+  lexiconLead: boolean;
+  /** Negative context vetoed a lead. */
+  vetoed: boolean;
 }
 
 /** One compiled term. */
@@ -148,4 +167,25 @@ export interface CompiledLexicons {
    * tokens of a page are a few hundred words, found here without hashing the whole string.
    */
   readonly tokenSlots: Array<TokenInfo | undefined>;
+  /** Learned models by site context, loaded beside the lexicons (`config/models/`). */
+  readonly models?: Partial<Record<SiteContext, TextModel>>;
+}
+
+/** The tokens of one text (or title) and the map back to its original. */
+export interface TokenRun {
+  tokens: Token[];
+  starts: Int32Array | null;
+  ends: Int32Array | null;
+  inTitle: boolean;
+}
+
+/** What the lexicon layer found in a text: its decision, and what the learned layer reads. */
+export interface LexiconLayer {
+  classification: Classification;
+  /** The text's tokens, then the title's. */
+  runs: TokenRun[];
+  /** How much negative context kept of the sale score (1: none, 0: all of it damped). */
+  damp: number;
+  /** An innocent sense (a negative term with `explains`) accounts for the text, and no substance is left. */
+  innocent: boolean;
 }

@@ -23,3 +23,4 @@ export {
   type StoreOptions,
 } from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';
+export { type ReviewedLead, reviewedLeads } from './suggest.ts';

@@ -7,6 +7,7 @@ import {
   normaliseText,
   originalSpan,
   type Reason,
+  type SiteContext,
   stemEn,
   stemRu,
   tokenise,
@@ -39,6 +40,8 @@ export interface ReviewedLead {
   page: Pick<PageRow, 'id' | 'site_id' | 'url' | 'title' | 'text' | 'listing'>;
   text: string;
   title: string | undefined;
+  /** The site context the page was classified in. */
+  context: SiteContext;
   classification: Classification;
 }
 
@@ -86,6 +89,7 @@ export async function reviewedLeads(
       page,
       text: input.text,
       title: input.opts.title,
+      context: input.opts.context ?? 'web',
       classification: classify(input.text, lex, input.opts),
     };
   });

@@ -76,7 +76,10 @@ export function leadView(
     return src.slice(r.span[0], r.span[1]) !== r.form;
   }).length;
   const q = nav.qs ? `?${nav.qs}` : '';
-  const rows = reasonRows(d.reasons);
+  const all = reasonRows(d.reasons);
+  // The learned layer's features weigh the model's logit, not the lexicon score: a table of their own.
+  const rows = all.filter((r) => r.group !== 'learned');
+  const learned = all.filter((r) => r.group === 'learned');
   const here = `/leads/${l.id}${q}`;
   const main = html`<p class="crumbs"><a href="/${q}">← queue</a>
       ${nav.prev ? html`<a href="/leads/${nav.prev}${q}" rel="prev" id="prev-lead">previous <kbd>k</kbd></a>` : ''}
@@ -114,6 +117,17 @@ export function leadView(
           <td>${r.group}${r.class ? ` · ${r.class}` : ''}</td>
           <td>${r.via.join(', ')}${r.lang ? ` · ${r.lang}` : ''}</td><td class="num">${r.weight.toFixed(2)}</td><td class="num">${r.contribution.toFixed(3)}</td></tr>`,
       )}</tbody></table>
+      ${
+        learned.length
+          ? html`<h3>What the learned model read</h3>
+      <p class="hint">Words, word pairs and lexicon evidence that moved the model most; weight is their share of its logit (positive: toward a sale).</p>
+      <table class="reasons" id="learned"><thead><tr><th>feature</th><th>as written</th><th>kind</th><th>weight</th></tr></thead>
+      <tbody>${learned.map(
+        (r) =>
+          html`<tr class="${r.weight < 0 ? 'neg' : ''}"><td>${r.term}</td><td>${r.forms.filter(Boolean).slice(0, 3).join(', ')}</td><td>${r.class ?? ''}</td><td class="num">${r.weight.toFixed(3)}</td></tr>`,
+      )}</tbody></table>`
+          : ''
+      }
     </section>`;
   const side = html`<aside>
     ${evidencePanel(d)}

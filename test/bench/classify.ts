@@ -14,6 +14,7 @@ import { cpus, loadavg } from 'node:os';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { classify, compileLexicons, lexiconFileSchema } from '../../src/classify/index.ts';
+import { loadModels } from '../../src/config/lexicons.ts';
 import { readYamlFile } from '../../src/config/yaml.ts';
 
 const args = process.argv.slice(2);
@@ -160,43 +161,59 @@ process.stdout.write(
     `${'compile (again)'.padEnd(44)} ${tCompile2.toFixed(0).padStart(9)} ms\n`,
 );
 
+// The learned layer (config/models/), timed beside the lexicons alone; RSS growth of loading it.
+global.gc?.();
+const rss0 = process.memoryUsage().rss;
+const models = await loadModels(join(dir, '../models'));
+const withModels = { ...lex, models };
+const names2 = Object.keys(models);
+const rss1 = process.memoryUsage().rss;
+process.stdout.write(
+  `${`models: ${names2.join(', ') || 'none'}`.padEnd(44)} ${((rss1 - rss0) / 2 ** 20).toFixed(1).padStart(9)} MB RSS to load\n`,
+);
+const variants = [
+  { name: 'lexicons', lex },
+  ...(names2.length ? [{ name: 'lexicons + model', lex: withModels }] : []),
+];
 const titles = Array.from({ length: 50_000 }, title);
-time('generated titles (marketplace)', titles.length, 'titles', () => {
-  for (const t of titles) classify(t, lex, { context: 'marketplace' });
-});
 const pages = Array.from({ length: 1000 }, () => page(10_240));
-time('generated 10 KB pages (web)', pages.length, 'pages', () => {
-  for (const p of pages) classify(p, lex);
-});
-
 const agora = argOf('--agora');
-if (agora) {
-  const rows = readFileSync(agora, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { text: string }).text);
-  time(`agora titles (${rows.length})`, rows.length, 'titles', () => {
-    for (const t of rows) classify(t, lex, { context: 'marketplace' });
-  });
-}
 const real = argOf('--pages');
-if (real) {
-  const rows = readFileSync(real, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => (JSON.parse(l) as { text: string }).text);
-  // Pages cut to 10 KB at most; the rate is also given in 10 KB-page equivalents.
-  const sized = rows.map((t) => t.slice(0, 10_240));
-  const kb = sized.reduce((n, t) => n + t.length, 0) / 1024;
-  const rate = time(
-    `real pages, ≤10 KB each (${sized.length}, avg ${(kb / sized.length).toFixed(1)} KB)`,
-    sized.length,
-    'pages',
-    () => {
-      for (const p of sized) classify(p, lex);
-    },
-  );
-  process.stdout.write(
-    `${'  = 10 KB-page equivalents (cpu)'.padEnd(44)} ${((rate * kb) / sized.length / 10).toFixed(0).padStart(9)} pages/s\n`,
-  );
+for (const v of variants) {
+  time(`${v.name}: generated titles (marketplace)`, titles.length, 'titles', () => {
+    for (const t of titles) classify(t, v.lex, { context: 'marketplace' });
+  });
+  time(`${v.name}: generated 10 KB pages (web)`, pages.length, 'pages', () => {
+    for (const p of pages) classify(p, v.lex);
+  });
+
+  if (agora) {
+    const rows = readFileSync(agora, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    time(`${v.name}: agora titles (${rows.length})`, rows.length, 'titles', () => {
+      for (const t of rows) classify(t, v.lex, { context: 'marketplace' });
+    });
+  }
+  if (real) {
+    const rows = readFileSync(real, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { text: string }).text);
+    // Pages cut to 10 KB at most; the rate is also given in 10 KB-page equivalents.
+    const sized = rows.map((t) => t.slice(0, 10_240));
+    const kb = sized.reduce((n, t) => n + t.length, 0) / 1024;
+    const rate = time(
+      `${v.name}: real pages, ≤10 KB each (${sized.length}, avg ${(kb / sized.length).toFixed(1)} KB)`,
+      sized.length,
+      'pages',
+      () => {
+        for (const p of sized) classify(p, v.lex);
+      },
+    );
+    process.stdout.write(
+      `${'  = 10 KB-page equivalents (cpu)'.padEnd(44)} ${((rate * kb) / sized.length / 10).toFixed(0).padStart(9)} pages/s\n`,
+    );
+  }
 }

@@ -14,6 +14,7 @@ import { register as leads } from './leads.ts';
 import { register as lexicon } from './lexicon.ts';
 import { register as rescore } from './rescore.ts';
 import { register as suggest } from './suggest.ts';
+import { register as trainModel } from './train.ts';
 import { register as analyst } from './analyst.ts';
 import { register as schedule } from './schedule.ts';
 import { register as serve } from './serve.ts';
@@ -34,6 +35,7 @@ export const commands: Array<(program: Command) => void> = [
   classify,
   explain,
   evaluate,
+  trainModel,
   lexicon,
   rescore,
   suggest,

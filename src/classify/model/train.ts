@@ -1,0 +1,405 @@
+import { lexiconLayer } from '../classify.ts';
+import { prAuc } from '../eval.ts';
+import type { CompiledLexicons, LexiconLayer, SiteContext } from '../types.ts';
+import { decide, lexiconFeatures } from './combine.ts';
+import { Featuriser, hashString, type TextFeatures } from './features.ts';
+import { type BinaryMetrics, type CalibrationBin, logit, type Stack, stacked } from './model.ts';
+
+/**
+ * # Training
+ *
+ * Rows are split into `folds` by group (a vendor, a site, a mirror set: no group in two folds).
+ * For each fold a text model is trained on the others and predicts it, so every row gets an
+ * out-of-fold `p_text`. The stacker is fitted on those; the figures reported are out-of-fold all
+ * the way (the stacker and threshold used for a fold are fitted on the other folds). The model
+ * shipped is then trained on every row, stacked with a stacker fitted on every out-of-fold
+ * prediction. Training is deterministic for a seed: the fold assignment and the order of
+ * examples come from it.
+ *
+ * The text model is logistic regression fitted by AdaGrad (per-feature step sizes suit sparse text
+ * features), with L2 on the weights a step touches.
+ */
+
+export interface TrainRow {
+  text: string;
+  title?: string;
+  label: boolean;
+  /** Rows of one group are kept in one fold. */
+  group: string;
+}
+
+export interface TrainOptions {
+  context: SiteContext;
+  bits?: number;
+  epochs?: number;
+  l2?: number;
+  rate?: number;
+  seed?: number;
+  folds?: number;
+  /** A fixed decision threshold on the stacked probability, or `best`: the best out-of-fold F1. */
+  threshold?: number | 'best';
+}
+
+export const TRAIN_DEFAULTS = {
+  bits: 20,
+  epochs: 8,
+  l2: 1e-6,
+  rate: 0.3,
+  seed: 1,
+  folds: 5,
+  threshold: 0.5,
+} as const;
+
+export interface OutOfFold {
+  label: boolean;
+  group: string;
+  fold: number;
+  lexiconScore: number;
+  lexiconLead: boolean;
+  text: number;
+  stacked: number;
+  lead: boolean;
+}
+
+export interface TrainResult {
+  weights: Float32Array;
+  bias: number;
+  stack: Stack;
+  threshold: number;
+  oof: OutOfFold[];
+  metrics: {
+    lexicon: BinaryMetrics;
+    model: BinaryMetrics;
+    stacked: BinaryMetrics;
+    calibration: CalibrationBin[];
+  };
+}
+
+/** A small seeded PRNG (mulberry32). */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * Assigns groups to folds: largest groups first (ties by a seeded hash), each to the fold with the
+ * fewest rows so far. Returns the fold of each row.
+ */
+export function assignFolds(groups: readonly string[], folds: number, seed: number): number[] {
+  const sizes = new Map<string, number>();
+  for (const g of groups) sizes.set(g, (sizes.get(g) ?? 0) + 1);
+  const order = [...sizes.keys()].sort(
+    (a, b) =>
+      sizes.get(b)! - sizes.get(a)! ||
+      hashString(`${seed}:${a}`) - hashString(`${seed}:${b}`) ||
+      (a < b ? -1 : 1),
+  );
+  const load = new Array<number>(folds).fill(0);
+  const foldOf = new Map<string, number>();
+  for (const g of order) {
+    let best = 0;
+    for (let k = 1; k < folds; k++) if (load[k]! < load[best]!) best = k;
+    foldOf.set(g, best);
+    load[best]! += sizes.get(g)!;
+  }
+  return groups.map((g) => foldOf.get(g)!);
+}
+
+interface Example {
+  f: TextFeatures;
+  y: number;
+}
+
+function fitLogistic(
+  examples: readonly Example[],
+  size: number,
+  o: { epochs: number; l2: number; rate: number; seed: number },
+): { weights: Float32Array; bias: number } {
+  const w = new Float32Array(size);
+  const g2 = new Float32Array(size);
+  let bias = 0;
+  let gb = 0;
+  const next = rng(o.seed);
+  const order = examples.map((_, i) => i);
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let i = order.length - 1; i > 0; i--) {
+      const j = Math.floor(next() * (i + 1));
+      [order[i], order[j]] = [order[j]!, order[i]!];
+    }
+    for (const i of order) {
+      const { f, y } = examples[i]!;
+      let z = bias;
+      for (let k = 0; k < f.ids.length; k++) z += w[f.ids[k]!]! * f.value;
+      const p = 1 / (1 + Math.exp(-z));
+      const err = p - y;
+      for (let k = 0; k < f.ids.length; k++) {
+        const id = f.ids[k]!;
+        const g = err * f.value + o.l2 * w[id]!;
+        g2[id]! += g * g;
+        w[id]! -= (o.rate * g) / Math.sqrt(g2[id]! + 1e-8);
+      }
+      gb += err * err;
+      bias -= (o.rate * err) / Math.sqrt(gb + 1e-8);
+    }
+  }
+  return { weights: w, bias };
+}
+
+function predict(m: { weights: Float32Array; bias: number }, f: TextFeatures): number {
+  let z = m.bias;
+  for (let k = 0; k < f.ids.length; k++) z += m.weights[f.ids[k]!]! * f.value;
+  return 1 / (1 + Math.exp(-z));
+}
+
+interface StackPoint {
+  pText: number;
+  lexScore: number;
+  lexLead: boolean;
+  y: number;
+}
+
+/** Logistic regression on [logit(p_text), lexicon score, lexicon lead, 1] by Newton's method. */
+export function fitStack(points: readonly StackPoint[]): Stack {
+  const dim = 4;
+  const beta = [1, 0, 0, 0];
+  const ridge = 1e-3;
+  const x = points.map((p) => [logit(p.pText), p.lexScore, p.lexLead ? 1 : 0, 1]);
+  const loss = (b: readonly number[]) => {
+    let l = 0;
+    points.forEach((p, n) => {
+      let z = 0;
+      for (let a = 0; a < dim; a++) z += b[a]! * x[n]![a]!;
+      // log(1 + e^z) − y·z, computed stably
+      l += (z > 0 ? z + Math.log1p(Math.exp(-z)) : Math.log1p(Math.exp(z))) - p.y * z;
+    });
+    for (let a = 0; a < dim - 1; a++) l += (ridge / 2) * b[a]! ** 2;
+    return l;
+  };
+  for (let iter = 0; iter < 30; iter++) {
+    const grad = new Array<number>(dim).fill(0);
+    const hess = Array.from({ length: dim }, () => new Array<number>(dim).fill(0));
+    points.forEach((p, n) => {
+      const xi = x[n]!;
+      let z = 0;
+      for (let a = 0; a < dim; a++) z += beta[a]! * xi[a]!;
+      const q = 1 / (1 + Math.exp(-z));
+      const r = q * (1 - q);
+      for (let a = 0; a < dim; a++) {
+        grad[a]! += (q - p.y) * xi[a]!;
+        for (let b = 0; b < dim; b++) hess[a]![b]! += r * xi[a]! * xi[b]!;
+      }
+    });
+    for (let a = 0; a < dim - 1; a++) {
+      grad[a]! += ridge * beta[a]!;
+      hess[a]![a]! += ridge;
+    }
+    const step = solve(hess, grad);
+    // Backtracking: a full Newton step can overshoot when the classes are nearly separable.
+    const before = loss(beta);
+    let t = 1;
+    let next = beta.map((b, a) => b - t * step[a]!);
+    while (loss(next) > before + 1e-12 && t > 1e-4) {
+      t /= 2;
+      next = beta.map((b, a) => b - t * step[a]!);
+    }
+    let moved = 0;
+    for (let a = 0; a < dim; a++) {
+      moved = Math.max(moved, Math.abs(next[a]! - beta[a]!));
+      beta[a] = next[a]!;
+    }
+    if (moved < 1e-8) break;
+  }
+  return { model: beta[0]!, lexicon: beta[1]!, lexiconLead: beta[2]!, bias: beta[3]! };
+}
+
+/** Gaussian elimination with partial pivoting (a 4×4 system). */
+function solve(a: number[][], b: number[]): number[] {
+  const n = b.length;
+  const m = a.map((row, i) => [...row, b[i]!]);
+  for (let c = 0; c < n; c++) {
+    let p = c;
+    for (let r = c + 1; r < n; r++) if (Math.abs(m[r]![c]!) > Math.abs(m[p]![c]!)) p = r;
+    [m[c], m[p]] = [m[p]!, m[c]!];
+    const d = m[c]![c]! || 1e-12;
+    for (let r = 0; r < n; r++) {
+      if (r === c) continue;
+      const f = m[r]![c]! / d;
+      for (let k = c; k <= n; k++) m[r]![k]! -= f * m[c]![k]!;
+    }
+  }
+  return m.map((row, i) => row[n]! / (row[i]! || 1e-12));
+}
+
+export function binaryMetrics(
+  points: ReadonlyArray<{ label: boolean; predicted: boolean; score: number }>,
+): BinaryMetrics {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const p of points) {
+    if (p.predicted && p.label) tp++;
+    else if (p.predicted) fp++;
+    else if (p.label) fn++;
+  }
+  const precision = tp + fp ? tp / (tp + fp) : 0;
+  const recall = tp + fn ? tp / (tp + fn) : 0;
+  return {
+    n: points.length,
+    positives: tp + fn,
+    precision: round(precision),
+    recall: round(recall),
+    f1: round(precision + recall ? (2 * precision * recall) / (precision + recall) : 0),
+    prAuc: round(prAuc(points.map((p) => ({ label: p.label, score: p.score })))),
+  };
+}
+
+/** The threshold with the best F1 over `points` (the lexicon's decisions kept, see `decide`). */
+function bestThreshold(points: ReadonlyArray<{ y: number; p: number; layer: LexiconLayer }>): number {
+  let best = 0.5;
+  let bestF1 = -1;
+  for (let t = 0.05; t < 0.951; t += 0.025) {
+    let tp = 0;
+    let fp = 0;
+    let fn = 0;
+    for (const q of points) {
+      const lead = decide(q.layer, q.p, t).lead;
+      if (lead && q.y) tp++;
+      else if (lead) fp++;
+      else if (q.y) fn++;
+    }
+    const f1 = tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
+    // Ties go to the threshold nearest 0.5 (the calibrated decision).
+    if (f1 > bestF1 + 1e-9 || (Math.abs(f1 - bestF1) <= 1e-9 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
+      bestF1 = f1;
+      best = t;
+    }
+  }
+  return round(best);
+}
+
+function chooseThreshold(
+  how: number | 'best' | undefined,
+  points: ReadonlyArray<{ y: number; p: number; layer: LexiconLayer }>,
+): number {
+  return typeof how === 'number' ? how : bestThreshold(points);
+}
+
+export function calibration(points: ReadonlyArray<{ p: number; y: number }>, bins = 10): CalibrationBin[] {
+  const out: CalibrationBin[] = [];
+  for (let b = 0; b < bins; b++) {
+    const from = b / bins;
+    const to = (b + 1) / bins;
+    const inBin = points.filter((q) => q.p >= from && (q.p < to || (b === bins - 1 && q.p <= 1)));
+    if (!inBin.length) continue;
+    out.push({
+      from,
+      to,
+      n: inBin.length,
+      predicted: round(inBin.reduce((s, q) => s + q.p, 0) / inBin.length),
+      observed: round(inBin.reduce((s, q) => s + q.y, 0) / inBin.length),
+    });
+  }
+  return out;
+}
+
+/** Trains the learned layer on labelled rows; see above. */
+export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options: TrainOptions): TrainResult {
+  const o: Required<TrainOptions> = { ...TRAIN_DEFAULTS, ...options };
+  if (rows.length < o.folds * 2) throw new Error(`${rows.length} rows are too few for ${o.folds} folds`);
+  const groups = new Set(rows.map((r) => r.group));
+  if (groups.size < o.folds) throw new Error(`${groups.size} groups are too few for ${o.folds} folds`);
+  const featuriser = new Featuriser(o.bits);
+  const layers = rows.map((r) =>
+    lexiconLayer(r.text, lex, r.title ? { context: o.context, title: r.title } : { context: o.context }),
+  );
+  const examples: Example[] = rows.map((r, i) => {
+    const layer = layers[i]!;
+    const tokens = layer.runs.flatMap((run) => run.tokens);
+    const f = featuriser.features(tokens, lexiconFeatures(layer.classification));
+    return { f, y: r.label ? 1 : 0 };
+  });
+  const fold = assignFolds(
+    rows.map((r) => r.group),
+    o.folds,
+    o.seed,
+  );
+  const size = 1 << o.bits;
+  const fit = { epochs: o.epochs, l2: o.l2, rate: o.rate, seed: o.seed };
+  const pText = new Array<number>(rows.length).fill(0);
+  for (let k = 0; k < o.folds; k++) {
+    const m = fitLogistic(
+      examples.filter((_, i) => fold[i] !== k),
+      size,
+      fit,
+    );
+    examples.forEach((e, i) => {
+      if (fold[i] === k) pText[i] = predict(m, e.f);
+    });
+  }
+  const points: StackPoint[] = rows.map((r, i) => ({
+    pText: pText[i]!,
+    lexScore: layers[i]!.classification.score,
+    lexLead: layers[i]!.classification.lead,
+    y: r.label ? 1 : 0,
+  }));
+  // Out-of-fold stacking: fold k is stacked and thresholded by what the other folds fitted.
+  const oof: OutOfFold[] = new Array(rows.length);
+  for (let k = 0; k < o.folds; k++) {
+    const others = points.map((_, i) => i).filter((i) => fold[i] !== k);
+    const s = fitStack(others.map((i) => points[i]!));
+    const t = chooseThreshold(
+      o.threshold,
+      others.map((i) => ({
+        y: points[i]!.y,
+        p: stacked(s, points[i]!.pText, points[i]!.lexScore, points[i]!.lexLead),
+        layer: layers[i]!,
+      })),
+    );
+    rows.forEach((r, i) => {
+      if (fold[i] !== k) return;
+      const q = points[i]!;
+      const p = stacked(s, q.pText, q.lexScore, q.lexLead);
+      oof[i] = {
+        label: r.label,
+        group: r.group,
+        fold: k,
+        lexiconScore: q.lexScore,
+        lexiconLead: q.lexLead,
+        text: round(q.pText),
+        stacked: round(p),
+        lead: decide(layers[i]!, p, t).lead,
+      };
+    });
+  }
+  const full = fitLogistic(examples, size, fit);
+  const stack = fitStack(points);
+  const threshold = chooseThreshold(
+    o.threshold,
+    points.map((q, i) => ({ y: q.y, p: stacked(stack, q.pText, q.lexScore, q.lexLead), layer: layers[i]! })),
+  );
+  return {
+    weights: full.weights,
+    bias: full.bias,
+    stack,
+    threshold,
+    oof,
+    metrics: {
+      lexicon: binaryMetrics(
+        oof.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
+      ),
+      model: binaryMetrics(oof.map((q) => ({ label: q.label, predicted: q.text >= 0.5, score: q.text }))),
+      stacked: binaryMetrics(oof.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
+      calibration: calibration(oof.map((q) => ({ p: q.stacked, y: q.label ? 1 : 0 }))),
+    },
+  };
+}
+
+function round(x: number): number {
+  return Math.round(x * 10000) / 10000;
+}

@@ -1,0 +1,309 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import type { Command } from 'commander';
+import {
+  type BinaryMetrics,
+  type CompiledLexicons,
+  encodeWeights,
+  MODEL_FORMAT,
+  type ModelManifest,
+  modelVersion,
+  normaliseText,
+  type SiteContext,
+  TRAIN_DEFAULTS,
+  type TrainResult,
+  type TrainRow,
+  train,
+} from '../../classify/index.ts';
+import { loadConfig, loadLexicons } from '../../config/index.ts';
+import { UsageError } from '../../errors.ts';
+import { reviewedLeads, Store } from '../../leads/index.ts';
+import { collect } from '../output.ts';
+import { contextOption, readJsonl, rowText } from './classify.ts';
+
+interface TrainCliOptions {
+  input?: string;
+  label?: string;
+  positive?: string[];
+  negative?: string[];
+  group?: string;
+  context?: string;
+  out?: string;
+  fromReviews?: boolean;
+  lexicons?: string;
+  folds: string;
+  seed: string;
+  bits: string;
+  epochs: string;
+  json?: boolean;
+}
+
+const HELP = `
+Rows are split into folds by --group (a vendor or site field; no group in two folds). Without
+--group, rows whose first 80 letters are the same (mirrors, reposts) share a group. Every figure
+printed is out-of-fold; the model written is then trained on every row.
+
+-o DIR gets manifest.json and weights.bin.gz. Put DIR under <config>/models/ (one directory per
+context) and the classifier loads it beside the lexicons; workers reload it when it changes.
+
+Examples:
+  spiderweb train --input ../shared/data/agora-dev.jsonl --label drug --group vendor \\
+      --context marketplace -o config/models/marketplace
+  spiderweb train --input ../shared/data/onion-dev.jsonl --label sale --context web -o config/models/web
+  spiderweb train --from-reviews --context web -o my-config/models/web`;
+
+function intOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new UsageError(`${name} must be an integer from ${min} to ${max}, got "${value}"`);
+  return n;
+}
+
+export function register(program: Command): void {
+  program
+    .command('train')
+    .description(
+      'train the learned layer on labelled JSONL or on analysts\u2019 decisions; prints cross-validated figures',
+    )
+    .option('--input <file>', 'JSONL with a text field and a label field per line')
+    .option('--label <field>', 'the field holding the label')
+    .option('--positive <value>', 'label value counted as positive (repeatable; default: true)', collect)
+    .option(
+      '--negative <value>',
+      'label value counted as negative (repeatable; default: every other value)',
+      collect,
+    )
+    .option('--group <field>', 'rows with the same value of this field stay in one fold (vendor, site)')
+    .option('--context <kind>', 'web or marketplace: the site context the model serves', 'web')
+    .option('-o, --out <dir>', 'directory to write the model to')
+    .option(
+      '--from-reviews',
+      "instead of --input: the analysts' decisions in the store (confirmed/escalated vs dismissed)",
+    )
+    .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option('--folds <n>', 'cross-validation folds', String(TRAIN_DEFAULTS.folds))
+    .option('--seed <n>', 'seed for folds and example order', String(TRAIN_DEFAULTS.seed))
+    .option('--bits <n>', 'hash buckets: 2^bits', String(TRAIN_DEFAULTS.bits))
+    .option('--epochs <n>', 'passes over the data', String(TRAIN_DEFAULTS.epochs))
+    .option('--json', 'print one JSON object')
+    .addHelpText('after', HELP)
+    .action(async (opts: TrainCliOptions, cmd: Command) => {
+      const context = contextOption(opts.context);
+      const folds = intOption('--folds', opts.folds, 2, 20);
+      const seed = intOption('--seed', opts.seed, 0, 2 ** 31);
+      const bits = intOption('--bits', opts.bits, 12, 24);
+      const epochs = intOption('--epochs', opts.epochs, 1, 100);
+      const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
+      // The lexicon layer alone: the model learns on its evidence, not on an older model's.
+      const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
+      const data = opts.fromReviews ? await reviewData(config, lex, context, folds) : await fileData(opts);
+      const started = performance.now();
+      let result: TrainResult;
+      try {
+        result = train(data.rows, lex, { context, folds, seed, bits, epochs });
+      } catch (err) {
+        throw new UsageError(`cannot train: ${(err as Error).message}`);
+      }
+      const ms = Math.round(performance.now() - started);
+      const manifest = buildManifest(result, {
+        context,
+        bits,
+        seed,
+        epochs,
+        folds,
+        lex,
+        rows: data.rows,
+        inputs: data.inputs,
+        label: data.label,
+        groups: data.groups,
+      });
+      if (opts.out) await writeModel(opts.out, manifest, encodeWeights(result.weights));
+      const summary = { out: opts.out ?? null, ms, ...manifest };
+      if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
+      else process.stdout.write(`${formatTraining(manifest, ms, opts.out)}\n`);
+    });
+}
+
+interface TrainData {
+  rows: TrainRow[];
+  inputs: Array<{ name: string; sha256: string }>;
+  label: string;
+  groups: string;
+}
+
+async function fileData(opts: TrainCliOptions): Promise<TrainData> {
+  if (!opts.input || !opts.label)
+    throw new UsageError('train needs --input <file> and --label <field>, or --from-reviews');
+  const positives = new Set(opts.positive ?? ['true']);
+  const negatives = opts.negative ? new Set(opts.negative) : null;
+  const input = await readJsonl(opts.input);
+  const rows: TrainRow[] = [];
+  for (const { line, row } of input) {
+    const value = row[opts.label];
+    if (value === null || value === undefined) continue;
+    const v = String(value);
+    const label = positives.has(v);
+    if (!label && negatives && !negatives.has(v)) continue;
+    const text = rowText(opts.input, line, row);
+    let group: string;
+    if (opts.group) {
+      const g = row[opts.group];
+      if (g === null || g === undefined || g === '')
+        throw new UsageError(`${opts.input}:${line}: field "${opts.group}" (--group) is missing`);
+      group = String(g);
+    } else group = prefixGroup(text);
+    const r: TrainRow = { text, label, group };
+    if (typeof row.title === 'string') r.title = row.title;
+    rows.push(r);
+  }
+  if (rows.length === 0) throw new UsageError(`no rows of ${opts.input} have a usable "${opts.label}" label`);
+  const bytes = await readFile(opts.input);
+  return {
+    rows,
+    inputs: [{ name: basename(opts.input), sha256: createHash('sha256').update(bytes).digest('hex') }],
+    label: opts.label,
+    groups: opts.group ?? 'text-prefix',
+  };
+}
+
+/** The first 80 letters and digits of the normalised text: mirrors and reposts share it. */
+export function prefixGroup(text: string): string {
+  return (normaliseText(text).text.match(/[\p{L}\p{N}]+/gu) ?? []).join('').slice(0, 80);
+}
+
+async function reviewData(
+  config: Awaited<ReturnType<typeof loadConfig>>,
+  lex: CompiledLexicons,
+  context: SiteContext,
+  folds: number,
+): Promise<TrainData> {
+  const store = await Store.open(config.runtime.store.url, config.runtime.dataDir);
+  const siteKinds = new Map([...config.sites].map(([id, s]) => [id, s.kind] as const));
+  try {
+    const reviewed = (await reviewedLeads(store, lex, { siteKinds })).filter((r) => r.context === context);
+    if (reviewed.length === 0)
+      throw new UsageError(
+        `no reviewed ${context} leads in ${store.location}: confirm or dismiss leads first`,
+      );
+    // Sites are the groups when there are enough of them; else each page is its own group.
+    const sites = new Set(reviewed.map((r) => r.page.site_id));
+    const bySite = sites.size >= folds;
+    const rows = reviewed.map((r) => {
+      const row: TrainRow = {
+        text: r.text,
+        label: r.positive,
+        group: bySite ? r.page.site_id : String(r.pageId),
+      };
+      if (r.title) row.title = r.title;
+      return row;
+    });
+    const digest = createHash('sha256');
+    for (const r of reviewed) digest.update(`${r.leadId}:${r.status}\n`);
+    return {
+      rows,
+      inputs: [{ name: 'reviews', sha256: digest.digest('hex') }],
+      label: 'status (confirmed|escalated vs dismissed)',
+      groups: bySite ? 'site' : 'page',
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+function buildManifest(
+  r: TrainResult,
+  o: {
+    context: SiteContext;
+    bits: number;
+    seed: number;
+    epochs: number;
+    folds: number;
+    lex: CompiledLexicons;
+    rows: TrainRow[];
+    inputs: Array<{ name: string; sha256: string }>;
+    label: string;
+    groups: string;
+  },
+): ModelManifest {
+  const weights = encodeWeights(r.weights);
+  const m: Omit<ModelManifest, 'version'> = {
+    format: MODEL_FORMAT,
+    context: o.context,
+    created: new Date().toISOString(),
+    bits: o.bits,
+    seed: o.seed,
+    epochs: o.epochs,
+    l2: TRAIN_DEFAULTS.l2,
+    bias: r.bias,
+    stack: r.stack,
+    threshold: r.threshold,
+    lexiconVersion: o.lex.version,
+    data: {
+      inputs: o.inputs,
+      label: o.label,
+      rows: o.rows.length,
+      positives: o.rows.filter((x) => x.label).length,
+      groups: o.groups,
+      folds: o.folds,
+    },
+    metrics: r.metrics,
+    command: `spiderweb ${process.argv.slice(2).join(' ')}`,
+  };
+  return { ...m, version: modelVersion(weights, m) } as ModelManifest;
+}
+
+/** Writes the model files next to each other, each by rename, weights first (a reader never sees a manifest without its weights). */
+async function writeModel(dir: string, manifest: ModelManifest, weights: Buffer): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'weights.bin.gz.tmp'), weights);
+  await rename(join(dir, 'weights.bin.gz.tmp'), join(dir, 'weights.bin.gz'));
+  await writeFile(join(dir, 'manifest.json.tmp'), `${JSON.stringify(manifest, null, 2)}\n`);
+  await rename(join(dir, 'manifest.json.tmp'), join(dir, 'manifest.json'));
+}
+
+function line(name: string, m: BinaryMetrics): string {
+  const f = (x: number) => x.toFixed(4);
+  return `  ${name.padEnd(14)} P ${f(m.precision)}  R ${f(m.recall)}  F1 ${f(m.f1)}  PR-AUC ${f(m.prAuc)}`;
+}
+
+function negativeClass(m: BinaryMetrics, all: { n: number; positives: number }): string {
+  // Precision/recall of the negative class from the positive class's confusion.
+  const tp = Math.round(m.recall * m.positives);
+  const fp = m.precision > 0 ? Math.round(tp / m.precision) - tp : 0;
+  const fn = m.positives - tp;
+  const tn = all.n - tp - fp - fn;
+  const p = tn + fn ? tn / (tn + fn) : 0;
+  const r = tn + fp ? tn / (tn + fp) : 0;
+  const f1 = p + r ? (2 * p * r) / (p + r) : 0;
+  return `  ${'(negatives)'.padEnd(14)} P ${p.toFixed(4)}  R ${r.toFixed(4)}  F1 ${f1.toFixed(4)}`;
+}
+
+function formatTraining(m: ModelManifest, ms: number, out: string | undefined): string {
+  const lines = [
+    `${m.data.inputs.map((i) => i.name).join(', ')}  label ${m.data.label}  context ${m.context}  lexicons ${m.lexiconVersion}`,
+    `rows ${m.data.rows} (positives ${m.data.positives})  ${m.data.folds} folds by ${m.data.groups}  seed ${m.seed}  ${ms} ms`,
+    '',
+    'out-of-fold:',
+    line('lexicons', m.metrics.lexicon),
+    line('model alone', m.metrics.model),
+    line('stacked', m.metrics.stacked),
+    negativeClass(m.metrics.stacked, m.metrics.stacked),
+    '',
+    `stack: ${m.stack.model.toFixed(3)}·logit(p_text) + ${m.stack.lexicon.toFixed(3)}·lexicon score + ${m.stack.lexiconLead.toFixed(3)}·lexicon lead + ${m.stack.bias.toFixed(3)}   threshold ${m.threshold}`,
+    '',
+    'calibration (stacked, out-of-fold):',
+    '  p range      rows  predicted  observed',
+    ...m.metrics.calibration.map(
+      (b) =>
+        `  ${b.from.toFixed(1)}–${b.to.toFixed(1)}  ${String(b.n).padStart(8)}  ${b.predicted.toFixed(3).padStart(9)}  ${b.observed.toFixed(3).padStart(8)}`,
+    ),
+  ];
+  if (m.metrics.stacked.f1 < m.metrics.lexicon.f1)
+    lines.push(
+      '',
+      `warning: out-of-fold, the stacked layers (F1 ${m.metrics.stacked.f1.toFixed(4)}) do worse than the lexicons alone (${m.metrics.lexicon.f1.toFixed(4)}): more labelled rows are needed before this model helps; do not put it in config/models/`,
+    );
+  lines.push('', out ? `model ${m.version} written to ${out}` : `model ${m.version} (not written: no -o)`);
+  return lines.join('\n');
+}

@@ -1,0 +1,240 @@
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { classify, lexiconLayer } from '../../src/classify/index.ts';
+import { lexiconFeatures } from '../../src/classify/model/combine.ts';
+import { LexiconWatcher, loadLexicons } from '../../src/config/index.ts';
+import { Store } from '../../src/leads/index.ts';
+import { log } from '../../src/log.ts';
+import { repoRoot, runCli, tempDir } from '../helpers/runtime.ts';
+
+/**
+ * The learned layer end to end on real files: `spiderweb train` on a JSONL written here, the model
+ * loaded beside the lexicons, its features in the explanation, hot reload through the lexicon
+ * watcher, a broken model refused, and `train --from-reviews` on a SQLite store with analysts'
+ * decisions. The data is synthetic: "zorblax" is a product only sellers offer, "quibbit" one only
+ * hobby shops do; the shipped lexicons know neither, so only the model can learn them.
+ */
+
+const dir = tempDir();
+const cfg = join(dir.path, 'config');
+const data = join(dir.path, 'train.jsonl');
+const CLI_TIMEOUT = 60_000;
+
+const SELLER = [
+  'zorblax crates ready, message the shop',
+  'fresh zorblax batch in stock',
+  'zorblax tabs, discreet post',
+];
+const HOBBY = [
+  'quibbit kits for the garden club',
+  'quibbit seeds, free catalogue',
+  'quibbit workshop this saturday',
+];
+
+function rows(): string {
+  const out: string[] = [];
+  for (let v = 0; v < 20; v++) {
+    for (let k = 0; k < 3; k++) {
+      const seller = v % 2 === 0;
+      const text = `${(seller ? SELLER : HOBBY)[k]} #${v}`;
+      out.push(JSON.stringify({ text, sale: seller, vendor: `v${v}` }));
+    }
+  }
+  out.push(JSON.stringify({ text: 'unlabelled row', sale: null, vendor: 'v0' }));
+  return `${out.join('\n')}\n`;
+}
+
+beforeAll(() => {
+  mkdirSync(cfg, { recursive: true });
+  cpSync(join(repoRoot, 'config/lexicons'), join(cfg, 'lexicons'), { recursive: true });
+  writeFileSync(data, rows());
+});
+afterAll(() => dir.remove());
+
+const train = (out: string, extra: string[] = []) =>
+  runCli([
+    'train',
+    '--input',
+    data,
+    '--label',
+    'sale',
+    '--group',
+    'vendor',
+    '--context',
+    'web',
+    '-o',
+    out,
+    ...extra,
+  ]);
+
+describe('spiderweb train', () => {
+  it(
+    'writes a model with its manifest, prints out-of-fold figures and calibration, and is deterministic',
+    async () => {
+      const out = join(cfg, 'models/web');
+      const r = await train(out);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain('rows 60 (positives 30)  5 folds by vendor');
+      expect(r.stdout).toMatch(/stacked +P 1\.0000 +R 1\.0000/);
+      expect(r.stdout).toContain('calibration (stacked, out-of-fold)');
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest).toMatchObject({
+        format: 'spiderweb-model/1',
+        context: 'web',
+        data: {
+          label: 'sale',
+          rows: 60,
+          positives: 30,
+          groups: 'vendor',
+          folds: 5,
+          inputs: [{ name: 'train.jsonl' }],
+        },
+      });
+      // No path of this machine in the manifest: only the file's name and hash.
+      expect(JSON.stringify(manifest.data)).not.toContain(dir.path);
+      const again = await train(join(dir.path, 'again'), ['--json']);
+      expect(JSON.parse(again.stdout).version).toBe(manifest.version);
+      const other = await train(join(dir.path, 'seed2'), ['--json', '--seed', '2']);
+      expect(JSON.parse(other.stdout).version).not.toBe(manifest.version);
+    },
+    CLI_TIMEOUT,
+  );
+
+  it('refuses bad input naming the file and line', async () => {
+    const bad = join(dir.path, 'bad.jsonl');
+    writeFileSync(bad, '{"text":"a","sale":true}\n{not json\n');
+    const r = await runCli(['train', '--input', bad, '--label', 'sale']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${bad}:2`);
+    const noGroup = await runCli(['train', '--input', data, '--label', 'sale', '--group', 'seller']);
+    expect(noGroup.code).toBe(2);
+    expect(noGroup.stderr).toContain(`${data}:1: field "seller" (--group) is missing`);
+  });
+
+  it('the classifier loads the model beside the lexicons; explanations name its features', async () => {
+    const plain = await loadLexicons(join(cfg, 'lexicons'), { models: false });
+    const lex = await loadLexicons(join(cfg, 'lexicons'));
+    expect(lex.models?.web).toBeDefined();
+    expect(lex.version).not.toBe(plain.version);
+    const text = 'New zorblax arrived, write to us';
+    const c = classify(text, lex);
+    expect(classify(text, plain).model).toBeUndefined();
+    expect(c.model).toMatchObject({ version: lex.models!.web!.manifest.version, vetoed: false });
+    expect(c.model!.text).toBeGreaterThan(0.5);
+    const learned = c.reasons.find((r) => r.group === 'learned' && r.term === 'zorblax');
+    expect(learned).toMatchObject({ form: 'zorblax', span: [4, 11] });
+    expect(learned!.weight).toBeGreaterThan(0);
+    expect(classify('quibbit kits, write to us', lex).model!.text).toBeLessThan(0.5);
+    // The fast path (memoised token sums) scores exactly what training's feature list does.
+    const model = lex.models!.web!;
+    const layer = lexiconLayer(text, lex);
+    const tokens = layer.runs.flatMap((r) => r.tokens);
+    const lexicon = lexiconFeatures(layer.classification);
+    expect(model.score(tokens, lexicon)).toBeCloseTo(
+      model.probability(model.featuriser.features(tokens, lexicon)),
+      6,
+    );
+    // The CLI's explanation shows both layers.
+    const e = await runCli(['-c', cfg, 'explain', text]);
+    expect(e.code).toBe(0);
+    expect(e.stdout).toMatch(/model [0-9a-f]{12}: p /);
+    expect(e.stdout).toMatch(/learned +zorblax "zorblax" at 4-11 +logit \+/);
+  });
+
+  it('workers pick up a new model like a lexicon change, and refuse a broken one', async () => {
+    const lexDir = join(cfg, 'lexicons');
+    const watcher = new LexiconWatcher(lexDir, await loadLexicons(lexDir), log, { pollMs: 100_000 });
+    const first = watcher.current().version;
+    const out = join(cfg, 'models/web');
+    await train(out, ['--seed', '3']);
+    await watcher.reload();
+    expect(watcher.current().version).not.toBe(first);
+    expect(watcher.state().error).toBeNull();
+    const good = watcher.current().version;
+    const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify({ ...manifest, threshold: 2 }));
+    await watcher.reload();
+    expect(watcher.current().version).toBe(good);
+    expect(watcher.state().error).toContain('manifest.json (field threshold)');
+    // Weights that are not the ones the manifest names are refused too.
+    writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest));
+    writeFileSync(join(out, 'weights.bin.gz'), readFileSync(join(dir.path, 'seed2/weights.bin.gz')));
+    await watcher.reload();
+    expect(watcher.current().version).toBe(good);
+    expect(watcher.state().error).toMatch(/weights\.bin\.gz: its content hash is/);
+    rmSync(join(cfg, 'models'), { recursive: true });
+    await watcher.reload();
+    expect(watcher.current().models).toBeUndefined();
+    watcher.close();
+  });
+
+  it(
+    'train --from-reviews learns from the analysts’ decisions in the store',
+    async () => {
+      const dataDir = join(dir.path, 'data');
+      mkdirSync(dataDir, { recursive: true });
+      const store = await Store.open(null, dataDir);
+      const lex = await loadLexicons(join(cfg, 'lexicons'), { models: false });
+      try {
+        for (let i = 0; i < 24; i++) {
+          const confirmed = i % 2 === 0;
+          const text = `Мефедрон 1г 3000р, закладки, telegram @shop${i}. ${confirmed ? 'zorblax' : 'quibbit'} ${i}`;
+          const url = `http://shop${i % 6}.example/p/${i}`;
+          const at = new Date().toISOString();
+          const { pageId } = await store.recordFetched({
+            crawlId: 'c1',
+            siteId: `site${i % 6}`,
+            url,
+            finalUrl: url,
+            status: 200,
+            contentHash: `h${i}`,
+            title: `p${i}`,
+            text,
+            listing: null,
+            lang: 'ru',
+            identifiers: [],
+            fetchedVia: 'http',
+            robots: 'obey',
+            foundVia: 'seed',
+            depth: 0,
+            at,
+          });
+          const page = (await store.page(pageId))!;
+          const saved = await store.saveClassification(page, classify(text, lex), 'c1', at);
+          expect(saved.leadId).not.toBeNull();
+          await store.db
+            .updateTable('leads')
+            .set({ status: confirmed ? 'confirmed' : 'dismissed' })
+            .where('id', '=', saved.leadId!)
+            .execute();
+        }
+      } finally {
+        await store.close();
+      }
+      const out = join(dir.path, 'from-reviews');
+      const r = await runCli(['-c', cfg, 'train', '--from-reviews', '--context', 'web', '-o', out], {
+        env: { SPIDERWEB_DATA_DIR: dataDir },
+      });
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest.data).toMatchObject({
+        rows: 24,
+        positives: 12,
+        groups: 'site',
+        inputs: [{ name: 'reviews' }],
+      });
+      // Every lead was a lexicon lead; the decisions differ only by the word the model can learn.
+      expect(manifest.metrics.lexicon.precision).toBe(0.5);
+      expect(manifest.metrics.stacked.f1).toBe(1);
+      const none = await runCli(['-c', cfg, 'train', '--from-reviews', '--context', 'marketplace'], {
+        env: { SPIDERWEB_DATA_DIR: dataDir },
+      });
+      expect(none.code).toBe(2);
+      expect(none.stderr).toContain('no reviewed marketplace leads');
+    },
+    CLI_TIMEOUT,
+  );
+});
