@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Classification } from '../../src/classify/index.ts';
 import type { Identifier } from '../../src/extract/index.ts';
-import { type FetchedRecord, Store } from '../../src/leads/index.ts';
+import type { FetchedRecord, Store } from '../../src/leads/index.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { repoRoot } from '../helpers/runtime.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Classification } from '../../src/classify/index.ts';
 import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
-import { type FetchedRecord, Store } from '../../src/leads/index.ts';
+import type { FetchedRecord, Store } from '../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 import { AppClient } from '../unit/review/helpers.ts';
