@@ -1,8 +1,15 @@
 import { z } from 'zod';
 import { politenessSchema } from '../crawl/politeness/index.ts';
-import { robotsModeSchema } from '../crawl/robots.ts';
 
 /** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ltc, xmr...). */
+/**
+ * `robots:` in `config/sites/<id>.yaml`. `obey` (default): robots.txt is fetched per host;
+ * disallowed URLs fail with reason `robots`, and its `Crawl-delay` slows requests to the host
+ * (never speeds them up). `ignore`: robots.txt is neither fetched nor applied. Each fetched page
+ * records which one applied.
+ */
+export const robotsModeSchema = z.enum(['obey', 'ignore']).default('obey');
+
 export const SEARCH_TYPES = [
   'crypto',
   'messenger',

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import robotsParserCjs from 'robots-parser';
-import { z } from 'zod';
+import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { log } from '../log.ts';
 
@@ -29,14 +29,8 @@ const robotsParser = robotsParserCjs as unknown as typeof robotsParserCjs.defaul
 /** Deletes the fetch lock only if it is still ours. */
 const UNLOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
-/**
- * `robots:` in `config/sites/<id>.yaml`. `obey` (default): robots.txt is fetched per host;
- * disallowed URLs fail with reason `robots`, and its `Crawl-delay` slows requests to the host
- * (never speeds them up). `ignore`: robots.txt is neither fetched nor applied. Each fetched page
- * records which one applied.
- */
-export const robotsModeSchema = z.enum(['obey', 'ignore']).default('obey');
-export type RobotsMode = z.output<typeof robotsModeSchema>;
+/** `robots:` of a site (`obey` or `ignore`; see `robotsModeSchema` in the config schema). */
+export type RobotsMode = SiteConfig['robots'];
 
 /** Fetches a robots.txt with the site's own fetcher (its proxy, SSRF rules, user agent...). */
 export type RobotsFetch = (url: string) => Promise<{ status: number; text: string }>;

@@ -21,7 +21,7 @@ import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { unzipSync, type Zippable, zipSync } from 'fflate';
 import type { Kysely } from 'kysely';
 import { errorMessage, NonRetryableError, UsageError } from '../errors.ts';
-import type { Database } from '../leads/schema.ts';
+import type { Database } from '../leads/index.ts';
 import { cdxjIndex } from './cdxj.ts';
 import { SHA256_HEX, sha256Hex } from './digest.ts';
 import { type EvidenceManifest, type FileRole, spiderwebVersion } from './manifest.ts';

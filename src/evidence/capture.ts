@@ -1,4 +1,4 @@
-import type { FetchedPage } from '../crawl/types.ts';
+import type { FetchedPage } from '../crawl/index.ts';
 import { NonRetryableError } from '../errors.ts';
 import { sha256Hex } from './digest.ts';
 import {

@@ -9,9 +9,9 @@
  */
 import iconv from 'iconv-lite';
 import type { Kysely } from 'kysely';
-import type { FetchedPage } from '../crawl/types.ts';
+import type { FetchedPage } from '../crawl/index.ts';
 import { NonRetryableError, TransientError, errorMessage } from '../errors.ts';
-import type { Database, EvidenceRow } from '../leads/schema.ts';
+import type { Database, EvidenceRow } from '../leads/index.ts';
 import { type CaptureFacts, sealManifest, storePageCapture, storeScreenshot, strip } from './capture.ts';
 import { sha256Hex } from './digest.ts';
 import { type EvidenceManifest, FILE_NAMES, type ManifestFile, type ScreenshotInfo } from './manifest.ts';

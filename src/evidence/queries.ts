@@ -1,6 +1,6 @@
 /** Evidence rows in the store (kysely; the same queries on SQLite and PostgreSQL). */
 import type { Kysely } from 'kysely';
-import type { Database, EvidenceRow } from '../leads/schema.ts';
+import type { Database, EvidenceRow } from '../leads/index.ts';
 import type { CaptureFacts } from './capture.ts';
 import type { ManifestFile } from './manifest.ts';
 

@@ -1,6 +1,6 @@
 /** What the review app shows and serves of a lead's evidence (shape of `EvidenceView` in src/review/evidence.ts). */
 import type { Kysely } from 'kysely';
-import type { Database } from '../leads/schema.ts';
+import type { Database } from '../leads/index.ts';
 import { leadManifest } from './bundle.ts';
 import type { FileRole } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';

@@ -19,7 +19,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { gzipSync } from 'node:zlib';
-import type { FetchedPage } from '../crawl/types.ts';
+import type { FetchedPage } from '../crawl/index.ts';
 import { sha256Hex, stableUuid, warcDigest, warcDigestFromHex } from './digest.ts';
 
 export type WarcType = 'warcinfo' | 'request' | 'response' | 'metadata' | 'resource';

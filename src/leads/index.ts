@@ -12,7 +12,18 @@ export {
   IDENTIFIER_GROUPS,
   identifierKey,
 } from './linking.ts';
-export type { IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
+export type { Database, EvidenceRow, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
+export type { AuditRow } from './schema-review.ts';
+export {
+  applyRescore,
+  countFetchedPages,
+  type LeadChange,
+  type LeadState,
+  type RescoreDiff,
+  rescore,
+  type SiteKind,
+  type TermRef,
+} from './rescore.ts';
 export {
   type CrawlCounts,
   type FailureRecord,
@@ -23,4 +34,4 @@ export {
   type StoreOptions,
 } from './store.ts';
 export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';
-export { type ReviewedLead, reviewedLeads } from './suggest.ts';
+export { type ReviewedLead, reviewedLeads, reviewRows, type Suggestions, suggest } from './suggest.ts';

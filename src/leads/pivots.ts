@@ -2,8 +2,7 @@ import { type Kysely, sql } from 'kysely';
 import type { SiteConfig } from '../config/index.ts';
 import { expandTypes } from './linking.ts';
 import { isPostgres } from './open.ts';
-import type { Database } from './schema.ts';
-import type { Store } from './store.ts';
+import type { Database, IdentifierRow } from './schema.ts';
 
 export interface PivotRequest {
   siteId: string;
@@ -16,8 +15,21 @@ export interface PivotRequest {
  * The pivot searches a lead's identifiers call for: one per (site that searches that type, identifier),
  * each claimed in the store so it happens once ever and within the site's daily budget.
  */
+/** What planning needs of the store (the `Store` has both; naming them here keeps pivots.ts below store.ts). */
+export interface PivotStore {
+  pageIdentifiers(pageId: number): Promise<IdentifierRow[]>;
+  claimPivot(
+    siteId: string,
+    identifierId: number,
+    url: string,
+    crawlId: string,
+    at: string,
+    maxPerDay: number,
+  ): Promise<boolean>;
+}
+
 export async function planPivots(
-  store: Store,
+  store: PivotStore,
   pageId: number,
   sites: readonly SiteConfig[],
   crawlId: string,

@@ -8,7 +8,7 @@ import type { Registry } from 'prom-client';
 import { UsageError } from '../errors.ts';
 import { fromRoot } from '../paths.ts';
 import type { Store } from '../leads/index.ts';
-import type { SiteKind } from '../leads/rescore.ts';
+import type { SiteKind } from '../leads/index.ts';
 import { type Logger, log as rootLog } from '../log.ts';
 import {
   type Analyst,

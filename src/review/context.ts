@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { UsageError } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
-import type { SiteKind } from '../leads/rescore.ts';
+import type { SiteKind } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
 import type { Analyst, Session } from './auth.ts';
 import type { EvidenceAccess } from './evidence.ts';

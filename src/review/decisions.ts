@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import { UsageError } from '../errors.ts';
 import type { LeadStatus, Store } from '../leads/index.ts';
-import type { Database } from '../leads/schema.ts';
+import type { Database } from '../leads/index.ts';
 import type { Analyst } from './auth.ts';
 
 export type Decision = 'confirm' | 'dismiss' | 'escalate';

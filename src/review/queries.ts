@@ -1,6 +1,6 @@
 import { type ExpressionBuilder, type Kysely, type SelectQueryBuilder, sql } from 'kysely';
 import type { Store } from '../leads/index.ts';
-import type { Database } from '../leads/schema.ts';
+import type { Database } from '../leads/index.ts';
 import { type LeadFields, leadFields, parseListing } from './fields.ts';
 import type { Cursor, PageRequest, QueueFilter } from './filters.ts';
 import { parseReasons } from './reasons.ts';

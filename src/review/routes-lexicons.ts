@@ -6,7 +6,7 @@ import { type CompiledLexicons, type LintFinding, type LintResult, lintLexicons 
 import { lexiconDirFingerprint, loadLexicons, readLexiconDir } from '../config/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
-import { countFetchedPages, rescore } from '../leads/rescore.ts';
+import { countFetchedPages, rescore } from '../leads/index.ts';
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import {
   type DiskLexicons,

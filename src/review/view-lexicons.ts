@@ -1,5 +1,5 @@
 import type { LintFinding, LintResult } from '../classify/index.ts';
-import type { LeadChange, LeadState, RescoreDiff } from '../leads/rescore.ts';
+import type { LeadChange, LeadState, RescoreDiff } from '../leads/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 

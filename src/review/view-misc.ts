@@ -1,5 +1,5 @@
 import type { ClusterView } from '../leads/index.ts';
-import type { AuditRow } from '../leads/schema-review.ts';
+import type { AuditRow } from '../leads/index.ts';
 import { html } from './html.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 

@@ -12,8 +12,8 @@ import {
 import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
-import type { SiteKind } from '../../leads/rescore.ts';
-import { reviewRows } from '../../leads/suggest.ts';
+import type { SiteKind } from '../../leads/index.ts';
+import { reviewRows } from '../../leads/index.ts';
 import { collect } from '../output.ts';
 import { contextOption, type LexiconCliOptions, lexiconsFor, readJsonl, rowText } from './classify.ts';
 

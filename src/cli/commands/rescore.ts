@@ -11,7 +11,7 @@ import {
   rescore,
   type SiteKind,
   type TermRef,
-} from '../../leads/rescore.ts';
+} from '../../leads/index.ts';
 import { collect, out } from '../output.ts';
 
 interface RescoreCliOptions {

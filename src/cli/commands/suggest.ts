@@ -2,8 +2,8 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
-import type { SiteKind } from '../../leads/rescore.ts';
-import { suggest, type Suggestions } from '../../leads/suggest.ts';
+import type { SiteKind } from '../../leads/index.ts';
+import { suggest, type Suggestions } from '../../leads/index.ts';
 import { collect, out, table } from '../output.ts';
 import { type LexiconCliOptions, lexiconsFor } from './classify.ts';
 
