@@ -226,7 +226,9 @@ describe('faults survived', () => {
       expect(await rt.queues.pending()).toEqual({ fetch: 0, classify: 0, evidence: 0 });
       expect(worker.child.exitCode).toBe(null);
       // The worker reconnects on its own backoff, which may end after the crawl has: wait for it to say so.
-      await expect.poll(() => worker.log(), { timeout: 20_000, interval: 100 }).toMatch(/Redis is back after/);
+      await expect
+        .poll(() => worker.log(), { timeout: 20_000, interval: 100 })
+        .toMatch(/Redis is back after/);
       // The outage was said once, not once per failed command.
       expect(worker.log().match(/waiting for Redis since/g)).toHaveLength(1);
     } finally {
