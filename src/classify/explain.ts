@@ -78,3 +78,61 @@ export function summary(c: Classification): string {
   const lexicons = `lexicons alone ${m.lexiconScore.toFixed(3)}${m.lexiconLead ? ' (lead)' : ''}`;
   return `${line}\nmodel ${m.version}: p ${m.probability.toFixed(3)}  text model ${m.text.toFixed(3)}  ${lexicons}${m.vetoed ? '  vetoed by negative context' : ''}`;
 }
+
+/** How a lead stores a term seen many times: once, with the count and the first few other spans. */
+export interface CompactReason extends Reason {
+  /** Occurrences of the term (in this group, in the text or the title): 1 when absent. */
+  count?: number;
+  /** Spans of further occurrences, `[start, end, form]` (form left out when it is the same). */
+  more?: Array<[number, number] | [number, number, string]>;
+}
+
+/** Spans a stored reason keeps per term (the first one and this many more). */
+export const MORE_SPANS = 4;
+
+/**
+ * One entry per term (per group, and per title or text), in order of first occurrence: the occurrence
+ * that carried the term's contribution, its count, and the spans of up to `MORE_SPANS` others. A page
+ * that says "мефедрон" forty times stores it once, not forty times.
+ */
+export function compactReasons(reasons: readonly Reason[]): CompactReason[] {
+  const byKey = new Map<string, { base: Reason; all: Reason[] }>();
+  for (const r of reasons) {
+    const key = `${r.group}\0${r.term}\0${r.in ?? ''}`;
+    const e = byKey.get(key);
+    if (!e) byKey.set(key, { base: r, all: [r] });
+    else {
+      e.all.push(r);
+      if (Math.abs(r.contribution) > Math.abs(e.base.contribution)) e.base = r;
+    }
+  }
+  return [...byKey.values()].map(({ base, all }) => {
+    if (all.length === 1) return base;
+    const more: NonNullable<CompactReason['more']> = [];
+    for (const r of all) {
+      if (r === base) continue;
+      if (more.length >= MORE_SPANS) break;
+      more.push(r.form === base.form ? [r.span[0], r.span[1]] : [r.span[0], r.span[1], r.form]);
+    }
+    return { ...base, count: all.length, more };
+  });
+}
+
+/**
+ * Back to one reason per kept span (for highlighting), each with its `count`: the first carries the
+ * occurrences that were not kept, so counts still add up. Reasons stored before compaction pass through.
+ */
+export function expandReasons(stored: readonly CompactReason[]): CompactReason[] {
+  const out: CompactReason[] = [];
+  for (const r of stored) {
+    if (!r.more?.length) {
+      out.push(r);
+      continue;
+    }
+    const { more, count, ...base } = r;
+    out.push({ ...base, count: (count ?? more.length + 1) - more.length });
+    for (const [s, e, form] of more)
+      out.push({ ...base, span: [s, e], form: form ?? base.form, contribution: 0, count: 1 });
+  }
+  return out;
+}

@@ -5,7 +5,18 @@
 export { classify, type ClassifyOptions } from './classify.ts';
 export { type CompileOptions, compileLexicons } from './compile.ts';
 export { type EvalOptions, type EvalResult, type EvalRow, evaluate, prAuc, type TermCount } from './eval.ts';
-export { ansiMarker, bracketMarker, formatReasons, highlight, type Marker, summary } from './explain.ts';
+export {
+  ansiMarker,
+  bracketMarker,
+  type CompactReason,
+  compactReasons,
+  expandReasons,
+  formatReasons,
+  highlight,
+  MORE_SPANS,
+  type Marker,
+  summary,
+} from './explain.ts';
 export {
   CATEGORIES,
   CLASS_CATEGORY,

@@ -1,6 +1,6 @@
 import type { Insertable, Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Classification } from '../classify/index.ts';
+import { type Classification, compactReasons } from '../classify/index.ts';
 import type { Identifier, ListingFields } from '../extract/index.ts';
 import {
   type ClusterView,
@@ -278,7 +278,7 @@ export class Store {
       kind: c.kind,
       category: c.category,
       substances: JSON.stringify(c.substances),
-      reasons: JSON.stringify(c.reasons),
+      reasons: JSON.stringify(compactReasons(c.reasons)),
       lexicon_version: c.lexiconVersion,
       crawl_id: crawlId,
     };

@@ -89,9 +89,10 @@ export function reasonRows(reasons: readonly StoredReason[]): ReasonRow[] {
       };
       rows.set(key, row);
     }
-    row.count++;
-    if (r.in === 'title') row.inTitle++;
-    else row.inText++;
+    const n = r.count ?? 1;
+    row.count += n;
+    if (r.in === 'title') row.inTitle += n;
+    else row.inText += n;
     row.contribution += r.contribution;
     if (Math.abs(r.weight) > Math.abs(row.weight)) row.weight = r.weight;
     if (!row.forms.includes(r.form)) row.forms.push(r.form);
