@@ -3,9 +3,10 @@
  *
  * Rows are split in two by a hash of their group (`--group FIELD`, e.g. vendor; default: the first
  * 80 letters of the text, so mirrors stay together). A model is trained on one half; the other half
- * is classified as written and in four obfuscated copies: letter-spaced (`m d m a`), homoglyphs
- * (Latin letters swapped for Cyrillic lookalikes and back), leetspeak (`m3th`), and transliteration
- * (each word in the other script). Prints F1 for the lexicons alone and with the model, and each
+ * is classified as written and in four copies where every word of four or more letters is
+ * obfuscated with one trick of the golden corpus's obfuscator (`test/unit/classify/obfuscate.ts`):
+ * letter-spaced (`m d m a`), homoglyphs, leetspeak (`m3th`), and transliteration (Russian to
+ * Latin; Latin words to Cyrillic). Prints F1 for the lexicons alone and with the model, and each
  * copy's drop. The lexicons were written with the whole dev set in view; the model half is honest.
  *
  *   npx tsx test/bench/obfuscation.ts --input ../shared/data/agora-dev.jsonl --label drug \
@@ -18,7 +19,6 @@ import {
   type Classification,
   type CompiledLexicons,
   classify,
-  cyrToLat,
   latToCyr,
   type ModelManifest,
   TextModel,
@@ -27,6 +27,7 @@ import {
 import { hashString } from '../../src/classify/model/features.ts';
 import { prefixGroup } from '../../src/cli/commands/train.ts';
 import { loadLexicons } from '../../src/config/index.ts';
+import { homoglyphs, leet, spaced, translit } from '../unit/classify/obfuscate.ts';
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -42,47 +43,18 @@ if (!input || !label)
 const groupField = argOf('--group');
 const context = (argOf('--context') ?? 'web') as 'web' | 'marketplace';
 
-const LAT_CYR: Record<string, string> = {
-  a: 'а',
-  e: 'е',
-  o: 'о',
-  p: 'р',
-  c: 'с',
-  x: 'х',
-  y: 'у',
-  k: 'к',
-  m: 'м',
-  t: 'т',
-};
-const CYR_LAT: Record<string, string> = Object.fromEntries(Object.entries(LAT_CYR).map(([l, c]) => [c, l]));
-const LEET: Record<string, string> = {
-  a: '4',
-  e: '3',
-  o: '0',
-  i: '1',
-  s: '5',
-  t: '7',
-  а: '4',
-  е: '3',
-  о: '0',
-  з: '3',
-};
-
+const WORD = /\p{L}{4,}/gu;
+/** One trick of the golden corpus's obfuscator, applied to every word of four or more letters. */
+const every = (trick: (w: string) => string) => (t: string) => t.replace(WORD, trick);
 const copies: Record<string, (t: string) => string> = {
   'as written': (t) => t,
-  'letter-spaced': (t) => t.replace(/\p{L}{3,}/gu, (w) => [...w].join(' ')),
-  homoglyph: (t) =>
-    t.replace(/\p{L}{3,}/gu, (w) =>
-      [...w].map((ch, i) => (i % 2 ? (LAT_CYR[ch] ?? CYR_LAT[ch] ?? ch) : ch)).join(''),
-    ),
-  leet: (t) =>
-    t.replace(/\p{L}{4,}/gu, (w) =>
-      [...w].map((ch, i) => (i > 0 && i % 2 === 0 ? (LEET[ch] ?? ch) : ch)).join(''),
-    ),
+  'letter-spaced': every(spaced),
+  homoglyph: every(homoglyphs),
+  leet: every(leet),
   translit: (t) =>
-    t.replace(/\p{L}{3,}/gu, (w) => {
+    t.replace(WORD, (w) => {
       const lower = w.toLowerCase();
-      return /[а-яё]/.test(lower) ? cyrToLat(lower) : (latToCyr(lower) ?? w);
+      return /[а-яё]/.test(lower) ? translit(lower) : (latToCyr(lower) ?? w);
     }),
 };
 

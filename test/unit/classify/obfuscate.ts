@@ -2,7 +2,10 @@
  * Deterministic obfuscator for golden cases: what sellers do to dodge filters. Per word of four or
  * more letters, chosen by a seeded PRNG: homoglyphs from the other script, leetspeak, letter
  * spacing, or (for Russian in Cyrillic) transliteration to Latin. Same input and seed, same output.
+ * Each trick is exported for `test/bench/obfuscation.ts`, which applies one to every word.
  */
+import { hashString } from '../../../src/classify/model/features.ts';
+import { rng } from '../../../src/classify/model/train.ts';
 
 const CYR_TO_LAT: Record<string, string> = {
   а: 'a',
@@ -65,25 +68,7 @@ const TRANSLIT: Record<string, string> = {
   ё: 'e',
 };
 
-/** Mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-function hash(s: string): number {
-  let h = 2166136261;
-  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
-  return h >>> 0;
-}
-
-function homoglyphs(word: string): string {
+export function homoglyphs(word: string): string {
   let out = '';
   let swapped = 0;
   for (const ch of word) {
@@ -97,7 +82,7 @@ function homoglyphs(word: string): string {
   return out;
 }
 
-function leet(word: string): string {
+export function leet(word: string): string {
   const chars = [...word];
   // Leave the first letter alone; replace one letter inside the word.
   for (let i = 1; i < chars.length - 1; i++) {
@@ -110,11 +95,11 @@ function leet(word: string): string {
   return word;
 }
 
-function spaced(word: string): string {
+export function spaced(word: string): string {
   return [...word].join(' ');
 }
 
-function translit(word: string): string {
+export function translit(word: string): string {
   return [...word].map((ch) => TRANSLIT[ch.toLowerCase()] ?? ch).join('');
 }
 
@@ -124,7 +109,7 @@ const RUSSIAN_ONLY = /^[а-яё]+$/i;
 
 /** Obfuscates `text` deterministically (seeded by `seed`, e.g. the case id). */
 export function obfuscate(text: string, seed: string): string {
-  const rnd = prng(hash(seed));
+  const rnd = rng(hashString(seed));
   let count = 0;
   return text.replace(WORD, (word) => {
     // Chinese has no such words; every other word of 4+ letters gets one trick.
