@@ -69,9 +69,11 @@ export function leadView(
   const l = d.lead;
   const substances = JSON.parse(l.substances) as string[];
   const text = d.text.length > MAX_TEXT ? d.text.slice(0, MAX_TEXT) : d.text;
-  const body = highlight(text, d.reasons.filter((r) => r.in !== 'title').map(spanOf));
-  const title = highlight(d.titleText, d.reasons.filter((r) => r.in === 'title').map(spanOf));
-  const stale = d.reasons.filter((r) => {
+  // Matched terms are marked in the text; the model's features have their own table below.
+  const matched = d.reasons.filter((r) => r.group !== 'learned');
+  const body = highlight(text, matched.filter((r) => r.in !== 'title').map(spanOf));
+  const title = highlight(d.titleText, matched.filter((r) => r.in === 'title').map(spanOf));
+  const stale = matched.filter((r) => {
     const src = r.in === 'title' ? d.titleText : d.text;
     return src.slice(r.span[0], r.span[1]) !== r.form;
   }).length;

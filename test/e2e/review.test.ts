@@ -4,7 +4,9 @@ import { type Config, siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
 import type { Store } from '../../src/leads/index.ts';
 import { addAnalyst, type ReviewServer, startReviewServer } from '../../src/review/index.ts';
+import { parseReasons } from '../../src/review/reasons.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../src/runtime/index.ts';
+import { needsChromium as needs } from '../helpers/requirements.ts';
 import { dropPrefix, tempDir, testConfig } from '../helpers/runtime.ts';
 import {
   artifact,
@@ -14,7 +16,6 @@ import {
   type WatchedPage,
   watchedPage,
 } from './review-browser.ts';
-import { needsChromium as needs } from '../helpers/requirements.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -63,8 +64,11 @@ needs('review app in Chromium, over a store filled by a real crawl of the demo m
     await signIn(page, server.url, 'investigator', PASSWORD);
     expect(await page.locator('#queue tbody tr[data-id]').count()).toBe(Math.min(50, leads.length));
 
-    // Filter: one substance, searched as an investigator would type it.
-    const substance = (JSON.parse(leads[0]!.substances) as string[])[0]!;
+    // Filter: the substance of the most leads (two decisions follow), searched as an investigator would type it.
+    const bySubstance = new Map<string, number>();
+    for (const l of leads)
+      for (const s of JSON.parse(l.substances) as string[]) bySubstance.set(s, (bySubstance.get(s) ?? 0) + 1);
+    const substance = [...bySubstance].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
     const expected = leads.filter((l) => (JSON.parse(l.substances) as string[]).includes(substance));
     await page.fill('#filters input[name="substance"]', substance);
     await Promise.all([page.waitForURL(/substance=/), page.click('#filters button[type="submit"]')]);
@@ -79,9 +83,12 @@ needs('review app in Chromium, over a store filled by a real crawl of the demo m
     const firstId = Number(await rows.first().getAttribute('data-id'));
     await Promise.all([page.waitForURL(/\/leads\/\d+/), rows.first().locator('td.title a').click()]);
     const lead = (await store.lead(firstId))!;
-    const reasons = (JSON.parse(lead.reasons) as Array<{ form: string; span: number[]; in?: string }>).filter(
-      (r) => r.in !== 'title' && r.span[1]! > r.span[0]!,
-    );
+    // Stored one per term with a few spans (compactReasons); read back as the app reads them.
+    const stored = parseReasons(lead.reasons);
+    // The learned model's features are listed in their own table, not marked in the text.
+    const reasons = stored.filter((r) => r.group !== 'learned' && r.in !== 'title' && r.span[1] > r.span[0]);
+    const learned = stored.filter((r) => r.group === 'learned');
+    expect(await page.locator('#learned tbody tr').count()).toBe(new Set(learned.map((r) => r.term)).size);
     const marks = await page.locator('#lead-text mark').allTextContents();
     expect(marks.length).toBeGreaterThan(0);
     // Every matched term is inside a mark (overlapping terms share one), and every mark is a matched term.
