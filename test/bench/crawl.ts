@@ -9,7 +9,7 @@
  * each in its OWN child process, so the RSS sampled (every 100 ms from /proc/<pid>/status, peak =
  * max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
- *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4]
+ *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4] [--market sparse|lead-heavy]
  *                               [--pipeline-only] [--profile DIR] [--worker-processes K]
  *
  * `--worker-processes K` runs K `spiderweb worker` processes beside the crawl (the scale-out deployment);
@@ -31,6 +31,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import SQLite from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
 import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
@@ -45,6 +46,7 @@ const { values } = parseArgs({
     'pipeline-only': { type: 'boolean', default: false },
     profile: { type: 'string' },
     'worker-processes': { type: 'string', default: '0' },
+    market: { type: 'string', default: 'sparse' },
   },
 });
 const listings = Number(values.listings);
@@ -54,7 +56,18 @@ const workerProcesses = Number(values['worker-processes']);
 const CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 const MB = 1024 * 1024;
 
-const site = await startGeneratedSite({ listings, linksPerListing: 30, bodyBytes: 9000, leadEvery: 10 });
+// `sparse`: one listing in ten sells, each with one of five shared handles. `lead-heavy`: a real market —
+// 70% of listings sell, vendors of 50 listings each name their own handle and wallet, and every page's
+// footer carries the market's support e-mail and Telegram (which must not join vendors into one cluster).
+if (values.market !== 'sparse' && values.market !== 'lead-heavy')
+  throw new Error(`--market must be sparse or lead-heavy, got ${values.market}`);
+const leadHeavy = values.market === 'lead-heavy';
+const site = await startGeneratedSite({
+  listings,
+  linksPerListing: 30,
+  bodyBytes: 9000,
+  ...(leadHeavy ? { leadShare: 0.7, vendorSize: 50, footer: true } : { leadEvery: 10 }),
+});
 const total = site.paths.length;
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
@@ -84,6 +97,8 @@ interface RunOutcome {
   redisMs: number;
   /** CPU time of this process over the run: the generated site's server, ms. */
   siteMs: number;
+  /** Clusters of leads in the store after a pipeline run. */
+  clusters: number | null;
   load: number[];
 }
 
@@ -228,8 +243,14 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
     w.kill('SIGTERM');
     if (w.exitCode === null) await once(w, 'exit');
   }
+  let clusters: number | null = null;
   if (dir) {
     await dropPrefix(prefix);
+    if (code === 0) {
+      const db = new SQLite(join(dir.path, 'data', 'spiderweb.sqlite'), { readonly: true });
+      clusters = (db.prepare('select count(distinct cluster_id) as n from leads').get() as { n: number }).n;
+      db.close();
+    }
     dir.remove();
   }
   if (code !== 0) throw new Error(`${role} child exited with ${code}`);
@@ -241,7 +262,18 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
     throw new Error(`${role}: ${result.pages} pages of ${total}, ${result.failed} failed`);
   const refetched = [...site.hits.values()].filter((n) => n !== 1).length;
   const cpuMs = cpuNow() - readyCpu;
-  return { result, peakRss: peak, readyRss, checkpoints, refetched, cpuMs, redisMs, siteMs, load: startLoad };
+  return {
+    result,
+    peakRss: peak,
+    readyRss,
+    checkpoints,
+    refetched,
+    cpuMs,
+    redisMs,
+    siteMs,
+    clusters,
+    load: startLoad,
+  };
 }
 
 const median = (xs: number[]) => {
@@ -252,7 +284,7 @@ const median = (xs: number[]) => {
 const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 
 console.log(
-  `site: ${listings} listings, ${total} pages, ~${Math.round((9000 + 30 * 40) / 1024)} KB and 30 links per listing; runs ${runs}; worker processes ${workerProcesses}; load ${load().join(' ')}`,
+  `site (${values.market}): ${listings} listings (${site.leads} sales by ${site.vendors} vendors), ${total} pages, ~${Math.round((9000 + 30 * 40) / 1024)} KB and 30 links per listing; runs ${runs}; worker processes ${workerProcesses}; load ${load().join(' ')}`,
 );
 const results: Record<string, unknown> = {
   listings,
@@ -276,7 +308,7 @@ try {
       const p = await runChild('pipeline', c);
       pipes.push(p);
       console.log(
-        `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, CPU ${round(p.cpuMs / p.result.pages, 2)} ms/page, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads, ${p.refetched} refetched (load ${p.load.join(' ')})`,
+        `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, CPU ${round(p.cpuMs / p.result.pages, 2)} ms/page, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads in ${p.clusters} clusters (${site.vendors} vendors), ${p.refetched} refetched (load ${p.load.join(' ')})`,
       );
       console.log(
         `      RSS ready-to-crawl ${round(p.readyRss / MB)} MB; at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
@@ -328,6 +360,8 @@ try {
       ceilingPagesPerSec: round(ceilingPps),
       ceilingRatio: floorPps ? round(ceilingPps / floorPps, 3) : null,
       leads: mid.result.leads,
+      clusters: mid.clusters,
+      vendors: site.vendors,
       loads: [...floors, ...pipes].map((r) => r.load[0]),
       targets: {
         ratioAtLeast45pct: ratio === null ? null : ratio >= 0.45,

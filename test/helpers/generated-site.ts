@@ -1,5 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { createBase58check } from '@scure/base';
 
 export interface GeneratedSite {
   url: string;
@@ -10,6 +12,9 @@ export interface GeneratedSite {
   requests: Array<{ path: string; at: number }>;
   /** Every page path of the site. */
   paths: string[];
+  /** Sale listings, and the vendors that have at least one (with `leadShare`). */
+  leads: number;
+  vendors: number;
 }
 
 export interface GeneratedSiteOptions {
@@ -25,14 +30,48 @@ export interface GeneratedSiteOptions {
   leadEvery?: number;
   /** Scripts each listing loads from the site (`/js/<k>.js`): requests a browser render makes itself. */
   scripts?: number;
+  /**
+   * A real market instead: this share of listings are sales (spread over the site), each naming its
+   * vendor's Telegram handle and Bitcoin wallet; a vendor has `vendorSize` consecutive listings (default
+   * 50). Overrides `leadEvery`.
+   */
+  leadShare?: number;
+  vendorSize?: number;
+  /** Every page ends with the market's support e-mail (`mailto:`) and Telegram link, as real markets do. */
+  footer?: boolean;
 }
+
+/** A valid legacy Bitcoin address (base58check, version 0) for vendor `v`. */
+export function vendorWallet(v: number): string {
+  const hash160 = sha256(new TextEncoder().encode(`vendor-${v}`)).slice(0, 20);
+  return base58check.encode(Uint8Array.from([0, ...hash160]));
+}
+const base58check = createBase58check(sha256);
+
+export const FOOTER_EMAIL = 'support@tenemarket.invalid';
+const FOOTER = `<footer>Поддержка: <a href="mailto:${FOOTER_EMAIL}">${FOOTER_EMAIL}</a><a href="https://t.me/tenemarket_support">Telegram</a></footer>`;
 
 const FILLER =
   'Доставка по городу в течение дня. Состояние отличное, без дефектов. Самовывоз возможен. Пишите в личные сообщения. ';
 
 /** A generated shop on 127.0.0.1: `/` → `/page/<k>` → `/item/<n>`, deterministic, for crawl and fault tests. */
 export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<GeneratedSite> {
-  const { listings, delayMs = 0, linksPerListing = 0, bodyBytes = 600, leadEvery = 0, scripts = 0 } = opts;
+  const {
+    listings,
+    delayMs = 0,
+    linksPerListing = 0,
+    bodyBytes = 600,
+    leadEvery = 0,
+    scripts = 0,
+    leadShare,
+    vendorSize = 50,
+    footer = false,
+  } = opts;
+  // Which listings sell: every n-th, or a share spread over the site (a fixed stride modulo 100).
+  const isLead = (n: number) =>
+    leadShare !== undefined
+      ? (n * 37) % 100 < Math.round(leadShare * 100)
+      : leadEvery > 0 && n % leadEvery === 0;
   const scriptTags = Array.from({ length: scripts }, (_, k) => `<script src="/js/${k}.js"></script>`).join(
     '',
   );
@@ -45,6 +84,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
     ...Array.from({ length: pageCount }, (_, k) => `/page/${k}`),
     ...Array.from({ length: listings }, (_, n) => `/item/${n}`),
   ];
+  const leadListings = Array.from({ length: listings }, (_, n) => n).filter(isLead);
   const filler = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
 
   const render = (path: string): string | null => {
@@ -67,10 +107,13 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
     if (m) {
       const n = Number(m[1]);
       if (n >= listings) return null;
-      const lead = leadEvery > 0 && n % leadEvery === 0;
-      const text = lead
-        ? `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler}`
-        : `Продаю диван и стол, ${n} тысяч тенге. ${filler}`;
+      const lead = isLead(n);
+      const v = Math.floor(n / vendorSize);
+      const text = !lead
+        ? `Продаю диван и стол, ${n} тысяч тенге. ${filler}`
+        : leadShare !== undefined
+          ? `Мефедрон кристалл ${1 + (n % 5)}г — ${3500 + (n % 7) * 500}₽, закладки по городу. Продавец: телеграм @vendor_${v}, оплата BTC ${vendorWallet(v)}. ${filler}`
+          : `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler}`;
       const links = Array.from(
         { length: linksPerListing },
         (_, j) => `<a href="/item/${(n * 7 + j * 13 + 1) % listings}">see also</a>`,
@@ -92,7 +135,8 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
         res.writeHead(200, { 'content-type': 'application/javascript' }).end('window.seen = 1;');
         return;
       }
-      const body = render(path);
+      const rendered = render(path);
+      const body = rendered !== null && footer ? rendered.replace('</body>', `${FOOTER}</body>`) : rendered;
       if (body === null) {
         res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
         return;
@@ -112,6 +156,8 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
     hits,
     requests,
     paths,
+    leads: leadListings.length,
+    vendors: new Set(leadListings.map((n) => Math.floor(n / vendorSize))).size,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
