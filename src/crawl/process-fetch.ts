@@ -100,7 +100,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   const page = await polite(deps.gate, job.url, policy, async () => {
     // Counts the refetch when an earlier intent is there. A failed request keeps its intent too: the site
     // saw it, so its retry is a refetch as the site counts them.
-    await deps.state.intendFetch(job.crawlId, key);
+    await deps.state.intendFetch(job.crawlId, key, prior);
     return deps.fetcher.fetch(job.url, site, checkUrl);
   });
   const at = page.fetchedAt;

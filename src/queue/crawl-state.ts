@@ -56,15 +56,17 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
 return 1`;
 
 /**
- * Records the intent to fetch a URL (KEYS: meta, fetching, stats; ARGV: url, now, ttl) and returns the
- * crawl's state and startedAt. An intent already there means an earlier attempt sent this request and
+ * Records the intent to fetch a URL (KEYS: meta, fetching, stats; ARGV: url, now, ttl, prior) and returns
+ * the crawl's state and startedAt. An intent already there means an earlier attempt sent this request and
  * never finished (its worker died, or BullMQ gave its stalled job to another worker): `refetched` is
- * counted in the same step, so neither a kill nor a second worker can send a request uncounted.
+ * counted in the same step, so neither a kill nor a second worker can send a request uncounted. `prior`
+ * ('1') says there was one when this attempt began: the earlier attempt may have finished since (its
+ * intent cleared) while this one found no page yet, and its request is a refetch all the same.
  */
 const INTEND = `
 local meta = redis.call('HMGET', KEYS[1], 'state', 'startedAt')
 if meta[1] == 'cancelled' or (not meta[1] and not meta[2]) then return meta end
-if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 0 then redis.call('HINCRBY', KEYS[3], 'refetched', 1) end
+if redis.call('HSET', KEYS[2], ARGV[1], ARGV[2]) == 0 or ARGV[4] == '1' then redis.call('HINCRBY', KEYS[3], 'refetched', 1) end
 redis.call('EXPIRE', KEYS[2], ARGV[3])
 return meta`;
 
@@ -177,13 +179,20 @@ export class CrawlState {
   /**
    * Right before a fetch's request: throws `CrawlEndedError` unless the crawl runs (no request after a
    * cancel), and records the intent to fetch `url` until `endFetch`, so a retry after a crash knows; an
-   * intent already there is counted as `refetched` (see `INTEND`).
+   * intent already there, or one there when this attempt began (`prior`), is counted as `refetched`
+   * (see `INTEND`).
    */
-  async intendFetch(crawlId: string, url: string): Promise<void> {
+  async intendFetch(crawlId: string, url: string, prior = false): Promise<void> {
     const keys = [this.key(crawlId, 'meta'), this.key(crawlId, 'fetching'), this.key(crawlId, 'stats')];
-    const meta = (await this.redis.eval(INTEND, 3, ...keys, url, Date.now(), TTL_SECONDS)) as Array<
-      string | null
-    >;
+    const meta = (await this.redis.eval(
+      INTEND,
+      3,
+      ...keys,
+      url,
+      Date.now(),
+      TTL_SECONDS,
+      prior ? 1 : 0,
+    )) as Array<string | null>;
     this.throwUnlessRunning(crawlId, [meta[0] ?? null, meta[1] ?? null]);
   }
 

@@ -5,6 +5,7 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { siteSchema } from '../../src/config/index.ts';
 import { CrawlState } from '../../src/queue/index.ts';
 import { dropPrefix, REDIS_URL, testPrefix } from '../helpers/runtime.ts';
 
@@ -59,6 +60,24 @@ describe('CrawlState', () => {
         await state.admitMany('c1', 's', urls('http://a/1', 'http://a/4', 'http://a/5'), 4, 100, 'other'),
       ),
     ).toEqual(['duplicate', 'ok', 'max-pages']);
+  });
+
+  it('counts a refetch whose earlier attempt finished between this one beginning and its request', async () => {
+    const state = new CrawlState(redis, prefix);
+    await state.start('c3', [siteSchema.parse({ id: 's', seeds: ['http://a/'] })]);
+    const url = 'http://a/1';
+    // A sends its request; a second worker gets the stalled job and begins while A is still at it.
+    expect(await state.beginFetch('c3', url)).toEqual({ prior: false });
+    await state.intendFetch('c3', url);
+    const { prior } = await state.beginFetch('c3', url);
+    expect(prior).toBe(true);
+    // A stores the page and clears its intent before B's request: B's request is still a refetch.
+    await state.endFetch('c3', url);
+    await state.intendFetch('c3', url, prior);
+    expect((await state.stats('c3')).refetched).toBe(1);
+    // A first attempt is never counted.
+    await state.intendFetch('c3', 'http://a/2');
+    expect((await state.stats('c3')).refetched).toBe(1);
   });
 
   it('still admits after the server dropped its script cache (EVALSHA falls back to EVAL)', async () => {

@@ -66,7 +66,15 @@ needsChromium("a rendered page's own requests pass the politeness gate", () => {
     const gated = await render(new SiteFetcher(opts, new PolitenessGate({ redis, prefix })));
     expect(gated).toHaveLength(SCRIPTS + 1);
     const span = Math.max(...gated) - Math.min(...gated);
-    // SCRIPTS + 1 requests at RPS: at least SCRIPTS intervals between the first and the last.
-    expect(span).toBeGreaterThanOrEqual(((SCRIPTS * 1000) / RPS) * 0.9);
+    // SCRIPTS + 1 requests at RPS: SCRIPTS intervals between the first and the last, less what a busy
+    // browser adds to when a granted request reaches the server (a burst would take almost no time).
+    expect(span).toBeGreaterThanOrEqual(((SCRIPTS * 1000) / RPS) * 0.8);
+    // And most requests one interval after the one before.
+    const gaps = [...gated]
+      .sort((a, b) => a - b)
+      .slice(1)
+      .map((t, i) => t - [...gated].sort((a, b) => a - b)[i]!)
+      .sort((a, b) => a - b);
+    expect(gaps[Math.floor(gaps.length / 2)]).toBeGreaterThanOrEqual((1000 / RPS) * 0.8);
   }, 60_000);
 });
