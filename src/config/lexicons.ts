@@ -35,14 +35,19 @@ export async function lexiconDirFingerprint(dir: string): Promise<string | null>
   }
 }
 
+/** The sub-directories of a models directory (one model each), sorted; throws when `dir` can't be read. */
+async function modelDirs(dir: string): Promise<string[]> {
+  return (await readdir(dir, { withFileTypes: true }))
+    .filter((d) => d.isDirectory())
+    .map((d) => d.name)
+    .sort();
+}
+
 /** Names, sizes and times of the model files (none when there is no models directory). */
 async function modelsFingerprint(dir: string): Promise<string[]> {
   let subs: string[];
   try {
-    subs = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    subs = await modelDirs(dir);
   } catch {
     return [];
   }
@@ -111,10 +116,7 @@ export function modelsDirOf(lexiconsDir: string): string {
 export async function loadModels(dir: string): Promise<Partial<Record<SiteContext, TextModel>>> {
   let names: string[];
   try {
-    names = (await readdir(dir, { withFileTypes: true }))
-      .filter((d) => d.isDirectory())
-      .map((d) => d.name)
-      .sort();
+    names = await modelDirs(dir);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new ConfigError(
