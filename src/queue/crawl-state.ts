@@ -196,9 +196,13 @@ export class CrawlState {
     this.throwUnlessRunning(crawlId, [meta[0] ?? null, meta[1] ?? null]);
   }
 
-  /** The fetch of `url` ended with its outcome recorded (or its request failed): no intent is pending. */
+  /**
+   * The fetch of `url` ended with its outcome recorded. The entry stays, marked done: a worker killed
+   * after this but before BullMQ marked the job complete leaves the job to run again, and that run must
+   * see (`beginFetch`'s `prior`) that the page is stored, not fetch it again uncounted.
+   */
   async endFetch(crawlId: string, url: string): Promise<void> {
-    await this.redis.hdel(this.key(crawlId, 'fetching'), url);
+    await this.redis.hset(this.key(crawlId, 'fetching'), url, 'done');
   }
 
   private throwUnlessRunning(crawlId: string, [state, startedAt]: Array<string | null>): void {
