@@ -100,7 +100,7 @@ const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'prec
 export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOptions = {}): Classification {
   const lexical = lexiconLayer(text, lex, opts);
   const model = lex.models?.[opts.context ?? 'web'];
-  return model ? withModel(model, lexical, text, opts.title) : lexical.classification;
+  return model ? withModel(model, lexical, lex.scoring.threshold, text, opts.title) : lexical.classification;
 }
 
 /** The lexicon layer alone (training reads it; `classify` stacks the model on it). */

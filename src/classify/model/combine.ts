@@ -49,12 +49,13 @@ export function lexiconFeatures(c: Classification): string[] {
   return out;
 }
 
-function allTokens(layer: LexiconLayer): Token[] {
+/** The text's tokens, then the title's: what the model reads. */
+export function allTokens(layer: LexiconLayer): Token[] {
   return layer.runs.length === 1 ? layer.runs[0]!.tokens : layer.runs.flatMap((r) => r.tokens);
 }
 
 /** The probability of the stacked layers for a text the lexicon layer has read (and, with `explain`, its top features). */
-export function modelProbabilities(
+function modelProbabilities(
   model: TextModel,
   layer: LexiconLayer,
   explain?: Attribution[],
@@ -82,9 +83,11 @@ export function decide(
   return { lead: c.kind === 'recruitment' || (!vetoed && p >= threshold), vetoed };
 }
 
+/** The classification of both layers; `cut` is the lexicons' `scoring.threshold` (step 4 above). */
 export function withModel(
   model: TextModel,
   layer: LexiconLayer,
+  cut: number,
   text: string,
   title?: string,
 ): Classification {
@@ -94,9 +97,8 @@ export function withModel(
   const threshold = model.manifest.threshold;
   const { lead, vetoed } = decide(layer, p, threshold);
   const recruitment = c.kind === 'recruitment';
-  const cut = 0.5;
   let score = recruitment ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
-  // A veto keeps the score under the line (and never above the lexicons' own score).
+  // A veto keeps the score under the line.
   if (!lead) score = Math.min(score, Math.max(0, cut - 1e-4));
   const out: Classification = {
     ...c,
@@ -117,7 +119,7 @@ export function withModel(
 }
 
 /** The model's strongest features as reasons, with the span of the words they came from. */
-export function learnedReasons(
+function learnedReasons(
   top: readonly Attribution[],
   layer: LexiconLayer,
   text: string,
