@@ -19,9 +19,12 @@ import {
   type Classification,
   type CompiledLexicons,
   classify,
+  encodeWeights,
   latToCyr,
   type ModelManifest,
+  modelVersion,
   TextModel,
+  TRAIN_DEFAULTS,
   train,
 } from '../../src/classify/index.ts';
 import { hashString } from '../../src/classify/model/features.ts';
@@ -76,9 +79,14 @@ const lex = await loadLexicons(lexDir, { models: false });
 const started = performance.now();
 const t = train(fit, lex, { context });
 const trainMs = performance.now() - started;
-const { encodeWeights, modelVersion } = await import('../../src/classify/index.ts');
 const weights = encodeWeights(t.weights);
-const manifest = { bits: 20, bias: t.bias, stack: t.stack, threshold: t.threshold, context } as ModelManifest;
+const manifest = {
+  bits: TRAIN_DEFAULTS.bits,
+  bias: t.bias,
+  stack: t.stack,
+  threshold: t.threshold,
+  context,
+} as ModelManifest;
 manifest.version = modelVersion(weights, manifest);
 const withModel: CompiledLexicons = { ...lex, models: { [context]: new TextModel(manifest, t.weights) } };
 

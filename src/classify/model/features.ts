@@ -18,9 +18,10 @@ import type { Token } from '../tokenise.ts';
  * The lexicon layer's evidence is added as features too (`L:substance:mephedrone`, the category,
  * the lexicon score in tenths), so the model learns how far to trust each kind of evidence.
  *
- * Each feature is hashed (FNV-1a) into `2^bits` buckets and counted once per text, with value
- * `1/√n` for n distinct features (unit length). Per-token features are memoised per model, so a
- * page of a few hundred distinct words costs a few hundred map lookups.
+ * Each feature is hashed (FNV-1a) into `2^bits` buckets. A text counts each distinct word's features
+ * once, every bigram, and each distinct lexicon feature, all with value `1/√n` for the n counted (unit
+ * length). `TextModel` memoises each word's weight sum, so a page of a few hundred distinct words
+ * costs a few hundred map lookups.
  */
 
 const MIN_N = 2;
@@ -92,7 +93,7 @@ export interface TokenFeatures {
 
 /** The evidence of one text, as the model sees it. */
 export interface TextFeatures {
-  /** Distinct buckets. */
+  /** Buckets, a bucket once per time a feature counts (see `Featuriser.features`). */
   ids: Int32Array;
   /** Value of each (`1/√n`). */
   value: number;
@@ -111,7 +112,7 @@ export interface Attribution {
 
 const CACHE_LIMIT = 200_000;
 
-/** Hashes features into buckets and memoises per-token analyses (one per loaded model). */
+/** Hashes features into buckets; memoises per-token analyses for training (`token`). */
 export class Featuriser {
   readonly mask: number;
   private readonly cache = new Map<string, TokenFeatures>();
@@ -124,14 +125,20 @@ export class Featuriser {
     return hashString(feature) & this.mask;
   }
 
+  /** One token's folded key and feature buckets (not memoised: `TextModel` keeps its own memo). */
+  analyse(text: string): TokenFeatures {
+    const key = foldKey(text);
+    const feats = tokenFeatures(key);
+    const ids = new Int32Array(feats.length);
+    for (let i = 0; i < feats.length; i++) ids[i] = this.bucket(feats[i]!);
+    return { key, kh: hashString(`b:${key}`), ids };
+  }
+
+  /** `analyse`, memoised (training reads each text's tokens once per row). */
   token(text: string): TokenFeatures {
     let t = this.cache.get(text);
     if (t === undefined) {
-      const key = foldKey(text);
-      const feats = tokenFeatures(key);
-      const ids = new Int32Array(feats.length);
-      for (let i = 0; i < feats.length; i++) ids[i] = this.bucket(feats[i]!);
-      t = { key, kh: hashString(`b:${key}`), ids };
+      t = this.analyse(text);
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
       this.cache.set(text, t);
     }

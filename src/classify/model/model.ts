@@ -14,8 +14,8 @@ import { type Attribution, bigramBucket, Featuriser, type TextFeatures } from '.
  *     p      = σ(a · logit(p_text) + b · lexiconScore + c · [lexicon lead] + d)
  *
  * `a, b, c, d` are fitted on out-of-fold predictions (the text model never saw the rows it is
- * stacked on), so `p` is a calibrated probability; a text is a lead at `p ≥ threshold`, the
- * threshold with the best out-of-fold F1. See `combine.ts` for how the two layers decide together.
+ * stacked on), so `p` is a calibrated probability; a text is a lead at `p ≥ threshold` (0.5 unless
+ * trained otherwise). See `combine.ts` for how the two layers decide together.
  *
  * On disk a model is a directory: `manifest.json` (what it is, the data it was trained on, its
  * cross-validated figures, the command that rebuilds it) and `weights.bin.gz` (the non-zero
@@ -41,6 +41,7 @@ export interface BinaryMetrics {
   recall: number;
   f1: number;
   prAuc: number;
+  confusion: { tp: number; fp: number; fn: number; tn: number };
 }
 
 export interface CalibrationBin {
@@ -157,7 +158,7 @@ export class TextModel {
   private token(text: string): ScoredToken {
     let s = this.scored.get(text);
     if (s === undefined) {
-      const t = this.featuriser.token(text);
+      const t = this.featuriser.analyse(text);
       s = this.byKey.get(t.key);
       if (s === undefined) {
         let z = 0;
@@ -285,6 +286,7 @@ const metricsSchema = z.object({
   recall: z.number(),
   f1: z.number(),
   prAuc: z.number(),
+  confusion: z.object({ tp: z.number(), fp: z.number(), fn: z.number(), tn: z.number() }),
 });
 
 /** What `manifest.json` must hold; the loader names the first field that does not fit. */

@@ -1,7 +1,7 @@
 import { lexiconLayer } from '../classify.ts';
 import { prAuc } from '../eval.ts';
-import type { CompiledLexicons, LexiconLayer, SiteContext } from '../types.ts';
-import { decide, lexiconFeatures } from './combine.ts';
+import type { CompiledLexicons, SiteContext } from '../types.ts';
+import { allTokens, decide, lexiconFeatures } from './combine.ts';
 import { Featuriser, hashString, type TextFeatures } from './features.ts';
 import { type BinaryMetrics, type CalibrationBin, logit, type Stack, stacked } from './model.ts';
 
@@ -11,7 +11,7 @@ import { type BinaryMetrics, type CalibrationBin, logit, type Stack, stacked } f
  * Rows are split into `folds` by group (a vendor, a site, a mirror set: no group in two folds).
  * For each fold a text model is trained on the others and predicts it, so every row gets an
  * out-of-fold `p_text`. The stacker is fitted on those; the figures reported are out-of-fold all
- * the way (the stacker and threshold used for a fold are fitted on the other folds). The model
+ * the way (the stacker used for a fold is fitted on the other folds). The model
  * shipped is then trained on every row, stacked with a stacker fitted on every out-of-fold
  * prediction. Training is deterministic for a seed: the fold assignment and the order of
  * examples come from it.
@@ -36,8 +36,11 @@ export interface TrainOptions {
   rate?: number;
   seed?: number;
   folds?: number;
-  /** A fixed decision threshold on the stacked probability, or `best`: the best out-of-fold F1. */
-  threshold?: number | 'best';
+  /**
+   * Decision threshold on the stacked probability (0.5: the calibrated decision; a threshold chosen for
+   * the best F1 on the other folds did worse out-of-fold on a tuning half of the Agora vendors).
+   */
+  threshold?: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -242,10 +245,12 @@ export function binaryMetrics(
   let tp = 0;
   let fp = 0;
   let fn = 0;
+  let tn = 0;
   for (const p of points) {
     if (p.predicted && p.label) tp++;
     else if (p.predicted) fp++;
     else if (p.label) fn++;
+    else tn++;
   }
   const precision = tp + fp ? tp / (tp + fp) : 0;
   const recall = tp + fn ? tp / (tp + fn) : 0;
@@ -256,38 +261,8 @@ export function binaryMetrics(
     recall: round(recall),
     f1: round(precision + recall ? (2 * precision * recall) / (precision + recall) : 0),
     prAuc: round(prAuc(points.map((p) => ({ label: p.label, score: p.score })))),
+    confusion: { tp, fp, fn, tn },
   };
-}
-
-/** The threshold with the best F1 over `points` (the lexicon's decisions kept, see `decide`). */
-function bestThreshold(points: ReadonlyArray<{ y: number; p: number; layer: LexiconLayer }>): number {
-  let best = 0.5;
-  let bestF1 = -1;
-  for (let t = 0.05; t < 0.951; t += 0.025) {
-    let tp = 0;
-    let fp = 0;
-    let fn = 0;
-    for (const q of points) {
-      const lead = decide(q.layer, q.p, t).lead;
-      if (lead && q.y) tp++;
-      else if (lead) fp++;
-      else if (q.y) fn++;
-    }
-    const f1 = tp ? (2 * tp) / (2 * tp + fp + fn) : 0;
-    // Ties go to the threshold nearest 0.5 (the calibrated decision).
-    if (f1 > bestF1 + 1e-9 || (Math.abs(f1 - bestF1) <= 1e-9 && Math.abs(t - 0.5) < Math.abs(best - 0.5))) {
-      bestF1 = f1;
-      best = t;
-    }
-  }
-  return round(best);
-}
-
-function chooseThreshold(
-  how: number | 'best' | undefined,
-  points: ReadonlyArray<{ y: number; p: number; layer: LexiconLayer }>,
-): number {
-  return typeof how === 'number' ? how : bestThreshold(points);
 }
 
 export function calibration(points: ReadonlyArray<{ p: number; y: number }>, bins = 10): CalibrationBin[] {
@@ -320,8 +295,7 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
   );
   const examples: Example[] = rows.map((r, i) => {
     const layer = layers[i]!;
-    const tokens = layer.runs.flatMap((run) => run.tokens);
-    const f = featuriser.features(tokens, lexiconFeatures(layer.classification));
+    const f = featuriser.features(allTokens(layer), lexiconFeatures(layer.classification));
     return { f, y: r.label ? 1 : 0 };
   });
   const fold = assignFolds(
@@ -348,19 +322,11 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
     lexLead: layers[i]!.classification.lead,
     y: r.label ? 1 : 0,
   }));
-  // Out-of-fold stacking: fold k is stacked and thresholded by what the other folds fitted.
+  // Out-of-fold stacking: fold k is stacked by what the other folds fitted.
   const oof: OutOfFold[] = new Array(rows.length);
   for (let k = 0; k < o.folds; k++) {
     const others = points.map((_, i) => i).filter((i) => fold[i] !== k);
     const s = fitStack(others.map((i) => points[i]!));
-    const t = chooseThreshold(
-      o.threshold,
-      others.map((i) => ({
-        y: points[i]!.y,
-        p: stacked(s, points[i]!.pText, points[i]!.lexScore, points[i]!.lexLead),
-        layer: layers[i]!,
-      })),
-    );
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
@@ -373,21 +339,17 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(p),
-        lead: decide(layers[i]!, p, t).lead,
+        lead: decide(layers[i]!, p, o.threshold).lead,
       };
     });
   }
   const full = fitLogistic(examples, size, fit);
   const stack = fitStack(points);
-  const threshold = chooseThreshold(
-    o.threshold,
-    points.map((q, i) => ({ y: q.y, p: stacked(stack, q.pText, q.lexScore, q.lexLead), layer: layers[i]! })),
-  );
   return {
     weights: full.weights,
     bias: full.bias,
     stack,
-    threshold,
+    threshold: o.threshold,
     oof,
     metrics: {
       lexicon: binaryMetrics(
