@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type CompiledLexicons, classify, type SiteContext } from '../../classify/index.ts';
@@ -27,12 +28,18 @@ export function contextOption(value: string | undefined): SiteContext {
 export async function readJsonl(
   file: string,
 ): Promise<Array<{ line: number; row: Record<string, unknown> }>> {
-  let text: string;
+  return parseJsonl(file, (await readInput(file)).toString('utf8'));
+}
+
+async function readInput(file: string): Promise<Buffer> {
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (err) {
     throw new UsageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }
+}
+
+function parseJsonl(file: string, text: string): Array<{ line: number; row: Record<string, unknown> }> {
   const rows: Array<{ line: number; row: Record<string, unknown> }> = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
@@ -50,6 +57,45 @@ export async function readJsonl(
     rows.push({ line: i + 1, row: row as Record<string, unknown> });
   }
   return rows;
+}
+
+/** A row of a labelled JSONL file: where it is, its fields, its text and its label. */
+export interface LabelledRow {
+  line: number;
+  row: Record<string, unknown>;
+  text: string;
+  label: boolean;
+}
+
+/**
+ * The labelled rows of a JSONL file (`eval` and `train`): rows whose `field` is null or missing are
+ * skipped; a row is positive when String(label) is one of `positive` (default `true`), negative when
+ * one of `negative`; without `negative` every other labelled row is negative, with it rows matching
+ * neither are skipped. Also the file's sha256, for provenance.
+ */
+export async function readLabelled(
+  file: string,
+  field: string,
+  positive: readonly string[] = ['true'],
+  negative?: readonly string[],
+): Promise<{ rows: LabelledRow[]; skipped: number; sha256: string }> {
+  const bytes = await readInput(file);
+  const positives = new Set(positive);
+  const negatives = negative ? new Set(negative) : null;
+  const rows: LabelledRow[] = [];
+  let skipped = 0;
+  for (const { line, row } of parseJsonl(file, bytes.toString('utf8'))) {
+    const value = row[field];
+    const v = value === null || value === undefined ? null : String(value);
+    const label = v !== null && positives.has(v);
+    if (v === null || (!label && negatives && !negatives.has(v))) {
+      skipped++;
+      continue;
+    }
+    rows.push({ line, row, text: rowText(file, line, row), label });
+  }
+  if (rows.length === 0) throw new UsageError(`no rows of ${file} have a usable "${field}" label`);
+  return { rows, skipped, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
 /** The text of a row: `text`, with `title` prepended when present and not already in the text. */

@@ -15,7 +15,7 @@ import { Store } from '../../leads/index.ts';
 import type { SiteKind } from '../../leads/index.ts';
 import { reviewRows } from '../../leads/index.ts';
 import { collect } from '../output.ts';
-import { contextOption, type LexiconCliOptions, lexiconsFor, readJsonl, rowText } from './classify.ts';
+import { contextOption, type LexiconCliOptions, lexiconsFor, readLabelled } from './classify.ts';
 
 interface EvalCliOptions extends LexiconCliOptions {
   /** Required unless --from-reviews (checked in the action). */
@@ -83,11 +83,10 @@ export function register(program: Command): void {
       if (!opts.input || !opts.label)
         throw new UsageError('eval needs --input <file> and --label <field>, or --from-reviews');
       const context = contextOption(opts.context);
-      const positives = new Set(opts.positive ?? ['true']);
-      const negatives = opts.negative ? new Set(opts.negative) : null;
+      const positives = opts.positive ?? ['true'];
       const predictMode =
         opts.predict ??
-        ([...positives].every((p) => (CATEGORIES as readonly string[]).includes(p)) ? 'category' : 'lead');
+        (positives.every((p) => (CATEGORIES as readonly string[]).includes(p)) ? 'category' : 'lead');
       if (predictMode !== 'lead' && predictMode !== 'category') {
         throw new UsageError(`--predict must be lead or category, got "${predictMode}"`);
       }
@@ -99,36 +98,20 @@ export function register(program: Command): void {
       }
       const top = Number(opts.top ?? 15);
       if (!Number.isInteger(top) || top < 0) throw new UsageError('--top must be a non-negative integer');
-      const input = await readJsonl(opts.input);
+      const input = await readLabelled(opts.input, opts.label, positives, opts.negative);
       const lex = await lexiconsFor(cmd, opts);
-      const rows: EvalRow[] = [];
-      let skipped = 0;
       const started = performance.now();
-      for (const { line, row } of input) {
-        const value = row[opts.label];
-        if (value === null || value === undefined) {
-          skipped++;
-          continue;
-        }
-        const v = String(value);
-        const isPos = positives.has(v);
-        if (!isPos && negatives && !negatives.has(v)) {
-          skipped++;
-          continue;
-        }
-        const text = rowText(opts.input, line, row);
+      const rows = input.rows.map(({ row, text, label }) => {
         const classification = classify(
           text,
           lex,
           typeof row.title === 'string' ? { context, title: row.title } : { context },
         );
-        const r: EvalRow = { label: isPos, classification };
+        const r: EvalRow = { label, classification };
         if (row.id !== undefined) r.id = String(row.id);
-        rows.push(r);
-      }
+        return r;
+      });
       const ms = performance.now() - started;
-      if (rows.length === 0)
-        throw new UsageError(`no rows of ${opts.input} have a usable "${opts.label}" label`);
       const result =
         predictMode === 'lead'
           ? evaluate(rows, { topTerms: top })
@@ -138,7 +121,7 @@ export function register(program: Command): void {
         label: opts.label,
         predict: predictMode,
         context,
-        skipped,
+        skipped: input.skipped,
         lexiconVersion: lex.version,
         ms: Math.round(ms),
       };

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
@@ -20,7 +20,7 @@ import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { reviewedLeads, Store } from '../../leads/index.ts';
 import { collect } from '../output.ts';
-import { contextOption, readJsonl, rowText } from './classify.ts';
+import { contextOption, readLabelled } from './classify.ts';
 
 interface TrainCliOptions {
   input?: string;
@@ -135,17 +135,8 @@ interface TrainData {
 async function fileData(opts: TrainCliOptions): Promise<TrainData> {
   if (!opts.input || !opts.label)
     throw new UsageError('train needs --input <file> and --label <field>, or --from-reviews');
-  const positives = new Set(opts.positive ?? ['true']);
-  const negatives = opts.negative ? new Set(opts.negative) : null;
-  const input = await readJsonl(opts.input);
-  const rows: TrainRow[] = [];
-  for (const { line, row } of input) {
-    const value = row[opts.label];
-    if (value === null || value === undefined) continue;
-    const v = String(value);
-    const label = positives.has(v);
-    if (!label && negatives && !negatives.has(v)) continue;
-    const text = rowText(opts.input, line, row);
+  const input = await readLabelled(opts.input, opts.label, opts.positive, opts.negative);
+  const rows = input.rows.map(({ line, row, text, label }) => {
     let group: string;
     if (opts.group) {
       const g = row[opts.group];
@@ -155,13 +146,11 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
     } else group = prefixGroup(text);
     const r: TrainRow = { text, label, group };
     if (typeof row.title === 'string') r.title = row.title;
-    rows.push(r);
-  }
-  if (rows.length === 0) throw new UsageError(`no rows of ${opts.input} have a usable "${opts.label}" label`);
-  const bytes = await readFile(opts.input);
+    return r;
+  });
   return {
     rows,
-    inputs: [{ name: basename(opts.input), sha256: createHash('sha256').update(bytes).digest('hex') }],
+    inputs: [{ name: basename(opts.input), sha256: input.sha256 }],
     label: opts.label,
     groups: opts.group ?? 'text-prefix',
   };
@@ -267,12 +256,9 @@ function line(name: string, m: BinaryMetrics): string {
   return `  ${name.padEnd(14)} P ${f(m.precision)}  R ${f(m.recall)}  F1 ${f(m.f1)}  PR-AUC ${f(m.prAuc)}`;
 }
 
-function negativeClass(m: BinaryMetrics, all: { n: number; positives: number }): string {
-  // Precision/recall of the negative class from the positive class's confusion.
-  const tp = Math.round(m.recall * m.positives);
-  const fp = m.precision > 0 ? Math.round(tp / m.precision) - tp : 0;
-  const fn = m.positives - tp;
-  const tn = all.n - tp - fp - fn;
+/** The negative class's precision, recall and F1, from the positive class's confusion counts. */
+function negativeClass(m: BinaryMetrics): string {
+  const { fp, fn, tn } = m.confusion;
   const p = tn + fn ? tn / (tn + fn) : 0;
   const r = tn + fp ? tn / (tn + fp) : 0;
   const f1 = p + r ? (2 * p * r) / (p + r) : 0;
@@ -288,7 +274,7 @@ function formatTraining(m: ModelManifest, ms: number, out: string | undefined): 
     line('lexicons', m.metrics.lexicon),
     line('model alone', m.metrics.model),
     line('stacked', m.metrics.stacked),
-    negativeClass(m.metrics.stacked, m.metrics.stacked),
+    negativeClass(m.metrics.stacked),
     '',
     `stack: ${m.stack.model.toFixed(3)}·logit(p_text) + ${m.stack.lexicon.toFixed(3)}·lexicon score + ${m.stack.lexiconLead.toFixed(3)}·lexicon lead + ${m.stack.bias.toFixed(3)}   threshold ${m.threshold}`,
     '',
