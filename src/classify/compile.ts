@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
 import { Automaton } from './automaton.ts';
-import { countScripts, cyrToLat, dominantScript, foldHomoglyphs, LAT_TO_CYR } from './fold.ts';
+import {
+  countScripts,
+  cyrToLat,
+  dominantScript,
+  foldHomoglyphs,
+  LAT_TO_CYR,
+  leetVariants,
+  phraseReading,
+} from './fold.ts';
 import {
   CLASS_CATEGORY,
   type LexiconFile,
@@ -187,6 +195,13 @@ export function compileLexicons(
             const bounded = !HAN.test(joined);
             const variants =
               DIGIT.test(joined) || group === 'substance' ? chemicalVariants(joined) : [joined];
+            // A one-word form with digits is also listed as text reads it (`m30s` is read `meos`).
+            if (keys.length === 1 && DIGIT.test(joined)) {
+              const counts = countScripts(joined);
+              const script = dominantScript(counts);
+              const read = phraseReading(joined, script, leetVariants(joined, script, counts));
+              if (!variants.includes(read)) variants.push(read);
+            }
             // Phrases are searched in Latin letters (Cyrillic transliterated, text and forms alike), so
             // `закладка`, `zakladka` and half-transliterated phrases meet one pattern in one pass. A
             // Cyrillic form that must not match Latin text (`translit: false`, or short ones:

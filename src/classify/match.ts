@@ -6,6 +6,7 @@ import {
   foldHomoglyphs,
   latToCyr,
   leetVariants,
+  phraseReading,
   turkicStems,
 } from './fold.ts';
 import type { Script } from './fold.ts';
@@ -158,8 +159,6 @@ function fuzzyLookup(lex: CompiledLexicons, key: string): TokenHit[] {
 }
 
 const NO_HITS: readonly TokenHit[] = [];
-/** Letters only at both ends, digits inside: `m0ve`, `p4cks`. */
-const INNER_DIGITS = /^[a-z]+(?:\d+[a-z]+)+$/;
 
 function isDigits(text: string): boolean {
   for (let i = 0; i < text.length; i++) {
@@ -202,10 +201,7 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
         hits = lookup(lex, vc.latin > 0 && vc.cyrillic > 0 ? foldHomoglyphs(v, vs) : v, vs, 'leet');
         if (hits.length) break;
       }
-      // Cyrillic words with digits are leetspeak (chemical names are Latin): phrases see the letters.
-      // So are Latin words whose digits all sit between letters (`m0ve`, `p4cks`); chemical names
-      // start or end with theirs (`3mmc`, `jwh018`, `4en`).
-      if (variants[0] !== undefined && (script === 'cyrillic' || INNER_DIGITS.test(key))) key = variants[0];
+      key = phraseReading(key, script, variants);
     }
     if (
       hits.length === 0 &&

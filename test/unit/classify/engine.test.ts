@@ -93,6 +93,18 @@ describe('stemming', () => {
     expect(classify('мефедроном', lex).substances).toEqual(['mephedrone']);
     expect(classify('zakladkalar', lex).reasons.map((r) => r.term)).toContain('dead drop');
   });
+
+  it('matches a listed form with digits between letters as written (m30s), not only its leet reading', () => {
+    const own = compileLexicons([
+      {
+        file: 't.yaml',
+        data: file({ substances: [{ term: 'm30', class: 'pharma', forms: ['m30s', 'zx9q'] }] }),
+      },
+    ]);
+    expect(classify('blue M30s, 100 pcs', own).substances).toEqual(['m30']);
+    expect(classify('zx9q', own).substances).toEqual(['m30']);
+    expect(classify('m30s', lex).substances).toEqual(['opioid pharma']);
+  });
 });
 
 describe('chemical names', () => {
