@@ -26,6 +26,8 @@ export interface Screenshotter {
 
 export interface EvidenceDeps {
   db: Kysely<Database>;
+  /** Runs a write (`Store.write`: grouped with other jobs' on SQLite); absent: straight on `db`. */
+  write?: <T>(fn: (tx: Kysely<Database>) => Promise<T>) => Promise<T>;
   evidence: EvidenceStore;
   /** For screenshots of HTTP pages; null or absent: sealed without one (the manifest says why). */
   screenshots?: Screenshotter | null;
@@ -49,28 +51,35 @@ export interface ArchiveOutcome {
   warcSha256: string;
 }
 
+function writerOf(deps: Pick<EvidenceDeps, 'db' | 'write'>): NonNullable<EvidenceDeps['write']> {
+  return deps.write ?? ((fn) => fn(deps.db));
+}
+
 /** Fetch-side half: one call after `store.recordFetched`. Idempotent per (page, payload). */
 export async function archiveFetchedPage(
-  deps: Pick<EvidenceDeps, 'db' | 'evidence'>,
+  deps: Pick<EvidenceDeps, 'db' | 'evidence' | 'write'>,
   input: ArchiveInput,
 ): Promise<ArchiveOutcome> {
+  const write = writerOf(deps);
   const payloadSha256 = sha256Hex(input.page.body);
   const at = new Date(input.page.fetchedAt).toISOString();
   const prior = await findCapture(deps.db, input.pageId, payloadSha256);
   if (prior) {
-    await touchCapture(deps.db, prior.id, at);
+    await write((tx) => touchCapture(tx, prior.id, at));
     return { evidenceId: prior.id, skipped: true, warcSha256: prior.warc_sha256 };
   }
   const stored = await storePageCapture(deps.evidence, { ...input, payloadSha256 });
   const files = [stored.warc, stored.text, ...(stored.screenshot ? [stored.screenshot] : [])];
-  const id = await insertCapture(deps.db, {
-    pageId: input.pageId,
-    facts: stored.facts,
-    textSha256: stored.text.sha256,
-    warcSha256: stored.warc.sha256,
-    screenshotSha256: stored.screenshot?.sha256 ?? null,
-    files,
-  });
+  const id = await write((tx) =>
+    insertCapture(tx, {
+      pageId: input.pageId,
+      facts: stored.facts,
+      textSha256: stored.text.sha256,
+      warcSha256: stored.warc.sha256,
+      screenshotSha256: stored.screenshot?.sha256 ?? null,
+      files,
+    }),
+  );
   if (id !== null) return { evidenceId: id, skipped: false, warcSha256: stored.warc.sha256 };
   const raced = await findCapture(deps.db, input.pageId, payloadSha256);
   if (!raced)
@@ -149,13 +158,15 @@ export async function captureLeadEvidence(
     siteId: page.site_id,
     sealedAt,
   });
-  const won = await sealCapture(deps.db, row.id, {
-    leadId: input.leadId,
-    screenshotSha256,
-    manifestSha256,
-    sealedAt,
-    files: manifest.files,
-  });
+  const won = await writerOf(deps)((tx) =>
+    sealCapture(tx, row.id, {
+      leadId: input.leadId,
+      screenshotSha256,
+      manifestSha256,
+      sealedAt,
+      files: manifest.files,
+    }),
+  );
   if (!won) {
     const again = await deps.db
       .selectFrom('evidence')

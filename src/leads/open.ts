@@ -21,6 +21,8 @@ export interface OpenedDb {
   /** Where the data is, for people: a file path or a redacted URL. */
   location: string;
   dialect: 'sqlite' | 'postgres';
+  /** The SQLite connection under `db` (its group commit takes the write lock itself); absent on PostgreSQL. */
+  sqlite?: SQLite.Database;
 }
 
 export interface OpenDbOptions {
@@ -77,7 +79,7 @@ export async function openDb(
     await db.destroy();
     throw err;
   }
-  return { db, location: file, dialect: 'sqlite' };
+  return { db, location: file, dialect: 'sqlite', sqlite };
 }
 
 /** Prepared statements kept per SQLite connection (distinct SQL texts; `in (?, ?, …)` lists vary in length). */

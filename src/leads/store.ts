@@ -25,6 +25,7 @@ import {
 } from './clusters.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
+import { GroupCommit, type GroupCommitOptions, type GroupCommitStats, type WriteFn } from './group-commit.ts';
 import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
 
@@ -81,6 +82,8 @@ export interface StoreOptions extends OpenDbOptions {
   ignoreIdentifiers?: Iterable<string>;
   /** When an identifier is site-wide (`linking.siteWideShare`, `linking.siteWideMinPages`); default 0.2 and 20. */
   siteWide?: Partial<SiteWidePolicy>;
+  /** SQLite only: how writes of many jobs are grouped into one transaction (see GroupCommit). */
+  groupCommit?: GroupCommitOptions;
 }
 
 export interface CrawlCounts {
@@ -102,20 +105,46 @@ export class Store {
   /** When an identifier is a site's own (on too many of its pages) and so links nothing there (`linking.siteWide*`). */
   readonly siteWide: SiteWidePolicy;
 
-  private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
+  /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
+  private readonly writer: GroupCommit | null;
+
+  private constructor(
+    opened: OpenedDb,
+    ignore: IgnoreSet,
+    siteWide: SiteWidePolicy,
+    groupCommit: GroupCommitOptions | undefined,
+  ) {
     this.db = opened.db;
     this.location = opened.location;
     this.dialect = opened.dialect;
     this.ignore = ignore;
     this.siteWide = siteWide;
+    this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite, groupCommit) : null;
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
-    const { ignoreIdentifiers, siteWide, ...dbOpts } = opts;
-    return new Store(await openDb(url, dataDir, dbOpts), new Set(ignoreIdentifiers ?? []), {
-      ...DEFAULT_SITE_WIDE,
-      ...siteWide,
-    });
+    const { ignoreIdentifiers, siteWide, groupCommit, ...dbOpts } = opts;
+    return new Store(
+      await openDb(url, dataDir, dbOpts),
+      new Set(ignoreIdentifiers ?? []),
+      { ...DEFAULT_SITE_WIDE, ...siteWide },
+      groupCommit,
+    );
+  }
+
+  /**
+   * Runs `fn` as one atomic write. SQLite: in the next group commit with other jobs' writes (settles
+   * after the commit; never blocks the event loop on another process's lock). PostgreSQL: its own
+   * transaction, retried on a serialisation conflict or deadlock.
+   */
+  write<T>(fn: WriteFn<T>): Promise<T> {
+    if (this.writer) return this.writer.run(fn);
+    return retryConflicts(() => this.db.transaction().execute(fn));
+  }
+
+  /** SQLite: commits and writes so far (how well writes group); null on PostgreSQL. */
+  writeStats(): GroupCommitStats | null {
+    return this.writer ? { ...this.writer.stats } : null;
   }
 
   /**
@@ -129,6 +158,7 @@ export class Store {
   }
 
   async close(): Promise<void> {
+    await this.writer?.drain();
     await this.db.destroy();
   }
 
@@ -137,55 +167,55 @@ export class Store {
    * same as last time, so the caller may skip re-classifying.
    */
   async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
-    // Identifiers first, each its own statement (see upsertIdentifiers); then the page and its edges at once.
-    const links = await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
-    return retryConflicts(() =>
-      this.db.transaction().execute(async (tx) => {
-        const values = {
-          final_url: r.finalUrl,
-          status: r.status,
-          state: 'fetched' as const,
-          fail_reason: null,
-          fail_message: null,
-          content_hash: r.contentHash,
-          title: r.title,
-          text: r.text,
-          listing: r.listing ? JSON.stringify(r.listing) : null,
-          lang: r.lang,
-          identifiers: JSON.stringify(r.identifiers),
-          fetched_via: r.fetchedVia,
-          robots: r.robots,
-          last_fetched: r.at,
-          crawl_id: r.crawlId,
-        };
-        const found = await findOrInsertPage(tx, r, values);
-        if ('inserted' in found) {
-          const added = await linkPage(tx, found.inserted, links, r.at);
-          await countSiteLinks(tx, r.siteId, added, true, this.siteWide);
-          return { pageId: found.inserted, changed: true };
-        }
-        const before = found.existing;
-        await tx
-          .updateTable('pages')
-          .set({ ...values, fetch_count: sql`fetch_count + 1` })
-          .where('id', '=', before.id)
-          .execute();
-        const added = await linkPage(tx, before.id, links, r.at);
-        // A page that only ever failed before (no text) counts among the site's pages now.
-        await countSiteLinks(tx, r.siteId, added, before.content_hash === null, this.siteWide);
-        // The lead row last: on PostgreSQL a cluster split above may need to move this lead.
-        if (before.state === 'gone') {
-          await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
-          await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
-        }
-        return { pageId: before.id, changed: before.content_hash !== r.contentHash };
-      }),
-    );
+    // PostgreSQL: identifiers first, each its own statement (see upsertIdentifiers), then the page and its
+    // edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
+    const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
+    return this.write(async (tx) => {
+      const links = upserted ?? (await upsertIdentifiers(tx, r.identifiers, r.at, this.ignore));
+      const values = {
+        final_url: r.finalUrl,
+        status: r.status,
+        state: 'fetched' as const,
+        fail_reason: null,
+        fail_message: null,
+        content_hash: r.contentHash,
+        title: r.title,
+        text: r.text,
+        listing: r.listing ? JSON.stringify(r.listing) : null,
+        lang: r.lang,
+        identifiers: JSON.stringify(r.identifiers),
+        fetched_via: r.fetchedVia,
+        robots: r.robots,
+        last_fetched: r.at,
+        crawl_id: r.crawlId,
+      };
+      const found = await findOrInsertPage(tx, r, values);
+      if ('inserted' in found) {
+        const added = await linkPage(tx, found.inserted, links, r.at);
+        await countSiteLinks(tx, r.siteId, added, true, this.siteWide);
+        return { pageId: found.inserted, changed: true };
+      }
+      const before = found.existing;
+      await tx
+        .updateTable('pages')
+        .set({ ...values, fetch_count: sql`fetch_count + 1` })
+        .where('id', '=', before.id)
+        .execute();
+      const added = await linkPage(tx, before.id, links, r.at);
+      // A page that only ever failed before (no text) counts among the site's pages now.
+      await countSiteLinks(tx, r.siteId, added, before.content_hash === null, this.siteWide);
+      // The lead row last: on PostgreSQL a cluster split above may need to move this lead.
+      if (before.state === 'gone') {
+        await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
+        await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
+      }
+      return { pageId: before.id, changed: before.content_hash !== r.contentHash };
+    });
   }
 
   /** Records why a URL ended without a usable page. A page already fetched keeps its text; `gone` marks its lead. */
   async recordFailure(r: FailureRecord): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       const values = {
         status: r.status,
         state: r.state,
@@ -283,64 +313,62 @@ export class Store {
       crawl_id: crawlId,
     };
     // The lead, its cluster and its history commit together: a crash leaves all of them or none.
-    return retryConflicts(() =>
-      this.db.transaction().execute(async (tx) => {
-        const lead = { id: known ?? 0, page_id: page.id, site_id: page.site_id };
-        if (known === undefined) {
-          const row = await tx
-            .insertInto('leads')
-            .values({
-              ...values,
-              page_id: page.id,
-              site_id: page.site_id,
-              url: page.url,
-              found_via: page.found_via,
-              first_seen: at,
-              last_seen: at,
-            })
-            .onConflict((oc) => oc.column('page_id').doNothing())
-            .returning('id')
-            .executeTakeFirst();
-          if (row) {
-            lead.id = row.id;
-            await clusterLead(tx, lead);
-            await appendLeadEvent(tx, row.id, 'created', at, detail);
-            return { leadId: row.id, created: true };
-          }
-          // Another worker created it since we looked: the lead exists once, as it should, and this
-          // classification updates it like any later one.
-          const other = await leadOfPage(tx);
-          if (other === undefined) throw new Error(`the lead of page ${page.id} vanished while writing it`);
-          lead.id = other;
-        }
-        const update = () =>
-          tx
-            .updateTable('leads')
-            .set(c.lead ? { ...values, last_seen: at } : values)
-            .where('id', '=', lead.id)
-            .execute();
-        // PostgreSQL: the cluster's locks before the lead row's (a merge holding them may move this lead).
-        // SQLite: a write first, so the transaction holds the write lock before it reads.
-        if (isPostgres(tx)) {
+    return this.write(async (tx) => {
+      const lead = { id: known ?? 0, page_id: page.id, site_id: page.site_id };
+      if (known === undefined) {
+        const row = await tx
+          .insertInto('leads')
+          .values({
+            ...values,
+            page_id: page.id,
+            site_id: page.site_id,
+            url: page.url,
+            found_via: page.found_via,
+            first_seen: at,
+            last_seen: at,
+          })
+          .onConflict((oc) => oc.column('page_id').doNothing())
+          .returning('id')
+          .executeTakeFirst();
+        if (row) {
+          lead.id = row.id;
           await clusterLead(tx, lead);
-          await update();
-        } else {
-          await update();
-          await clusterLead(tx, lead);
+          await appendLeadEvent(tx, row.id, 'created', at, detail);
+          return { leadId: row.id, created: true };
         }
-        // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
-        const last = await lastLeadEvent(tx, lead.id);
-        if (
-          !last ||
-          last.content_hash !== page.content_hash ||
-          last.category !== c.category ||
-          Math.abs((last.score ?? 0) - c.score) >= 0.05
-        ) {
-          await appendLeadEvent(tx, lead.id, 'changed', at, detail);
-        }
-        return { leadId: lead.id, created: false };
-      }),
-    );
+        // Another worker created it since we looked: the lead exists once, as it should, and this
+        // classification updates it like any later one.
+        const other = await leadOfPage(tx);
+        if (other === undefined) throw new Error(`the lead of page ${page.id} vanished while writing it`);
+        lead.id = other;
+      }
+      const update = () =>
+        tx
+          .updateTable('leads')
+          .set(c.lead ? { ...values, last_seen: at } : values)
+          .where('id', '=', lead.id)
+          .execute();
+      // PostgreSQL: the cluster's locks before the lead row's (a merge holding them may move this lead).
+      // SQLite: a write first, so the transaction holds the write lock before it reads.
+      if (isPostgres(tx)) {
+        await clusterLead(tx, lead);
+        await update();
+      } else {
+        await update();
+        await clusterLead(tx, lead);
+      }
+      // History keeps what changed: the page's text (a recrawl) or the decision (new lexicons).
+      const last = await lastLeadEvent(tx, lead.id);
+      if (
+        !last ||
+        last.content_hash !== page.content_hash ||
+        last.category !== c.category ||
+        Math.abs((last.score ?? 0) - c.score) >= 0.05
+      ) {
+        await appendLeadEvent(tx, lead.id, 'changed', at, detail);
+      }
+      return { leadId: lead.id, created: false };
+    });
   }
 
   async leads(filter: LeadFilter = {}): Promise<LeadRow[]> {

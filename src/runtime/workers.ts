@@ -8,7 +8,7 @@ import {
   recordFetchFailure,
 } from '../crawl/index.ts';
 import { CrawlEndedError, errorMessage, type FailReason, NonRetryableError } from '../errors.ts';
-import { archiveFetchedPage, captureLeadEvidence } from '../evidence/index.ts';
+import { archiveFetchedPage, captureLeadEvidence, type EvidenceDeps } from '../evidence/index.ts';
 import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
 import {
@@ -116,7 +116,11 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     fetcher: opts.fetcher ?? rt.fetcher,
     gate: rt.gate,
     robots: rt.robots,
-    archiveEvidence: (input) => archiveFetchedPage({ db: rt.store.db, evidence: rt.evidence }, input),
+    archiveEvidence: (input) =>
+      archiveFetchedPage(
+        { db: rt.store.db, write: (fn) => rt.store.write(fn), evidence: rt.evidence },
+        input,
+      ),
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
     enqueueClassify: (job) => rt.queues.addClassify(job),
     log: fetchLog,
@@ -242,8 +246,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           token,
           data.crawlId,
           async () => {
-            const deps = {
+            const deps: EvidenceDeps = {
               db: rt.store.db,
+              write: (fn) => rt.store.write(fn),
               evidence: rt.evidence,
               screenshots: data.screenshot ? screenshots : null,
             };

@@ -12,6 +12,7 @@
  *
  *   npx tsx test/bench/scale.ts [--listings 5000] [--workers 1,2,4] [--concurrency 16] [--classify 4]
  *                               [--runs 1] [--store postgres|sqlite] [--urls 20000] [--only crawl|redis]
+ *                               [--market sparse|lead-heavy]
  *
  * Needs Redis at REDIS_URL (the crawl part), `redis-server` on PATH (the memory part) and, for
  * `--store postgres`, the test PostgreSQL (SPIDERWEB_TEST_PG_URL). Prints human lines and a final JSON line.
@@ -48,6 +49,7 @@ const { values } = parseArgs({
     store: { type: 'string', default: 'postgres' },
     urls: { type: 'string', default: '20000' },
     only: { type: 'string' },
+    market: { type: 'string', default: 'sparse' },
   },
 });
 const MB = 1024 * 1024;
@@ -76,7 +78,18 @@ async function crawlThroughput(): Promise<void> {
   const runs = Number(values.runs);
   const backend = values.store as Backend;
   if (backend !== 'postgres' && backend !== 'sqlite') throw new Error('--store postgres|sqlite');
-  const site = await startGeneratedSite({ listings, linksPerListing: 30, bodyBytes: 9000, leadEvery: 10 });
+  // `sparse`: one listing in ten sells; `lead-heavy`: 70% sell, vendors of 50 listings with their own
+  // handle and wallet, the market's contacts in every footer (as crawl.ts --market lead-heavy).
+  if (values.market !== 'sparse' && values.market !== 'lead-heavy')
+    throw new Error(`--market must be sparse or lead-heavy, got ${values.market}`);
+  const site = await startGeneratedSite({
+    listings,
+    linksPerListing: 30,
+    bodyBytes: 9000,
+    ...(values.market === 'lead-heavy'
+      ? { leadShare: 0.7, vendorSize: 50, footer: true }
+      : { leadEvery: 10 }),
+  });
   const total = site.paths.length;
   const dir = tempDir('spiderweb-scale-');
   const siteConfig = (): SiteConfig =>
@@ -92,7 +105,7 @@ async function crawlThroughput(): Promise<void> {
       maxDepth: 10,
     });
   console.log(
-    `crawl: ${listings} listings (${total} pages), ${backend} store, per worker --concurrency ${values.concurrency} --classify-concurrency ${values.classify}, runs ${runs}`,
+    `crawl: ${listings} listings (${total} pages, ${values.market} market), ${backend} store, per worker --concurrency ${values.concurrency} --classify-concurrency ${values.classify}, runs ${runs}`,
   );
   const rows: Record<string, unknown>[] = [];
   try {

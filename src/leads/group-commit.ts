@@ -1,0 +1,185 @@
+import type SQLite from 'better-sqlite3';
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.ts';
+
+/** A write: statements run inside a transaction the writer owns (never `db.transaction()` of its own). */
+export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>;
+
+export interface GroupCommitOptions {
+  /** Writes in one transaction at most (default 64). */
+  maxWrites?: number;
+  /** How long the first write of a batch waits for others to join it (default 3 ms). */
+  maxWaitMs?: number;
+}
+
+export interface GroupCommitStats {
+  /** Transactions committed. */
+  commits: number;
+  /** Writes committed (what `commits` would have been without grouping). */
+  writes: number;
+  /** Times the write lock was held by another process and the batch waited (without blocking). */
+  busyWaits: number;
+}
+
+interface Pending {
+  fn: WriteFn<unknown>;
+  resolve(value: unknown): void;
+  reject(err: unknown): void;
+}
+
+const SQLITE_BUSY = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
+
+/**
+ * Group commit for one SQLite connection: writes of many jobs (a page, its identifiers and links; a
+ * lead, its cluster and history) run in one transaction, bounded by `maxWrites` and `maxWaitMs`, and
+ * each write's promise settles only after that transaction commits, so a job completes only once what
+ * it wrote is durable. Each write runs under its own savepoint: one that throws is rolled back alone
+ * and rejects alone; the others commit.
+ *
+ * The transaction starts with `BEGIN IMMEDIATE` under a zero busy timeout: when another process holds
+ * SQLite's write lock the batch is retried after a short, growing pause instead of waiting inside
+ * SQLite, so the event loop never blocks on another process's lock (fetches, Redis and reads carry on;
+ * WAL readers are never blocked). Once the lock is taken, no statement of the batch waits on anyone.
+ */
+export class GroupCommit {
+  private readonly queue: Pending[] = [];
+  /** The pending flush's timer (a timeout, or an immediate), as its canceller. */
+  private timer: (() => void) | null = null;
+  /** Writes in the last batch: a lone writer (a sequential caller) is not made to wait for company. */
+  private lastBatch = 0;
+  private flushing: Promise<void> | null = null;
+  private readonly maxWrites: number;
+  private readonly maxWaitMs: number;
+  readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyWaits: 0 };
+
+  constructor(
+    /** The query layer over `sqlite` (asked each batch: a store's plugins, tests' statement counters, apply). */
+    private readonly db: () => Kysely<Database>,
+    private readonly sqlite: SQLite.Database,
+    opts: GroupCommitOptions = {},
+  ) {
+    this.maxWrites = opts.maxWrites ?? 64;
+    this.maxWaitMs = opts.maxWaitMs ?? 3;
+  }
+
+  /** Runs `fn` in the next batch; settles once the batch has committed (or `fn` failed and was rolled back). */
+  run<T>(fn: WriteFn<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ fn, resolve: resolve as (v: unknown) => void, reject });
+      this.schedule();
+    });
+  }
+
+  /** Commits what is queued; resolves when nothing is left (closing the store calls it). */
+  async drain(): Promise<void> {
+    while (this.queue.length || this.flushing) {
+      this.cancelTimer();
+      await (this.flushing ?? this.flush());
+    }
+  }
+
+  private schedule(): void {
+    if (this.flushing) return; // the running flush picks the queue up when it ends
+    if (this.queue.length >= this.maxWrites) {
+      this.cancelTimer();
+      void this.flush();
+    } else if (!this.timer) {
+      const go = () => {
+        this.timer = null;
+        void this.flush();
+      };
+      // Batches of one say nobody else is writing now: commit at once (after this turn's I/O callbacks).
+      if (this.lastBatch > 1) {
+        const t = setTimeout(go, this.maxWaitMs);
+        this.timer = () => clearTimeout(t);
+      } else {
+        const t = setImmediate(go);
+        this.timer = () => clearImmediate(t);
+      }
+    }
+  }
+
+  private cancelTimer(): void {
+    this.timer?.();
+    this.timer = null;
+  }
+
+  private flush(): Promise<void> {
+    const run = (async () => {
+      while (this.queue.length) {
+        const batch = this.queue.splice(0, this.maxWrites);
+        this.lastBatch = batch.length;
+        try {
+          const outcomes = await this.commit(batch);
+          outcomes.forEach((o, i) => {
+            const p = batch[i] as Pending;
+            if (o.ok) p.resolve(o.value);
+            else p.reject(o.error);
+          });
+        } catch (err) {
+          for (const p of batch) p.reject(err);
+        }
+      }
+    })();
+    this.flushing = run.finally(() => {
+      this.flushing = null;
+      if (this.queue.length) this.schedule();
+    });
+    return this.flushing;
+  }
+
+  /** One transaction for `batch`: waits (asynchronously) for the write lock, then runs each write under a savepoint. */
+  private async commit(
+    batch: Pending[],
+  ): Promise<Array<{ ok: true; value: unknown } | { ok: false; error: unknown }>> {
+    for (let attempt = 0; ; attempt++) {
+      const outcomes = await this.db()
+        .connection()
+        .execute(async (conn) => {
+          if (!this.begin()) return null;
+          try {
+            const out: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+            for (const p of batch) {
+              this.sqlite.exec('SAVEPOINT w');
+              try {
+                const value = await p.fn(conn);
+                this.sqlite.exec('RELEASE w');
+                out.push({ ok: true, value });
+              } catch (error) {
+                this.sqlite.exec('ROLLBACK TO w');
+                this.sqlite.exec('RELEASE w');
+                out.push({ ok: false, error });
+              }
+            }
+            this.sqlite.exec('COMMIT');
+            this.stats.commits++;
+            this.stats.writes += out.filter((o) => o.ok).length;
+            return out;
+          } catch (err) {
+            if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+            throw err;
+          }
+        });
+      if (outcomes) return outcomes;
+      this.stats.busyWaits++;
+      // Another process writes: wait a little (growing to ~50 ms, jittered) without holding this process up.
+      const pause = Math.min(50, 1 + attempt * 2) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, pause));
+    }
+  }
+
+  /** `BEGIN IMMEDIATE` without waiting: false when another connection holds the write lock. */
+  private begin(): boolean {
+    const timeout = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
+    this.sqlite.pragma('busy_timeout = 0');
+    try {
+      this.sqlite.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (err) {
+      if (SQLITE_BUSY.has((err as { code?: string }).code ?? '')) return false;
+      throw err;
+    } finally {
+      this.sqlite.pragma(`busy_timeout = ${timeout}`);
+    }
+  }
+}
