@@ -59,7 +59,8 @@ const argOf = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const argsOf = (name: string) => args.flatMap((a, i) => (a === name && args[i + 1] ? [args[i + 1]!] : []));
+const argsOf = (name: string) =>
+  args.flatMap((a, i) => (a === name && args[i + 1] !== undefined ? [args[i + 1]!] : []));
 const lexDir = join(import.meta.dirname, '../../config/lexicons');
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
 
