@@ -70,6 +70,11 @@ export async function openDb(
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // Unicode lower case for the review search's substring scans (SQLite's lower() folds ASCII only);
+  // PostgreSQL's lower() does the same there. Used by queries only, never by the schema.
+  sqlite.function('spw_lower', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? s.toLowerCase() : null,
+  );
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateSqlite(file, sqlite, db);
