@@ -19,7 +19,8 @@ const LEAD_INDEXES: Array<[name: string, columns: string[]]> = [
 /**
  * `0004_review`: analysts, sessions, API tokens, one-time login tokens, the append-only audit log,
  * the queue's indexes and full-text search (SQLite: an FTS5 trigram table over each lead's title and
- * page text, kept by triggers; PostgreSQL: a GIN index over a `simple` tsvector of the page).
+ * page text, kept by triggers; PostgreSQL: a GIN index over a `simple` tsvector of the page). 0011
+ * (`migration-search.ts`) replaces both with a search over title, substances and identifiers.
  */
 export const reviewMigration: Migration = {
   async up(db) {
