@@ -5,6 +5,9 @@ function isPostgres(db: Kysely<unknown>): boolean {
   return db.getExecutor().adapter instanceof PostgresAdapter;
 }
 
+/** A title as the index holds it: `ё` as `е`, as the query's words come (see `search-fold.ts`). */
+const foldedTitle = (title: string) => `replace(replace(${title}, 'ё', 'е'), 'Ё', 'Е')`;
+
 /** SQLite: the identifier values of the lead's page, space-separated (`page_id` names the page). */
 const idValues = (pageId: string) => `coalesce((select group_concat(i.value, ' ') from page_identifiers pi
       join identifiers i on i.id = pi.identifier_id where pi.page_id = ${pageId}), '')`;
@@ -14,7 +17,7 @@ const pageIdentifierValues = (pageId: string) => sql.raw(idValues(pageId));
 const reindexPage = (pageId: string) =>
   sql.raw(`delete from leads_fts where rowid in (select id from leads where page_id = ${pageId});
       insert into leads_fts(rowid, title, substances, identifiers)
-        select id, title, substances, ${idValues('leads.page_id')}
+        select id, ${foldedTitle('title')}, substances, ${idValues('leads.page_id')}
         from leads where page_id = ${pageId};`);
 
 const TRIGGERS = [
@@ -50,14 +53,16 @@ export const searchFieldsMigration: Migration = {
       contentless_delete=1, tokenize="trigram remove_diacritics 1")`.execute(db);
     await sql`create trigger leads_fts_ai after insert on leads begin
       insert into leads_fts(rowid, title, substances, identifiers)
-        values (new.id, new.title, new.substances, ${pageIdentifierValues('new.page_id')});
+        values (new.id, ${sql.raw(foldedTitle('new.title'))}, new.substances,
+          ${pageIdentifierValues('new.page_id')});
     end`.execute(db);
     // Only a real change re-indexes: every reclassification writes the title and the substances.
     await sql`create trigger leads_fts_au after update of title, substances on leads
       when old.title is not new.title or old.substances is not new.substances begin
       delete from leads_fts where rowid = old.id;
       insert into leads_fts(rowid, title, substances, identifiers)
-        values (new.id, new.title, new.substances, ${pageIdentifierValues('new.page_id')});
+        values (new.id, ${sql.raw(foldedTitle('new.title'))}, new.substances,
+          ${pageIdentifierValues('new.page_id')});
     end`.execute(db);
     await sql`create trigger leads_fts_ad after delete on leads begin
       delete from leads_fts where rowid = old.id;
@@ -72,7 +77,8 @@ export const searchFieldsMigration: Migration = {
       ${reindexPage('old.page_id')}
     end`.execute(db);
     await sql`insert into leads_fts(rowid, title, substances, identifiers)
-      select id, title, substances, ${pageIdentifierValues('leads.page_id')} from leads`.execute(db);
+      select id, ${sql.raw(foldedTitle('title'))}, substances, ${pageIdentifierValues('leads.page_id')}
+      from leads`.execute(db);
   },
 
   async down(db) {

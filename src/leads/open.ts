@@ -14,6 +14,7 @@ import pg from 'pg';
 import { ConfigError, errorMessage, SpiderwebError } from '../errors.ts';
 import { log } from '../log.ts';
 import { migrationProvider } from './migrations.ts';
+import { searchFold } from './search-fold.ts';
 import type { Database } from './schema.ts';
 
 export interface OpenedDb {
@@ -70,10 +71,10 @@ export async function openDb(
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
-  // Unicode lower case for the review search's substring scans (SQLite's lower() folds ASCII only);
-  // PostgreSQL's lower() does the same there. Used by queries only, never by the schema.
-  sqlite.function('spw_lower', { deterministic: true }, (s: unknown) =>
-    typeof s === 'string' ? s.toLowerCase() : null,
+  // The review search's substring scans compare text folded as its index does (search-fold.ts);
+  // PostgreSQL does the same with translate(lower(..)). Used by queries only, never by the schema.
+  sqlite.function('spw_search_fold', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? searchFold(s) : null,
   );
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {

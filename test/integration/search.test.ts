@@ -40,14 +40,14 @@ const LEADS = [
   },
   {
     path: 'b',
-    title: 'Альфа-PVP 1 гр',
+    title: 'Альфа-PVP 1 гр (crème)',
     text: 'Доставка по Астане, гарантия качества.',
     substances: ['a-pvp'],
     identifiers: [id('telegram', 'pvp_store')],
   },
   {
     path: 'c',
-    title: 'Соль оптом',
+    title: 'Соль оптом, ёмкость 5 г',
     text: 'Мефедрон тоже есть, пишите оператору.',
     substances: ['a-pvp', 'mdpv'],
     identifiers: [id('card', '4276380012345678')],
@@ -111,6 +111,11 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
     expect(await found('mefedron')).toEqual(['a']);
     expect(await found('кристалл')).toEqual(['a']);
     expect(await found('альфа pvp')).toEqual(['b']);
+    // Folded alike on both stores: case, ё as е, Latin diacritics (in the index and in the scans).
+    for (const q of ['емкость', 'ёмкость', 'ЁМКОСТЬ']) expect(await found(q), q).toEqual(['c']);
+    for (const q of ['creme', 'crème', 'CRÈME']) expect(await found(q), q).toEqual(['b']);
+    expect(await found('ём')).toEqual(['c']);
+    expect(await found('èm')).toEqual(['b']);
     // Substances (the canonical names).
     expect(await found('mephedrone')).toEqual(['a']);
     expect(await found('mdpv')).toEqual(['c']);
@@ -200,6 +205,7 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
     expect(up.error).toBeUndefined();
     // ...are found by their title, substances and identifiers after the migration.
     expect(await found('кристаллы')).toEqual(['a']);
+    expect(await found('емкость')).toEqual(['c']);
     expect(await found('mdpv')).toEqual(['c']);
     expect(await found(WALLET)).toEqual(['a']);
     expect(await found('pvp_store')).toEqual(['b']);
