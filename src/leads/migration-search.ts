@@ -30,15 +30,16 @@ const TRIGGERS = [
 ];
 
 /**
- * `0011_search_what_analysts_type` (issue #16): the queue's search covers what analysts look for, a
- * lead's title, its substances and its page's identifiers (wallets, handles, cards, phones), no longer
- * its page's whole text, which cost every lead insert a trigram index of ~10 KB and every recrawl a
- * re-index. SQLite: `leads_fts` becomes an FTS5 trigram table over (title, substances JSON,
- * identifier values), kept by triggers on leads (insert; title or substances changed; delete) and on
- * page_identifiers (a lead's page gains or loses an identifier), backfilled from the stored leads.
- * PostgreSQL: the GIN index over the pages' text goes; the search there reads the same three fields
- * by substring (`strpos(lower(..))`) from the short leads rows and the identifiers table, so it finds
- * what SQLite's trigram index finds. Page text stays searchable on request, by a scan (`in_text=1`).
+ * `0011_search_title_substances_identifiers` (issue #16): the queue's search covers what analysts
+ * look for, a lead's title, its substances and its page's identifiers (wallets, handles, cards,
+ * phones), no longer its page's whole text, which cost every lead insert a trigram index of ~10 KB
+ * and every recrawl a re-index. SQLite: `leads_fts` becomes an FTS5 trigram table over (title,
+ * substances JSON, identifier values), kept by triggers on leads (insert; title or substances
+ * changed; delete) and on page_identifiers (a lead's page gains or loses an identifier), backfilled
+ * from the stored leads. PostgreSQL: the GIN index over the pages' text goes; the search there reads
+ * the same three fields by substring (`strpos(translate(lower(..)))`, folded as `search-fold.ts`
+ * says) from the short leads rows and the identifiers table, so it finds what SQLite's trigram index
+ * finds. Page text stays searchable on request, by a scan (`in_text=1`).
  */
 export const searchFieldsMigration: Migration = {
   async up(db) {

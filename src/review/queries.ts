@@ -43,11 +43,15 @@ function ftsQuery(groups: string[][]): string {
   return groups.map((g) => `(${g.map((w) => `"${w.replace(/"/g, '""')}"`).join(' OR ')})`).join(' AND ');
 }
 
+/** PostgreSQL: a regex of the letters `translate` would fold (rare: most rows skip its slow 123-letter table). */
+const FOLDABLE_CLASS = `[${SEARCH_FOLD_FROM}]`;
+
 /** True when `expr`, folded as the search index folds it, holds `w` (folded already): alike on both dialects. */
 function contains(dialect: Store['dialect'], expr: RawBuilder<unknown>, w: string) {
-  return dialect === 'postgres'
-    ? sql<boolean>`strpos(translate(lower(${expr}), ${SEARCH_FOLD_FROM}, ${SEARCH_FOLD_TO}), ${w}) > 0`
-    : sql<boolean>`instr(spw_search_fold(${expr}), ${w}) > 0`;
+  if (dialect === 'sqlite') return sql<boolean>`instr(spw_search_fold(${expr}), ${w}) > 0`;
+  const lower = sql`lower(${expr})`;
+  return sql<boolean>`strpos(case when ${lower} ~ ${FOLDABLE_CLASS}
+    then translate(${lower}, ${SEARCH_FOLD_FROM}, ${SEARCH_FOLD_TO}) else ${lower} end, ${w}) > 0`;
 }
 
 const anyOf = (parts: RawBuilder<boolean>[]) => sql<boolean>`(${sql.join(parts, sql` or `)})`;
