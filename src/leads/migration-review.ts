@@ -19,7 +19,8 @@ const LEAD_INDEXES: Array<[name: string, columns: string[]]> = [
 /**
  * `0004_review`: analysts, sessions, API tokens, one-time login tokens, the append-only audit log,
  * the queue's indexes and full-text search (SQLite: an FTS5 trigram table over each lead's title and
- * page text, kept by triggers; PostgreSQL: a GIN index over a `simple` tsvector of the page).
+ * page text, kept by triggers; PostgreSQL: a GIN index over a `simple` tsvector of the page). 0011
+ * (`migration-search.ts`) replaces both with a search over title, substances and identifiers.
  */
 export const reviewMigration: Migration = {
   async up(db) {
@@ -95,19 +96,7 @@ export const reviewMigration: Migration = {
       begin select raise(abort, 'audit is append-only'); end`.execute(db);
     await sql`create trigger audit_no_delete before delete on audit
       begin select raise(abort, 'audit is append-only'); end`.execute(db);
-    // One row per lead (rowid = lead id) with its title and its page's text; trigram: substring search in any script.
-    await sql`create virtual table leads_fts using fts5(title, text, content='', contentless_delete=1,
-      tokenize="trigram remove_diacritics 1")`.execute(db);
-    await sql`create trigger leads_fts_ai after insert on leads begin
-      insert into leads_fts(rowid, title, text)
-        select new.id, new.title, coalesce((select text from pages where id = new.page_id), '');
-    end`.execute(db);
-    await ftsUpdateTriggers(db, false);
-    await sql`create trigger leads_fts_ad after delete on leads begin
-      delete from leads_fts where rowid = old.id;
-    end`.execute(db);
-    await sql`insert into leads_fts(rowid, title, text)
-      select leads.id, leads.title, pages.text from leads join pages on pages.id = leads.page_id`.execute(db);
+    await createPageTextFts(db, false);
   },
 
   async down(db) {
@@ -129,6 +118,26 @@ export const reviewMigration: Migration = {
     }
   },
 };
+
+/**
+ * SQLite: the lead search index of 0004 to 0010 (replaced by 0011's, whose `down` puts it back): one
+ * row per lead (rowid = lead id) with its title and its page's text, kept by triggers; trigram:
+ * substring search in any script. `onChangeOnly` as in `ftsUpdateTriggers`.
+ */
+export async function createPageTextFts(db: Kysely<unknown>, onChangeOnly: boolean): Promise<void> {
+  await sql`create virtual table leads_fts using fts5(title, text, content='', contentless_delete=1,
+    tokenize="trigram remove_diacritics 1")`.execute(db);
+  await sql`create trigger leads_fts_ai after insert on leads begin
+    insert into leads_fts(rowid, title, text)
+      select new.id, new.title, coalesce((select text from pages where id = new.page_id), '');
+  end`.execute(db);
+  await ftsUpdateTriggers(db, onChangeOnly);
+  await sql`create trigger leads_fts_ad after delete on leads begin
+    delete from leads_fts where rowid = old.id;
+  end`.execute(db);
+  await sql`insert into leads_fts(rowid, title, text)
+    select leads.id, leads.title, pages.text from leads join pages on pages.id = leads.page_id`.execute(db);
+}
 
 /**
  * The triggers that re-index a lead when its title or its page's text is written. `onChangeOnly`

@@ -14,6 +14,7 @@ import pg from 'pg';
 import { ConfigError, errorMessage, SpiderwebError } from '../errors.ts';
 import { log } from '../log.ts';
 import { migrationProvider } from './migrations.ts';
+import { searchFold } from './search-fold.ts';
 import type { Database } from './schema.ts';
 
 export interface OpenedDb {
@@ -72,6 +73,11 @@ export async function openDb(
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
+  // The review search's substring scans compare text folded as its index does (search-fold.ts);
+  // PostgreSQL does the same with translate(lower(..)). Used by queries only, never by the schema.
+  sqlite.function('spw_search_fold', { deterministic: true }, (s: unknown) =>
+    typeof s === 'string' ? searchFold(s) : null,
+  );
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   try {
     await migrateSqlite(file, sqlite, db);

@@ -21,8 +21,13 @@ export interface QueueFilter {
   since?: string;
   /** Leads last seen before this ISO time. */
   until?: string;
-  /** Full-text search over the title and the page text. */
+  /**
+   * Search over what analysts type: the lead's title, its substances and its page's identifiers
+   * (a wallet, handle, card or phone), words folded and stemmed as the classifier reads them.
+   */
   q?: string;
+  /** `q` also looks in the page's text (`in_text=1`): a scan of every page, slower. */
+  inText?: boolean;
   /** Leads claimed by this analyst, or `none`: unclaimed leads. */
   claimed?: string;
   sort: SortKey;
@@ -109,6 +114,11 @@ export function parseFilter(p: URLSearchParams, opts: { defaultNew?: boolean } =
   if (identifier) f.identifier = identifier;
   const q = text('q');
   if (q) f.q = q;
+  const inText = p.get('in_text');
+  if (inText && inText !== '0') {
+    if (inText !== '1' && inText !== 'on') throw new UsageError(`in_text=${inText}: use 1 or 0`);
+    f.inText = true;
+  }
   const claimed = text('claimed');
   if (claimed) f.claimed = claimed;
   const since = text('since');
@@ -155,6 +165,7 @@ export function filterParams(f: QueueFilter): URLSearchParams {
   if (f.substance) p.set('substance', f.substance);
   if (f.identifier) p.set('identifier', f.identifier);
   if (f.q) p.set('q', f.q);
+  if (f.inText) p.set('in_text', '1');
   if (f.claimed) p.set('claimed', f.claimed);
   if (f.since) p.set('since', f.since);
   if (f.until) p.set('until', f.until);

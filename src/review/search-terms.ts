@@ -2,8 +2,9 @@
  * The queue's search reads words as the classifier does: normalised (case, Unicode forms, letter
  * spacing, homoglyphs, leetspeak folded by `formKeys`), stemmed (`мефедрона` → `мефедрон`) and
  * transliterated (`mefedrona` → `мефедрон`, `закладка` → `zakladk`). Each word becomes the set of
- * stems any of whose forms the stored text may hold; the stored text is searched by substring (SQLite
- * trigram index) or prefix (PostgreSQL), so a stem finds every ending.
+ * stems any of whose forms the stored text may hold; the stored fields (title, substances, identifier
+ * values; the page text on request) are searched by substring on both dialects (`queries.ts`), so a stem
+ * finds every ending.
  */
 import { cyrToLat, formKeys, latToCyr, stemEn, stemRu } from '../classify/index.ts';
 

@@ -72,7 +72,8 @@ function filterForm(d: QueueViewData) {
   const chosen = d.filter.status ?? [];
   const statusValue = chosen.length ? chosen.join(',') : 'all';
   return html`<form method="get" action="/" class="filters" id="filters">
-    <label class="grow">Search <input type="search" name="q" value="${p.get('q') ?? ''}" placeholder="words in the title or text"></label>
+    <label class="grow">Search <input type="search" name="q" value="${p.get('q') ?? ''}" placeholder="title, substance, wallet, @handle"></label>
+    <label title="also look in each page's whole text: a scan of every page, slower"><input type="checkbox" name="in_text" value="1" ${d.filter.inText ? html`checked` : ''}> in page text</label>
     <label>Status
       <select name="status">
         ${['new', 'escalated', 'confirmed', 'dismissed', 'all'].map(

@@ -89,6 +89,9 @@ function text(i: number): string {
   return parts.join(' ');
 }
 
+/** A vendor's TRON-like wallet: 34 characters, unique per vendor. */
+const wallet = (v: number) => `T${v.toString(36).padStart(6, '0')}Kq9Y2khEsLJW1ChVWFMSMeRDow5`;
+
 const dir = values.keep ? { path: values.keep, remove() {} } : tempDir('spiderweb-bench-review-');
 const reuse = values.keep !== undefined && existsSync(join(values.keep, 'spiderweb.sqlite'));
 const store = await Store.open(null, dir.path);
@@ -129,6 +132,40 @@ for (let start = 0; !reuse && start < N; start += BATCH) {
         }) as never,
       )
       .returning(['id', 'title', 'site_id', 'url', 'first_seen'])
+      .execute();
+    // Every 50 listings are one vendor's, with its wallet and handle (linked before the leads, as a crawl does).
+    const vendors = [...new Set(pages.map((_, k) => Math.floor((start + k) / 50)))];
+    const ids = await tx
+      .insertInto('identifiers')
+      .values(
+        vendors.flatMap((v) => [
+          { type: 'tron', value: wallet(v), validated: 'checksum', first_seen: at(0), last_seen: at(0) },
+          {
+            type: 'telegram',
+            value: `vendor_${v}_shop`,
+            validated: 'syntax',
+            first_seen: at(0),
+            last_seen: at(0),
+          },
+        ]),
+      )
+      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at(0) }))
+      .returning(['id', 'value'])
+      .execute();
+    const idOf = new Map(ids.map((r) => [r.value, r.id]));
+    await tx
+      .insertInto('page_identifiers')
+      .values(
+        pages.flatMap((p, k) => {
+          const v = Math.floor((start + k) / 50);
+          return [wallet(v), `vendor_${v}_shop`].map((value) => ({
+            page_id: p.id,
+            identifier_id: idOf.get(value)!,
+            deobfuscated: 0,
+            first_seen: at(0),
+          }));
+        }),
+      )
       .execute();
     await tx
       .insertInto('leads')
@@ -200,10 +237,13 @@ const cases: Array<[string, string]> = [
   ['queue, site filter', '/?status=all&site=site-3'],
   ['queue, substance filter', '/?status=all&substance=cocaine'],
   ['queue, language + category', '/?status=new&lang=kk&category=nps'],
-  ['queue, full-text search (1 word)', '/?status=all&q=мефедрон'],
+  ['queue, search (1 word: titles, substances, identifiers)', '/?status=all&q=мефедрон'],
   ['queue, search through word forms (мефедрона)', `/?status=all&q=${encodeURIComponent('мефедрона')}`],
-  ['queue, full-text search (2 words)', '/?status=all&q=кристалл%20stealth'],
-  ['queue, rare word search', '/?status=all&q=Объявление%2099999'],
+  ['queue, search (2 words)', '/?status=all&q=кристалл%20stealth'],
+  ["queue, search a vendor's wallet", `/?status=all&q=${wallet(Math.floor(N / 100))}`],
+  ["queue, search a vendor's handle", `/?status=all&q=vendor_${Math.floor(N / 100)}_shop`],
+  ['queue, search in page text too (1 word, in_text=1)', '/?status=all&q=мефедрон&in_text=1'],
+  ['queue, rare word in page text (in_text=1)', '/?status=all&q=Объявление%2099999&in_text=1'],
   ['API /api/leads, first page', '/api/leads?status=all'],
   [`API /api/leads, page at row ${deep}`, `/api/leads?status=all&after=${deepAll}&count=0`],
   ['lead page', `/leads/${Math.floor(N / 2)}`],

@@ -9,7 +9,7 @@ import { launchChromium, signIn, type WatchedPage, watchedPage } from './review-
 
 const PASSWORD = 'correct horse battery staple';
 
-needs('triage in Chromium: bulk decisions with a note, undo, audit, search by word form', () => {
+needs('triage in Chromium: bulk decisions with a note, undo, audit, search by word form in page text', () => {
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
   let server: ReviewServer;
@@ -101,10 +101,11 @@ needs('triage in Chromium: bulk decisions with a note, undo, audit, search by wo
     expect(await page.locator(`#queue tbody tr[data-id="${first}"] .status`).textContent()).toBe('new');
   });
 
-  it('finds the lead whose text says "мефедрон" when searching "мефедрона"', async () => {
+  it('finds the lead whose text says "мефедрон" when searching "мефедрона" in page text', async () => {
     const { page } = w;
     await page.goto(`${server.url}/?status=all`);
     await page.fill('#filters input[name="q"]', 'мефедрона');
+    await page.check('#filters input[name="in_text"]');
     await Promise.all([page.waitForURL(/q=/), page.click('#filters button[type="submit"]')]);
     const found = await page
       .locator('#queue tbody tr[data-id]')

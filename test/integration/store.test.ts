@@ -101,7 +101,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
   };
 
   it.runIf(backend === 'sqlite')(
-    'keeps the lead search index in step with titles and page text (re-indexing only what changed)',
+    'keeps the lead search index in step with titles, substances and identifiers (not the page text)',
     async () => {
       const search = async (q: string) =>
         (
@@ -110,24 +110,44 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
           )
         ).rows.map((r) => r.rowid);
       const url = 'http://shop.test/fts';
-      const { leadId } = await leadFor(url, [], 0.8, { text: 'мефедрон закладки алматы' });
-      expect(await search('"закладки"')).toEqual([leadId]);
-      // A recrawl with the same text, and a reclassification with the same title: still found once.
-      await store.recordFetched(fetched({ url, finalUrl: url, text: 'мефедрон закладки алматы' }));
-      const page = (await store.page(
-        (
-          await store.db.selectFrom('pages').select('id').where('url', '=', url).executeTakeFirstOrThrow()
-        ).id,
-      ))!;
-      await store.saveClassification(page, verdict(0.9), 'c1', T0);
-      expect(await search('"закладки"')).toEqual([leadId]);
-      // New text: the old words are gone from the index, the new ones are in.
-      await store.recordFetched(fetched({ url, finalUrl: url, text: 'альфа-пвп кристаллы астана' }));
-      expect(await search('"закладки"')).toEqual([]);
-      expect(await search('"кристаллы"')).toEqual([leadId]);
-      // A new title is searchable too.
-      await store.db.updateTable('leads').set({ title: 'соль в наличии' }).where('id', '=', leadId).execute();
+      const wallet = 'TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE';
+      const { leadId } = await leadFor(url, [id('tron', wallet)], 0.8, {
+        title: 'Кристаллы в наличии',
+        text: 'мефедрон закладки алматы',
+      });
       expect(await search('"наличии"')).toEqual([leadId]);
+      expect(await search('"mephedrone"')).toEqual([leadId]);
+      expect(await search('"dow5kcb"')).toEqual([leadId]);
+      expect(await search('"закладки"')).toEqual([]); // the page's text is not indexed
+      // A recrawl with the same identifiers, and a reclassification with the same title: still found once.
+      await store.recordFetched(fetched({ url, finalUrl: url, identifiers: [id('tron', wallet)] }));
+      const pageId = (
+        await store.db.selectFrom('pages').select('id').where('url', '=', url).executeTakeFirstOrThrow()
+      ).id;
+      await store.saveClassification((await store.page(pageId))!, verdict(0.9), 'c1', T0);
+      expect(await search('"dow5kcb"')).toEqual([leadId]);
+      // A recrawl that shows a new handle: the lead is found by it, and still by the wallet.
+      await store.recordFetched(
+        fetched({ url, finalUrl: url, identifiers: [id('tron', wallet), id('telegram', 'mef_shop_kz')] }),
+      );
+      expect(await search('"mef_shop"')).toEqual([leadId]);
+      expect(await search('"dow5kcb"')).toEqual([leadId]);
+      // New substances and a new title replace the old ones.
+      await store.saveClassification(
+        (await store.page(pageId))!,
+        verdict(0.9, { substances: ['a-pvp'] }),
+        'c1',
+        T0,
+      );
+      expect(await search('"a-pvp"')).toEqual([leadId]);
+      expect(await search('"mephedrone"')).toEqual([]);
+      await store.db.updateTable('leads').set({ title: 'соль оптом' }).where('id', '=', leadId).execute();
+      expect(await search('"оптом"')).toEqual([leadId]);
+      expect(await search('"наличии"')).toEqual([]);
+      // An identifier unlinked from the page leaves the index too.
+      await store.db.deleteFrom('page_identifiers').where('page_id', '=', pageId).execute();
+      expect(await search('"dow5kcb"')).toEqual([]);
+      expect(await search('"оптом"')).toEqual([leadId]);
     },
   );
 

@@ -140,13 +140,18 @@ describe('review app through its fetch handler (real SQLite)', () => {
     expect(await count('since=2024-05-29')).toBe(2);
     expect(await count('until=2024-05-01')).toBe(1);
     expect(await count('q=мефедрон')).toBe(14); // lead 7's title is the formula
-    expect(await count('q=закладки')).toBe(10);
-    expect(await count('q=закладки мефедрон')).toBe(5);
+    expect(await count('q=mephedrone')).toBe(15); // the substance: lead 7 too
+    expect(await count('q=a-pvp')).toBe(15);
+    // Words only in the page text are found when the page text is asked for (a scan).
+    expect(await count('q=закладки')).toBe(0);
+    expect(await count('q=закладки&in_text=1')).toBe(10);
+    expect(await count('q=закладки мефедрон&in_text=1')).toBe(5);
     expect(await count('q=%22%20OR%20%22')).toBe(0);
     // Through the classifier's folding and stemming: other word forms, transliteration, homoglyphs, spacing.
     for (const q of ['мефедрона', 'МЕФЕДРОНОМ', 'mefedrona', 'мeфeдрон', 'м е ф е д р о н'])
       expect(await count(`q=${encodeURIComponent(q)}`), q).toBe(14);
-    expect(await count(`q=${encodeURIComponent('закладка мефедрона')}`)).toBe(5);
+    expect(await count(`q=${encodeURIComponent('закладка мефедрона')}&in_text=1`)).toBe(5);
+    expect((await alice.request('/api/leads?q=x&in_text=maybe')).status).toBe(400);
     expect(await count('identifier=@nobody')).toBe(0);
     const bad = await alice.request('/api/leads?status=bogus');
     expect(bad.status).toBe(400);
