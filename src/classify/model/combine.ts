@@ -27,21 +27,36 @@ export const VETO_DAMP = 0.5;
 /** How many learned features an explanation lists. */
 export const LEARNED_REASONS = 6;
 
+/** Up to this many reasons, `lexiconFeatures` finds repeats by comparing with the earlier ones. */
+const FEW_REASONS = 32;
+
 /** The lexicon layer's evidence as model features. */
 export function lexiconFeatures(c: Classification): string[] {
-  // A page repeats its terms: one feature per distinct term (a Set of the lexicon's own strings).
-  const seen = new Map<string, Set<string>>();
+  // A page repeats its terms: one feature per distinct term. A few reasons (a title's) are compared
+  // with the earlier ones, no Set made; more go through a Set of the lexicon's own strings per group.
+  const reasons = c.reasons;
   const out: string[] = [];
-  for (const r of c.reasons) {
-    if (r.group === 'context') continue;
-    let terms = seen.get(r.group);
-    if (!terms) {
-      terms = new Set();
-      seen.set(r.group, terms);
+  if (reasons.length <= FEW_REASONS) {
+    for (let i = 0; i < reasons.length; i++) {
+      const r = reasons[i]!;
+      if (r.group === 'context') continue;
+      let j = 0;
+      while (j < i && (reasons[j]!.term !== r.term || reasons[j]!.group !== r.group)) j++;
+      if (j === i) out.push(`L:${r.group}:${r.term}`);
     }
-    if (terms.has(r.term)) continue;
-    terms.add(r.term);
-    out.push(`L:${r.group}:${r.term}`);
+  } else {
+    const seen = new Map<string, Set<string>>();
+    for (const r of reasons) {
+      if (r.group === 'context') continue;
+      let terms = seen.get(r.group);
+      if (!terms) {
+        terms = new Set();
+        seen.set(r.group, terms);
+      }
+      if (terms.has(r.term)) continue;
+      terms.add(r.term);
+      out.push(`L:${r.group}:${r.term}`);
+    }
   }
   if (c.category) out.push(`L:category:${c.category}`);
   out.push(`L:score:${Math.min(9, Math.floor(c.score * 10))}`);

@@ -103,20 +103,76 @@ export function stacked(s: Stack, pText: number, lexiconScore: number, lexiconLe
   );
 }
 
-/** Keeps the `size` largest |z| seen; labels are built only for what enters. */
+const WORD = 0;
+const BIGRAM = 1;
+const LEXICON = 2;
+
+/**
+ * Keeps the `size` largest |z| offered, largest first (ties: the earlier stays ahead), in slots
+ * reused from text to text: an offer allocates nothing, and labels are built only for what is kept.
+ */
 class TopK {
-  readonly items: Array<{ z: number; label: () => string; tokens?: [number, number] }> = [];
-  constructor(readonly size: number) {}
-  offer(z: number, label: () => string, tokens?: [number, number]): void {
-    const a = Math.abs(z);
-    if (a < 1e-6) return;
-    const items = this.items;
-    if (items.length === this.size && a <= Math.abs(items[items.length - 1]!.z)) return;
-    const item = tokens ? { z, label, tokens } : { z, label };
-    let i = items.length;
-    while (i > 0 && Math.abs(items[i - 1]!.z) < a) i--;
-    items.splice(i, 0, item);
-    if (items.length > this.size) items.pop();
+  size = 0;
+  n = 0;
+  private abs = new Float64Array(0);
+  private z = new Float64Array(0);
+  private kind = new Uint8Array(0);
+  /** The token index it came from (a bigram's second token). */
+  private at = new Int32Array(0);
+  private a: string[] = [];
+  private b: string[] = [];
+
+  reset(size: number): this {
+    if (size > this.abs.length) {
+      this.abs = new Float64Array(size + 1);
+      this.z = new Float64Array(size + 1);
+      this.kind = new Uint8Array(size + 1);
+      this.at = new Int32Array(size + 1);
+    }
+    this.size = size;
+    this.n = 0;
+    return this;
+  }
+
+  offer(z: number, kind: number, at: number, a: string, b: string): void {
+    const abs = Math.abs(z);
+    if (abs < 1e-6) return;
+    let i = this.n;
+    if (i === this.size && (i === 0 || abs <= this.abs[i - 1]!)) return;
+    while (i > 0 && this.abs[i - 1]! < abs) i--;
+    // Shift the smaller ones down one slot (the last falls off when full).
+    const last = Math.min(this.n, this.size - 1);
+    for (let j = last; j > i; j--) {
+      this.abs[j] = this.abs[j - 1]!;
+      this.z[j] = this.z[j - 1]!;
+      this.kind[j] = this.kind[j - 1]!;
+      this.at[j] = this.at[j - 1]!;
+      this.a[j] = this.a[j - 1]!;
+      this.b[j] = this.b[j - 1]!;
+    }
+    this.abs[i] = abs;
+    this.z[i] = z;
+    this.kind[i] = kind;
+    this.at[i] = at;
+    this.a[i] = a;
+    this.b[i] = b;
+    if (this.n < this.size) this.n++;
+  }
+
+  /** The kept features as attributions, their weight times the text's feature `value`. */
+  drain(value: number, out: Attribution[]): void {
+    for (let i = 0; i < this.n; i++) {
+      const z = this.z[i]! * value;
+      const at = this.at[i]!;
+      const kind = this.kind[i]!;
+      if (kind === WORD) out.push({ label: this.a[i]!, weight: z, tokens: [at, at + 1] });
+      else if (kind === BIGRAM)
+        out.push({ label: `${this.a[i]!} ${this.b[i]!}`, weight: z, tokens: [at - 1, at + 1] });
+      else out.push({ label: this.a[i]!, weight: z });
+    }
+    this.a.fill('', 0, this.n);
+    this.b.fill('', 0, this.n);
+    this.n = 0;
   }
 }
 
@@ -132,13 +188,37 @@ interface ScoredToken {
 }
 
 const SCORED_LIMIT = 200_000;
+/** Size of the direct-mapped front of the token memo (a power of two). */
+const TOKEN_SLOTS = 8192;
+
+/** A cheap slot for a token text (length and three of its characters), as the lexicon layer's. */
+function slotOf(text: string): number {
+  const len = text.length;
+  if (len === 0) return 0;
+  return (
+    (len * 0x9e37 +
+      text.charCodeAt(0) * 0x3b +
+      text.charCodeAt(len - 1) * 0x1f1 +
+      text.charCodeAt(len >> 1) * 7) &
+    (TOKEN_SLOTS - 1)
+  );
+}
 
 export class TextModel {
   readonly featuriser: Featuriser;
   /** By token text, and by folded key (spellings of one key share the object). */
   private readonly scored = new Map<string, ScoredToken>();
   private readonly byKey = new Map<string, ScoredToken>();
+  /** Direct-mapped front of `scored`: a slot's text and its token, compared by value. */
+  private readonly slotText: Array<string | undefined> = new Array(TOKEN_SLOTS);
+  private readonly slotToken: Array<ScoredToken | undefined> = new Array(TOKEN_SLOTS);
   private gen = 0;
+  private readonly top = new TopK();
+  /** The distinct lexicon buckets of the text being scored, and an open-addressing set of them. */
+  private lexIds = new Int32Array(64);
+  private lexLabels: string[] = [];
+  private lexSet = new Int32Array(256);
+  private lexStamp = new Uint32Array(256);
 
   constructor(
     readonly manifest: ModelManifest,
@@ -156,6 +236,8 @@ export class TextModel {
   }
 
   private token(text: string): ScoredToken {
+    const slot = slotOf(text);
+    if (this.slotText[slot] === text) return this.slotToken[slot]!;
     let s = this.scored.get(text);
     if (s === undefined) {
       const t = this.featuriser.analyse(text);
@@ -172,7 +254,31 @@ export class TextModel {
       }
       this.scored.set(text, s);
     }
+    this.slotText[slot] = text;
+    this.slotToken[slot] = s;
     return s;
+  }
+
+  /** Adds a lexicon bucket to this text's set; false if it is there already. */
+  private addLexicon(id: number, m: number, gen: number): boolean {
+    let cap = this.lexSet.length;
+    if (2 * (m + 1) > cap) {
+      // Grow, and re-insert the buckets this text has so far.
+      cap *= 4;
+      this.lexSet = new Int32Array(cap);
+      this.lexStamp = new Uint32Array(cap);
+      for (let k = 0; k < m; k++) this.addLexicon(this.lexIds[k]!, k, gen);
+    }
+    const set = this.lexSet;
+    const stamp = this.lexStamp;
+    let h = (Math.imul(id, 0x9e3779b1) >>> 16) & (cap - 1);
+    while (stamp[h] === gen) {
+      if (set[h] === id) return false;
+      h = (h + 1) & (cap - 1);
+    }
+    stamp[h] = gen;
+    set[h] = id;
+    return true;
   }
 
   /**
@@ -187,7 +293,7 @@ export class TextModel {
   ): number {
     const w = this.weights;
     const mask = this.featuriser.mask;
-    const top = explain ? new TopK(explain.top) : null;
+    const top = explain ? this.top.reset(explain.top) : null;
     const gen = ++this.gen;
     let z = 0;
     let n = 0;
@@ -200,37 +306,40 @@ export class TextModel {
         t.gen = gen;
         z += t.z;
         n += t.n;
-        top?.offer(t.z, () => t.key, [i, i + 1]);
+        if (top !== null) top.offer(t.z, WORD, i, t.key, '');
       }
       if (prev !== null && !tok.breakBefore) {
-        const id = bigramBucket(prev.kh, t.kh) & mask;
-        z += w[id]!;
+        const wb = w[bigramBucket(prev.kh, t.kh) & mask]!;
+        z += wb;
         n++;
-        if (top) {
-          const a = prev;
-          top.offer(w[id]!, () => `${a.key} ${t.key}`, [i - 1, i + 1]);
-        }
+        if (top !== null) top.offer(wb, BIGRAM, i, prev.key, t.key);
       }
       prev = t;
     }
-    const lex = new Map<number, string>();
-    for (const f of lexicon) {
+    // Each distinct lexicon bucket once, in the order first seen (the first feature names it).
+    let m = 0;
+    for (let k = 0; k < lexicon.length; k++) {
+      const f = lexicon[k]!;
       const id = this.featuriser.bucket(f);
-      if (!lex.has(id)) lex.set(id, f);
-    }
-    for (const [id, f] of lex) {
-      z += w[id]!;
-      n++;
-      top?.offer(w[id]!, () => f);
-    }
-    const value = n ? 1 / Math.sqrt(n) : 0;
-    if (top && explain) {
-      for (const k of top.items) {
-        const a: Attribution = { label: k.label(), weight: k.z * value };
-        if (k.tokens) a.tokens = k.tokens;
-        explain.out.push(a);
+      if (!this.addLexicon(id, m, gen)) continue;
+      if (m === this.lexIds.length) {
+        const grown = new Int32Array(2 * m);
+        grown.set(this.lexIds);
+        this.lexIds = grown;
       }
+      this.lexIds[m] = id;
+      this.lexLabels[m] = f;
+      m++;
     }
+    for (let k = 0; k < m; k++) {
+      const wl = w[this.lexIds[k]!]!;
+      z += wl;
+      n++;
+      if (top !== null) top.offer(wl, LEXICON, -1, this.lexLabels[k]!, '');
+    }
+    this.lexLabels.fill('', 0, m);
+    const value = n ? 1 / Math.sqrt(n) : 0;
+    if (top !== null && explain) top.drain(value, explain.out);
     return sigmoid(this.manifest.bias + z * value);
   }
 }

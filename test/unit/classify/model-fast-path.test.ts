@@ -1,0 +1,119 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CompiledLexicons,
+  lexiconLayer,
+  type SiteContext,
+  type TextModel,
+} from '../../../src/classify/index.ts';
+import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
+import { type Attribution, Featuriser } from '../../../src/classify/model/features.ts';
+import { loadLexicons } from '../../../src/config/lexicons.ts';
+import { homoglyphs, leet, obfuscate, spaced, translit } from './obfuscate.ts';
+
+/**
+ * The scoring path (`TextModel.score`: memoised token sums, a front cache, reused slots for the
+ * attributions) must give what training's path gives (`probability(features(...))`, a fresh
+ * featuriser's feature list) for every kind of text, to 1e-9, and the same with or without an
+ * explanation, warm or cold.
+ */
+const root = join(import.meta.dirname, '../../..');
+const golden = readFileSync(join(root, 'test/fixtures/golden/cases.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim())
+  .map((l) => JSON.parse(l) as { id: string; lang: string; context: SiteContext; text: string });
+
+let lex: CompiledLexicons;
+let model: TextModel;
+beforeAll(async () => {
+  lex = await loadLexicons(join(root, 'config/lexicons'));
+  model = lex.models!.marketplace!;
+});
+
+/** Every word of a text through one trick. */
+const each = (text: string, trick: (w: string) => string) => text.replace(/\p{L}{4,}/gu, (w) => trick(w));
+
+function texts(): Array<{ name: string; text: string; title?: string }> {
+  const out: Array<{ name: string; text: string; title?: string }> = [];
+  // One case per language and context, as written and obfuscated.
+  const seen = new Set<string>();
+  for (const c of golden) {
+    const k = `${c.lang}/${c.context}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    out.push({ name: c.id, text: c.text });
+    out.push({ name: `${c.id} obfuscated`, text: obfuscate(c.text, c.id) });
+    out.push({ name: `${c.id} homoglyphs`, text: each(c.text, homoglyphs) });
+    out.push({ name: `${c.id} leet`, text: each(c.text, leet) });
+    out.push({ name: `${c.id} spaced`, text: each(c.text, spaced) });
+    out.push({ name: `${c.id} translit`, text: each(c.text, translit) });
+  }
+  // A long page of every case (repeated words and pairs, lexicon terms many times), with a title.
+  const page = golden.map((c) => c.text).join('\n');
+  out.push({ name: 'long page', text: page, title: golden[0]!.text });
+  out.push({ name: 'long page, twice', text: `${page}\n${page}` });
+  out.push({
+    name: 'odd tokens',
+    text: `BTC bc1qxy2kgdygjrsqtzq2n0yrf2493p83kkfjhx0wlh 0123456789 ${'a'.repeat(40)} 冰毒 冰毒 出售 ${'x y '.repeat(20)} m3ph m3ph МЕФ meф`,
+  });
+  out.push({ name: 'empty', text: '' });
+  return out;
+}
+
+describe('the model scoring path', () => {
+  it('gives training’s probability for every text, to 1e-9, with or without an explanation', () => {
+    const ref = new Featuriser(model.manifest.bits);
+    let compared = 0;
+    for (const context of ['marketplace', 'web'] as const) {
+      for (const t of texts()) {
+        const layer = lexiconLayer(
+          t.text,
+          lex,
+          t.title === undefined ? { context } : { context, title: t.title },
+        );
+        const tokens = allTokens(layer);
+        const lexicon = lexiconFeatures(layer.classification);
+        const expected = model.probability(ref.features(tokens, lexicon));
+        const cold = model.score(tokens, lexicon);
+        const out: Attribution[] = [];
+        const explained = model.score(tokens, lexicon, { top: 6, out });
+        const warm = model.score(tokens, lexicon);
+        expect(Math.abs(cold - expected), `${t.name} (${context})`).toBeLessThan(1e-9);
+        expect(explained, t.name).toBe(cold);
+        expect(warm, t.name).toBe(cold);
+        // The explanation: at most six features, largest |weight| first, spans inside the tokens.
+        expect(out.length).toBeLessThanOrEqual(6);
+        for (let i = 1; i < out.length; i++)
+          expect(Math.abs(out[i - 1]!.weight)).toBeGreaterThanOrEqual(Math.abs(out[i]!.weight));
+        for (const a of out) {
+          if (a.tokens) {
+            expect(a.tokens[0]).toBeGreaterThanOrEqual(0);
+            expect(a.tokens[1]).toBeLessThanOrEqual(tokens.length);
+          } else expect(lexicon).toContain(a.label);
+        }
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThan(60);
+  });
+
+  it('names a word’s attribution by its folded key and weighs it by its features’ weights', () => {
+    const text = 'Mephedrone 1g stealth shipping, m3ph crystals';
+    const layer = lexiconLayer(text, lex, { context: 'marketplace' });
+    const tokens = allTokens(layer);
+    const lexicon = lexiconFeatures(layer.classification);
+    const out: Attribution[] = [];
+    model.score(tokens, lexicon, { top: 50, out });
+    const f = new Featuriser(model.manifest.bits).features(tokens, lexicon);
+    for (const a of out) {
+      if (!a.tokens || a.tokens[1] - a.tokens[0] !== 1) continue;
+      const t = model.featuriser.analyse(tokens[a.tokens[0]]!.text);
+      expect(a.label).toBe(t.key);
+      let z = 0;
+      for (const id of t.ids) z += model.weights[id]!;
+      expect(a.weight).toBeCloseTo(z * f.value, 12);
+    }
+    expect(out.some((a) => a.tokens && a.tokens[1] - a.tokens[0] === 2)).toBe(true);
+  });
+});
