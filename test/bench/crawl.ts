@@ -3,6 +3,8 @@
  * each) served by this process, crawled by
  *   - the floor: a plain undici + cheerio BFS (links and text extracted, no queues, no storage;
  *     `test/bench/crawl-child.ts`), and
+ *   - opt-in (`--baselines plain,crawlee`): Crawlee's CheerioCrawler, crawl only, at the same concurrency
+ *     (`test/bench/crawlee.ts`; issue 16's target: pipeline >= 2x its pages/s), and
  *   - the full pipeline: the real `spiderweb crawl` command (`bin/spiderweb.js`, in-process workers:
  *     fetch + parse + classify + store, through the real Redis queues, a temp SQLite store, evidence
  *     archived) on a config directory written for the run,
@@ -10,8 +12,10 @@
  * max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
  *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4] [--market sparse|lead-heavy]
- *                               [--pipeline-only] [--profile DIR] [--worker-processes K]
+ *                               [--baselines plain,crawlee|none] [--pipeline-only] [--profile DIR] [--worker-processes K]
  *
+ * `--baselines` picks the baselines run before the pipeline in each run: `plain` (the floor, the default),
+ * `crawlee`, both, or `none` (= `--pipeline-only`).
  * `--worker-processes K` runs K `spiderweb worker` processes beside the crawl (the scale-out deployment);
  * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
  * `--profile DIR` runs the pipeline children with `--cpu-prof --cpu-prof-dir=DIR` (node started with the flags
@@ -44,6 +48,7 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     classify: { type: 'string', default: '4' },
     'pipeline-only': { type: 'boolean', default: false },
+    baselines: { type: 'string', default: 'plain' },
     profile: { type: 'string' },
     'worker-processes': { type: 'string', default: '0' },
     market: { type: 'string', default: 'sparse' },
@@ -53,6 +58,11 @@ const listings = Number(values.listings);
 const concurrencies = values.concurrency.split(',').map(Number);
 const runs = Number(values.runs);
 const workerProcesses = Number(values['worker-processes']);
+const baselines = new Set(
+  values['pipeline-only'] ? [] : values.baselines.split(',').filter((b) => b !== 'none'),
+);
+for (const b of baselines)
+  if (b !== 'plain' && b !== 'crawlee') throw new Error(`--baselines takes plain, crawlee or none, got ${b}`);
 const CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 const MB = 1024 * 1024;
 
@@ -71,7 +81,9 @@ const site = await startGeneratedSite({
 const total = site.paths.length;
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);
 
-/** What a run reports (the floor child's JSON line, or the fields of `spiderweb crawl --json` used here). */
+type Role = 'floor' | 'crawlee' | 'pipeline';
+
+/** What a run reports (the floor's or Crawlee's child's JSON line, or the fields of `spiderweb crawl --json` used here). */
 interface ChildResult {
   pages: number;
   failed: number;
@@ -153,7 +165,7 @@ function pipelineConfig(prefix: string, dataDir: string): string {
   return dir;
 }
 
-async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promise<RunOutcome> {
+async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   site.hits.clear();
   const startLoad = load();
   const prefix = `bench-${process.pid}-${++runNo}`;
@@ -186,7 +198,7 @@ async function runChild(role: 'floor' | 'pipeline', concurrency: number): Promis
           [
             '--import',
             'tsx',
-            join(import.meta.dirname, 'crawl-child.ts'),
+            join(import.meta.dirname, role === 'crawlee' ? 'crawlee.ts' : 'crawl-child.ts'),
             '--url',
             site.url,
             '--concurrency',
@@ -296,13 +308,21 @@ const results: Record<string, unknown> = {
 try {
   for (const c of concurrencies) {
     const floors: RunOutcome[] = [];
+    const crawlees: RunOutcome[] = [];
     const pipes: RunOutcome[] = [];
     for (let i = 0; i < runs; i++) {
-      if (!values['pipeline-only']) {
+      if (baselines.has('plain')) {
         const f = await runChild('floor', c);
         floors.push(f);
         console.log(
           `  c=${c} run ${i + 1} floor:    ${round(f.result.pagesPerSec)} pages/s, CPU ${round(f.cpuMs / f.result.pages, 2)} ms/page, peak RSS ${round(f.peakRss / MB)} MB (load ${f.load.join(' ')})`,
+        );
+      }
+      if (baselines.has('crawlee')) {
+        const k = await runChild('crawlee', c);
+        crawlees.push(k);
+        console.log(
+          `  c=${c} run ${i + 1} crawlee:  ${round(k.result.pagesPerSec)} pages/s, CPU ${round(k.cpuMs / k.result.pages, 2)} ms/page, peak RSS ${round(k.peakRss / MB)} MB, ${k.refetched} refetched (load ${k.load.join(' ')})`,
         );
       }
       const p = await runChild('pipeline', c);
@@ -334,6 +354,9 @@ try {
       site: perPage(pipes, (p) => p.siteMs),
     };
     const floorCpu = floors.length ? perPage(floors, (f) => f.cpuMs) : null;
+    const crawleePps = crawlees.length ? median(crawlees.map((k) => k.result.pagesPerSec)) : null;
+    const crawleeCpu = crawlees.length ? perPage(crawlees, (k) => k.cpuMs) : null;
+    const vsCrawlee = crawleePps ? pipePps / crawleePps : null;
     const cores = availableParallelism();
     const ceilingPps = (cores * 1000) / (machine.pipeline + machine.redis + machine.site);
     const row = {
@@ -344,7 +367,12 @@ try {
       pipelineCpuMsPerPage: round(machine.pipeline, 2),
       floorCpuMsPerPage: floorCpu === null ? null : round(floorCpu, 2),
       floorRuns: floors.map((f) => round(f.result.pagesPerSec)),
+      crawleePagesPerSec: crawleePps === null ? null : round(crawleePps),
+      crawleeCpuMsPerPage: crawleeCpu === null ? null : round(crawleeCpu, 2),
+      crawleePeakRssMb: crawlees.length ? round(median(crawlees.map((k) => k.peakRss)) / MB) : null,
+      crawleeRuns: crawlees.map((k) => round(k.result.pagesPerSec)),
       ratio: ratio === null ? null : round(ratio, 3),
+      pipelineVsCrawlee: vsCrawlee === null ? null : round(vsCrawlee, 2),
       peakRssMb,
       medianPeakRssMb: round(median(pipes.map((p) => p.peakRss)) / MB),
       readyRssMb: round(median(pipes.map((p) => p.readyRss)) / MB),
@@ -362,9 +390,10 @@ try {
       leads: mid.result.leads,
       clusters: mid.clusters,
       vendors: site.vendors,
-      loads: [...floors, ...pipes].map((r) => r.load[0]),
+      loads: [...floors, ...crawlees, ...pipes].map((r) => r.load[0]),
       targets: {
         ratioAtLeast45pct: ratio === null ? null : ratio >= 0.45,
+        atLeast2xCrawlee: vsCrawlee === null ? null : vsCrawlee >= 2,
         peakRssUnder250Mb: peakRssMb < 250,
       },
     };
@@ -378,6 +407,11 @@ try {
           : ',') +
         ` peak worker RSS ${peakRssMb} MB (target < 250), RSS growth 25%->100%: ${growthMb ?? '-'} MB`,
     );
+    if (vsCrawlee !== null)
+      console.log(
+        `  vs Crawlee: ${row.crawleePagesPerSec} pages/s, CPU ${row.crawleeCpuMsPerPage} ms/page, peak RSS ${row.crawleePeakRssMb} MB;` +
+          ` pipeline ${round(vsCrawlee, 2)}x Crawlee's pages/s (target >= 2x)`,
+      );
     console.log(
       `  machine CPU per pipeline page: crawler ${round(machine.pipeline, 2)} + Redis ${round(machine.redis, 2)}` +
         ` + site server ${round(machine.site, 2)} ms; with all ${cores} cores busy at most ${round(ceilingPps)} pages/s` +
