@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { type Document, parseHtml, parseText } from '../extract/index.ts';
-import { type Store, storedPageId } from '../leads/index.ts';
+import type { Store } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
 import { type ClassifyJob, type CrawlState, type FetchJob, urlKey } from '../queue/index.ts';
 import { DEFAULT_USER_AGENT } from './http/index.ts';
@@ -71,7 +71,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   const key = urlKey(job.siteId, job.url);
   const { prior } = await deps.state.beginFetch(job.crawlId, key);
   if (prior) {
-    const pageId = await storedPageId(deps.store.db, job.crawlId, job.siteId, job.url);
+    const pageId = await deps.store.storedPageId(job.crawlId, job.siteId, job.url);
     if (pageId !== null) {
       await deps.enqueueClassify({ crawlId: job.crawlId, siteId: job.siteId, pageId, url: job.url });
       await deps.state.endFetch(job.crawlId, key);

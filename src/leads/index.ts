@@ -1,11 +1,4 @@
-export {
-  type CrawlEndState,
-  type CrawlListRow,
-  crawlStates,
-  listCrawls,
-  markCrawl,
-  storedPageId,
-} from './crawl-rows.ts';
+export type { CrawlEndState, CrawlListRow } from './crawl-rows.ts';
 export {
   type ClusterView,
   expandTypes,

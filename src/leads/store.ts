@@ -23,6 +23,14 @@ import {
   retryConflicts,
   type SiteWidePolicy,
 } from './clusters.ts';
+import {
+  type CrawlEndState,
+  type CrawlListRow,
+  crawlStates,
+  listCrawls,
+  markCrawl,
+  storedPageId,
+} from './crawl-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { GroupCommit, type GroupCommitOptions, type GroupCommitStats, type WriteFn } from './group-commit.ts';
@@ -455,6 +463,26 @@ export class Store {
       .insertInto('crawls')
       .values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null })
       .execute();
+  }
+
+  /** Marks how a running crawl ended (see `markCrawl`); false when it was already marked. */
+  markCrawl(id: string, state: CrawlEndState, reason: string | null, at: string): Promise<boolean> {
+    return markCrawl(this.db, id, state, reason, at);
+  }
+
+  /** The latest crawls (or the one with `id`), newest first. */
+  listCrawls(limit: number, id?: string): Promise<CrawlListRow[]> {
+    return listCrawls(this.db, limit, id);
+  }
+
+  /** How many crawls are in each state. */
+  crawlStates(): Promise<Record<string, number>> {
+    return crawlStates(this.db);
+  }
+
+  /** The page this crawl already stored for a URL, or null (a retried fetch job skips its request then). */
+  storedPageId(crawlId: string, siteId: string, url: string): Promise<number | null> {
+    return storedPageId(this.db, crawlId, siteId, url);
   }
 
   async finishCrawl(id: string, at: string, summary: object): Promise<void> {

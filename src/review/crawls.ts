@@ -3,7 +3,7 @@
  * failed URLs. State and reason are the crawl row's own (`spiderweb crawls` lists the same rows).
  */
 import type { Context, Hono } from 'hono';
-import { type CrawlListRow, listCrawls, type Store } from '../leads/index.ts';
+import type { CrawlListRow, Store } from '../leads/index.ts';
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import { html } from './html.ts';
 import { errorPage, layout, type PageContext, when } from './view-layout.ts';
@@ -36,12 +36,12 @@ async function withCounts(store: Store, r: CrawlListRow): Promise<CrawlRow> {
 
 /** The newest crawls, with counts from the stored pages and leads. */
 export async function crawlRows(store: Store, limit = 30): Promise<CrawlRow[]> {
-  return Promise.all((await listCrawls(store.db, limit)).map((r) => withCounts(store, r)));
+  return Promise.all((await store.listCrawls(limit)).map((r) => withCounts(store, r)));
 }
 
 /** One crawl with its counts; null when there is no such crawl. */
 export async function crawlRow(store: Store, id: string): Promise<CrawlRow | null> {
-  const [r] = await listCrawls(store.db, 1, id);
+  const [r] = await store.listCrawls(1, id);
   return r ? withCounts(store, r) : null;
 }
 

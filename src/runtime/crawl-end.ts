@@ -1,4 +1,3 @@
-import { markCrawl } from '../leads/index.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Jobs of a crawl taken out of Redis when it was cancelled or lost, by queue. */
@@ -43,6 +42,6 @@ export async function cancelCrawl(
   const reason = marked
     ? 'cancelled with crawl --cancel'
     : 'cancelled with crawl --cancel (Redis had no state of it)';
-  const stored = await markCrawl(rt.store.db, crawlId, 'cancelled', reason, new Date().toISOString());
+  const stored = await rt.store.markCrawl(crawlId, 'cancelled', reason, new Date().toISOString());
   return { marked, stored, removed };
 }

@@ -1,7 +1,7 @@
 import type { SiteConfig } from '../config/index.ts';
 import { normaliseUrl, scopeOf, siteSeeds } from '../crawl/index.ts';
 import { errorMessage } from '../errors.ts';
-import { type CrawlEndState, markCrawl } from '../leads/index.ts';
+import type { CrawlEndState } from '../leads/index.ts';
 import { log } from '../log.ts';
 import { type FetchJob, newCrawlId, redisRunId } from '../queue/index.ts';
 import { type RemovedJobs, sweepCrawl } from './crawl-end.ts';
@@ -138,7 +138,7 @@ export async function runCrawl(rt: Runtime, opts: CrawlOptions): Promise<CrawlSu
   };
   const at = new Date().toISOString();
   await rt.store.finishCrawl(crawlId, at, summary);
-  await markCrawl(rt.store.db, crawlId, ended.state, ended.reason, at);
+  await rt.store.markCrawl(crawlId, ended.state, ended.reason, at);
   if (ended.reason) crawlLog.warn({ state: ended.state }, ended.reason);
   return summary;
 }

@@ -1,7 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { once } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { crawlStates } from '../leads/index.ts';
 import type { Runtime } from './runtime.ts';
 
 /** Prometheus metrics of one Spiderweb process. Queue depths, breakers and lexicons are read at scrape time. */
@@ -68,7 +67,7 @@ export class Metrics {
       registers: [this.registry],
       async collect() {
         this.reset();
-        for (const [state, n] of Object.entries(await crawlStates(rt.store.db))) this.set({ state }, n);
+        for (const [state, n] of Object.entries(await rt.store.crawlStates())) this.set({ state }, n);
       },
     });
     new Gauge({

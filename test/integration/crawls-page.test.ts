@@ -1,7 +1,6 @@
 import type { ServerResponse } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Config, siteSchema } from '../../src/config/index.ts';
-import { markCrawl } from '../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../src/runtime/index.ts';
 import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
@@ -86,7 +85,7 @@ describe('the Crawls page over a real crawl (real Redis, SQLite, HTTP)', () => {
     const id = 'lost-crawl-1';
     await rt.store.startCrawl(id, ['fx'], '2026-01-01T00:00:00.000Z');
     const why = 'Redis lost the crawl state (its sentinel key is gone)';
-    expect(await markCrawl(rt.store.db, id, 'lost', why, '2026-01-01T00:01:00.000Z')).toBe(true);
+    expect(await rt.store.markCrawl(id, 'lost', why, '2026-01-01T00:01:00.000Z')).toBe(true);
     const list = await (await alice.request('/crawls')).text();
     expect(list).toMatch(new RegExp(`<tr data-crawl="${id}">[\\s\\S]*?<td class="state"[^>]*>lost</td>`));
     const one = await (await alice.request(`/crawls/${id}`)).text();

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { listCrawls } from '../../leads/index.ts';
 import { intOption, out, table } from '../output.ts';
 import { openStore } from './leads.ts';
 
@@ -12,7 +11,7 @@ export function register(program: Command): void {
     .action(async (opts: { limit: number; json?: boolean }, cmd: Command) => {
       const store = await openStore(cmd);
       try {
-        const rows = await listCrawls(store.db, opts.limit);
+        const rows = await store.listCrawls(opts.limit);
         if (opts.json) {
           for (const r of rows) out(JSON.stringify(r));
           return;
