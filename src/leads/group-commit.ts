@@ -8,12 +8,6 @@ export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>;
 export interface GroupCommitOptions {
   /** Writes in one transaction at most (default 64). */
   maxWrites?: number;
-  /**
-   * How long the first write of a batch waits for others to join it once writes have been grouping
-   * (default 0: the batch is what the jobs queued during one turn of the event loop). A wait adds its
-   * latency to every job, which a worker bound by its concurrency pays in pages/s.
-   */
-  maxWaitMs?: number;
 }
 
 export interface GroupCommitStats {
@@ -35,25 +29,26 @@ const SQLITE_BUSY = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCK
 
 /**
  * Group commit for one SQLite connection: writes of many jobs (a page, its identifiers and links; a
- * lead, its cluster and history) run in one transaction, bounded by `maxWrites` and `maxWaitMs`, and
+ * lead, its cluster and history) queued during one turn of the event loop run in one transaction, at
+ * most `maxWrites` of them, and
  * each write's promise settles only after that transaction commits, so a job completes only once what
  * it wrote is durable. Each write runs under its own savepoint: one that throws is rolled back alone
  * and rejects alone; the others commit.
  *
  * The transaction starts with `BEGIN IMMEDIATE` under a zero busy timeout: when another process holds
- * SQLite's write lock the batch is retried after a short, growing pause instead of waiting inside
+ * SQLite's write lock the batch is retried after a pause of a few milliseconds instead of waiting inside
  * SQLite, so the event loop never blocks on another process's lock (fetches, Redis and reads carry on;
  * WAL readers are never blocked). Once the lock is taken, no statement of the batch waits on anyone.
+ *
+ * No write waits for company beyond that turn: a wait of a few milliseconds adds its latency to every
+ * job, which a worker bound by its concurrency pays in pages/s.
  */
 export class GroupCommit {
   private readonly queue: Pending[] = [];
-  /** The pending flush's timer (a timeout, or an immediate), as its canceller. */
-  private timer: (() => void) | null = null;
-  /** Writes in the last batch: with `maxWaitMs`, a lone writer (a sequential caller) is not made to wait for company. */
-  private lastBatch = 0;
+  /** The pending flush (at the end of this turn of the event loop). */
+  private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   private readonly maxWrites: number;
-  private readonly maxWaitMs: number;
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyWaits: 0 };
 
   constructor(
@@ -63,7 +58,6 @@ export class GroupCommit {
     opts: GroupCommitOptions = {},
   ) {
     this.maxWrites = opts.maxWrites ?? 64;
-    this.maxWaitMs = opts.maxWaitMs ?? 0;
   }
 
   /** Runs `fn` in the next batch; settles once the batch has committed (or `fn` failed and was rolled back). */
@@ -77,7 +71,7 @@ export class GroupCommit {
   /** Commits what is queued; resolves when nothing is left (closing the store calls it). */
   async drain(): Promise<void> {
     while (this.queue.length || this.flushing) {
-      this.cancelTimer();
+      this.cancelPending();
       await (this.flushing ?? this.flush());
     }
   }
@@ -85,34 +79,25 @@ export class GroupCommit {
   private schedule(): void {
     if (this.flushing) return; // the running flush picks the queue up when it ends
     if (this.queue.length >= this.maxWrites) {
-      this.cancelTimer();
+      this.cancelPending();
       void this.flush();
-    } else if (!this.timer) {
-      const go = () => {
-        this.timer = null;
+    } else if (!this.immediate) {
+      this.immediate = setImmediate(() => {
+        this.immediate = null;
         void this.flush();
-      };
-      // Batches of one say nobody else is writing now: commit at once (after this turn's I/O callbacks).
-      if (this.lastBatch > 1 && this.maxWaitMs > 0) {
-        const t = setTimeout(go, this.maxWaitMs);
-        this.timer = () => clearTimeout(t);
-      } else {
-        const t = setImmediate(go);
-        this.timer = () => clearImmediate(t);
-      }
+      });
     }
   }
 
-  private cancelTimer(): void {
-    this.timer?.();
-    this.timer = null;
+  private cancelPending(): void {
+    if (this.immediate) clearImmediate(this.immediate);
+    this.immediate = null;
   }
 
   private flush(): Promise<void> {
     const run = (async () => {
       while (this.queue.length) {
         const batch = this.queue.splice(0, this.maxWrites);
-        this.lastBatch = batch.length;
         try {
           const outcomes = await this.commit(batch);
           outcomes.forEach((o, i) => {
