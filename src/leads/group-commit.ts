@@ -5,11 +5,6 @@ import type { Database } from './schema.ts';
 /** A write: statements run inside a transaction the writer owns (never `db.transaction()` of its own). */
 export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>;
 
-export interface GroupCommitOptions {
-  /** Writes in one transaction at most (default 64). */
-  maxWrites?: number;
-}
-
 export interface GroupCommitStats {
   /** Transactions committed. */
   commits: number;
@@ -25,12 +20,15 @@ interface Pending {
   reject(err: unknown): void;
 }
 
+/** Writes in one transaction at most. */
+const MAX_WRITES = 64;
+
 const SQLITE_BUSY = new Set(['SQLITE_BUSY', 'SQLITE_BUSY_SNAPSHOT', 'SQLITE_LOCKED']);
 
 /**
  * Group commit for one SQLite connection: writes of many jobs (a page, its identifiers and links; a
  * lead, its cluster and history) queued during one turn of the event loop run in one transaction, at
- * most `maxWrites` of them, and
+ * most `MAX_WRITES` of them, and
  * each write's promise settles only after that transaction commits, so a job completes only once what
  * it wrote is durable. Each write runs under its own savepoint: one that throws is rolled back alone
  * and rejects alone; the others commit.
@@ -48,17 +46,13 @@ export class GroupCommit {
   /** The pending flush (at the end of this turn of the event loop). */
   private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
-  private readonly maxWrites: number;
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyWaits: 0 };
 
   constructor(
     /** The query layer over `sqlite` (asked each batch: a store's plugins, tests' statement counters, apply). */
     private readonly db: () => Kysely<Database>,
     private readonly sqlite: SQLite.Database,
-    opts: GroupCommitOptions = {},
-  ) {
-    this.maxWrites = opts.maxWrites ?? 64;
-  }
+  ) {}
 
   /** Runs `fn` in the next batch; settles once the batch has committed (or `fn` failed and was rolled back). */
   run<T>(fn: WriteFn<T>): Promise<T> {
@@ -78,7 +72,7 @@ export class GroupCommit {
 
   private schedule(): void {
     if (this.flushing) return; // the running flush picks the queue up when it ends
-    if (this.queue.length >= this.maxWrites) {
+    if (this.queue.length >= MAX_WRITES) {
       this.cancelPending();
       void this.flush();
     } else if (!this.immediate) {
@@ -97,7 +91,7 @@ export class GroupCommit {
   private flush(): Promise<void> {
     const run = (async () => {
       while (this.queue.length) {
-        const batch = this.queue.splice(0, this.maxWrites);
+        const batch = this.queue.splice(0, MAX_WRITES);
         try {
           const outcomes = await this.commit(batch);
           outcomes.forEach((o, i) => {

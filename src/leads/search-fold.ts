@@ -2,8 +2,9 @@
  * How the lead search compares stored text with a query's words, the same on SQLite and PostgreSQL:
  * lower case, `ё` as `е`, and Latin letters without their diacritics (`é` → `e`, as the trigram index's
  * `remove_diacritics` does). The query's words come folded this way already (the classifier's
- * `formKeys`); the stored side is folded by the FTS triggers (0011), by `spw_lower` on SQLite and by
- * `translate(lower(..), SEARCH_FOLD_FROM, SEARCH_FOLD_TO)` on PostgreSQL.
+ * `formKeys`); where stored text is scanned, it is folded by `spw_search_fold` on SQLite and by
+ * `translate(lower(..), SEARCH_FOLD_FROM, SEARCH_FOLD_TO)` on PostgreSQL (SQLite's trigram index,
+ * 0011, folds case and diacritics itself).
  */
 function foldTable(): [from: string, to: string] {
   let from = 'ё';

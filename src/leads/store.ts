@@ -33,7 +33,7 @@ import {
 } from './crawl-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
-import { GroupCommit, type GroupCommitOptions, type GroupCommitStats, type WriteFn } from './group-commit.ts';
+import { GroupCommit, type GroupCommitStats, type WriteFn } from './group-commit.ts';
 import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
 
@@ -90,8 +90,6 @@ export interface StoreOptions extends OpenDbOptions {
   ignoreIdentifiers?: Iterable<string>;
   /** When an identifier is site-wide (`linking.siteWideShare`, `linking.siteWideMinPages`); default 0.2 and 20. */
   siteWide?: Partial<SiteWidePolicy>;
-  /** SQLite only: how writes of many jobs are grouped into one transaction (see GroupCommit). */
-  groupCommit?: GroupCommitOptions;
 }
 
 export interface CrawlCounts {
@@ -116,28 +114,21 @@ export class Store {
   /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
   private readonly writer: GroupCommit | null;
 
-  private constructor(
-    opened: OpenedDb,
-    ignore: IgnoreSet,
-    siteWide: SiteWidePolicy,
-    groupCommit: GroupCommitOptions | undefined,
-  ) {
+  private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
     this.dialect = opened.dialect;
     this.ignore = ignore;
     this.siteWide = siteWide;
-    this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite, groupCommit) : null;
+    this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
-    const { ignoreIdentifiers, siteWide, groupCommit, ...dbOpts } = opts;
-    return new Store(
-      await openDb(url, dataDir, dbOpts),
-      new Set(ignoreIdentifiers ?? []),
-      { ...DEFAULT_SITE_WIDE, ...siteWide },
-      groupCommit,
-    );
+    const { ignoreIdentifiers, siteWide, ...dbOpts } = opts;
+    return new Store(await openDb(url, dataDir, dbOpts), new Set(ignoreIdentifiers ?? []), {
+      ...DEFAULT_SITE_WIDE,
+      ...siteWide,
+    });
   }
 
   /**
