@@ -98,7 +98,10 @@ needs('triage in Chromium: bulk decisions with a note, undo, audit, search by wo
     await expect.poll(async () => (await store.lead(first))?.status).toBe('dismissed');
     await page.locator('#toast button').click();
     await expect.poll(async () => (await store.lead(first))?.status).toBe('new');
-    expect(await page.locator(`#queue tbody tr[data-id="${first}"] .status`).textContent()).toBe('new');
+    // The store commits before the browser reads the response, so the row catches up a moment later.
+    await expect
+      .poll(() => page.locator(`#queue tbody tr[data-id="${first}"] .status`).textContent())
+      .toBe('new');
   });
 
   it('finds the lead whose text says "мефедрон" when searching "мефедрона" in page text', async () => {
