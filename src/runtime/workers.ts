@@ -13,6 +13,7 @@ import { type ClassifyDeps, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
 import {
   backoffDelay,
+  type ClassifyJob,
   classifyJobSchema,
   evidenceJobSchema,
   type FetchJob,
@@ -110,19 +111,27 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   };
   const fetchLog = log.child({ component: 'fetch' });
   const m = opts.metrics;
+  let classifyInline: ((job: ClassifyJob) => Promise<void>) | null = null;
+  // Chromium starts only when a lead needs a screenshot.
+  const screenshots = {
+    screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
+  };
+  const evidenceDeps = (screenshot: boolean): EvidenceDeps => ({
+    db: rt.store.db,
+    write: (fn) => rt.store.write(fn),
+    evidence: rt.evidence,
+    screenshots: screenshot ? screenshots : null,
+  });
   const fetchDeps: FetchDeps = {
     store: rt.store,
     state: rt.state,
     fetcher: opts.fetcher ?? rt.fetcher,
     gate: rt.gate,
     robots: rt.robots,
-    archiveEvidence: (input) =>
-      archiveFetchedPage(
-        { db: rt.store.db, write: (fn) => rt.store.write(fn), evidence: rt.evidence },
-        input,
-      ),
+    archiveEvidence: (input) => archiveFetchedPage(evidenceDeps(false), input),
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
-    enqueueClassify: (job) => rt.queues.addClassify(job),
+    // A process that also classifies does it inside the fetch job (see `classifyInline`).
+    enqueueClassify: (job) => (classifyInline ? classifyInline(job) : rt.queues.addClassify(job)),
     log: fetchLog,
   };
   const workers: Worker[] = [];
@@ -173,7 +182,19 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       lexicons: rt.lexicons,
       site: (c, s) => rt.state.site(c, s),
       sites: (c) => rt.state.sites(c),
-      sealEvidence: (job) => rt.queues.addEvidence(job),
+      // Sealing without a screenshot is hashing and a few rows: done here, not as another job.
+      sealEvidence: async (job) => {
+        if (job.screenshot) return rt.queues.addEvidence(job);
+        try {
+          await captureLeadEvidence(evidenceDeps(false), job);
+        } catch (err) {
+          classifyLog.debug(
+            { leadId: job.leadId, err: errorMessage(err) },
+            'evidence queued after inline failure',
+          );
+          await rt.queues.addEvidence(job);
+        }
+      },
       pivot: async (crawlId, requests, owner) => {
         const jobs: FetchJob[] = [];
         for (const r of requests) {
@@ -187,6 +208,36 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
         rt.state.count(crawlId, { pivots: jobs.length, queued: jobs.length });
       },
     };
+    const classifyPage = async (data: ClassifyJob) => {
+      const timer = m?.classifySeconds.startTimer();
+      const out = await processClassify(data, deps);
+      timer?.();
+      if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
+      rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
+      classifyLog.debug(
+        { pageId: data.pageId, url: data.url, score: out.score, lead: out.lead },
+        'classified',
+      );
+      return out;
+    };
+    if (opts.fetch > 0) {
+      // The page was fetched in this process a moment ago: classifying it here saves a job's round
+      // trips through Redis (about a quarter of a page's CPU went to BullMQ). A failure hands the page
+      // to the classify queue and its retry policy, as if it had been queued in the first place; a
+      // worker that dies first leaves the fetch job unfinished, and its retry classifies the stored page.
+      classifyInline = async (job) => {
+        try {
+          await classifyPage(job);
+        } catch (err) {
+          if (err instanceof CrawlEndedError) throw err;
+          classifyLog.debug(
+            { pageId: job.pageId, err: errorMessage(err) },
+            'classify queued after inline failure',
+          );
+          await rt.queues.addClassify(job);
+        }
+      };
+    }
     const w = new Worker(
       QUEUE_CLASSIFY,
       async (job: Job, token?: string) => {
@@ -196,18 +247,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           job,
           token,
           data.crawlId,
-          async () => {
-            const timer = m?.classifySeconds.startTimer();
-            const out = await processClassify(data, deps);
-            timer?.();
-            if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
-            rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
-            classifyLog.debug(
-              { jobId: job.id, url: data.url, score: out.score, lead: out.lead },
-              'classified',
-            );
-            return out;
-          },
+          () => classifyPage(data),
           async (reason, message) => {
             classifyLog.warn({ jobId: job.id, url: data.url, reason, message }, 'classify failed');
             m?.errors.inc({ stage: 'classify', reason });
@@ -232,10 +272,6 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   const evidenceConcurrency = opts.evidence ?? (opts.classify > 0 ? 2 : 0);
   if (evidenceConcurrency > 0) {
     const evidenceLog = log.child({ component: 'evidence' });
-    // Chromium starts only when a lead needs a screenshot.
-    const screenshots = {
-      screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
-    };
     const w = new Worker(
       QUEUE_EVIDENCE,
       async (job: Job, token?: string) => {
@@ -246,13 +282,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           token,
           data.crawlId,
           async () => {
-            const deps: EvidenceDeps = {
-              db: rt.store.db,
-              write: (fn) => rt.store.write(fn),
-              evidence: rt.evidence,
-              screenshots: data.screenshot ? screenshots : null,
-            };
-            const out = await captureLeadEvidence(deps, data);
+            const out = await captureLeadEvidence(evidenceDeps(data.screenshot), data);
             evidenceLog.debug({ jobId: job.id, leadId: data.leadId }, 'evidence sealed');
             return out;
           },
