@@ -197,6 +197,8 @@ export async function clusterLead(
   const shared = new Set<number>();
   let links = await pageLinks(db, lead.page_id, lead.site_id);
   if (isPostgres(db)) {
+    const joined = await joinCluster(db, lead, links);
+    if (joined !== null) return joined;
     for (;;) {
       const toX = links.linking.filter((i) => !exclusive.has(i));
       const toS = links.siteWide.filter((i) => !exclusive.has(i) && !shared.has(i));
@@ -209,6 +211,62 @@ export async function clusterLead(
     }
   }
   return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
+}
+
+/**
+ * The cluster a lead joins without merging anything: the one cluster all of `identifierIds` are in,
+ * when the lead is in it already or in none and would not rename it (a cluster is named by its
+ * smallest lead). Null otherwise.
+ */
+async function soleCluster(
+  db: Kysely<Database>,
+  leadId: number,
+  identifierIds: readonly number[],
+): Promise<number | null> {
+  if (!identifierIds.length || identifierIds.length > 500) return null;
+  const rows = await db
+    .selectFrom('identifiers')
+    .select('cluster_id')
+    .where('id', 'in', identifierIds)
+    .execute();
+  const target = rows[0]?.cluster_id ?? null;
+  if (target === null || rows.length !== new Set(identifierIds).size) return null;
+  if (rows.some((r) => r.cluster_id !== target)) return null;
+  const own = await db.selectFrom('leads').select('cluster_id').where('id', '=', leadId).executeTakeFirst();
+  if (!own) return null;
+  return own.cluster_id === target || (own.cluster_id === null && leadId > target) ? target : null;
+}
+
+/**
+ * PostgreSQL, a seller's next listing: every identifier it links by is in one cluster already (see
+ * `soleCluster`). Only the lead's row changes, so shared locks suffice: on its identifiers (a change
+ * of their site-wide mark takes them exclusively) and on the cluster (a merge or split takes it
+ * exclusively). Saves of one seller's listings, which a crawl meets side by side, then run at once
+ * instead of queueing on the seller's handle and wallet. Returns null, having changed nothing, when
+ * the case does not hold under the locks; the general path then takes its exclusive locks after
+ * these shared ones, out of the usual order, and a deadlock that may cause is retried like any other
+ * (`retryConflicts`).
+ */
+async function joinCluster(
+  db: Kysely<Database>,
+  lead: { id: number; page_id: number; site_id: string },
+  links: { linking: number[]; siteWide: number[] },
+): Promise<number | null> {
+  const target = await soleCluster(db, lead.id, links.linking);
+  if (target === null) return null;
+  await lock(db, IDENTIFIER_LOCK, [...links.linking, ...links.siteWide], new Set(), true);
+  await lock(db, CLUSTER_LOCK, [target], new Set(), true);
+  const now = await pageLinks(db, lead.page_id, lead.site_id);
+  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
+  if (!same(now.linking, links.linking) || !same(now.siteWide, links.siteWide)) return null;
+  if ((await soleCluster(db, lead.id, now.linking)) !== target) return null;
+  await db
+    .updateTable('leads')
+    .set({ cluster_id: target })
+    .where('id', '=', lead.id)
+    .where('cluster_id', 'is', null)
+    .execute();
+  return target;
 }
 
 /**

@@ -1,49 +1,13 @@
 import { execFile } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Classification } from '../../src/classify/index.ts';
-import type { Identifier } from '../../src/extract/index.ts';
-import type { FetchedRecord, Store } from '../../src/leads/index.ts';
+import type { Store } from '../../src/leads/index.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
+import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { repoRoot } from '../helpers/runtime.ts';
 
-const T0 = '2025-03-01T10:00:00.000Z';
-
-const wallet: Identifier = {
-  type: 'btc',
-  value: 'bc1qkillwallet',
-  span: [0, 14],
-  validated: 'syntax',
-  deobfuscated: false,
-};
-
-const verdict: Classification = {
-  score: 0.8,
-  lead: true,
-  kind: 'sale',
-  category: 'synthetic',
-  substances: ['mephedrone'],
-  reasons: [],
-  lexiconVersion: 'v1',
-};
-
-const record = (url: string): FetchedRecord => ({
-  crawlId: 'c1',
-  siteId: 'shop',
-  url,
-  finalUrl: url,
-  status: 200,
-  contentHash: `h:${url}`,
-  title: 'Item',
-  text: 'text',
-  listing: null,
-  lang: 'ru',
-  identifiers: [wallet],
-  fetchedVia: 'http',
-  robots: 'obey',
-  foundVia: 'seed',
-  depth: 0,
-  at: T0,
-});
+const wallet = identifier('btc', 'bc1qkillwallet');
+const sale = verdict(true);
+const record = (url: string) => fetched('shop', url, [wallet], { title: 'Item', foundVia: 'seed', depth: 0 });
 
 /**
  * Classifies page `PAGE` in a separate process, as a classify worker would, and SIGKILLs that process
@@ -86,7 +50,7 @@ function saveInChild(
           DIR: tdb.dataDir,
           PAGE: String(pageId),
           KILL_AT: String(killAt),
-          VERDICT: JSON.stringify(verdict),
+          VERDICT: JSON.stringify(sale),
           LOG_LEVEL: 'silent',
         },
       },
@@ -110,7 +74,7 @@ describe('a classify worker killed between any two writes of a save (SQLite file
     const first = await store.recordFetched(record('http://shop.test/1'));
     const { leadId } = await store.saveClassification(
       (await store.pageToClassify(first.pageId))!,
-      verdict,
+      sale,
       'c1',
       T0,
     );
@@ -152,12 +116,7 @@ describe('a classify worker killed between any two writes of a save (SQLite file
         // Killed before the commit: all of the save is gone, none of it half there.
         expect(await expectWhole(store, firstLead), `after statement ${killAt}`).toBe(1);
         // The job is retried (here in this process): one lead, created once, in the wallet's cluster.
-        const again = await store.saveClassification(
-          (await store.pageToClassify(pageId))!,
-          verdict,
-          'c1',
-          T0,
-        );
+        const again = await store.saveClassification((await store.pageToClassify(pageId))!, sale, 'c1', T0);
         expect(again.created).toBe(true);
         expect(await expectWhole(store, firstLead)).toBe(2);
       } finally {

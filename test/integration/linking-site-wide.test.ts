@@ -1,31 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Classification } from '../../src/classify/index.ts';
-import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
-import type { FetchedRecord, Store } from '../../src/leads/index.ts';
+import type { Identifier } from '../../src/extract/index.ts';
+import type { Store } from '../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { AppClient } from '../unit/review/helpers.ts';
 
-const T0 = '2025-03-01T10:00:00.000Z';
 const FOOTER = 'support@market.test';
-
-const id = (type: IdentifierType, value: string): Identifier => ({
-  type,
-  value,
-  span: [0, value.length],
-  validated: 'syntax',
-  deobfuscated: false,
-});
-
-const verdict = (lead: boolean): Classification => ({
-  score: lead ? 0.8 : 0.1,
-  lead,
-  kind: lead ? 'sale' : null,
-  category: lead ? 'synthetic' : null,
-  substances: lead ? ['mephedrone'] : [],
-  reasons: [],
-  lexiconVersion: 'v1',
-});
+const id = identifier;
 
 interface SitePage {
   siteId: string;
@@ -36,24 +18,7 @@ interface SitePage {
   vendor?: string;
 }
 
-const record = (p: SitePage): FetchedRecord => ({
-  crawlId: 'c1',
-  siteId: p.siteId,
-  url: p.url,
-  finalUrl: p.url,
-  status: 200,
-  contentHash: `h:${p.url}`,
-  title: p.url,
-  text: 'text',
-  listing: null,
-  lang: 'ru',
-  identifiers: p.identifiers,
-  fetchedVia: 'http',
-  robots: 'obey',
-  foundVia: 'link',
-  depth: 1,
-  at: T0,
-});
+const record = (p: SitePage) => fetched(p.siteId, p.url, p.identifiers);
 
 /**
  * A market of 30 pages, every one with the market's support e-mail in its footer: 10 pages that are
