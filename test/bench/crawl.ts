@@ -12,7 +12,7 @@
  * max(samples, VmHWM)) is the crawler's own. Medians over `--runs`.
  *
  *   npx tsx test/bench/crawl.ts [--listings 5000] [--concurrency 16,64] [--runs 3] [--classify 4] [--market sparse|lead-heavy]
- *                               [--baselines plain,crawlee|none] [--pipeline-only] [--profile DIR] [--worker-processes K]
+ *                               [--baselines plain,crawlee|none] [--pipeline-only] [--profile DIR] [--heap-profile DIR] [--worker-processes K]
  *
  * `--baselines` picks the baselines run before the pipeline in each run: `plain` (the floor, the default),
  * `crawlee`, both, or `none` (= `--pipeline-only`).
@@ -20,6 +20,8 @@
  * the fetch concurrency is split evenly over the 1 + K processes, and the peak RSS is the largest of them.
  * `--profile DIR` runs the pipeline children with `--cpu-prof --cpu-prof-dir=DIR` (node started with the flags
  * of the bin's `#!` line, as the file itself would be; Node 20 refuses --cpu-prof in NODE_OPTIONS).
+ * `--heap-profile DIR` does the same with `--heap-prof`: sampled allocations still live when the crawl
+ * exits, i.e. what a worker holds on to (caches, leaks).
  * "Ready to crawl" RSS is the last sample before the site saw its first request.
  * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
  * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
@@ -50,6 +52,7 @@ const { values } = parseArgs({
     'pipeline-only': { type: 'boolean', default: false },
     baselines: { type: 'string', default: 'plain' },
     profile: { type: 'string' },
+    'heap-profile': { type: 'string' },
     'worker-processes': { type: 'string', default: '0' },
     market: { type: 'string', default: 'sparse' },
   },
@@ -179,9 +182,11 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   // Node 20 refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts node itself with the `#!` flags.
   const bin = join(repoRoot, 'bin', 'spiderweb.js');
   const runBin = (args: string[], stdout: 'ignore' | 'pipe') => {
-    const [cmd, ...pre] = values.profile
-      ? [process.execPath, ...shebangFlags(bin), '--cpu-prof', `--cpu-prof-dir=${values.profile}`, bin]
-      : [bin];
+    const flags = [
+      ...(values.profile ? ['--cpu-prof', `--cpu-prof-dir=${values.profile}`] : []),
+      ...(values['heap-profile'] ? ['--heap-prof', `--heap-prof-dir=${values['heap-profile']}`] : []),
+    ];
+    const [cmd, ...pre] = flags.length ? [process.execPath, ...shebangFlags(bin), ...flags, bin] : [bin];
     return spawn(cmd!, [...pre, ...args], { cwd: repoRoot, env, stdio: ['ignore', stdout, 'inherit'] });
   };
   const workers = Array.from({ length: role === 'pipeline' ? workerProcesses : 0 }, () =>
