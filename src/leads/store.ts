@@ -31,6 +31,7 @@ import {
   markCrawl,
   storedPageId,
 } from './crawl-rows.ts';
+import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { GroupCommit, type GroupCommitStats, type WriteFn } from './group-commit.ts';
@@ -114,6 +115,9 @@ export class Store {
   /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
   private readonly writer: GroupCommit | null;
 
+  /** Evidence captures of pages, sealed for leads (the files themselves are src/evidence's). */
+  readonly captures: EvidenceRows;
+
   private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
@@ -121,6 +125,7 @@ export class Store {
     this.ignore = ignore;
     this.siteWide = siteWide;
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
+    this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {

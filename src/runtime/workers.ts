@@ -116,11 +116,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     fetcher: opts.fetcher ?? rt.fetcher,
     gate: rt.gate,
     robots: rt.robots,
-    archiveEvidence: (input) =>
-      archiveFetchedPage(
-        { db: rt.store.db, write: (fn) => rt.store.write(fn), evidence: rt.evidence },
-        input,
-      ),
+    archiveEvidence: (input) => archiveFetchedPage({ store: rt.store, evidence: rt.evidence }, input),
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
     enqueueClassify: (job) => rt.queues.addClassify(job),
     log: fetchLog,
@@ -247,8 +243,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
           data.crawlId,
           async () => {
             const deps: EvidenceDeps = {
-              db: rt.store.db,
-              write: (fn) => rt.store.write(fn),
+              store: rt.store,
               evidence: rt.evidence,
               screenshots: data.screenshot ? screenshots : null,
             };

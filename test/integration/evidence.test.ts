@@ -16,8 +16,6 @@ import {
   captureLeadEvidence,
   type EvidenceManifest,
   EvidenceStore,
-  evidenceForLead,
-  hasEvidenceFor,
   leadEvidenceFile,
   leadEvidenceSummary,
   sha256Hex,
@@ -233,18 +231,18 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
 
     const { pageId } = await pageAndLead(page, text);
     const a = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId, page, requestHeaders, proxy: null, text },
     );
     const objects = countObjects(evidence.root);
     const refetch = await fetchListing();
     const b = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId, page: refetch, requestHeaders, proxy: null, text: extract(refetch) },
     );
     expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256 });
     expect(countObjects(evidence.root)).toBe(objects);
-    expect(await hasEvidenceFor(store.db, sha256Hex(page.body), pageId)).toBe(true);
+    expect(await store.captures.has(sha256Hex(page.body), pageId)).toBe(true);
     const rows = await store.db.selectFrom('evidence').selectAll().where('page_id', '=', pageId).execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.last_seen_at).toBe(new Date(refetch.fetchedAt).toISOString());
@@ -258,7 +256,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       expect(page.truncated).toBe(true);
       expect(page.body.length).toBe(200);
       const ids = await pageAndLead(page, text, st);
-      const deps = { db: st.db, evidence };
+      const deps = { store: st, evidence };
       await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
       const sealed = await captureLeadEvidence({ ...deps, screenshots: pool }, ids);
       expect(sealed.manifest.truncated).toBe(true);
@@ -310,24 +308,24 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       const ids = await pageAndLead(page, text, st);
       leadId = ids.leadId;
       await archiveFetchedPage(
-        { db: st.db, evidence },
+        { store: st, evidence },
         { pageId: ids.pageId, page, requestHeaders, proxy: null, text },
       );
-      const sealed = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      const sealed = await captureLeadEvidence({ store: st, evidence, screenshots: pool }, ids);
       expect(sealed.skipped).toBe(false);
       manifestSha = sealed.manifestSha256;
-      const twice = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      const twice = await captureLeadEvidence({ store: st, evidence, screenshots: pool }, ids);
       expect(twice).toMatchObject({
         skipped: true,
         manifestSha256: manifestSha,
         evidenceId: sealed.evidenceId,
       });
       bundle = join(dir.path, `${backend}-lead-${leadId}.wacz`);
-      await writeBundle({ db: st.db, evidence }, leadId, bundle);
+      await writeBundle({ store: st, evidence }, leadId, bundle);
     });
 
     it('seals the lead with a screenshot of the captured body and a manifest naming the lead', async () => {
-      const [row] = await evidenceForLead(st.db, leadId);
+      const [row] = await st.captures.ofLead(leadId);
       expect(row?.manifest_sha256).toBe(manifestSha);
       const m = JSON.parse((await evidence.get(manifestSha)).toString('utf8')) as EvidenceManifest;
       expect(m.leadId).toBe(leadId);
@@ -335,10 +333,10 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       expect(m.screenshot.source).toBe('captured-body');
       expect(m.files.map((f) => f.name)).toEqual(['capture.warc.gz', 'screenshot.png', 'text.txt']);
       expect(isPng(await evidence.get(m.files[1]!.sha256))).toBe(true);
-      const summary = await leadEvidenceSummary({ db: st.db, evidence }, leadId);
+      const summary = await leadEvidenceSummary({ store: st, evidence }, leadId);
       expect(summary).toMatchObject({ manifestSha256: manifestSha, screenshot: true, status: 200 });
       expect(summary?.files.map((f) => f.name)).toContain('manifest.json');
-      const shot = await leadEvidenceFile({ db: st.db, evidence }, leadId, 'screenshot.png');
+      const shot = await leadEvidenceFile({ store: st, evidence }, leadId, 'screenshot.png');
       expect(shot?.type).toBe('image/png');
       expect(isPng(shot!.body)).toBe(true);
     });
@@ -556,7 +554,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     const page = await fetchListing();
     const text = extract(page);
     const ids = await pageAndLead({ ...page, url: `${page.url}?no-browser` }, text);
-    const deps = { db: store.db, evidence };
+    const deps = { store, evidence };
     await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
     const sealed = await captureLeadEvidence({ ...deps, screenshots: null }, ids);
     expect(sealed.manifest.screenshot).toEqual({
@@ -581,11 +579,11 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     const text = extract(page);
     const ids = await pageAndLead({ ...page, url: `${srv.url}/item/7?browser` }, text);
     const archived = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId: ids.pageId, page, requestHeaders: null, proxy: null, text },
     );
     expect(archived.skipped).toBe(false);
-    const sealed = await captureLeadEvidence({ db: store.db, evidence, screenshots: null }, ids);
+    const sealed = await captureLeadEvidence({ store, evidence, screenshots: null }, ids);
     expect(sealed.manifest.fetcher).toBe('browser');
     expect(sealed.manifest.screenshot.source).toBe('browser-render');
     const shot = sealed.manifest.files.find((f) => f.role === 'screenshot')!;

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../../src/config/index.ts';
-import { evidenceForLead } from '../../../src/evidence/index.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../../src/runtime/index.ts';
 import { type FixtureServer, startServer } from '../../helpers/fixture-server.ts';
 import { needsChromium } from '../../helpers/requirements.ts';
@@ -93,7 +92,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
     ]);
     expect(summary.leads).toBe(3);
     const lead = (await rt.store.leads({ siteId: ['shop-browser'] }))[0]!;
-    const [evidence] = await evidenceForLead(rt.store.db, lead.id);
+    const [evidence] = await rt.store.captures.ofLead(lead.id);
     expect(evidence?.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(evidence?.screenshot_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
