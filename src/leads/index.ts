@@ -1,3 +1,4 @@
+export type { Analyst } from './analysts.ts';
 export type { CrawlEndState, CrawlListRow } from './crawl-rows.ts';
 export {
   type ClusterView,

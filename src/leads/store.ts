@@ -31,6 +31,7 @@ import {
   markCrawl,
   storedPageId,
 } from './crawl-rows.ts';
+import { Analysts } from './analysts.ts';
 import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
@@ -118,6 +119,9 @@ export class Store {
   /** Evidence captures of pages, sealed for leads (the files themselves are src/evidence's). */
   readonly captures: EvidenceRows;
 
+  /** Analysts' accounts, sessions and tokens (src/review hashes the secrets). */
+  readonly analysts: Analysts;
+
   private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
@@ -126,6 +130,7 @@ export class Store {
     this.siteWide = siteWide;
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
     this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
+    this.analysts = new Analysts(this.db);
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
@@ -557,4 +562,12 @@ async function findOrInsertPage(
     .returning('id')
     .executeTakeFirst();
   return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, r.siteId, r.url) };
+}
+
+/**
+ * The store's query builder, for tests that set up rows no store method writes. Not exported from
+ * src/leads/index.ts: every other folder asks the store.
+ */
+export function storeDb(store: Store): Kysely<Database> {
+  return store['db'];
 }
