@@ -1,4 +1,5 @@
 export type { Analyst } from './analysts.ts';
+export { type AuditEntry, DECISIONS, type Decision, type SavedFilter } from './triage-rows.ts';
 export type { CrawlEndState, CrawlListRow } from './crawl-rows.ts';
 export {
   type ClusterView,

@@ -32,6 +32,7 @@ import {
   storedPageId,
 } from './crawl-rows.ts';
 import { Analysts } from './analysts.ts';
+import { Triage } from './triage-rows.ts';
 import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
@@ -122,6 +123,9 @@ export class Store {
   /** Analysts' accounts, sessions and tokens (src/review hashes the secrets). */
   readonly analysts: Analysts;
 
+  /** Analysts' decisions, claims, saved filters and the audit log. */
+  readonly triage: Triage;
+
   private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
@@ -131,6 +135,7 @@ export class Store {
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
     this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
     this.analysts = new Analysts(this.db);
+    this.triage = new Triage(this.db);
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {

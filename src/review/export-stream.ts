@@ -1,6 +1,5 @@
 import type { Context } from 'hono';
 import type { AppDeps, ReviewEnv } from './context.ts';
-import { audit } from './decisions.ts';
 import { csvHeader, csvRow, leadJson } from './export.ts';
 import { parseFilter } from './filters.ts';
 import { eachLead } from './queries.ts';
@@ -12,7 +11,7 @@ import { eachLead } from './queries.ts';
 export async function streamExport(c: Context<ReviewEnv>, deps: AppDeps, format: 'csv' | 'jsonl') {
   const params = new URL(c.req.url).searchParams;
   const filter = parseFilter(params);
-  await audit(deps.store.db, {
+  await deps.store.triage.audit({
     analyst: c.get('analyst'),
     action: 'export',
     detail: { format, query: params.toString() },

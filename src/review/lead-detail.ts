@@ -49,11 +49,7 @@ export async function leadDetail(
     lead.cluster_id === null ? Promise.resolve([]) : clusterMates(store, lead.cluster_id, lead.id),
     auditLog(store, { leadId: lead.id, limit: 50 }),
     evidence ? evidence.summary(store, lead.id) : null,
-    store.db
-      .selectFrom('claims')
-      .select(['analyst', 'claimed_at'])
-      .where('lead_id', '=', id)
-      .executeTakeFirst(),
+    store.triage.claimOf(id),
   ]);
   const reasons = parseReasons(lead.reasons);
   return {

@@ -1,12 +1,12 @@
 import type { Context, Hono } from 'hono';
 import { UsageError } from '../errors.ts';
 import { type AppDeps, leadId, pageCtx, type ReviewEnv } from './context.ts';
-import { audit, decide, isDecision, recordView } from './decisions.ts';
+import { decide, isDecision, recordView } from './decisions.ts';
 import { streamExport } from './export-stream.ts';
 import { filterParams, parseFilter, parsePage } from './filters.ts';
 import { leadDetail, neighbours } from './lead-detail.ts';
 import { auditLog, countLeads, facets, queueExtras, queuePage, statusCounts } from './queries.ts';
-import { ownDecisions, savedFilters } from './triage.ts';
+import { ownDecisions } from './triage.ts';
 import { errorPage } from './view-layout.ts';
 import { leadView } from './view-lead.ts';
 import { auditPage, clusterPage, identifiersPage, queuesPage } from './view-misc.ts';
@@ -39,7 +39,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
       countLeads(store, filter),
       statusCounts(store),
       facetValues(),
-      savedFilters(store, analyst),
+      store.triage.savedFilters(analyst),
       ownDecisions(store, analyst, decidedIds),
     ]);
     const extras = await queueExtras(store, page.rows);
@@ -87,7 +87,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const id = leadId(c);
     if (!deps.evidence || !(await store.lead(id))) return c.text('Not found', 404);
     const body = await deps.evidence.bundle(store, id);
-    await audit(store.db, {
+    await store.triage.audit({
       analyst: c.get('analyst'),
       action: 'export',
       leadId: id,
