@@ -7,7 +7,16 @@ export {
   IDENTIFIER_GROUPS,
   identifierKey,
 } from './linking.ts';
-export { SEARCH_FOLD_FROM, SEARCH_FOLD_TO, searchFold } from './search-fold.ts';
+export type {
+  AuditQuery,
+  Cursor,
+  LexiconVersionRow,
+  PageRequest,
+  QueueFilter,
+  QueuePage,
+  QueueRow,
+  SortKey,
+} from './review-queries.ts';
 export type { Database, EvidenceRow, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
 export type { AuditRow } from './schema-review.ts';
 export {

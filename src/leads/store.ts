@@ -27,11 +27,14 @@ import {
   type CrawlEndState,
   type CrawlListRow,
   crawlStates,
+  failedPages,
+  failuresByReason,
   listCrawls,
   markCrawl,
   storedPageId,
 } from './crawl-rows.ts';
 import { Analysts } from './analysts.ts';
+import { ReviewQueries } from './review-queries.ts';
 import { Triage } from './triage-rows.ts';
 import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
@@ -126,6 +129,9 @@ export class Store {
   /** Analysts' decisions, claims, saved filters and the audit log. */
   readonly triage: Triage;
 
+  /** The review app's reads: the queue, its counts and menus, the audit log, lexicon versions. */
+  readonly review: ReviewQueries;
+
   private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
@@ -136,6 +142,7 @@ export class Store {
     this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
     this.analysts = new Analysts(this.db);
     this.triage = new Triage(this.db);
+    this.review = new ReviewQueries(this.db, this.dialect);
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
@@ -489,6 +496,16 @@ export class Store {
   /** The page this crawl already stored for a URL, or null (a retried fetch job skips its request then). */
   storedPageId(crawlId: string, siteId: string, url: string): Promise<number | null> {
     return storedPageId(this.db, crawlId, siteId, url);
+  }
+
+  /** A crawl's failed pages by reason (`timeout`, `robots`, ...). */
+  failuresByReason(crawlId: string): Promise<Record<string, number>> {
+    return failuresByReason(this.db, crawlId);
+  }
+
+  /** A crawl's failed pages (newest first), optionally of one reason. */
+  failedPages(crawlId: string, reason: string | undefined, limit = 500) {
+    return failedPages(this.db, crawlId, reason, limit);
   }
 
   async finishCrawl(id: string, at: string, summary: object): Promise<void> {

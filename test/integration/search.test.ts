@@ -5,7 +5,6 @@ import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
 import type { FetchedRecord, Store } from '../../src/leads/index.ts';
 import { migrationProvider } from '../../src/leads/migrations.ts';
 import { parseFilter } from '../../src/review/filters.ts';
-import { countLeads, queuePage } from '../../src/review/queries.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
@@ -88,8 +87,8 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
   /** The leads (by fixture path) that `q` finds through the review queue's filter. */
   const found = async (q: string, extra = '') => {
     const f = parseFilter(new URLSearchParams(`status=all&q=${encodeURIComponent(q)}${extra}`));
-    const page = await queuePage(store, f, { limit: 50 });
-    const n = (await countLeads(store, f)).n;
+    const page = await store.review.queuePage(f, { limit: 50 });
+    const n = (await store.review.countLeads(f)).n;
     expect(n, `count of ${q}`).toBe(page.rows.length);
     const byId = new Map(Object.entries(ids).map(([k, v]) => [v, k]));
     return page.rows.map((r) => byId.get(r.id)).sort();

@@ -6,7 +6,6 @@ import { storeDb } from '../../../src/leads/store.ts';
 import { addAnalyst, checkPassword } from '../../../src/review/auth.ts';
 import { decide } from '../../../src/review/decisions.ts';
 import { parseFilter } from '../../../src/review/filters.ts';
-import { countLeads, queuePage } from '../../../src/review/queries.ts';
 import { type TestDb, testDb } from '../../helpers/db.ts';
 import { needsPostgres as needs } from '../../helpers/requirements.ts';
 
@@ -84,23 +83,28 @@ needs('review schema and queries on PostgreSQL', () => {
         .execute();
     }
     const all = parseFilter(new URLSearchParams('status=all'));
-    expect((await countLeads(store, all)).n).toBe(12);
+    expect((await store.review.countLeads(all)).n).toBe(12);
     // The search reads titles, substances and identifiers; the page text only when asked (in_text=1).
-    expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(0);
-    expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=mephedrone')))).n).toBe(12);
+    expect((await store.review.countLeads(parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(
+      0,
+    );
+    expect(
+      (await store.review.countLeads(parseFilter(new URLSearchParams('status=all&q=mephedrone')))).n,
+    ).toBe(12);
     for (const q of ['мефедрон', 'мефедрона', 'mefedrona', 'мeфeдрон'])
       expect(
-        (await countLeads(store, parseFilter(new URLSearchParams({ status: 'all', q, in_text: '1' })))).n,
+        (await store.review.countLeads(parseFilter(new URLSearchParams({ status: 'all', q, in_text: '1' }))))
+          .n,
         q,
       ).toBe(6);
     expect(
-      (await countLeads(store, parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
+      (await store.review.countLeads(parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
     ).toBe(12);
     const seen: number[] = [];
-    let page = await queuePage(store, all, { limit: 5 });
+    let page = await store.review.queuePage(all, { limit: 5 });
     seen.push(...page.rows.map((r) => r.id));
     while (page.next) {
-      page = await queuePage(store, all, { after: page.next, limit: 5 });
+      page = await store.review.queuePage(all, { after: page.next, limit: 5 });
       seen.push(...page.rows.map((r) => r.id));
     }
     expect(new Set(seen).size).toBe(12);
