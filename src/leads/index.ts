@@ -7,16 +7,8 @@ export {
   IDENTIFIER_GROUPS,
   identifierKey,
 } from './linking.ts';
-export type {
-  AuditQuery,
-  Cursor,
-  LexiconVersionRow,
-  PageRequest,
-  QueueFilter,
-  QueuePage,
-  QueueRow,
-  SortKey,
-} from './review-queries.ts';
+export type { Cursor, PageRequest, QueueFilter, SortKey } from './queue-filter.ts';
+export type { AuditQuery, LexiconVersionRow, QueuePage, QueueRow } from './review-queries.ts';
 export type { Database, EvidenceRow, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
 export type { AuditRow } from './schema-review.ts';
 export {
