@@ -105,9 +105,13 @@ export interface CrawlCounts {
   newLeads: number;
 }
 
-/** The leads store: pages, leads and crawls. The one query layer for SQLite and PostgreSQL. */
+/**
+ * The leads store: pages, leads and crawls. The one query layer for SQLite and PostgreSQL and the one
+ * gateway to the database: other folders ask it (or its `captures`, `analysts`, `triage` and `review`
+ * facades) and never hold its query builder.
+ */
 export class Store {
-  readonly db: Kysely<Database>;
+  private readonly db: Kysely<Database>;
   readonly location: string;
   readonly dialect: OpenedDb['dialect'];
 
@@ -587,8 +591,9 @@ async function findOrInsertPage(
 }
 
 /**
- * The store's query builder, for tests that set up rows no store method writes. Not exported from
- * src/leads/index.ts: every other folder asks the store.
+ * The store's query builder, for src/leads's own modules that are handed a store (rescore, suggest) and
+ * for tests that set up rows no store method writes. Not exported from src/leads/index.ts: every other
+ * folder asks the store.
  */
 export function storeDb(store: Store): Kysely<Database> {
   return store['db'];

@@ -32,6 +32,7 @@ import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { needsChromium } from '../helpers/requirements.ts';
 import { tempDir } from '../helpers/runtime.ts';
 import { httpParts, parseWarc, sha256Label } from '../unit/evidence/warc-parse.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -102,7 +103,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     st: Store = store,
   ): Promise<{ pageId: number; leadId: number }> {
     const at = page.fetchedAt;
-    const { id: pageId } = await st.db
+    const { id: pageId } = await storeDb(st)
       .insertInto('pages')
       .values({
         site_id: 'fixture',
@@ -124,7 +125,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       .onConflict((oc) => oc.columns(['site_id', 'url']).doUpdateSet({ content_hash: sha256Hex(text), text }))
       .returning('id')
       .executeTakeFirstOrThrow();
-    const { id: leadId } = await st.db
+    const { id: leadId } = await storeDb(st)
       .insertInto('leads')
       .values({
         page_id: pageId,
@@ -243,7 +244,11 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256 });
     expect(countObjects(evidence.root)).toBe(objects);
     expect(await store.captures.has(sha256Hex(page.body), pageId)).toBe(true);
-    const rows = await store.db.selectFrom('evidence').selectAll().where('page_id', '=', pageId).execute();
+    const rows = await storeDb(store)
+      .selectFrom('evidence')
+      .selectAll()
+      .where('page_id', '=', pageId)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.last_seen_at).toBe(new Date(refetch.fetchedAt).toISOString());
   });

@@ -5,6 +5,7 @@ import type { FetchedRecord, Store } from '../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 import { AppClient } from '../unit/review/helpers.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 const FOOTER = 'support@market.test';
@@ -148,7 +149,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     const pages = [...market(), ...forum];
     const siteWide = async () =>
       (
-        await store.db
+        await storeDb(store)
           .selectFrom('site_identifiers')
           .innerJoin('identifiers', 'identifiers.id', 'site_identifiers.identifier_id')
           .select('identifiers.value')
@@ -198,7 +199,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     expect(view.identifiers.map((i) => i.value)).toContain(FOOTER);
     const footer = (await store.identifiers()).find((i) => i.value === FOOTER)!;
     expect(footer).toMatchObject({ pages: 31, leads: 21, clusters: 5 });
-    const marks = await store.db
+    const marks = await storeDb(store)
       .selectFrom('site_identifiers')
       .innerJoin('identifiers', 'identifiers.id', 'site_identifiers.identifier_id')
       .select(['site_identifiers.site_id', 'identifiers.value', 'site_identifiers.pages', 'site_wide'])

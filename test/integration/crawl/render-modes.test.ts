@@ -4,6 +4,7 @@ import { openRuntime, type Runtime, runCrawl } from '../../../src/runtime/index.
 import { type FixtureServer, startServer } from '../../helpers/fixture-server.ts';
 import { needsChromium } from '../../helpers/requirements.ts';
 import { dropPrefix, tempDir, testConfig } from '../../helpers/runtime.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 /** A shop whose listing links only exist after its script runs (a JavaScript shell over an API). */
 const SHELL = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Shop</title></head>
@@ -67,7 +68,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
 
   const itemPages = async (crawlId: string) =>
     (
-      await rt.store.db
+      await storeDb(rt.store)
         .selectFrom('pages')
         .select(['url', 'fetched_via'])
         .where('crawl_id', '=', crawlId)
@@ -100,7 +101,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
   it('in auto mode the shell is rendered in the browser and plain pages stay on HTTP', async () => {
     const summary = await crawl('auto');
     expect(await itemPages(summary.crawlId)).toEqual(['/item/1 http', '/item/2 http', '/item/3 http']);
-    const home = await rt.store.db
+    const home = await storeDb(rt.store)
       .selectFrom('pages')
       .select(['fetched_via'])
       .where('crawl_id', '=', summary.crawlId)
