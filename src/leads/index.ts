@@ -1,5 +1,5 @@
 export type { Analyst } from './analysts.ts';
-export { type AuditEntry, DECISIONS, type Decision, type SavedFilter } from './triage-rows.ts';
+export { DECISIONS, type Decision, type SavedFilter } from './triage-rows.ts';
 export type { CrawlEndState, CrawlListRow } from './crawl-rows.ts';
 export {
   type ClusterView,
@@ -8,8 +8,8 @@ export {
   identifierKey,
 } from './linking.ts';
 export type { Cursor, PageRequest, QueueFilter, SortKey } from './queue-filter.ts';
-export type { AuditQuery, LexiconVersionRow, QueuePage, QueueRow } from './review-queries.ts';
-export type { Database, EvidenceRow, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
+export type { LexiconVersionRow, QueuePage, QueueRow } from './review-queries.ts';
+export type { EvidenceRow, IdentifierRow, LeadRow, LeadStatus } from './schema.ts';
 export type { AuditRow } from './schema-review.ts';
 export {
   applyRescore,
