@@ -19,14 +19,12 @@
 import { randomBytes } from 'node:crypto';
 import { readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { unzipSync, type Zippable, zipSync } from 'fflate';
-import type { Kysely } from 'kysely';
 import { errorMessage, NonRetryableError, UsageError } from '../errors.ts';
-import type { Database } from '../leads/index.ts';
+import type { Store } from '../leads/index.ts';
 import { cdxjIndex } from './cdxj.ts';
 import { SHA256_HEX, sha256Hex } from './digest.ts';
 import { type EvidenceManifest, type FileRole, spiderwebVersion } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';
-import { evidenceForLead, leadCase } from './queries.ts';
 
 /** Where each file sits inside a bundle. */
 export const WACZ_PATHS = {
@@ -46,7 +44,7 @@ const ROLE_PATH: Record<FileRole, string> = {
   text: WACZ_PATHS.text,
 };
 
-type Deps = { db: Kysely<Database>; evidence: EvidenceStore };
+type Deps = { store: Pick<Store, 'captures'>; evidence: EvidenceStore };
 
 export interface BundleResult {
   file: string;
@@ -74,7 +72,7 @@ export async function leadManifest(
   deps: Deps,
   leadId: number,
 ): Promise<{ manifest: EvidenceManifest; manifestSha256: string } | null> {
-  const row = (await evidenceForLead(deps.db, leadId))[0];
+  const row = (await deps.store.captures.ofLead(leadId))[0];
   if (!row?.manifest_sha256) return null;
   const bytes = await deps.evidence.get(row.manifest_sha256);
   return {
@@ -102,7 +100,7 @@ export async function buildBundle(
   const warc = files.get(WACZ_PATHS.warc);
   const index = warc ? cdxjIndex(warc, 'capture.warc.gz') : '';
   if (index) files.set(WACZ_PATHS.index, Buffer.from(index, 'utf8'));
-  const lead = await leadCase(deps.db, leadId);
+  const lead = await deps.store.captures.leadCase(leadId);
   const text = files.get(WACZ_PATHS.text)?.toString('utf8') ?? '';
   const pages = [
     { format: 'json-pages-1.0', id: 'pages', title: 'All Pages', hasText: true },

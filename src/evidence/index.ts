@@ -42,7 +42,6 @@ export {
   type LeadEvidenceOutcome,
   type Screenshotter,
 } from './pipeline.ts';
-export { evidenceByManifest, evidenceForLead, hasEvidenceFor, leadCase } from './queries.ts';
 export { formatWarcRecord, pageWarc, type WarcRecordInput } from './warc.ts';
 export { capturedBody, readWarc, type WarcRecord } from './warc-read.ts';
 export { type LeadEvidenceSummary, leadEvidenceFile, leadEvidenceSummary } from './view.ts';

@@ -8,15 +8,13 @@
  *    (for HTTP pages, the captured HTML rendered offline in Chromium) and seals the manifest.
  */
 import iconv from 'iconv-lite';
-import type { Kysely } from 'kysely';
 import type { FetchedPage } from '../crawl/index.ts';
 import { NonRetryableError, TransientError, errorMessage } from '../errors.ts';
-import type { Database, EvidenceRow } from '../leads/index.ts';
+import type { EvidenceRow, Store } from '../leads/index.ts';
 import { type CaptureFacts, sealManifest, storePageCapture, storeScreenshot, strip } from './capture.ts';
 import { sha256Hex } from './digest.ts';
 import { type EvidenceManifest, FILE_NAMES, type ManifestFile, type ScreenshotInfo } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';
-import { captureForPage, findCapture, insertCapture, sealCapture, touchCapture } from './queries.ts';
 import { capturedBody, readWarc } from './warc-read.ts';
 
 /** Renders captured HTML to a PNG without fetching anything (`BrowserPool` is one). */
@@ -25,9 +23,8 @@ export interface Screenshotter {
 }
 
 export interface EvidenceDeps {
-  db: Kysely<Database>;
-  /** Runs a write (`Store.write`: grouped with other jobs' on SQLite); absent: straight on `db`. */
-  write?: <T>(fn: (tx: Kysely<Database>) => Promise<T>) => Promise<T>;
+  /** The leads store: its `captures` record what is written here (grouped with other jobs' writes on SQLite). */
+  store: Pick<Store, 'captures'>;
   evidence: EvidenceStore;
   /** For screenshots of HTTP pages; null or absent: sealed without one (the manifest says why). */
   screenshots?: Screenshotter | null;
@@ -51,37 +48,31 @@ export interface ArchiveOutcome {
   warcSha256: string;
 }
 
-function writerOf(deps: Pick<EvidenceDeps, 'db' | 'write'>): NonNullable<EvidenceDeps['write']> {
-  return deps.write ?? ((fn) => fn(deps.db));
-}
-
 /** Fetch-side half: one call after `store.recordFetched`. Idempotent per (page, payload). */
 export async function archiveFetchedPage(
-  deps: Pick<EvidenceDeps, 'db' | 'evidence' | 'write'>,
+  deps: Pick<EvidenceDeps, 'store' | 'evidence'>,
   input: ArchiveInput,
 ): Promise<ArchiveOutcome> {
-  const write = writerOf(deps);
+  const captures = deps.store.captures;
   const payloadSha256 = sha256Hex(input.page.body);
   const at = new Date(input.page.fetchedAt).toISOString();
-  const prior = await findCapture(deps.db, input.pageId, payloadSha256);
+  const prior = await captures.find(input.pageId, payloadSha256);
   if (prior) {
-    await write((tx) => touchCapture(tx, prior.id, at));
+    await captures.touch(prior.id, at);
     return { evidenceId: prior.id, skipped: true, warcSha256: prior.warc_sha256 };
   }
   const stored = await storePageCapture(deps.evidence, { ...input, payloadSha256 });
   const files = [stored.warc, stored.text, ...(stored.screenshot ? [stored.screenshot] : [])];
-  const id = await write((tx) =>
-    insertCapture(tx, {
-      pageId: input.pageId,
-      facts: stored.facts,
-      textSha256: stored.text.sha256,
-      warcSha256: stored.warc.sha256,
-      screenshotSha256: stored.screenshot?.sha256 ?? null,
-      files,
-    }),
-  );
+  const id = await captures.insert({
+    pageId: input.pageId,
+    facts: stored.facts,
+    textSha256: stored.text.sha256,
+    warcSha256: stored.warc.sha256,
+    screenshotSha256: stored.screenshot?.sha256 ?? null,
+    files,
+  });
   if (id !== null) return { evidenceId: id, skipped: false, warcSha256: stored.warc.sha256 };
-  const raced = await findCapture(deps.db, input.pageId, payloadSha256);
+  const raced = await captures.find(input.pageId, payloadSha256);
   if (!raced)
     throw new TransientError('internal', `evidence of page ${input.pageId} vanished while recording it`);
   return { evidenceId: raced.id, skipped: true, warcSha256: raced.warc_sha256 };
@@ -112,13 +103,10 @@ export async function captureLeadEvidence(
   deps: EvidenceDeps,
   input: LeadEvidenceInput,
 ): Promise<LeadEvidenceOutcome> {
-  const page = await deps.db
-    .selectFrom('pages')
-    .select(['id', 'site_id', 'content_hash'])
-    .where('id', '=', input.pageId)
-    .executeTakeFirst();
+  const captures = deps.store.captures;
+  const page = await captures.page(input.pageId);
   if (!page) throw new NonRetryableError('internal', `page ${input.pageId} is not in the store`);
-  const row = await captureForPage(deps.db, page.id, page.content_hash);
+  const row = await captures.forPage(page.id, page.content_hash);
   if (!row) {
     throw new NonRetryableError(
       'internal',
@@ -158,23 +146,14 @@ export async function captureLeadEvidence(
     siteId: page.site_id,
     sealedAt,
   });
-  const won = await writerOf(deps)((tx) =>
-    sealCapture(tx, row.id, {
-      leadId: input.leadId,
-      screenshotSha256,
-      manifestSha256,
-      sealedAt,
-      files: manifest.files,
-    }),
-  );
-  if (!won) {
-    const again = await deps.db
-      .selectFrom('evidence')
-      .selectAll()
-      .where('id', '=', row.id)
-      .executeTakeFirstOrThrow();
-    return existing(deps, again);
-  }
+  const won = await captures.seal(row.id, {
+    leadId: input.leadId,
+    screenshotSha256,
+    manifestSha256,
+    sealedAt,
+    files: manifest.files,
+  });
+  if (!won) return existing(deps, await captures.get(row.id));
   return { evidenceId: row.id, manifest, manifestSha256, skipped: false };
 }
 

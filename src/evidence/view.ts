@@ -1,6 +1,5 @@
 /** What the review app shows and serves of a lead's evidence (shape of `EvidenceView` in src/review/evidence.ts). */
-import type { Kysely } from 'kysely';
-import type { Database } from '../leads/index.ts';
+import type { Store } from '../leads/index.ts';
 import { leadManifest } from './bundle.ts';
 import type { FileRole } from './manifest.ts';
 import type { EvidenceStore } from './object-store.ts';
@@ -20,7 +19,7 @@ export interface LeadEvidenceSummary {
   sealedAt: string;
 }
 
-type Deps = { db: Kysely<Database>; evidence: EvidenceStore };
+type Deps = { store: Pick<Store, 'captures'>; evidence: EvidenceStore };
 
 /** The lead's newest sealed capture, summarised (manifest included in `files`); null when none. */
 export async function leadEvidenceSummary(deps: Deps, leadId: number): Promise<LeadEvidenceSummary | null> {

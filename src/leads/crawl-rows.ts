@@ -83,3 +83,34 @@ export async function crawlStates(db: Kysely<Database>): Promise<Record<string, 
     .execute();
   return Object.fromEntries(rows.map((r) => [r.state, Number(r.n)]));
 }
+
+/** A crawl's failed pages by reason (`timeout`, `robots`, ...). */
+export async function failuresByReason(
+  db: Kysely<Database>,
+  crawlId: string,
+): Promise<Record<string, number>> {
+  const rows = await db
+    .selectFrom('pages')
+    .select(['fail_reason', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('crawl_id', '=', crawlId)
+    .where('state', '=', 'failed')
+    .groupBy('fail_reason')
+    .execute();
+  return Object.fromEntries(rows.map((r) => [r.fail_reason ?? 'unknown', Number(r.n)]));
+}
+
+/** A crawl's failed pages (newest first), optionally of one reason. */
+export function failedPages(
+  db: Kysely<Database>,
+  crawlId: string,
+  reason: string | undefined,
+  limit: number,
+) {
+  let q = db
+    .selectFrom('pages')
+    .select(['id', 'site_id', 'url', 'fail_reason', 'fail_message', 'last_fetched'])
+    .where('crawl_id', '=', crawlId)
+    .where('state', '=', 'failed');
+  if (reason) q = q.where('fail_reason', '=', reason);
+  return q.orderBy('last_fetched', 'desc').orderBy('id', 'desc').limit(limit).execute();
+}

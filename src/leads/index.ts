@@ -1,3 +1,5 @@
+export type { Analyst } from './analysts.ts';
+export { DECISIONS, type Decision, type SavedFilter } from './triage-rows.ts';
 export type { CrawlEndState, CrawlListRow } from './crawl-rows.ts';
 export {
   type ClusterView,
@@ -5,8 +7,9 @@ export {
   IDENTIFIER_GROUPS,
   identifierKey,
 } from './linking.ts';
-export { SEARCH_FOLD_FROM, SEARCH_FOLD_TO, searchFold } from './search-fold.ts';
-export type { Database, EvidenceRow, IdentifierRow, LeadRow, LeadStatus, PageRow } from './schema.ts';
+export type { Cursor, PageRequest, QueueFilter, SortKey } from './queue-filter.ts';
+export type { LexiconVersionRow, QueuePage, QueueRow } from './review-queries.ts';
+export type { EvidenceRow, IdentifierRow, LeadRow, LeadStatus } from './schema.ts';
 export type { AuditRow } from './schema-review.ts';
 export {
   applyRescore,

@@ -9,7 +9,7 @@ import {
 import type { ListingFields } from '../extract/index.ts';
 import { listingText } from './process-classify.ts';
 import type { LeadRow, LeadStatus, PageRow } from './schema.ts';
-import type { Store } from './store.ts';
+import { type Store, storeDb } from './store.ts';
 
 /**
  * What-if rescoring: classifies the stored pages again with other lexicons, without writing, and
@@ -129,7 +129,7 @@ export function pageInput(
  * the site configs of past crawls are not stored, and pages keep no kind.
  */
 export async function inferSiteKinds(store: Store): Promise<Set<string>> {
-  const rows = await store.db
+  const rows = await storeDb(store)
     .selectFrom('leads')
     .select('site_id')
     .distinct()
@@ -161,7 +161,7 @@ export async function* fetchedPages(
   const size = opts.batchSize ?? 500;
   let after = 0;
   for (;;) {
-    let q = store.db
+    let q = storeDb(store)
       .selectFrom('pages')
       .select(['id', 'site_id', 'url', 'title', 'text', 'listing'])
       .where('content_hash', 'is not', null)
@@ -181,7 +181,7 @@ export async function countFetchedPages(
   store: Store,
   opts: Pick<RescoreOptions, 'since' | 'siteIds'>,
 ): Promise<number> {
-  let q = store.db
+  let q = storeDb(store)
     .selectFrom('pages')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('content_hash', 'is not', null);
@@ -348,7 +348,7 @@ function termImpact(diff: RescoreDiff): TermImpact[] {
 
 async function leadsOfPages(store: Store, pageIds: number[]): Promise<Map<number, LeadRow>> {
   if (pageIds.length === 0) return new Map();
-  const rows = await store.db.selectFrom('leads').selectAll().where('page_id', 'in', pageIds).execute();
+  const rows = await storeDb(store).selectFrom('leads').selectAll().where('page_id', 'in', pageIds).execute();
   return new Map(rows.map((r) => [r.page_id, r]));
 }
 
@@ -369,7 +369,7 @@ export async function applyRescore(
   const at = opts.at ?? new Date().toISOString();
   let written = 0;
   for (let i = 0; i < ids.length; i += 500) {
-    const rows = await store.db
+    const rows = await storeDb(store)
       .selectFrom('pages')
       .selectAll()
       .where('id', 'in', ids.slice(i, i + 500))

@@ -27,10 +27,16 @@ import {
   type CrawlEndState,
   type CrawlListRow,
   crawlStates,
+  failedPages,
+  failuresByReason,
   listCrawls,
   markCrawl,
   storedPageId,
 } from './crawl-rows.ts';
+import { Analysts } from './analysts.ts';
+import { ReviewQueries } from './review-queries.ts';
+import { Triage } from './triage-rows.ts';
+import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { GroupCommit, type GroupCommitStats, type WriteFn } from './group-commit.ts';
@@ -99,9 +105,13 @@ export interface CrawlCounts {
   newLeads: number;
 }
 
-/** The leads store: pages, leads and crawls. The one query layer for SQLite and PostgreSQL. */
+/**
+ * The leads store: pages, leads and crawls. The one query layer for SQLite and PostgreSQL and the one
+ * gateway to the database: other folders ask it (or its `captures`, `analysts`, `triage` and `review`
+ * facades) and never hold its query builder.
+ */
 export class Store {
-  readonly db: Kysely<Database>;
+  private readonly db: Kysely<Database>;
   readonly location: string;
   readonly dialect: OpenedDb['dialect'];
 
@@ -114,6 +124,18 @@ export class Store {
   /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
   private readonly writer: GroupCommit | null;
 
+  /** Evidence captures of pages, sealed for leads (the files themselves are src/evidence's). */
+  readonly captures: EvidenceRows;
+
+  /** Analysts' accounts, sessions and tokens (src/review hashes the secrets). */
+  readonly analysts: Analysts;
+
+  /** Analysts' decisions, claims, saved filters and the audit log. */
+  readonly triage: Triage;
+
+  /** The review app's reads: the queue, its counts and menus, the audit log, lexicon versions. */
+  readonly review: ReviewQueries;
+
   private constructor(opened: OpenedDb, ignore: IgnoreSet, siteWide: SiteWidePolicy) {
     this.db = opened.db;
     this.location = opened.location;
@@ -121,6 +143,10 @@ export class Store {
     this.ignore = ignore;
     this.siteWide = siteWide;
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
+    this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
+    this.analysts = new Analysts(this.db);
+    this.triage = new Triage(this.db);
+    this.review = new ReviewQueries(this.db, this.dialect);
   }
 
   static async open(url: string | null, dataDir: string, opts: StoreOptions = {}): Promise<Store> {
@@ -476,6 +502,16 @@ export class Store {
     return storedPageId(this.db, crawlId, siteId, url);
   }
 
+  /** A crawl's failed pages by reason (`timeout`, `robots`, ...). */
+  failuresByReason(crawlId: string): Promise<Record<string, number>> {
+    return failuresByReason(this.db, crawlId);
+  }
+
+  /** A crawl's failed pages (newest first), optionally of one reason. */
+  failedPages(crawlId: string, reason: string | undefined, limit = 500) {
+    return failedPages(this.db, crawlId, reason, limit);
+  }
+
   async finishCrawl(id: string, at: string, summary: object): Promise<void> {
     await this.db
       .updateTable('crawls')
@@ -552,4 +588,13 @@ async function findOrInsertPage(
     .returning('id')
     .executeTakeFirst();
   return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, r.siteId, r.url) };
+}
+
+/**
+ * The store's query builder, for src/leads's own modules that are handed a store (rescore, suggest) and
+ * for tests that set up rows no store method writes. Not exported from src/leads/index.ts: every other
+ * folder asks the store.
+ */
+export function storeDb(store: Store): Kysely<Database> {
+  return store['db'];
 }

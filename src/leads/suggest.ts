@@ -14,7 +14,7 @@ import {
 } from '../classify/index.ts';
 import { fetchedPages, pageInput, type SiteKind, siteKindResolver } from './rescore.ts';
 import type { LeadStatus, PageRow } from './schema.ts';
-import type { Store } from './store.ts';
+import { type Store, storeDb } from './store.ts';
 
 /**
  * Learning from analysts' decisions. Confirmed and escalated leads are positives, dismissed leads
@@ -53,7 +53,7 @@ export async function reviewedLeads(
   lex: CompiledLexicons,
   opts: ReviewOptions = {},
 ): Promise<ReviewedLead[]> {
-  let q = store.db
+  let q = storeDb(store)
     .selectFrom('leads')
     .innerJoin('pages', 'pages.id', 'leads.page_id')
     .select([

@@ -23,7 +23,6 @@ import {
   useOneTimeLogin,
 } from './auth.ts';
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
-import { audit } from './decisions.ts';
 import type { EvidenceStore } from '../evidence/index.ts';
 import { evidenceFrom } from './evidence.ts';
 import { reviewMetrics } from './metrics.ts';
@@ -140,7 +139,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
     const analyst = name && password ? await checkPassword(store, name, password) : null;
     if (!analyst) {
       limiter.fail(keys);
-      await audit(store.db, { analyst: null, name, action: 'login-failed' });
+      await store.triage.audit({ analyst: null, name, action: 'login-failed' });
       return showLogin(c, 401, 'Wrong name or password.', name);
     }
     limiter.succeed(keys);
@@ -162,7 +161,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
       path: '/',
       maxAge: SESSION_TTL_MS / 1000,
     });
-    await audit(store.db, { analyst, action: 'login', detail: { how } });
+    await store.triage.audit({ analyst, action: 'login', detail: { how } });
     return c.redirect(next, 303);
   }
 
@@ -218,7 +217,7 @@ export function createReviewApp(opts: ReviewAppOptions): Hono<ReviewEnv> {
   app.post('/logout', async (c) => {
     const session = c.get('session');
     if (session) await endSession(store, session.id);
-    await audit(store.db, { analyst: c.get('analyst'), action: 'logout' });
+    await store.triage.audit({ analyst: c.get('analyst'), action: 'logout' });
     deleteCookie(c, sessionCookie(c.req.url), { path: '/', secure: secure(c.req.url) });
     return c.redirect('/login', 303);
   });

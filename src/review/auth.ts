@@ -1,6 +1,8 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import { UsageError } from '../errors.ts';
-import type { Store } from '../leads/index.ts';
+import type { Analyst, Store } from '../leads/index.ts';
+
+export type { Analyst } from '../leads/index.ts';
 
 /** scrypt cost: N=2^15, r=8, p=1 (about 32 MiB and 50-100 ms per hash). */
 const N = 1 << 15;
@@ -10,11 +12,6 @@ const KEYLEN = 32;
 
 export const SESSION_TTL_MS = 12 * 3600 * 1000;
 export const LOGIN_LINK_TTL_MS = 10 * 60 * 1000;
-
-export interface Analyst {
-  id: number;
-  name: string;
-}
 
 export interface Session {
   id: string;
@@ -72,66 +69,26 @@ export async function addAnalyst(store: Store, name: string, password?: string):
   if (!NAME.test(name)) throw new UsageError(`analyst name "${name}": use 1-64 letters, digits, . _ -`);
   if (password !== undefined && password.length < 12)
     throw new UsageError('password: use at least 12 characters');
-  const exists = await store.db
-    .selectFrom('analysts')
-    .select('id')
-    .where('name', '=', name)
-    .executeTakeFirst();
-  if (exists) throw new UsageError(`analyst "${name}" already exists`);
-  const row = await store.db
-    .insertInto('analysts')
-    .values({
-      name,
-      password_hash: password === undefined ? null : await hashPassword(password),
-      created_at: new Date().toISOString(),
-      disabled_at: null,
-    })
-    .returning(['id', 'name'])
-    .executeTakeFirstOrThrow();
-  return row;
+  if (await store.analysts.byName(name)) throw new UsageError(`analyst "${name}" already exists`);
+  return store.analysts.insert(name, password === undefined ? null : await hashPassword(password));
 }
 
 export async function setPassword(store: Store, name: string, password: string): Promise<void> {
   if (password.length < 12) throw new UsageError('password: use at least 12 characters');
-  const r = await store.db
-    .updateTable('analysts')
-    .set({ password_hash: await hashPassword(password) })
-    .where('name', '=', name)
-    .executeTakeFirst();
-  if (!r.numUpdatedRows) throw new UsageError(`no analyst "${name}"`);
+  if (!(await store.analysts.setPasswordHash(name, await hashPassword(password))))
+    throw new UsageError(`no analyst "${name}"`);
 }
 
 /** Stops an analyst signing in: the account is marked disabled, its sessions and API tokens end. */
 export async function disableAnalyst(store: Store, name: string): Promise<void> {
   const now = new Date().toISOString();
-  const a = await store.db.selectFrom('analysts').select('id').where('name', '=', name).executeTakeFirst();
+  const a = await store.analysts.byName(name);
   if (!a) throw new UsageError(`no analyst "${name}"`);
-  await store.db.updateTable('analysts').set({ disabled_at: now }).where('id', '=', a.id).execute();
-  await store.db.deleteFrom('sessions').where('analyst_id', '=', a.id).execute();
-  await store.db
-    .updateTable('api_tokens')
-    .set({ revoked_at: now })
-    .where('analyst_id', '=', a.id)
-    .where('revoked_at', 'is', null)
-    .execute();
+  await store.analysts.disable(a.id, now);
 }
 
 export async function listAnalysts(store: Store) {
-  return store.db
-    .selectFrom('analysts')
-    .select(['id', 'name', 'created_at', 'disabled_at', 'password_hash'])
-    .orderBy('name')
-    .execute()
-    .then((rows) => rows.map(({ password_hash, ...r }) => ({ ...r, hasPassword: password_hash !== null })));
-}
-
-async function findAnalyst(store: Store, name: string) {
-  return store.db
-    .selectFrom('analysts')
-    .select(['id', 'name', 'password_hash'])
-    .where('name', '=', name)
-    .where('disabled_at', 'is', null)
-    .executeTakeFirst();
+  return store.analysts.list();
 }
 
 /** Hash used when the name is unknown, so a wrong name takes as long as a wrong password. */
@@ -139,7 +96,7 @@ let dummyHash: Promise<string> | undefined;
 
 /** The analyst if the name and password match an enabled account with a password. */
 export async function checkPassword(store: Store, name: string, password: string): Promise<Analyst | null> {
-  const a = await findAnalyst(store, name);
+  const a = await store.analysts.enabled(name);
   if (!a?.password_hash) {
     dummyHash ??= hashPassword('not a password');
     await verifyPassword(password, await dummyHash);
@@ -157,77 +114,41 @@ export async function createSession(
   const now = new Date();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
   const csrf = b64(randomBytes(32));
-  await store.db
-    .insertInto('sessions')
-    .values({
-      id: hash,
-      analyst_id: analyst.id,
-      csrf,
-      created_at: now.toISOString(),
-      expires_at: expiresAt,
-      last_seen_at: now.toISOString(),
-    })
-    .execute();
-  // Expired sessions go when anyone signs in: the table stays small.
-  await store.db.deleteFrom('sessions').where('expires_at', '<', now.toISOString()).execute();
+  await store.analysts.addSession({
+    id: hash,
+    analystId: analyst.id,
+    csrf,
+    now: now.toISOString(),
+    expiresAt,
+  });
   return { cookie: token, session: { id: hash, analyst, csrf, expiresAt } };
 }
 
 /** The live session of a cookie value, or null (unknown, expired, or the analyst was disabled). */
 export async function sessionFromCookie(store: Store, cookie: string): Promise<Session | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(cookie)) return null;
-  const row = await store.db
-    .selectFrom('sessions')
-    .innerJoin('analysts', 'analysts.id', 'sessions.analyst_id')
-    .select(['sessions.id', 'sessions.csrf', 'sessions.expires_at', 'analysts.id as aid', 'analysts.name'])
-    .where('sessions.id', '=', sha256(cookie))
-    .where('analysts.disabled_at', 'is', null)
-    .executeTakeFirst();
+  const row = await store.analysts.session(sha256(cookie));
   if (!row || row.expires_at <= new Date().toISOString()) return null;
   return { id: row.id, analyst: { id: row.aid, name: row.name }, csrf: row.csrf, expiresAt: row.expires_at };
 }
 
 export async function endSession(store: Store, sessionId: string): Promise<void> {
-  await store.db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+  await store.analysts.endSession(sessionId);
 }
 
 /** Creates an API token for an analyst; returns it (shown once; only its hash is stored). */
 export async function createApiToken(store: Store, name: string, label = ''): Promise<string> {
-  const a = await findAnalyst(store, name);
+  const a = await store.analysts.enabled(name);
   if (!a) throw new UsageError(`no enabled analyst "${name}"`);
   const { token, hash } = newToken();
-  await store.db
-    .insertInto('api_tokens')
-    .values({
-      analyst_id: a.id,
-      token_hash: hash,
-      label,
-      created_at: new Date().toISOString(),
-      last_used_at: null,
-      revoked_at: null,
-    })
-    .execute();
+  await store.analysts.addApiToken(a.id, hash, label);
   return `spw_${token}`;
 }
 
 export async function analystFromApiToken(store: Store, token: string): Promise<Analyst | null> {
   const raw = token.replace(/^spw_/, '');
   if (!/^[A-Za-z0-9_-]{43}$/.test(raw)) return null;
-  const row = await store.db
-    .selectFrom('api_tokens')
-    .innerJoin('analysts', 'analysts.id', 'api_tokens.analyst_id')
-    .select(['api_tokens.id as tid', 'analysts.id', 'analysts.name'])
-    .where('api_tokens.token_hash', '=', sha256(raw))
-    .where('api_tokens.revoked_at', 'is', null)
-    .where('analysts.disabled_at', 'is', null)
-    .executeTakeFirst();
-  if (!row) return null;
-  await store.db
-    .updateTable('api_tokens')
-    .set({ last_used_at: new Date().toISOString() })
-    .where('id', '=', row.tid)
-    .execute();
-  return { id: row.id, name: row.name };
+  return store.analysts.byApiToken(sha256(raw));
 }
 
 /**
@@ -239,48 +160,22 @@ export async function createOneTimeLogin(
   name: string,
   opts: { create?: boolean } = {},
 ): Promise<{ path: string; expiresAt: string; hasPassword: boolean }> {
-  let a: Analyst | undefined = await findAnalyst(store, name);
+  let a: Analyst | undefined = await store.analysts.enabled(name);
   if (!a && opts.create) a = await addAnalyst(store, name);
   if (!a) throw new UsageError(`no enabled analyst "${name}"`);
   const { token, hash } = newToken();
   const now = new Date();
   const expiresAt = new Date(now.getTime() + LOGIN_LINK_TTL_MS).toISOString();
-  await store.db
-    .insertInto('login_tokens')
-    .values({
-      token_hash: hash,
-      analyst_id: a.id,
-      created_at: now.toISOString(),
-      expires_at: expiresAt,
-      used_at: null,
-    })
-    .execute();
-  const row = await store.db
-    .selectFrom('analysts')
-    .select('password_hash')
-    .where('id', '=', a.id)
-    .executeTakeFirst();
-  return { path: `/login/once?token=${token}`, expiresAt, hasPassword: Boolean(row?.password_hash) };
+  await store.analysts.addLoginToken(a.id, hash, now.toISOString(), expiresAt);
+  return {
+    path: `/login/once?token=${token}`,
+    expiresAt,
+    hasPassword: await store.analysts.hasPassword(a.id),
+  };
 }
 
 /** Spends a one-time token: the analyst if it is unused and unexpired (and marks it used), else null. */
 export async function useOneTimeLogin(store: Store, token: string): Promise<Analyst | null> {
   if (!/^[A-Za-z0-9_-]{43}$/.test(token)) return null;
-  const now = new Date().toISOString();
-  const spent = await store.db
-    .updateTable('login_tokens')
-    .set({ used_at: now })
-    .where('token_hash', '=', sha256(token))
-    .where('used_at', 'is', null)
-    .where('expires_at', '>', now)
-    .returning('analyst_id')
-    .executeTakeFirst();
-  if (!spent) return null;
-  const a = await store.db
-    .selectFrom('analysts')
-    .select(['id', 'name'])
-    .where('id', '=', spent.analyst_id)
-    .where('disabled_at', 'is', null)
-    .executeTakeFirst();
-  return a ?? null;
+  return store.analysts.spendLoginToken(sha256(token), new Date().toISOString());
 }

@@ -18,19 +18,8 @@ export interface CrawlRow extends Omit<CrawlListRow, 'pages'> {
   failures: Record<string, number>;
 }
 
-async function failuresByReason(store: Store, crawlId: string): Promise<Record<string, number>> {
-  const rows = await store.db
-    .selectFrom('pages')
-    .select(['fail_reason', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('crawl_id', '=', crawlId)
-    .where('state', '=', 'failed')
-    .groupBy('fail_reason')
-    .execute();
-  return Object.fromEntries(rows.map((r) => [r.fail_reason ?? 'unknown', Number(r.n)]));
-}
-
 async function withCounts(store: Store, r: CrawlListRow): Promise<CrawlRow> {
-  const [counts, failures] = await Promise.all([store.crawlCounts(r.id), failuresByReason(store, r.id)]);
+  const [counts, failures] = await Promise.all([store.crawlCounts(r.id), store.failuresByReason(r.id)]);
   return { ...r, ...counts, failures };
 }
 
@@ -43,17 +32,6 @@ export async function crawlRows(store: Store, limit = 30): Promise<CrawlRow[]> {
 export async function crawlRow(store: Store, id: string): Promise<CrawlRow | null> {
   const [r] = await store.listCrawls(1, id);
   return r ? withCounts(store, r) : null;
-}
-
-/** One crawl's failed pages (newest first), optionally of one reason. */
-export function failedPages(store: Store, crawlId: string, reason: string | undefined, limit = 500) {
-  let q = store.db
-    .selectFrom('pages')
-    .select(['id', 'site_id', 'url', 'fail_reason', 'fail_message', 'last_fetched'])
-    .where('crawl_id', '=', crawlId)
-    .where('state', '=', 'failed');
-  if (reason) q = q.where('fail_reason', '=', reason);
-  return q.orderBy('last_fetched', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
 const reasonList = (id: string, failures: Record<string, number>) =>
@@ -89,7 +67,7 @@ function crawlPage(
   ctx: PageContext,
   r: CrawlRow,
   reason: string | undefined,
-  failed: Awaited<ReturnType<typeof failedPages>>,
+  failed: Awaited<ReturnType<Store['failedPages']>>,
 ): string {
   return layout(
     `Crawl ${r.id}`,
@@ -117,6 +95,6 @@ export function registerCrawls(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const row = await crawlRow(deps.store, id);
     if (!row) return c.html(errorPage(ctx(c), 404, 'No such crawl.'), 404);
     const reason = c.req.query('reason')?.slice(0, 64) || undefined;
-    return c.html(crawlPage(ctx(c), row, reason, await failedPages(deps.store, id, reason)));
+    return c.html(crawlPage(ctx(c), row, reason, await deps.store.failedPages(id, reason)));
   });
 }

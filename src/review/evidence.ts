@@ -21,7 +21,7 @@ export interface EvidenceAccess {
 }
 
 export function evidenceFrom(files: EvidenceStore): EvidenceAccess {
-  const deps = (store: Store) => ({ db: store.db, evidence: files });
+  const deps = (store: Store) => ({ store, evidence: files });
   return {
     summary: (store, id) => leadEvidenceSummary(deps(store), id),
     file: (store, id, name) => leadEvidenceFile(deps(store), id, name),

@@ -1,9 +1,7 @@
 import type { Context } from 'hono';
 import type { AppDeps, ReviewEnv } from './context.ts';
-import { audit } from './decisions.ts';
 import { csvHeader, csvRow, leadJson } from './export.ts';
 import { parseFilter } from './filters.ts';
-import { eachLead } from './queries.ts';
 
 /**
  * Streams the leads matching the request's filters (the queue's query string) as CSV or JSONL, in
@@ -12,7 +10,7 @@ import { eachLead } from './queries.ts';
 export async function streamExport(c: Context<ReviewEnv>, deps: AppDeps, format: 'csv' | 'jsonl') {
   const params = new URL(c.req.url).searchParams;
   const filter = parseFilter(params);
-  await audit(deps.store.db, {
+  await deps.store.triage.audit({
     analyst: c.get('analyst'),
     action: 'export',
     detail: { format, query: params.toString() },
@@ -20,7 +18,7 @@ export async function streamExport(c: Context<ReviewEnv>, deps: AppDeps, format:
   const encoder = new TextEncoder();
   async function* lines() {
     if (format === 'csv') yield `${csvHeader()}\n`;
-    for await (const rows of eachLead(deps.store, filter)) {
+    for await (const rows of deps.store.review.eachLead(filter)) {
       const ids = await deps.store.identifiersByPage(rows.map((l) => l.page_id));
       yield rows
         .map((l) =>

@@ -1,50 +1,10 @@
 import { UsageError } from '../errors.ts';
-import type { LeadStatus } from '../leads/index.ts';
+import type { Cursor, LeadStatus, PageRequest, QueueFilter, SortKey } from '../leads/index.ts';
+
+export type { Cursor, PageRequest, QueueFilter, SortKey } from '../leads/index.ts';
 
 export const STATUSES: readonly LeadStatus[] = ['new', 'confirmed', 'dismissed', 'escalated'];
-export const SORTS = ['score', 'last_seen', 'first_seen', 'id'] as const;
-export type SortKey = (typeof SORTS)[number];
-
-/** What the queue, the API and the exports filter on. Every field is optional but `sort` and `dir`. */
-export interface QueueFilter {
-  status?: LeadStatus[];
-  minScore?: number;
-  maxScore?: number;
-  category?: string[];
-  /** Canonical substance name (`mephedrone`). */
-  substance?: string;
-  site?: string[];
-  lang?: string[];
-  /** An identifier's value (`@mef_shop`, a wallet), or `type:value`. */
-  identifier?: string;
-  /** Leads last seen on or after this ISO time. */
-  since?: string;
-  /** Leads last seen before this ISO time. */
-  until?: string;
-  /**
-   * Search over what analysts type: the lead's title, its substances and its page's identifiers
-   * (a wallet, handle, card or phone), words folded and stemmed as the classifier reads them.
-   */
-  q?: string;
-  /** `q` also looks in the page's text (`in_text=1`): a scan of every page, slower. */
-  inText?: boolean;
-  /** Leads claimed by this analyst, or `none`: unclaimed leads. */
-  claimed?: string;
-  sort: SortKey;
-  dir: 'asc' | 'desc';
-}
-
-/** A keyset position: the sort value and id of the last (or first) row of a page. */
-export interface Cursor {
-  v: number | string;
-  id: number;
-}
-
-export interface PageRequest {
-  after?: Cursor;
-  before?: Cursor;
-  limit: number;
-}
+export const SORTS = ['score', 'last_seen', 'first_seen', 'id'] as const satisfies readonly SortKey[];
 
 export const DEFAULT_LIMIT = 50;
 export const MAX_LIMIT = 500;

@@ -3,7 +3,6 @@ import { type IdentifierRow, type LeadRow, listingText, type Store } from '../le
 import type { EvidenceAccess, EvidenceView } from './evidence.ts';
 import { type LeadFields, leadFields } from './fields.ts';
 import type { Cursor, QueueFilter } from './filters.ts';
-import { auditLog, clusterMates, queuePage } from './queries.ts';
 import { parseReasons, type StoredReason } from './reasons.ts';
 
 export type { StoredReason } from './reasons.ts';
@@ -21,8 +20,8 @@ export interface LeadDetail {
   identifiers: IdentifierRow[];
   /** Ids of those identifiers that are site-wide on the lead's site (its contact, in every footer): shown, linking nothing. */
   siteWide: number[];
-  mates: Awaited<ReturnType<typeof clusterMates>>;
-  history: Awaited<ReturnType<typeof auditLog>>;
+  mates: Awaited<ReturnType<Store['review']['clusterMates']>>;
+  history: Awaited<ReturnType<Store['review']['auditLog']>>;
   evidence: EvidenceView | null;
   /** Who has claimed the lead, and since when. */
   claim: { analyst: string; claimed_at: string } | null;
@@ -46,14 +45,10 @@ export async function leadDetail(
   const pageText = page?.text ?? '';
   const [identifiers, mates, history, ev, claim] = await Promise.all([
     store.pageIdentifiers(lead.page_id),
-    lead.cluster_id === null ? Promise.resolve([]) : clusterMates(store, lead.cluster_id, lead.id),
-    auditLog(store, { leadId: lead.id, limit: 50 }),
+    lead.cluster_id === null ? Promise.resolve([]) : store.review.clusterMates(lead.cluster_id, lead.id),
+    store.review.auditLog({ leadId: lead.id, limit: 50 }),
     evidence ? evidence.summary(store, lead.id) : null,
-    store.db
-      .selectFrom('claims')
-      .select(['analyst', 'claimed_at'])
-      .where('lead_id', '=', id)
-      .executeTakeFirst(),
+    store.triage.claimOf(id),
   ]);
   const reasons = parseReasons(lead.reasons);
   return {
@@ -83,8 +78,8 @@ export async function leadDetail(
 export async function neighbours(store: Store, lead: LeadRow, f: QueueFilter) {
   const at: Cursor = { v: lead[f.sort], id: lead.id };
   const [next, prev] = await Promise.all([
-    queuePage(store, f, { after: at, limit: 1 }),
-    queuePage(store, f, { before: at, limit: 1 }),
+    store.review.queuePage(f, { after: at, limit: 1 }),
+    store.review.queuePage(f, { before: at, limit: 1 }),
   ]);
   return { next: next.rows[0]?.id ?? null, prev: prev.rows[0]?.id ?? null };
 }

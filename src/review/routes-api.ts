@@ -5,7 +5,6 @@ import { decide, isDecision, recordView } from './decisions.ts';
 import { leadJson } from './export.ts';
 import { encodeCursor, parseFilter, parsePage } from './filters.ts';
 import { leadDetail } from './lead-detail.ts';
-import { countLeads, queuePage } from './queries.ts';
 
 /**
  * The JSON API, with the same sign-in as the pages (session cookie, or `Authorization: Bearer <token>`):
@@ -19,8 +18,8 @@ export function registerApi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const params = new URL(c.req.url).searchParams;
     const filter = parseFilter(params);
     const [page, total] = await Promise.all([
-      queuePage(store, filter, parsePage(params)),
-      params.get('count') === '0' ? Promise.resolve(null) : countLeads(store, filter),
+      store.review.queuePage(filter, parsePage(params)),
+      params.get('count') === '0' ? Promise.resolve(null) : store.review.countLeads(filter),
     ]);
     const ids = await store.identifiersByPage(page.rows.map((r) => r.page_id));
     return c.json({

@@ -1,7 +1,6 @@
 import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { Context, Hono } from 'hono';
-import { sql } from 'kysely';
 import { type CompiledLexicons, type LintFinding, type LintResult, lintLexicons } from '../classify/index.ts';
 import { lexiconDirFingerprint, loadLexicons, readLexiconDir } from '../config/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
@@ -10,7 +9,6 @@ import { countFetchedPages, rescore } from '../leads/index.ts';
 import { type AppDeps, pageCtx, type ReviewEnv } from './context.ts';
 import {
   type DiskLexicons,
-  type LexiconVersionRow,
   lexiconsPage,
   type WhatIfForm,
   type WhatIfResult,
@@ -39,7 +37,7 @@ export function registerLexicons(app: Hono<ReviewEnv>, deps: AppDeps): void {
   let running = false;
 
   app.get('/lexicons', async (c) => {
-    const [state, versions] = await Promise.all([disk ? disk.get() : null, lexiconVersions(store)]);
+    const [state, versions] = await Promise.all([disk ? disk.get() : null, store.review.lexiconVersions()]);
     return c.html(
       lexiconsPage(ctx(c), { disk: state, versions, form: emptyForm(), maxPages: WHAT_IF_MAX_PAGES }),
     );
@@ -209,65 +207,4 @@ class DiskCache {
     // Unreadable: never equal to the last fingerprint, so the next request checks again.
     return (await lexiconDirFingerprint(this.dir)) ?? `unreadable:${Date.now()}`;
   }
-}
-
-/**
- * The lexicon versions recorded in the store: first and last time a classification recorded each one
- * (lead history; for a version without history, its leads' last-seen times), and the leads carrying it now.
- */
-export async function lexiconVersions(store: Store, limit = 100): Promise<LexiconVersionRow[]> {
-  const [history, leads] = await Promise.all([
-    store.db
-      .selectFrom('lead_history')
-      .select((eb) => [
-        'lexicon_version',
-        eb.fn.min('at').as('first'),
-        eb.fn.max('at').as('last'),
-        eb.fn.countAll<number>().as('n'),
-      ])
-      .where('lexicon_version', 'is not', null)
-      .groupBy('lexicon_version')
-      .execute(),
-    store.db
-      .selectFrom('leads')
-      .select((eb) => [
-        'lexicon_version',
-        eb.fn.min('last_seen').as('first'),
-        eb.fn.max('last_seen').as('last'),
-        eb.fn.countAll<number>().as('rows'),
-        sql<number>`sum(case when kind is not null then 1 else 0 end)`.as('leads'),
-      ])
-      .groupBy('lexicon_version')
-      .execute(),
-  ]);
-  const out = new Map<string, LexiconVersionRow>();
-  for (const h of history) {
-    out.set(h.lexicon_version!, {
-      version: h.lexicon_version!,
-      first: h.first,
-      last: h.last,
-      events: Number(h.n),
-      leads: 0,
-      rows: 0,
-      fromHistory: true,
-    });
-  }
-  for (const l of leads) {
-    const row = out.get(l.lexicon_version);
-    if (row) {
-      row.leads = Number(l.leads ?? 0);
-      row.rows = Number(l.rows);
-    } else {
-      out.set(l.lexicon_version, {
-        version: l.lexicon_version,
-        first: l.first,
-        last: l.last,
-        events: 0,
-        leads: Number(l.leads ?? 0),
-        rows: Number(l.rows),
-        fromHistory: false,
-      });
-    }
-  }
-  return [...out.values()].sort((a, b) => b.last.localeCompare(a.last)).slice(0, limit);
 }

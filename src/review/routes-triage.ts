@@ -2,7 +2,7 @@ import type { Context, Hono } from 'hono';
 import { UsageError } from '../errors.ts';
 import { type AppDeps, leadId, type ReviewEnv } from './context.ts';
 import { isDecision } from './decisions.ts';
-import { claimLead, decideMany, deleteFilter, releaseLead, saveFilter, undoDecision } from './triage.ts';
+import { decideMany, saveFilter } from './triage.ts';
 
 const wantsJson = (c: Context<ReviewEnv>) => c.req.header('accept')?.includes('application/json') === true;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -37,19 +37,19 @@ export function registerTriage(app: Hono<ReviewEnv>, deps: AppDeps): void {
     if (!Number.isSafeInteger(id) || id < 1)
       throw new UsageError(`audit row "${c.req.param('id')}": not a number`);
     const form = wantsJson(c) ? {} : await c.req.parseBody();
-    const r = await undoDecision(store, c.get('analyst'), id);
+    const r = await store.triage.undo(c.get('analyst'), id);
     if (wantsJson(c)) return c.json(r);
     return c.redirect(backTo(form), 303);
   });
 
-  for (const [path, fn] of [
-    ['/leads/:id/claim', claimLead],
-    ['/leads/:id/release', releaseLead],
+  for (const [path, how] of [
+    ['/leads/:id/claim', 'claim'],
+    ['/leads/:id/release', 'release'],
   ] as const) {
     app.post(path, async (c) => {
       const id = leadId(c);
       const form = await c.req.parseBody();
-      await fn(store, c.get('analyst'), id);
+      await store.triage[how](c.get('analyst'), id);
       return wantsJson(c) ? c.json({ id }) : c.redirect(backTo(form, `/leads/${id}`), 303);
     });
   }
@@ -63,7 +63,7 @@ export function registerTriage(app: Hono<ReviewEnv>, deps: AppDeps): void {
 
   app.post('/filters/:id/delete', async (c) => {
     const id = Number(c.req.param('id'));
-    if (Number.isSafeInteger(id)) await deleteFilter(store, c.get('analyst'), id);
+    if (Number.isSafeInteger(id)) await store.triage.deleteFilter(c.get('analyst'), id);
     return c.redirect('/', 303);
   });
 }

@@ -1,12 +1,12 @@
 import type { Context, Hono } from 'hono';
 import { UsageError } from '../errors.ts';
 import { type AppDeps, leadId, pageCtx, type ReviewEnv } from './context.ts';
-import { audit, decide, isDecision, recordView } from './decisions.ts';
+import { decide, isDecision, recordView } from './decisions.ts';
 import { streamExport } from './export-stream.ts';
 import { filterParams, parseFilter, parsePage } from './filters.ts';
 import { leadDetail, neighbours } from './lead-detail.ts';
-import { auditLog, countLeads, facets, queueExtras, queuePage, statusCounts } from './queries.ts';
-import { ownDecisions, savedFilters } from './triage.ts';
+import { queueExtras } from './queries.ts';
+import { ownDecisions } from './triage.ts';
 import { errorPage } from './view-layout.ts';
 import { leadView } from './view-lead.ts';
 import { auditPage, clusterPage, identifiersPage, queuesPage } from './view-misc.ts';
@@ -27,7 +27,7 @@ function cached<T>(ms: number, load: () => Promise<T>): () => Promise<T> {
 export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
   const { store } = deps;
   const ctx = (c: Context<ReviewEnv>) => pageCtx(c, deps.queueCounts !== undefined);
-  const facetValues = cached(30_000, () => facets(store));
+  const facetValues = cached(30_000, () => store.review.facets());
 
   app.get('/', async (c) => {
     const params = new URL(c.req.url).searchParams;
@@ -35,11 +35,11 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const analyst = c.get('analyst');
     const decidedIds = (params.get('decided') ?? '').split(',').map(Number).filter(Number.isSafeInteger);
     const [page, total, counts, f, saved, decided] = await Promise.all([
-      queuePage(store, filter, parsePage(params)),
-      countLeads(store, filter),
-      statusCounts(store),
+      store.review.queuePage(filter, parsePage(params)),
+      store.review.countLeads(filter),
+      store.review.statusCounts(),
       facetValues(),
-      savedFilters(store, analyst),
+      store.triage.savedFilters(analyst),
       ownDecisions(store, analyst, decidedIds),
     ]);
     const extras = await queueExtras(store, page.rows);
@@ -87,7 +87,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const id = leadId(c);
     if (!deps.evidence || !(await store.lead(id))) return c.text('Not found', 404);
     const body = await deps.evidence.bundle(store, id);
-    await audit(store.db, {
+    await store.triage.audit({
       analyst: c.get('analyst'),
       action: 'export',
       leadId: id,
@@ -141,7 +141,7 @@ export function registerUi(app: Hono<ReviewEnv>, deps: AppDeps): void {
     const q = c.req.query();
     const lead = q.lead && /^\d+$/.test(q.lead) ? Number(q.lead) : undefined;
     const before = q.before && /^\d+$/.test(q.before) ? Number(q.before) : undefined;
-    const rows = await auditLog(store, {
+    const rows = await store.review.auditLog({
       ...(lead !== undefined ? { leadId: lead } : {}),
       ...(q.analyst ? { analyst: q.analyst } : {}),
       ...(q.action ? { action: q.action } : {}),

@@ -1,5 +1,5 @@
 import type { LintFinding, LintResult } from '../classify/index.ts';
-import type { LeadChange, LeadState, RescoreDiff } from '../leads/index.ts';
+import type { LeadChange, LeadState, LexiconVersionRow, RescoreDiff } from '../leads/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 
@@ -17,20 +17,6 @@ export interface DiskLexicons {
 }
 
 /** One lexicon version seen in the store. */
-export interface LexiconVersionRow {
-  version: string;
-  first: string;
-  last: string;
-  /** Lead history events that recorded it. */
-  events: number;
-  /** Leads (with a kind) carrying it now. */
-  leads: number;
-  /** Lead rows carrying it now, dropped ones included. */
-  rows: number;
-  /** False: no history recorded it, times are its leads' last-seen times. */
-  fromHistory: boolean;
-}
-
 export interface WhatIfForm {
   dir: string;
   since: string;

@@ -1,7 +1,7 @@
 import { encodeCursor, filterParams, type QueueFilter, SORTS, STATUSES } from './filters.ts';
 import { html, join } from './html.ts';
-import type { QueueExtra, QueuePage } from './queries.ts';
-import type { SavedFilter } from './triage.ts';
+import type { QueueExtra } from './queries.ts';
+import type { QueuePage, SavedFilter } from '../leads/index.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
 
 export interface QueueViewData {

@@ -117,8 +117,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
   };
   const evidenceDeps = (screenshot: boolean): EvidenceDeps => ({
-    db: rt.store.db,
-    write: (fn) => rt.store.write(fn),
+    store: rt.store,
     evidence: rt.evidence,
     screenshots: screenshot ? screenshots : null,
   });

@@ -14,6 +14,7 @@ import type { FetchedRecord } from '../../src/leads/index.ts';
 import { Store } from '../../src/leads/index.ts';
 import { migrationProvider } from '../../src/leads/migrations.ts';
 import { tempDir } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -59,7 +60,7 @@ async function run(shape: 'before' | 'after'): Promise<{ wallMs: number; cpuMs: 
   try {
     const store = await Store.open(null, dir.path);
     if (shape === 'before') {
-      const { error } = await new Migrator({ db: store.db, provider: migrationProvider }).migrateTo(
+      const { error } = await new Migrator({ db: storeDb(store), provider: migrationProvider }).migrateTo(
         '0010_site_wide_links',
       );
       if (error) throw error;

@@ -16,6 +16,7 @@ import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { encodeCursor } from '../../src/review/filters.ts';
 import { AppClient } from '../unit/review/helpers.ts';
 import { tempDir } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const { values } = parseArgs({
   options: {
@@ -99,110 +100,112 @@ const t0 = performance.now();
 const base = Date.parse('2024-01-01T00:00:00Z');
 const BATCH = 500;
 for (let start = 0; !reuse && start < N; start += BATCH) {
-  await store.db.transaction().execute(async (tx) => {
-    const n = Math.min(BATCH, N - start);
-    const at = (i: number) => new Date(base + i * 60_000).toISOString();
-    const pages = await tx
-      .insertInto('pages')
-      .values(
-        Array.from({ length: n }, (_, k) => {
-          const i = start + k;
-          return {
-            site_id: `site-${i % 20}`,
-            url: `http://shop-${i % 20}.example/item/${i}`,
-            final_url: null,
-            status: 200,
-            state: 'fetched' as const,
-            fail_reason: null,
-            fail_message: null,
-            content_hash: `h${i}`,
-            title: `Listing ${i} ${pick(WORDS)}`,
-            text: text(i),
-            listing: null,
-            lang: pick(LANGS),
-            identifiers: '[]',
-            fetched_via: 'http',
-            found_via: 'link',
-            depth: 1,
-            first_seen: at(i),
-            last_fetched: at(i),
-            crawl_id: 'bench',
-            robots: 'obey',
-          };
-        }) as never,
-      )
-      .returning(['id', 'title', 'site_id', 'url', 'first_seen'])
-      .execute();
-    // Every 50 listings are one vendor's, with its wallet and handle (linked before the leads, as a crawl does).
-    const vendors = [...new Set(pages.map((_, k) => Math.floor((start + k) / 50)))];
-    const ids = await tx
-      .insertInto('identifiers')
-      .values(
-        vendors.flatMap((v) => [
-          { type: 'tron', value: wallet(v), validated: 'checksum', first_seen: at(0), last_seen: at(0) },
-          {
-            type: 'telegram',
-            value: `vendor_${v}_shop`,
-            validated: 'syntax',
-            first_seen: at(0),
-            last_seen: at(0),
-          },
-        ]),
-      )
-      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at(0) }))
-      .returning(['id', 'value'])
-      .execute();
-    const idOf = new Map(ids.map((r) => [r.value, r.id]));
-    await tx
-      .insertInto('page_identifiers')
-      .values(
-        pages.flatMap((p, k) => {
-          const v = Math.floor((start + k) / 50);
-          return [wallet(v), `vendor_${v}_shop`].map((value) => ({
-            page_id: p.id,
-            identifier_id: idOf.get(value)!,
-            deobfuscated: 0,
-            first_seen: at(0),
-          }));
-        }),
-      )
-      .execute();
-    await tx
-      .insertInto('leads')
-      .values(
-        pages.map((p) => ({
-          page_id: p.id,
-          site_id: p.site_id,
-          url: p.url,
-          title: p.title,
-          score: Math.round((0.5 + rand() / 2) * 1000) / 1000,
-          kind: 'sale',
-          category: pick(CATEGORIES),
-          substances: JSON.stringify([pick(SUBSTANCES), pick(SUBSTANCES)]),
-          reasons: JSON.stringify([
+  await storeDb(store)
+    .transaction()
+    .execute(async (tx) => {
+      const n = Math.min(BATCH, N - start);
+      const at = (i: number) => new Date(base + i * 60_000).toISOString();
+      const pages = await tx
+        .insertInto('pages')
+        .values(
+          Array.from({ length: n }, (_, k) => {
+            const i = start + k;
+            return {
+              site_id: `site-${i % 20}`,
+              url: `http://shop-${i % 20}.example/item/${i}`,
+              final_url: null,
+              status: 200,
+              state: 'fetched' as const,
+              fail_reason: null,
+              fail_message: null,
+              content_hash: `h${i}`,
+              title: `Listing ${i} ${pick(WORDS)}`,
+              text: text(i),
+              listing: null,
+              lang: pick(LANGS),
+              identifiers: '[]',
+              fetched_via: 'http',
+              found_via: 'link',
+              depth: 1,
+              first_seen: at(i),
+              last_fetched: at(i),
+              crawl_id: 'bench',
+              robots: 'obey',
+            };
+          }) as never,
+        )
+        .returning(['id', 'title', 'site_id', 'url', 'first_seen'])
+        .execute();
+      // Every 50 listings are one vendor's, with its wallet and handle (linked before the leads, as a crawl does).
+      const vendors = [...new Set(pages.map((_, k) => Math.floor((start + k) / 50)))];
+      const ids = await tx
+        .insertInto('identifiers')
+        .values(
+          vendors.flatMap((v) => [
+            { type: 'tron', value: wallet(v), validated: 'checksum', first_seen: at(0), last_seen: at(0) },
             {
-              group: 'substance',
-              term: 'mephedrone',
-              form: 'x',
-              span: [0, 1],
-              weight: 0.9,
-              contribution: 0.5,
+              type: 'telegram',
+              value: `vendor_${v}_shop`,
+              validated: 'syntax',
+              first_seen: at(0),
+              last_seen: at(0),
             },
           ]),
-          status: pick(STATUS),
-          lexicon_version: 'bench',
-          found_via: 'link',
-          first_seen: p.first_seen,
-          last_seen: p.first_seen,
-          gone_at: null,
-          crawl_id: 'bench',
-          cluster_id: null,
-        })),
-      )
-      .execute();
-  });
+        )
+        .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at(0) }))
+        .returning(['id', 'value'])
+        .execute();
+      const idOf = new Map(ids.map((r) => [r.value, r.id]));
+      await tx
+        .insertInto('page_identifiers')
+        .values(
+          pages.flatMap((p, k) => {
+            const v = Math.floor((start + k) / 50);
+            return [wallet(v), `vendor_${v}_shop`].map((value) => ({
+              page_id: p.id,
+              identifier_id: idOf.get(value)!,
+              deobfuscated: 0,
+              first_seen: at(0),
+            }));
+          }),
+        )
+        .execute();
+      await tx
+        .insertInto('leads')
+        .values(
+          pages.map((p) => ({
+            page_id: p.id,
+            site_id: p.site_id,
+            url: p.url,
+            title: p.title,
+            score: Math.round((0.5 + rand() / 2) * 1000) / 1000,
+            kind: 'sale',
+            category: pick(CATEGORIES),
+            substances: JSON.stringify([pick(SUBSTANCES), pick(SUBSTANCES)]),
+            reasons: JSON.stringify([
+              {
+                group: 'substance',
+                term: 'mephedrone',
+                form: 'x',
+                span: [0, 1],
+                weight: 0.9,
+                contribution: 0.5,
+              },
+            ]),
+            status: pick(STATUS),
+            lexicon_version: 'bench',
+            found_via: 'link',
+            first_seen: p.first_seen,
+            last_seen: p.first_seen,
+            gone_at: null,
+            crawl_id: 'bench',
+            cluster_id: null,
+          })),
+        )
+        .execute();
+    });
 }
-await sql`analyze`.execute(store.db);
+await sql`analyze`.execute(storeDb(store));
 const loadSecs = (performance.now() - t0) / 1000;
 console.log(
   reuse
@@ -221,7 +224,7 @@ const cursorAt = async (where: string, order: 'score' | 'last_seen', offset: num
     v: number | string;
     id: number;
   }>`select ${sql.ref(order)} as v, id from leads ${sql.raw(where)}
-    order by ${sql.ref(order)} desc, id desc limit 1 offset ${offset}`.execute(store.db);
+    order by ${sql.ref(order)} desc, id desc limit 1 offset ${offset}`.execute(storeDb(store));
   return encodeCursor(r.rows[0]!);
 };
 const deepAll = await cursorAt('', 'score', deep);

@@ -8,6 +8,7 @@ import { tempDir } from '../helpers/runtime.ts';
 import { insertLead } from '../unit/review/helpers.ts';
 import { foreignRequests, launchChromium, signIn, watchedPage } from './review-browser.ts';
 import { needsChromium as needs } from '../helpers/requirements.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -100,7 +101,7 @@ needs('review app security in Chromium: hostile leads render inert, no request l
     }));
     expect(leadId).toBe(1);
     // A hostile identifier value, as if a site slipped one past extraction.
-    const ident = await store.db
+    const ident = await storeDb(store)
       .insertInto('identifiers')
       .values({
         type: 'telegram',
@@ -111,7 +112,7 @@ needs('review app security in Chromium: hostile leads render inert, no request l
       })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await store.db
+    await storeDb(store)
       .insertInto('page_identifiers')
       .values({ page_id: 1, identifier_id: ident.id, deobfuscated: 0, first_seen: 'x' })
       .execute();
@@ -192,7 +193,11 @@ needs('review app security in Chromium: hostile leads render inert, no request l
     await page.goto(`${evil.origin}/attack`);
     await page.waitForLoadState('networkidle');
     expect((await store.lead(leadId))!.status).toBe('new');
-    const audit = await store.db.selectFrom('audit').select('action').where('lead_id', '=', leadId).execute();
+    const audit = await storeDb(store)
+      .selectFrom('audit')
+      .select('action')
+      .where('lead_id', '=', leadId)
+      .execute();
     expect(audit.map((a) => a.action)).toEqual(['view']);
     await w.context.close();
   });

@@ -10,6 +10,7 @@ import { MAX_TEXT_CHARS } from '../../src/extract/index.ts';
 import { type CrawlSummary, type Runtime, runCrawl } from '../../src/runtime/index.ts';
 import { type FixtureServer, type RouteHandler, startServer } from './fixture-server.ts';
 import { html, htmlPage } from './hostile-routes.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /** A page row as the assertions see it (text length rather than text). */
 export interface PageRow {
@@ -160,7 +161,7 @@ export async function runHostile(
 }
 
 export async function pageRows(rt: Runtime, crawlId: string): Promise<PageRow[]> {
-  const rows = await rt.store.db
+  const rows = await storeDb(rt.store)
     .selectFrom('pages')
     .select(['url', 'state', 'status', 'fail_reason', 'fail_message', 'title', 'text', 'last_fetched'])
     .where('crawl_id', '=', crawlId)

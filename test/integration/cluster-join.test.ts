@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { clusterLead } from '../../src/leads/clusters.ts';
 import type { Store } from '../../src/leads/index.ts';
+import { storeDb } from '../../src/leads/store.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
@@ -40,33 +41,35 @@ needsPostgres('joining a cluster on PostgreSQL', () => {
     const inside = new Promise<void>((r) => {
       joined = r;
     });
-    const held = store.db.transaction().execute(async (tx) => {
-      const lead = await tx
-        .insertInto('leads')
-        .values({
-          page_id: pages[2]!,
-          site_id: 'market',
-          url: 'http://market.test/item2',
-          title: 'item 2',
-          score: 0.8,
-          kind: 'sale',
-          category: 'synthetic',
-          substances: '[]',
-          reasons: '[]',
-          lexicon_version: 'v1',
-          crawl_id: 'c1',
-          found_via: 'link',
-          first_seen: T0,
-          last_seen: T0,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      expect(await clusterLead(tx, { id: lead.id, page_id: pages[2]!, site_id: 'market' })).toBe(
-        first.leadId,
-      );
-      joined();
-      await released;
-    });
+    const held = storeDb(store)
+      .transaction()
+      .execute(async (tx) => {
+        const lead = await tx
+          .insertInto('leads')
+          .values({
+            page_id: pages[2]!,
+            site_id: 'market',
+            url: 'http://market.test/item2',
+            title: 'item 2',
+            score: 0.8,
+            kind: 'sale',
+            category: 'synthetic',
+            substances: '[]',
+            reasons: '[]',
+            lexicon_version: 'v1',
+            crawl_id: 'c1',
+            found_via: 'link',
+            first_seen: T0,
+            last_seen: T0,
+          })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        expect(await clusterLead(tx, { id: lead.id, page_id: pages[2]!, site_id: 'market' })).toBe(
+          first.leadId,
+        );
+        joined();
+        await released;
+      });
     await inside;
     const outcome = await Promise.race([
       save(pages[3]!).then(() => 'saved'),

@@ -26,6 +26,7 @@ function saveInChild(
     const store = await Store.open(process.env.URL, process.env.DIR);
     const killAt = Number(process.env.KILL_AT);
     let n = 0;
+    // The store keeps its query builder private to src/leads; this child swaps it for one that counts.
     store.db = store.db.withPlugin({
       transformQuery: (a) => a.node,
       transformResult: async (a) => {

@@ -16,8 +16,6 @@ import {
   captureLeadEvidence,
   type EvidenceManifest,
   EvidenceStore,
-  evidenceForLead,
-  hasEvidenceFor,
   leadEvidenceFile,
   leadEvidenceSummary,
   sha256Hex,
@@ -34,6 +32,7 @@ import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { needsChromium } from '../helpers/requirements.ts';
 import { tempDir } from '../helpers/runtime.ts';
 import { httpParts, parseWarc, sha256Label } from '../unit/evidence/warc-parse.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const hasUnzip = spawnSync('unzip', ['-v']).status === 0;
 const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -104,7 +103,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     st: Store = store,
   ): Promise<{ pageId: number; leadId: number }> {
     const at = page.fetchedAt;
-    const { id: pageId } = await st.db
+    const { id: pageId } = await storeDb(st)
       .insertInto('pages')
       .values({
         site_id: 'fixture',
@@ -126,7 +125,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       .onConflict((oc) => oc.columns(['site_id', 'url']).doUpdateSet({ content_hash: sha256Hex(text), text }))
       .returning('id')
       .executeTakeFirstOrThrow();
-    const { id: leadId } = await st.db
+    const { id: leadId } = await storeDb(st)
       .insertInto('leads')
       .values({
         page_id: pageId,
@@ -233,19 +232,23 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
 
     const { pageId } = await pageAndLead(page, text);
     const a = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId, page, requestHeaders, proxy: null, text },
     );
     const objects = countObjects(evidence.root);
     const refetch = await fetchListing();
     const b = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId, page: refetch, requestHeaders, proxy: null, text: extract(refetch) },
     );
     expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256 });
     expect(countObjects(evidence.root)).toBe(objects);
-    expect(await hasEvidenceFor(store.db, sha256Hex(page.body), pageId)).toBe(true);
-    const rows = await store.db.selectFrom('evidence').selectAll().where('page_id', '=', pageId).execute();
+    expect(await store.captures.has(sha256Hex(page.body), pageId)).toBe(true);
+    const rows = await storeDb(store)
+      .selectFrom('evidence')
+      .selectAll()
+      .where('page_id', '=', pageId)
+      .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]!.last_seen_at).toBe(new Date(refetch.fetchedAt).toISOString());
   });
@@ -258,7 +261,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       expect(page.truncated).toBe(true);
       expect(page.body.length).toBe(200);
       const ids = await pageAndLead(page, text, st);
-      const deps = { db: st.db, evidence };
+      const deps = { store: st, evidence };
       await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
       const sealed = await captureLeadEvidence({ ...deps, screenshots: pool }, ids);
       expect(sealed.manifest.truncated).toBe(true);
@@ -310,24 +313,24 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       const ids = await pageAndLead(page, text, st);
       leadId = ids.leadId;
       await archiveFetchedPage(
-        { db: st.db, evidence },
+        { store: st, evidence },
         { pageId: ids.pageId, page, requestHeaders, proxy: null, text },
       );
-      const sealed = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      const sealed = await captureLeadEvidence({ store: st, evidence, screenshots: pool }, ids);
       expect(sealed.skipped).toBe(false);
       manifestSha = sealed.manifestSha256;
-      const twice = await captureLeadEvidence({ db: st.db, evidence, screenshots: pool }, ids);
+      const twice = await captureLeadEvidence({ store: st, evidence, screenshots: pool }, ids);
       expect(twice).toMatchObject({
         skipped: true,
         manifestSha256: manifestSha,
         evidenceId: sealed.evidenceId,
       });
       bundle = join(dir.path, `${backend}-lead-${leadId}.wacz`);
-      await writeBundle({ db: st.db, evidence }, leadId, bundle);
+      await writeBundle({ store: st, evidence }, leadId, bundle);
     });
 
     it('seals the lead with a screenshot of the captured body and a manifest naming the lead', async () => {
-      const [row] = await evidenceForLead(st.db, leadId);
+      const [row] = await st.captures.ofLead(leadId);
       expect(row?.manifest_sha256).toBe(manifestSha);
       const m = JSON.parse((await evidence.get(manifestSha)).toString('utf8')) as EvidenceManifest;
       expect(m.leadId).toBe(leadId);
@@ -335,10 +338,10 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       expect(m.screenshot.source).toBe('captured-body');
       expect(m.files.map((f) => f.name)).toEqual(['capture.warc.gz', 'screenshot.png', 'text.txt']);
       expect(isPng(await evidence.get(m.files[1]!.sha256))).toBe(true);
-      const summary = await leadEvidenceSummary({ db: st.db, evidence }, leadId);
+      const summary = await leadEvidenceSummary({ store: st, evidence }, leadId);
       expect(summary).toMatchObject({ manifestSha256: manifestSha, screenshot: true, status: 200 });
       expect(summary?.files.map((f) => f.name)).toContain('manifest.json');
-      const shot = await leadEvidenceFile({ db: st.db, evidence }, leadId, 'screenshot.png');
+      const shot = await leadEvidenceFile({ store: st, evidence }, leadId, 'screenshot.png');
       expect(shot?.type).toBe('image/png');
       expect(isPng(shot!.body)).toBe(true);
     });
@@ -556,7 +559,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     const page = await fetchListing();
     const text = extract(page);
     const ids = await pageAndLead({ ...page, url: `${page.url}?no-browser` }, text);
-    const deps = { db: store.db, evidence };
+    const deps = { store, evidence };
     await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
     const sealed = await captureLeadEvidence({ ...deps, screenshots: null }, ids);
     expect(sealed.manifest.screenshot).toEqual({
@@ -581,11 +584,11 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     const text = extract(page);
     const ids = await pageAndLead({ ...page, url: `${srv.url}/item/7?browser` }, text);
     const archived = await archiveFetchedPage(
-      { db: store.db, evidence },
+      { store, evidence },
       { pageId: ids.pageId, page, requestHeaders: null, proxy: null, text },
     );
     expect(archived.skipped).toBe(false);
-    const sealed = await captureLeadEvidence({ db: store.db, evidence, screenshots: null }, ids);
+    const sealed = await captureLeadEvidence({ store, evidence, screenshots: null }, ids);
     expect(sealed.manifest.fetcher).toBe('browser');
     expect(sealed.manifest.screenshot.source).toBe('browser-render');
     const shot = sealed.manifest.files.find((f) => f.role === 'screenshot')!;

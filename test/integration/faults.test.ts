@@ -17,6 +17,7 @@ import {
   writeConfigDir,
 } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -33,7 +34,7 @@ const siteFor = (site: GeneratedSite): SiteConfig =>
 
 /** Everything a crawl must end with whatever happened on the way: every page, no failure, no duplicates. */
 async function expectComplete(rt: Runtime, crawlId: string, site: GeneratedSite, leadEvery: number) {
-  const pages = await rt.store.db
+  const pages = await storeDb(rt.store)
     .selectFrom('pages')
     .select(['url', 'state'])
     .where('crawl_id', '=', crawlId)
@@ -41,13 +42,13 @@ async function expectComplete(rt: Runtime, crawlId: string, site: GeneratedSite,
   expect(pages.map((p) => new URL(p.url).pathname).sort()).toEqual([...site.paths].sort());
   expect(pages.filter((p) => p.state !== 'fetched')).toEqual([]);
   const listings = site.paths.filter((p) => p.startsWith('/item/')).length;
-  const leads = await rt.store.db.selectFrom('leads').select(['page_id', 'url']).execute();
+  const leads = await storeDb(rt.store).selectFrom('leads').select(['page_id', 'url']).execute();
   expect(leads).toHaveLength(Math.ceil(listings / leadEvery));
   expect(new Set(leads.map((l) => l.page_id)).size).toBe(leads.length);
-  const ids = await rt.store.db.selectFrom('identifiers').select(['type', 'value']).execute();
+  const ids = await storeDb(rt.store).selectFrom('identifiers').select(['type', 'value']).execute();
   expect(new Set(ids.map((i) => `${i.type}:${i.value}`)).size).toBe(ids.length);
   expect(ids.filter((i) => i.type === 'telegram')).toHaveLength(5);
-  const edges = await rt.store.db
+  const edges = await storeDb(rt.store)
     .selectFrom('page_identifiers')
     .select(['page_id', 'identifier_id'])
     .execute();
@@ -55,7 +56,7 @@ async function expectComplete(rt: Runtime, crawlId: string, site: GeneratedSite,
 }
 
 function crawlRow(rt: Runtime, crawlId: string) {
-  return rt.store.db
+  return storeDb(rt.store)
     .selectFrom('crawls')
     .select(['state', 'reason'])
     .where('id', '=', crawlId)

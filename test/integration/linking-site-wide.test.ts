@@ -5,6 +5,7 @@ import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { AppClient } from '../unit/review/helpers.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const FOOTER = 'support@market.test';
 const id = identifier;
@@ -113,7 +114,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     const pages = [...market(), ...forum];
     const siteWide = async () =>
       (
-        await store.db
+        await storeDb(store)
           .selectFrom('site_identifiers')
           .innerJoin('identifiers', 'identifiers.id', 'site_identifiers.identifier_id')
           .select('identifiers.value')
@@ -163,7 +164,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     expect(view.identifiers.map((i) => i.value)).toContain(FOOTER);
     const footer = (await store.identifiers()).find((i) => i.value === FOOTER)!;
     expect(footer).toMatchObject({ pages: 31, leads: 21, clusters: 5 });
-    const marks = await store.db
+    const marks = await storeDb(store)
       .selectFrom('site_identifiers')
       .innerJoin('identifiers', 'identifiers.id', 'site_identifiers.identifier_id')
       .select(['site_identifiers.site_id', 'identifiers.value', 'site_identifiers.pages', 'site_wide'])

@@ -9,6 +9,7 @@ import {
 } from '../../src/demo/index.ts';
 import { openRuntime, runCrawl, type Runtime } from '../../src/runtime/index.ts';
 import { dropPrefix, tempDir, testConfig } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /** The crawler always strips these (session ids and tracking); the demo's links use them. */
 const BUILT_IN = ['utm_*', 'sid'];
@@ -45,7 +46,7 @@ describe('pipeline on the demo market (real Redis, SQLite, HTTP)', () => {
     });
 
   const fetchedPaths = async (crawlId: string) => {
-    const rows = await rt.store.db
+    const rows = await storeDb(rt.store)
       .selectFrom('pages')
       .select(['url', 'state'])
       .where('crawl_id', '=', crawlId)
@@ -84,7 +85,7 @@ describe('pipeline on the demo market (real Redis, SQLite, HTTP)', () => {
     expect(after.map((l) => l.id).sort()).toEqual(before.map((l) => l.id).sort());
     expect(summary.newLeads).toBe(0);
     expect(summary.leads).toBe(before.length);
-    const pages = await rt.store.db.selectFrom('pages').select(['url']).execute();
+    const pages = await storeDb(rt.store).selectFrom('pages').select(['url']).execute();
     expect(new Set(pages.map((p) => p.url)).size).toBe(pages.length);
     expect(after.every((l) => l.crawl_id === summary.crawlId)).toBe(true);
   });

@@ -3,6 +3,7 @@ import { siteSchema } from '../../src/config/index.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../src/runtime/index.ts';
 import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { dropPrefix, tempDir, testConfig } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const TRON = 'TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7';
 const HANDLE = 'mef_kz_shop';
@@ -82,10 +83,10 @@ describe('linking across sites and pivot searches', () => {
     });
 
   const counts = async () => ({
-    identifiers: (await rt.store.db.selectFrom('identifiers').select('id').execute()).length,
-    edges: (await rt.store.db.selectFrom('page_identifiers').select('page_id').execute()).length,
-    pivots: (await rt.store.db.selectFrom('pivots').selectAll().execute()).length,
-    leads: (await rt.store.db.selectFrom('leads').select('id').execute()).length,
+    identifiers: (await storeDb(rt.store).selectFrom('identifiers').select('id').execute()).length,
+    edges: (await storeDb(rt.store).selectFrom('page_identifiers').select('page_id').execute()).length,
+    pivots: (await storeDb(rt.store).selectFrom('pivots').selectAll().execute()).length,
+    leads: (await storeDb(rt.store).selectFrom('leads').select('id').execute()).length,
   });
 
   it('a crawl of site A finds site B’s listing through a pivot search, and all three leads form one cluster', async () => {

@@ -7,6 +7,7 @@ import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-sit
 import { spawnWorker, type WorkerProcess, writeConfigDir } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
 import { needsPostgres as needs } from '../helpers/requirements.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /** One scheduler and three worker processes on one Redis and one PostgreSQL, against a single-process crawl. */
 needs('many workers on one Redis and one PostgreSQL', () => {
@@ -84,7 +85,7 @@ needs('many workers on one Redis and one PostgreSQL', () => {
       const twice = site.paths.filter((p) => site.hits.get(p) !== 1);
       expect(twice).toEqual([]);
       expect(await leadSet(multi.rt)).toEqual(expected);
-      const rows = await multi.rt.store.db.selectFrom('pages').select(['url', 'fetch_count']).execute();
+      const rows = await storeDb(multi.rt.store).selectFrom('pages').select(['url', 'fetch_count']).execute();
       expect(rows).toHaveLength(site.paths.length);
       expect(rows.every((r) => r.fetch_count === 1)).toBe(true);
     } finally {

@@ -5,8 +5,8 @@ import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
 import type { FetchedRecord, Store } from '../../src/leads/index.ts';
 import { migrationProvider } from '../../src/leads/migrations.ts';
 import { parseFilter } from '../../src/review/filters.ts';
-import { countLeads, queuePage } from '../../src/review/queries.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 const T0 = '2025-03-01T10:00:00.000Z';
 const WALLET = 'TQn9Y2khEsLJW1ChVWFMSMeRDow5KcbLSE';
@@ -88,8 +88,8 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
   /** The leads (by fixture path) that `q` finds through the review queue's filter. */
   const found = async (q: string, extra = '') => {
     const f = parseFilter(new URLSearchParams(`status=all&q=${encodeURIComponent(q)}${extra}`));
-    const page = await queuePage(store, f, { limit: 50 });
-    const n = (await countLeads(store, f)).n;
+    const page = await store.review.queuePage(f, { limit: 50 });
+    const n = (await store.review.countLeads(f)).n;
     expect(n, `count of ${q}`).toBe(page.rows.length);
     const byId = new Map(Object.entries(ids).map(([k, v]) => [v, k]));
     return page.rows.map((r) => byId.get(r.id)).sort();
@@ -172,7 +172,7 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
     });
     expect(await found('new_handle')).toEqual(['b']);
     expect(await found('pvp_store')).toEqual(['b']);
-    const page = await store.db
+    const page = await storeDb(store)
       .selectFrom('pages')
       .select('id')
       .where('url', '=', url)
@@ -183,7 +183,7 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
   });
 
   it('migrates a store with leads: 0011 indexes the existing leads, and down restores the page-text index', async () => {
-    const migrator = new Migrator({ db: store.db, provider: migrationProvider });
+    const migrator = new Migrator({ db: storeDb(store), provider: migrationProvider });
     const down = await migrator.migrateTo('0010_site_wide_links');
     expect(down.error).toBeUndefined();
     expect(down.results?.map((r) => [r.migrationName, r.direction])).toEqual([
@@ -191,12 +191,12 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
     ]);
     if (backend === 'sqlite') {
       const cols = await sql<{ name: string }>`select name from pragma_table_info('leads_fts')`.execute(
-        store.db,
+        storeDb(store),
       );
       expect(cols.rows.map((r) => r.name)).toEqual(['title', 'text']);
     } else {
       const idx = await sql<{ n: number }>`select count(*)::int as n from pg_indexes
-        where indexname = 'pages_fts' and schemaname = current_schema()`.execute(store.db);
+        where indexname = 'pages_fts' and schemaname = current_schema()`.execute(storeDb(store));
       expect(idx.rows[0]!.n).toBe(1);
     }
     // Leads written on the old schema (its triggers index the page text)...
@@ -212,7 +212,7 @@ describe.each(BACKENDS)('lead search (title, substances, identifiers) on %s', (b
     expect(await found('закладки')).toEqual([]);
     expect(await found('закладки', '&in_text=1')).toEqual(['a']);
     if (backend === 'sqlite') {
-      const n = await sql<{ n: number }>`select count(*) as n from leads_fts`.execute(store.db);
+      const n = await sql<{ n: number }>`select count(*) as n from leads_fts`.execute(storeDb(store));
       expect(n.rows[0]!.n).toBe(LEADS.length);
     }
   });

@@ -6,6 +6,7 @@ import type { Identifier, IdentifierType } from '../../src/extract/index.ts';
 import { type FetchedRecord, Store } from '../../src/leads/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
 import { repoRoot } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /** Opens (and so migrates) the store in a separate Node process, as a worker would. */
 function openInChild(tdb: TestDb): Promise<{ code: number; stderr: string }> {
@@ -106,7 +107,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       const search = async (q: string) =>
         (
           await sql<{ rowid: number }>`select rowid from leads_fts where leads_fts match ${q}`.execute(
-            store.db,
+            storeDb(store),
           )
         ).rows.map((r) => r.rowid);
       const url = 'http://shop.test/fts';
@@ -122,7 +123,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       // A recrawl with the same identifiers, and a reclassification with the same title: still found once.
       await store.recordFetched(fetched({ url, finalUrl: url, identifiers: [id('tron', wallet)] }));
       const pageId = (
-        await store.db.selectFrom('pages').select('id').where('url', '=', url).executeTakeFirstOrThrow()
+        await storeDb(store).selectFrom('pages').select('id').where('url', '=', url).executeTakeFirstOrThrow()
       ).id;
       await store.saveClassification((await store.page(pageId))!, verdict(0.9), 'c1', T0);
       expect(await search('"dow5kcb"')).toEqual([leadId]);
@@ -141,11 +142,15 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       );
       expect(await search('"a-pvp"')).toEqual([leadId]);
       expect(await search('"mephedrone"')).toEqual([]);
-      await store.db.updateTable('leads').set({ title: 'соль оптом' }).where('id', '=', leadId).execute();
+      await storeDb(store)
+        .updateTable('leads')
+        .set({ title: 'соль оптом' })
+        .where('id', '=', leadId)
+        .execute();
       expect(await search('"оптом"')).toEqual([leadId]);
       expect(await search('"наличии"')).toEqual([]);
       // An identifier unlinked from the page leaves the index too.
-      await store.db.deleteFrom('page_identifiers').where('page_id', '=', pageId).execute();
+      await storeDb(store).deleteFrom('page_identifiers').where('page_id', '=', pageId).execute();
       expect(await search('"dow5kcb"')).toEqual([]);
       expect(await search('"оптом"')).toEqual([leadId]);
     },
@@ -161,7 +166,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     const fresh = await testDb(backend);
     try {
       const stores = await Promise.all([fresh.open(), fresh.open(), fresh.open(), fresh.open()]);
-      const done = await stores[0]!.db
+      const done = await storeDb(stores[0]!)
         .selectFrom('kysely_migration' as 'pages')
         .selectAll()
         .execute();
@@ -225,7 +230,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       ),
     );
     expect(new Set(results.map((r) => r.pageId)).size).toBe(1);
-    const pages = await store.db.selectFrom('pages').select('id').execute();
+    const pages = await storeDb(store).selectFrom('pages').select('id').execute();
     expect(pages).toHaveLength(1);
     expect((await store.page(results[0]!.pageId))!.fetch_count).toBe(12);
     expect(await store.pageIdentifiers(results[0]!.pageId)).toHaveLength(3);
@@ -242,8 +247,8 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       }),
     );
     expect(new Set(results.map((r) => r.pageId)).size).toBe(10);
-    expect(await store.db.selectFrom('identifiers').select('id').execute()).toHaveLength(5);
-    expect(await store.db.selectFrom('page_identifiers').select('page_id').execute()).toHaveLength(50);
+    expect(await storeDb(store).selectFrom('identifiers').select('id').execute()).toHaveLength(5);
+    expect(await storeDb(store).selectFrom('page_identifiers').select('page_id').execute()).toHaveLength(50);
   });
 
   it('recordFailure: failed pages, gone pages mark their lead, and a page that comes back clears it', async () => {
@@ -259,7 +264,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
       depth: 0,
       at: T0,
     });
-    const dead = await store.db
+    const dead = await storeDb(store)
       .selectFrom('pages')
       .selectAll()
       .where('url', '=', 'http://shop.test/dead')
@@ -396,7 +401,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
 
   it('keeps the analyst status and first_seen across updates; a page below the threshold keeps its lead', async () => {
     const { pageId, leadId } = await leadFor('http://shop.test/item/1', []);
-    await store.db.updateTable('leads').set({ status: 'confirmed' }).where('id', '=', leadId).execute();
+    await storeDb(store).updateTable('leads').set({ status: 'confirmed' }).where('id', '=', leadId).execute();
     const page = (await store.page(pageId))!;
     expect(await store.saveClassification(page, verdict(0.9), 'c2', T1)).toEqual({ leadId, created: false });
     let lead = (await store.lead(leadId))!;
@@ -420,7 +425,11 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     const a = await leadFor('http://shop.test/a', [], 0.9);
     const b = await leadFor('http://shop.test/b', [], 0.6, { at: T1 });
     const c = await leadFor('http://other.test/c', [], 0.7, { siteId: 'other', at: T2 });
-    await store.db.updateTable('leads').set({ status: 'dismissed' }).where('id', '=', b.leadId).execute();
+    await storeDb(store)
+      .updateTable('leads')
+      .set({ status: 'dismissed' })
+      .where('id', '=', b.leadId)
+      .execute();
     const ids = async (f: Parameters<Store['leads']>[0]) => (await store.leads(f)).map((l) => l.id);
     expect(await ids({})).toEqual([a.leadId, c.leadId, b.leadId]);
     expect(await ids({ status: ['dismissed'] })).toEqual([b.leadId]);
@@ -460,7 +469,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     await leadFor('http://shop.test/c', [], 0.8, { crawlId: 'c2', at: T1 });
     expect(await store.crawlCounts('c2')).toEqual({ pages: 2, failed: 0, leads: 2, newLeads: 1 });
     expect(await store.crawlCounts('nope')).toEqual({ pages: 0, failed: 0, leads: 0, newLeads: 0 });
-    const crawl = await store.db
+    const crawl = await storeDb(store)
       .selectFrom('crawls')
       .selectAll()
       .where('id', '=', 'c1')
@@ -473,19 +482,19 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     const a = await leadFor('http://shop.test/a', [btc, id('telegram', 'dealer_a', true)]);
     const b = await leadFor('http://shop.test/b', [btc]);
     await leadFor('http://shop.test/a', [btc, id('telegram', 'dealer_a', true)], 0.8, { at: T1 });
-    const rows = await store.db
+    const rows = await storeDb(store)
       .selectFrom('identifiers')
       .selectAll()
       .where('value', '=', 'bc1qshared')
       .execute();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ first_seen: T0, last_seen: T1 });
-    expect(await store.db.selectFrom('page_identifiers').select('page_id').execute()).toHaveLength(3);
+    expect(await storeDb(store).selectFrom('page_identifiers').select('page_id').execute()).toHaveLength(3);
     expect((await store.pageIdentifiers(a.pageId)).map((i) => `${i.type}:${i.value}`)).toEqual([
       'btc:bc1qshared',
       'telegram:dealer_a',
     ]);
-    const edge = await store.db
+    const edge = await storeDb(store)
       .selectFrom('page_identifiers')
       .innerJoin('identifiers', 'identifiers.id', 'page_identifiers.identifier_id')
       .select(['deobfuscated'])
@@ -603,7 +612,7 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     expect(await claim(1, 'c1', T0)).toBe(true);
     expect(await claim(2, 'c1', T0)).toBe(false); // budget of 2 a day spent
     expect(await claim(2, 'c3', T2)).toBe(true); // more than a day later
-    expect(await store.db.selectFrom('pivots').select('site_id').execute()).toHaveLength(4);
+    expect(await storeDb(store).selectFrom('pivots').select('site_id').execute()).toHaveLength(4);
   });
 
   it('concurrent pivot claims never overrun the budget', async () => {

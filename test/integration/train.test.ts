@@ -7,6 +7,7 @@ import { LexiconWatcher, loadLexicons } from '../../src/config/index.ts';
 import { Store } from '../../src/leads/index.ts';
 import { log } from '../../src/log.ts';
 import { repoRoot, runCli, tempDir } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /**
  * The learned layer end to end on real files: `spiderweb train` on a JSONL written here, the model
@@ -204,7 +205,7 @@ describe('spiderweb train', () => {
           const page = (await store.page(pageId))!;
           const saved = await store.saveClassification(page, classify(text, lex), 'c1', at);
           expect(saved.leadId).not.toBeNull();
-          await store.db
+          await storeDb(store)
             .updateTable('leads')
             .set({ status: confirmed ? 'confirmed' : 'dismissed' })
             .where('id', '=', saved.leadId!)

@@ -10,6 +10,7 @@ import { type RescoreDiff, rescore } from '../../src/leads/rescore.ts';
 import { suggest } from '../../src/leads/suggest.ts';
 import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { dropPrefix, runCli, tempDir, testConfig } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 /**
  * The analysts' tuning loop on a real crawl: a fixture shop on 127.0.0.1 is crawled through real Redis
@@ -139,7 +140,11 @@ describe('tuning loop on a stored crawl (real Redis, SQLite, HTTP, CLI)', () => 
     ]);
     // The analysts' decisions.
     const setStatus = (path: string, status: LeadRow['status']) =>
-      store.db.updateTable('leads').set({ status }).where('id', '=', leadByPath.get(path)!.id).execute();
+      storeDb(store)
+        .updateTable('leads')
+        .set({ status })
+        .where('id', '=', leadByPath.get(path)!.id)
+        .execute();
     await setStatus('/p/strong', 'confirmed');
     await setStatus('/p/keta', 'confirmed');
     await setStatus('/p/glass1', 'dismissed');

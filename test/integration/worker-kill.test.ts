@@ -8,6 +8,7 @@ import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
 import { spawnWorker } from '../helpers/processes.ts';
 import { bin, dropPrefix, REDIS_URL, repoRoot, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { storeDb } from '../../src/leads/store.ts';
 
 function startWorker(configDir: string): ChildProcess {
   return spawn(process.execPath, [bin, '--config', configDir, 'worker', '--concurrency', '4'], {
@@ -72,7 +73,7 @@ describe('a worker process killed mid-crawl', () => {
       const summary = await crawl;
 
       expect(summary.failed).toBe(0);
-      const pages = await rt.store.db
+      const pages = await storeDb(rt.store)
         .selectFrom('pages')
         .select(['url', 'state'])
         .where('crawl_id', '=', summary.crawlId)

@@ -4,7 +4,6 @@ import { loadConfig } from '../../config/index.ts';
 import { NonRetryableError, UsageError } from '../../errors.ts';
 import {
   EvidenceStore,
-  evidenceByManifest,
   leadManifest,
   type VerifyReport,
   verifyBundle,
@@ -65,7 +64,7 @@ export function register(program: Command): void {
       const lead = leadId(id);
       await withStores(cmd, async (store, ev) => {
         await requireLead(store, lead);
-        const r = await writeBundle({ db: store.db, evidence: ev }, lead, resolve(opts.output));
+        const r = await writeBundle({ store, evidence: ev }, lead, resolve(opts.output));
         for (const f of r.resources)
           out(`${f.path.padEnd(26)} ${String(f.bytes).padStart(8)} bytes  ${f.hash}`);
         out(`sealed manifest sha256:${r.manifestSha256}`);
@@ -92,7 +91,7 @@ export function register(program: Command): void {
         if (opts.againstStore && report.manifest.sha256) {
           const sha = report.manifest.sha256;
           await withStores(cmd, async (store) => {
-            if (!(await evidenceByManifest(store.db, sha))) {
+            if (!(await store.captures.byManifest(sha))) {
               report.intact = false;
               report.manifest.status = 'unexpected';
               report.problems.push(
@@ -114,7 +113,7 @@ export function register(program: Command): void {
       const lead = leadId(id);
       await withStores(cmd, async (store, ev) => {
         await requireLead(store, lead);
-        const found = await leadManifest({ db: store.db, evidence: ev }, lead);
+        const found = await leadManifest({ store, evidence: ev }, lead);
         if (!found) throw new NonRetryableError('internal', `lead ${lead} has no sealed evidence yet`);
         out(JSON.stringify({ manifestSha256: found.manifestSha256, manifest: found.manifest }, null, 2));
       });

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../../src/config/index.ts';
-import { evidenceForLead } from '../../../src/evidence/index.ts';
 import { openRuntime, type Runtime, runCrawl } from '../../../src/runtime/index.ts';
 import { type FixtureServer, startServer } from '../../helpers/fixture-server.ts';
 import { needsChromium } from '../../helpers/requirements.ts';
 import { dropPrefix, tempDir, testConfig } from '../../helpers/runtime.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 /** A shop whose listing links only exist after its script runs (a JavaScript shell over an API). */
 const SHELL = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Shop</title></head>
@@ -68,7 +68,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
 
   const itemPages = async (crawlId: string) =>
     (
-      await rt.store.db
+      await storeDb(rt.store)
         .selectFrom('pages')
         .select(['url', 'fetched_via'])
         .where('crawl_id', '=', crawlId)
@@ -93,7 +93,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
     ]);
     expect(summary.leads).toBe(3);
     const lead = (await rt.store.leads({ siteId: ['shop-browser'] }))[0]!;
-    const [evidence] = await evidenceForLead(rt.store.db, lead.id);
+    const [evidence] = await rt.store.captures.ofLead(lead.id);
     expect(evidence?.manifest_sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(evidence?.screenshot_sha256).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -101,7 +101,7 @@ needsChromium('render modes through the pipeline (real Chromium)', () => {
   it('in auto mode the shell is rendered in the browser and plain pages stay on HTTP', async () => {
     const summary = await crawl('auto');
     expect(await itemPages(summary.crawlId)).toEqual(['/item/1 http', '/item/2 http', '/item/3 http']);
-    const home = await rt.store.db
+    const home = await storeDb(rt.store)
       .selectFrom('pages')
       .select(['fetched_via'])
       .where('crawl_id', '=', summary.crawlId)

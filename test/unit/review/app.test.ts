@@ -3,6 +3,7 @@ import { Store } from '../../../src/leads/index.ts';
 import { addAnalyst, createApiToken, createReviewApp } from '../../../src/review/index.ts';
 import { tempDir } from '../../helpers/runtime.ts';
 import { AppClient, insertLead } from './helpers.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 const CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -112,7 +113,7 @@ describe('review app through its fetch handler (real SQLite)', () => {
           pages.push({ ids: body.leads.map((l) => l.id), prev: body.prev });
           after = body.next;
         } while (after);
-        const all = await store.db.selectFrom('leads').selectAll().execute();
+        const all = await storeDb(store).selectFrom('leads').selectAll().execute();
         const key = (l: (typeof all)[number]) => l[sort as 'score'];
         all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : a.id - b.id));
         if (dir === 'desc') all.reverse();
@@ -177,7 +178,7 @@ describe('review app through its fetch handler (real SQLite)', () => {
       auditId: expect.any(Number),
     });
     expect((await alice.request(`/leads/${ids[1]}`)).status).toBe(200);
-    const rows = await store.db
+    const rows = await storeDb(store)
       .selectFrom('audit')
       .selectAll()
       .where('lead_id', 'in', [ids[1]!, ids[2]!])
@@ -190,10 +191,10 @@ describe('review app through its fetch handler (real SQLite)', () => {
     ]);
     const page = await (await alice.request(`/audit?lead=${ids[1]}`)).text();
     expect(page).toContain('a shop for &lt;b&gt;tea&lt;/b&gt;');
-    await expect(store.db.updateTable('audit').set({ note: 'changed' }).execute()).rejects.toThrow(
+    await expect(storeDb(store).updateTable('audit').set({ note: 'changed' }).execute()).rejects.toThrow(
       /append-only/,
     );
-    await expect(store.db.deleteFrom('audit').execute()).rejects.toThrow(/append-only/);
+    await expect(storeDb(store).deleteFrom('audit').execute()).rejects.toThrow(/append-only/);
   });
 
   it('exports the filtered queue as CSV (formulas neutralised) and JSONL', async () => {

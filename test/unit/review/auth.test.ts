@@ -13,6 +13,7 @@ import {
   verifyPassword,
 } from '../../../src/review/auth.ts';
 import { tempDir } from '../../helpers/runtime.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 describe('review accounts', () => {
   const dir = tempDir();
@@ -43,7 +44,7 @@ describe('review accounts', () => {
     expect(await checkPassword(store, 'alice', 'correct horse battery')).toMatchObject({ name: 'alice' });
     expect(await checkPassword(store, 'alice', 'wrong password!!')).toBeNull();
     expect(await checkPassword(store, 'nobody', 'correct horse battery')).toBeNull();
-    const row = await store.db
+    const row = await storeDb(store)
       .selectFrom('analysts')
       .selectAll()
       .where('name', '=', 'alice')
@@ -58,7 +59,7 @@ describe('review accounts', () => {
     expect(await useOneTimeLogin(store, token)).toBeNull();
     const second = await createOneTimeLogin(store, 'carol');
     const t2 = new URL(second.path, 'http://x').searchParams.get('token')!;
-    await store.db
+    await storeDb(store)
       .updateTable('login_tokens')
       .set({ expires_at: '2000-01-01T00:00:00.000Z' })
       .where('used_at', 'is', null)
@@ -71,15 +72,15 @@ describe('review accounts', () => {
     const alice = (await checkPassword(store, 'alice', 'correct horse battery'))!;
     const { cookie } = await createSession(store, alice);
     expect(await sessionFromCookie(store, cookie)).toMatchObject({ analyst: { name: 'alice' } });
-    const stored = await store.db.selectFrom('sessions').select('id').execute();
+    const stored = await storeDb(store).selectFrom('sessions').select('id').execute();
     expect(stored.some((s) => s.id === cookie)).toBe(false);
-    await store.db.updateTable('sessions').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
+    await storeDb(store).updateTable('sessions').set({ expires_at: '2000-01-01T00:00:00.000Z' }).execute();
     expect(await sessionFromCookie(store, cookie)).toBeNull();
 
     const token = await createApiToken(store, 'alice', 'test');
     expect(await analystFromApiToken(store, token)).toMatchObject({ name: 'alice' });
     expect(await analystFromApiToken(store, `${token}x`)).toBeNull();
-    await store.db
+    await storeDb(store)
       .updateTable('analysts')
       .set({ disabled_at: new Date().toISOString() })
       .where('name', '=', 'alice')

@@ -1,4 +1,5 @@
 import type { FetchedRecord, Store } from '../../../src/leads/index.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 /** A page and its lead written straight into the store, as the classifier would. */
 export async function insertLead(
@@ -36,7 +37,7 @@ export async function insertLead(
     depth: 0,
     at,
   } as FetchedRecord);
-  const lead = await store.db
+  const lead = await storeDb(store)
     .insertInto('leads')
     .values({
       page_id: page.pageId,

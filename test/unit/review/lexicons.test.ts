@@ -6,6 +6,7 @@ import { Store } from '../../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../../src/review/index.ts';
 import { repoRoot, tempDir } from '../../helpers/runtime.ts';
 import { AppClient, insertLead } from './helpers.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 /** The lexicons in force: one planted lint warning (an unknown intent class). */
 const CURRENT = `description: review lexicons test, current
@@ -59,7 +60,11 @@ describe('review app: lexicons page (real SQLite)', () => {
         await insertLead(store, { url: `http://shop.test/${name}`, title: `Объявление ${name}`, text })
       ).leadId;
     }
-    await store.db.updateTable('leads').set({ status: 'confirmed' }).where('id', '=', lead.keta!).execute();
+    await storeDb(store)
+      .updateTable('leads')
+      .set({ status: 'confirmed' })
+      .where('id', '=', lead.keta!)
+      .execute();
     app = createReviewApp({ store, lexiconsDir: currentDir });
     alice = new AppClient(app);
     expect((await alice.login('alice', 'correct horse battery')).status).toBe(303);

@@ -1,47 +1,33 @@
-import { randomBytes } from 'node:crypto';
-import { userInfo } from 'node:os';
-import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { Store } from '../../../src/leads/index.ts';
-import { migrationProvider } from '../../../src/leads/migrations.ts';
 import type { Database } from '../../../src/leads/schema.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 import { addAnalyst, checkPassword } from '../../../src/review/auth.ts';
 import { decide } from '../../../src/review/decisions.ts';
 import { parseFilter } from '../../../src/review/filters.ts';
-import { countLeads, queuePage } from '../../../src/review/queries.ts';
+import { type TestDb, testDb } from '../../helpers/db.ts';
 import { needsPostgres as needs } from '../../helpers/requirements.ts';
-
-const PG_URL = process.env.TEST_PG_URL ?? `postgres://${userInfo().username}@127.0.0.1:5432/test`;
 
 /** The review migration and queries on PostgreSQL, in a schema of their own (skipped when no server answers). */
 needs('review schema and queries on PostgreSQL', () => {
-  const schema = `spw_review_${randomBytes(4).toString('hex')}`;
-  let admin: pg.Pool;
+  let tdb: TestDb | undefined;
   let db: Kysely<Database> | undefined;
   let store: Store;
 
   beforeAll(async () => {
-    admin = new pg.Pool({ connectionString: PG_URL, max: 1 });
     try {
-      await admin.query(`create schema ${schema}`);
+      tdb = await testDb('postgres');
+      store = await tdb.open();
     } catch {
       return;
     }
-    db = new Kysely<Database>({
-      dialect: new PostgresDialect({
-        pool: new pg.Pool({ connectionString: PG_URL, max: 4, options: `-c search_path=${schema}` }),
-      }),
-    });
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-    if (error) throw error;
-    store = { db, dialect: 'postgres', location: schema } as unknown as Store;
+    db = storeDb(store);
   });
 
   afterAll(async () => {
-    await db?.destroy();
-    await admin.query(`drop schema if exists ${schema} cascade`).catch(() => undefined);
-    await admin.end();
+    await store?.close();
+    await tdb?.drop();
   });
 
   it('migrates, searches, pages by keyset, decides and keeps the audit append-only', async (ctx) => {
@@ -97,23 +83,28 @@ needs('review schema and queries on PostgreSQL', () => {
         .execute();
     }
     const all = parseFilter(new URLSearchParams('status=all'));
-    expect((await countLeads(store, all)).n).toBe(12);
+    expect((await store.review.countLeads(all)).n).toBe(12);
     // The search reads titles, substances and identifiers; the page text only when asked (in_text=1).
-    expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(0);
-    expect((await countLeads(store, parseFilter(new URLSearchParams('status=all&q=mephedrone')))).n).toBe(12);
+    expect((await store.review.countLeads(parseFilter(new URLSearchParams('status=all&q=мефедрон')))).n).toBe(
+      0,
+    );
+    expect(
+      (await store.review.countLeads(parseFilter(new URLSearchParams('status=all&q=mephedrone')))).n,
+    ).toBe(12);
     for (const q of ['мефедрон', 'мефедрона', 'mefedrona', 'мeфeдрон'])
       expect(
-        (await countLeads(store, parseFilter(new URLSearchParams({ status: 'all', q, in_text: '1' })))).n,
+        (await store.review.countLeads(parseFilter(new URLSearchParams({ status: 'all', q, in_text: '1' }))))
+          .n,
         q,
       ).toBe(6);
     expect(
-      (await countLeads(store, parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
+      (await store.review.countLeads(parseFilter(new URLSearchParams('status=all&substance=mephedrone')))).n,
     ).toBe(12);
     const seen: number[] = [];
-    let page = await queuePage(store, all, { limit: 5 });
+    let page = await store.review.queuePage(all, { limit: 5 });
     seen.push(...page.rows.map((r) => r.id));
     while (page.next) {
-      page = await queuePage(store, all, { after: page.next, limit: 5 });
+      page = await store.review.queuePage(all, { after: page.next, limit: 5 });
       seen.push(...page.rows.map((r) => r.id));
     }
     expect(new Set(seen).size).toBe(12);

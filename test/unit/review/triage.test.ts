@@ -3,6 +3,7 @@ import type { Store } from '../../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../../helpers/db.ts';
 import { AppClient, insertLead } from './helpers.ts';
+import { storeDb } from '../../../src/leads/store.ts';
 
 const reason = (term: string, form: string, at: number, contribution: number, extra: object = {}) => ({
   group: term === 'price' || term === 'quantity' ? 'intent' : 'substance',
@@ -57,7 +58,7 @@ describe.each(BACKENDS)(
 
     const status = async (id: number) => (await store.lead(id))?.status;
     const auditRows = (action: string) =>
-      store.db.selectFrom('audit').selectAll().where('action', '=', action).orderBy('id').execute();
+      storeDb(store).selectFrom('audit').selectAll().where('action', '=', action).orderBy('id').execute();
 
     it('bulk-dismisses with one note, audits each lead, and lets the decider undo one', async () => {
       const form = new URLSearchParams({
@@ -154,11 +155,11 @@ describe.each(BACKENDS)(
         'href="/?status=all&amp;substance=mephedrone">my mephedrone</a>',
       );
       expect(await (await bob.request('/')).text()).not.toContain('my mephedrone');
-      const row = await store.db.selectFrom('saved_filters').selectAll().executeTakeFirstOrThrow();
+      const row = await storeDb(store).selectFrom('saved_filters').selectAll().executeTakeFirstOrThrow();
       await bob.post(`/filters/${row.id}/delete`, {});
-      expect(await store.db.selectFrom('saved_filters').selectAll().execute()).toHaveLength(1);
+      expect(await storeDb(store).selectFrom('saved_filters').selectAll().execute()).toHaveLength(1);
       await alice.post(`/filters/${row.id}/delete`, {});
-      expect(await store.db.selectFrom('saved_filters').selectAll().execute()).toHaveLength(0);
+      expect(await storeDb(store).selectFrom('saved_filters').selectAll().execute()).toHaveLength(0);
       expect((await auditRows('filter-save')).length).toBe(1);
       expect((await auditRows('filter-delete')).length).toBe(1);
     });

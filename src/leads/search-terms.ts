@@ -3,8 +3,8 @@
  * spacing, homoglyphs, leetspeak folded by `formKeys`), stemmed (`мефедрона` → `мефедрон`) and
  * transliterated (`mefedrona` → `мефедрон`, `закладка` → `zakladk`). Each word becomes the set of
  * stems any of whose forms the stored text may hold; the stored fields (title, substances, identifier
- * values; the page text on request) are searched by substring on both dialects (`queries.ts`), so a stem
- * finds every ending.
+ * values; the page text on request) are searched by substring on both dialects (`queue-filter.ts`), so a
+ * stem finds every ending.
  */
 import { cyrToLat, formKeys, latToCyr, stemEn, stemRu } from '../classify/index.ts';
 
