@@ -377,7 +377,14 @@ function searchPhrases(
 ): void {
   const automaton = lex.automaton;
   const n = tokens.length;
-  let seen: Set<string> | undefined;
+  // Reports come in order of start (a walk's start is fixed, and walks go left to right), so a
+  // (term, span) already reported is among the last matches, those with the same start.
+  const from = out.length;
+  const reported = (term: number, start: number, end: number): boolean => {
+    for (let k = out.length - 1; k >= from && out[k]!.start === start; k--)
+      if (out[k]!.term === term && out[k]!.end === end) return true;
+    return false;
+  };
   const report = (pid: number, a: number, aOff: number, b: number, bEnd: number): void => {
     const ph = lex.phrases[pid]!;
     const ta = tokens[a]!;
@@ -397,10 +404,7 @@ function searchPhrases(
     for (let k = 0; k < ph.terms.length; k++) {
       if (ph.cyrOnly[k] && !inCyrillic) continue;
       const term = ph.terms[k]!;
-      const id = `${term}:${startNorm}:${endNorm}`;
-      seen ??= new Set();
-      if (seen.has(id)) continue;
-      seen.add(id);
+      if (reported(term, startNorm, endNorm)) continue;
       out.push(new RawMatch(term, startNorm, endNorm, 'phrase'));
     }
   };
