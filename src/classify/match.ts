@@ -168,10 +168,33 @@ function isDigits(text: string): boolean {
   return true;
 }
 
+function tokenInfo(
+  lex: CompiledLexicons,
+  text: string,
+  key: string,
+  latinKey: string,
+  hits: readonly TokenHit[],
+  han: boolean,
+): TokenInfo {
+  // The phrase search walks the trie from every token: the walk through the token's own key is
+  // the same each time, so it is made once here, with the rest of the token's analysis.
+  const automaton = lex.automaton;
+  let state = lex.phrases.length > 0 ? 0 : -1;
+  let ends: number[] | undefined;
+  for (let o = 0; o < latinKey.length && state >= 0; o++) {
+    state = automaton.child(state, latinKey.charCodeAt(o));
+    const found = state >= 0 ? automaton.patternsAt(state) : undefined;
+    if (found) for (const pid of found) (ends ??= []).push(o + 1, pid);
+  }
+  return { text, key, latinKey, hits, han, phraseState: state, phraseEnds: ends ?? NO_ENDS };
+}
+
+const NO_ENDS: readonly number[] = [];
+
 /** Analyses one token (memoised per lexicon): its phrase key and its hash-map hits. */
 export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
   // Numbers (prices, ids, dates) never hit the hash map and would flood the cache.
-  if (isDigits(text)) return { text, key: text, latinKey: text, hits: NO_HITS, han: false };
+  if (isDigits(text)) return tokenInfo(lex, text, text, text, NO_HITS, false);
   const len = text.length;
   const slot =
     (len * 0x9e37 +
@@ -213,7 +236,7 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
     }
   }
   const latinKey = counts.cyrillic > 0 ? cyrToLat(key) : key;
-  const info: TokenInfo = { text, key, latinKey, hits, han: counts.han > 0 };
+  const info = tokenInfo(lex, text, key, latinKey, hits, counts.han > 0);
   lex.tokenSlots[slot] = info;
   if (lex.tokenCache.size >= MAX_TOKEN_CACHE) lex.tokenCache.clear();
   lex.tokenCache.set(text, info);
@@ -231,12 +254,14 @@ export function matchTokens(
   out: RawMatch[] = [],
 ): RawMatch[] {
   const n = tokens.length;
+  const infos: TokenInfo[] = new Array(n);
   const latinKeys: string[] = new Array(n);
   let cyrillic: Uint8Array | null = null;
   let han: Uint8Array | null = null;
   for (let i = 0; i < n; i++) {
     const tok = tokens[i]!;
     const info = analyseToken(lex, tok.text);
+    infos[i] = info;
     latinKeys[i] = info.latinKey;
     if (info.latinKey !== info.key) {
       cyrillic ??= new Uint8Array(n);
@@ -251,7 +276,7 @@ export function matchTokens(
     }
     if (info.hits.length === 0 && tok.letters !== undefined) segmentSpaced(lex, tok.text, tok.letters, out);
   }
-  if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, latinKeys, cyrillic, han, out);
+  if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, infos, latinKeys, cyrillic, han, out);
   return out;
 }
 
@@ -344,6 +369,7 @@ function chemicalAt(
 function searchPhrases(
   lex: CompiledLexicons,
   tokens: readonly Token[],
+  infos: readonly TokenInfo[],
   keys: readonly string[],
   cyrillic: Uint8Array | null,
   han: Uint8Array | null,
@@ -351,7 +377,14 @@ function searchPhrases(
 ): void {
   const automaton = lex.automaton;
   const n = tokens.length;
-  let seen: Set<string> | undefined;
+  // Reports come in order of start (a walk's start is fixed, and walks go left to right), so a
+  // (term, span) already reported is among the last matches, those with the same start.
+  const from = out.length;
+  const reported = (term: number, start: number, end: number): boolean => {
+    for (let k = out.length - 1; k >= from && out[k]!.start === start; k--)
+      if (out[k]!.term === term && out[k]!.end === end) return true;
+    return false;
+  };
   const report = (pid: number, a: number, aOff: number, b: number, bEnd: number): void => {
     const ph = lex.phrases[pid]!;
     const ta = tokens[a]!;
@@ -371,10 +404,7 @@ function searchPhrases(
     for (let k = 0; k < ph.terms.length; k++) {
       if (ph.cyrOnly[k] && !inCyrillic) continue;
       const term = ph.terms[k]!;
-      const id = `${term}:${startNorm}:${endNorm}`;
-      seen ??= new Set();
-      if (seen.has(id)) continue;
-      seen.add(id);
+      if (reported(term, startNorm, endNorm)) continue;
       out.push(new RawMatch(term, startNorm, endNorm, 'phrase'));
     }
   };
@@ -382,6 +412,17 @@ function searchPhrases(
     let s = 0;
     let j = a;
     let o = aOff;
+    if (aOff === 0) {
+      // Through the first key, the walk is the token's own (`TokenInfo.phraseState`).
+      const info = infos[a]!;
+      const ends = info.phraseEnds;
+      for (let k = 0; k < ends.length; k += 2) report(ends[k + 1]!, a, 0, a, ends[k]!);
+      s = info.phraseState;
+      if (s < 0) return;
+      j++;
+      if (j >= n || tokens[j]!.breakBefore) return;
+      o = 0;
+    }
     for (;;) {
       const key = keys[j]!;
       for (; o < key.length; o++) {

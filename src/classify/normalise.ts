@@ -124,9 +124,29 @@ export function normaliseText(input: string): NormalisedText {
   if (!NON_ASCII.test(input)) return { text: input.toLowerCase(), starts: null, ends: null };
   const n = input.length;
   let buf = new Uint16Array(n + 16);
+  // While every unit folds to one unit the map is the identity: that prefix is not written into
+  // `starts`/`ends`, and a text that is all such units (most are) returns `null` maps.
+  let i = 0;
+  while (i < n) {
+    const c = input.charCodeAt(i);
+    let f = c >= 65 && c <= 90 ? c + 32 : c;
+    if (c >= 0x80) {
+      const next = i + 1 < n ? input.charCodeAt(i + 1) : 0;
+      if (next >= 0x300 && isMark(next)) break;
+      f = foldOf(c);
+      if (f < 0) break;
+    }
+    buf[i] = f;
+    i++;
+  }
+  if (i === n) return { text: utf16(buf, n), starts: null, ends: null };
   let starts = new Int32Array(n + 16);
   let ends = new Int32Array(n + 16);
-  let len = 0;
+  for (let k = 0; k < i; k++) {
+    starts[k] = k;
+    ends[k] = k + 1;
+  }
+  let len = i;
   const ensure = (extra: number) => {
     if (len + extra <= starts.length) return;
     const size = Math.max(starts.length * 2, len + extra);
@@ -140,7 +160,6 @@ export function normaliseText(input: string): NormalisedText {
     e2.set(ends);
     ends = e2;
   };
-  let i = 0;
   while (i < n) {
     const c = input.charCodeAt(i);
     // ASCII: lowercased, identity map.
@@ -193,9 +212,12 @@ export function normaliseText(input: string): NormalisedText {
       len++;
     }
   }
-  // UTF-16 code units to a string in one native call (lone surrogates are kept as they are).
-  const text = Buffer.from(buf.buffer, buf.byteOffset, len * 2).toString('utf16le');
-  return { text, starts: starts.subarray(0, len), ends: ends.subarray(0, len) };
+  return { text: utf16(buf, len), starts: starts.subarray(0, len), ends: ends.subarray(0, len) };
+}
+
+/** UTF-16 code units to a string in one native call (lone surrogates are kept as they are). */
+function utf16(buf: Uint16Array, len: number): string {
+  return Buffer.from(buf.buffer, buf.byteOffset, len * 2).toString('utf16le');
 }
 
 /** Maps a `[start, end)` span of normalised text back to the original text. */

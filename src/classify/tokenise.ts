@@ -18,13 +18,12 @@ export interface Token {
    * For a letter-spaced token: the normalised-text offset of each character of `text`, so a term
    * found inside the run (`p l a y b o y m d m a` holds `mdma`) maps back to its own letters.
    */
-  readonly letters?: readonly number[];
+  readonly letters?: readonly number[] | undefined;
   /** The gap before this token breaks a phrase (newline, sentence end, long gap). */
   readonly breakBefore: boolean;
 }
 
 const INNER_APOSTROPHE = /[ʼʻ]/g;
-const HAS_INNER_APOSTROPHE = /[ʼʻ]/;
 /** Gaps allowed between letter-spaced letters. */
 const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
 const LETTER = /\p{L}/u;
@@ -58,16 +57,24 @@ function classOf(c: number): number {
 }
 for (let c = 0; c < 128; c++) classOf(c);
 
-/** One raw run of letters/digits (or one emoji), before letter-spacing is collapsed. */
-class Run {
-  start: number;
-  end: number;
-  text: string;
-  constructor(start: number, end: number, text: string) {
-    this.start = start;
-    this.end = end;
-    this.text = text;
-  }
+/**
+ * A token as `tokenise` builds it: one class with every field present, so the matcher and the model
+ * read one object shape; `end` and `text` grow while an apostrophe joins the next run on.
+ */
+class Tok implements Token {
+  constructor(
+    readonly start: number,
+    public end: number,
+    public text: string,
+    readonly spaced: boolean,
+    readonly letters: readonly number[] | undefined,
+    readonly breakBefore: boolean,
+  ) {}
+}
+
+/** ʼ ʻ: letters (modifier letters) that a token's text leaves out. */
+function isInner(c: number): boolean {
+  return c === 0x2bc || c === 0x2bb;
 }
 
 function isApostrophe(c: number): boolean {
@@ -83,8 +90,11 @@ function isLetterAt(text: string, at: number): boolean {
 
 /** Splits normalised text into tokens; see the module comment. */
 export function tokenise(norm: string): Token[] {
-  const raw: Run[] = [];
+  // One pass makes the tokens of the raw runs (runs of letters/digits, or one emoji); a second pass,
+  // only when there are three single letters to collapse, replaces letter-spaced runs in place.
+  const out: Tok[] = [];
   const n = norm.length;
+  let singles = 0;
   let i = 0;
   while (i < n) {
     const c = norm.charCodeAt(i);
@@ -101,17 +111,25 @@ export function tokenise(norm: string): Token[] {
     }
     const start = i;
     i += width;
+    // Inner apostrophes (`oʻzbek`) are letters inside the run, dropped from the token's text.
+    // (Checked on both units of a pair: an unpaired surrogate before `ʼ` passes as a pair.)
+    let inner = isInner(c) || (width === 2 && isInner(norm.charCodeAt(start + 1)));
     if (k === 1) {
       while (i < n) {
         const d = norm.charCodeAt(i);
         if (d >= 0xd800 && d <= 0xdbff && i + 1 < n) {
           if (!WORD_CHAR.test(norm.slice(i, i + 2))) break;
+          if (isInner(norm.charCodeAt(i + 1))) inner = true;
           i += 2;
-        } else if (classOf(d) === 1) i++;
-        else break;
+        } else if (classOf(d) === 1) {
+          if (isInner(d)) inner = true;
+          i++;
+        } else break;
       }
     }
-    const prev = raw.length > 0 ? raw[raw.length - 1]! : undefined;
+    const run = norm.slice(start, i);
+    const text = inner ? run.replace(INNER_APOSTROPHE, '') : run;
+    const prev = out.length > 0 ? out[out.length - 1]! : undefined;
     // Join `so'm`, `o'zbek`: letter + one apostrophe + letter.
     if (
       prev !== undefined &&
@@ -122,57 +140,52 @@ export function tokenise(norm: string): Token[] {
       isLetterAt(norm, start)
     ) {
       prev.end = i;
-      prev.text += norm.slice(start, i);
+      prev.text += text;
       continue;
     }
-    raw.push(new Run(start, i, norm.slice(start, i)));
+    if (i - start === 1 && isLetterAt(norm, start)) singles++;
+    out.push(new Tok(start, i, text, false, undefined, prev === undefined || breaks(norm, prev.end, start)));
   }
-  const out: Token[] = [];
+  return singles >= 3 ? collapseSpacing(norm, out) : out;
+}
+
+/**
+ * Letter-spacing: three or more single letters separated by short gaps make one token (in place:
+ * the tokens the runs came from are left out). A token of one character is a raw run of one.
+ */
+function collapseSpacing(norm: string, raw: Tok[]): Token[] {
+  let w = 0;
   let r = 0;
   while (r < raw.length) {
     const t = raw[r]!;
-    // Letter-spacing: three or more single letters separated by short gaps.
-    if (t.text.length === 1 && isLetterAt(t.text, 0)) {
+    if (t.end - t.start === 1 && isLetterAt(norm, t.start)) {
       let j = r + 1;
       let letters = 1;
       while (
         j < raw.length &&
-        raw[j]!.text.length === 1 &&
+        raw[j]!.end - raw[j]!.start === 1 &&
         SPACING_GAP.test(norm.slice(raw[j - 1]!.end, raw[j]!.start))
       ) {
-        if (isLetterAt(raw[j]!.text, 0)) letters++;
+        if (isLetterAt(norm, raw[j]!.start)) letters++;
         j++;
       }
       // A run ends on a letter (`m 3 p h 5 g` keeps `5` out); digits inside are leetspeak.
-      while (j > r + 1 && !isLetterAt(raw[j - 1]!.text, 0)) j--;
+      while (j > r + 1 && !isLetterAt(norm, raw[j - 1]!.start)) j--;
       if (letters >= 3 && j - r >= 3) {
         let text = '';
-        const letters: number[] = [];
+        const at: number[] = [];
         for (let k = r; k < j; k++) {
-          text += raw[k]!.text;
-          letters.push(raw[k]!.start);
+          text += norm[raw[k]!.start];
+          at.push(raw[k]!.start);
         }
-        out.push({
-          start: t.start,
-          end: raw[j - 1]!.end,
-          text,
-          spaced: true,
-          letters,
-          breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
-        });
+        raw[w++] = new Tok(t.start, raw[j - 1]!.end, text, true, at, t.breakBefore);
         r = j;
         continue;
       }
     }
-    const text = t.text;
-    out.push({
-      start: t.start,
-      end: t.end,
-      text: HAS_INNER_APOSTROPHE.test(text) ? text.replace(INNER_APOSTROPHE, '') : text,
-      spaced: false,
-      breakBefore: r === 0 || breaks(norm, raw[r - 1]!.end, t.start),
-    });
+    raw[w++] = t;
     r++;
   }
-  return out;
+  raw.length = w;
+  return raw;
 }

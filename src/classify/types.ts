@@ -123,6 +123,12 @@ export interface TokenInfo {
   readonly hits: readonly TokenHit[];
   /** Has Chinese characters: phrases may start inside it. */
   readonly han: boolean;
+  /**
+   * The phrase trie walked through `latinKey` from the root: the state after it (-1: no pattern
+   * starts with it), and the patterns it spells on the way, as pairs of end offset and pattern id.
+   */
+  readonly phraseState: number;
+  readonly phraseEnds: readonly number[];
 }
 
 /** A phrase pattern in the automaton. */
