@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import type { Token } from './tokenise.ts';
+import { type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -209,6 +209,11 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
     lex.tokenSlots[slot] = cached;
     return cached;
   }
+  return analyseNew(lex, unpinned(text), slot);
+}
+
+/** A token not seen before (`text` owned, see `unpinned`): analysed once, then kept in the caches. */
+function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInfo {
   const counts = countScripts(text);
   const script = dominantScript(counts);
   const mixed = counts.latin > 0 && counts.cyrillic > 0;

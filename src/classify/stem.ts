@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { unpinned } from './tokenise.ts';
 
 /**
  * Porter stemmers for English and Russian from `natural`, imported by file (the package's top
@@ -26,9 +27,10 @@ function cached(cache: Map<string, string>, stemmer: NaturalStemmer, word: strin
   if (word.length > MAX_STEM_LENGTH) return word;
   let s = cache.get(word);
   if (s === undefined) {
-    s = stemmer.stem(word);
+    const own = unpinned(word);
+    s = unpinned(stemmer.stem(own));
     if (cache.size >= MAX_CACHE) cache.clear();
-    cache.set(word, s);
+    cache.set(own, s);
   }
   return s;
 }

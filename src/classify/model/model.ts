@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import type { Token } from '../tokenise.ts';
+import { type Token, unpinned } from '../tokenise.ts';
 import { type Attribution, bigramBucket, Featuriser, type TextFeatures } from './features.ts';
 
 /**
@@ -238,7 +238,9 @@ export class TextModel {
   private token(text: string): ScoredToken {
     const slot = slotOf(text);
     if (this.slotText[slot] === text) return this.slotToken[slot]!;
+    // The memo and the slots keep only owned copies of token texts (see `unpinned`).
     let s = this.scored.get(text);
+    text = unpinned(text);
     if (s === undefined) {
       const t = this.featuriser.analyse(text);
       s = this.byKey.get(t.key);
