@@ -184,7 +184,10 @@ function tokenInfo(
   for (let o = 0; o < latinKey.length && state >= 0; o++) {
     state = automaton.child(state, latinKey.charCodeAt(o));
     const found = state >= 0 ? automaton.patternsAt(state) : undefined;
-    if (found) for (const pid of found) (ends ??= []).push(o + 1, pid);
+    if (found) {
+      ends ??= [];
+      for (const pid of found) ends.push(o + 1, pid);
+    }
   }
   return { text, key, latinKey, hits, han, phraseState: state, phraseEnds: ends ?? NO_ENDS };
 }
