@@ -6,28 +6,28 @@ import {
   type PageRequest,
   type QueueFilter,
 } from './queue-filter.ts';
-import type { Database } from './schema.ts';
+import type { Database, LeadRow } from './schema.ts';
 
 type DB = Database;
 
 /** A row of the queue: the lead without its reasons, plus its page's language. */
-export interface QueueRow {
-  id: number;
-  page_id: number;
-  site_id: string;
-  url: string;
-  title: string;
-  score: number;
-  kind: string | null;
-  category: string | null;
-  substances: string;
-  status: string;
-  first_seen: string;
-  last_seen: string;
-  gone_at: string | null;
-  cluster_id: number | null;
-  lang: string | null;
-}
+export type QueueRow = Pick<
+  LeadRow,
+  | 'id'
+  | 'page_id'
+  | 'site_id'
+  | 'url'
+  | 'title'
+  | 'score'
+  | 'kind'
+  | 'category'
+  | 'substances'
+  | 'status'
+  | 'first_seen'
+  | 'last_seen'
+  | 'gone_at'
+  | 'cluster_id'
+> & { lang: string | null };
 
 export interface QueuePage {
   rows: QueueRow[];
