@@ -28,7 +28,7 @@ function cached(cache: Map<string, string>, stemmer: NaturalStemmer, word: strin
   let s = cache.get(word);
   if (s === undefined) {
     const own = unpinned(word);
-    s = unpinned(stemmer.stem(own));
+    s = stemmer.stem(own);
     if (cache.size >= MAX_CACHE) cache.clear();
     cache.set(own, s);
   }
