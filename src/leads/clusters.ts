@@ -97,16 +97,24 @@ function chunks<T>(xs: readonly T[], n = 500): T[][] {
   return out;
 }
 
-/** The clusters of these leads (a lead without one counts as its own) and identifiers. */
+/**
+ * The clusters of these leads and identifiers. A lead without one (being saved for the first time)
+ * counts as its own, and is added to `fresh`.
+ */
 async function clustersOf(
   db: Kysely<Database>,
   leadIds: readonly number[],
   identifierIds: readonly number[],
+  fresh: Set<number>,
 ): Promise<Set<number>> {
   const out = new Set<number>();
+  fresh.clear();
   for (const part of chunks(leadIds)) {
     const rows = await db.selectFrom('leads').select(['id', 'cluster_id']).where('id', 'in', part).execute();
-    for (const r of rows) out.add(r.cluster_id ?? r.id);
+    for (const r of rows) {
+      out.add(r.cluster_id ?? r.id);
+      if (r.cluster_id === null) fresh.add(r.id);
+    }
   }
   for (const part of chunks(identifierIds)) {
     const rows = await db
@@ -130,9 +138,10 @@ async function lockClusters(
   leadIds: readonly number[],
   identifierIds: readonly number[],
   held: Set<number>,
+  fresh = new Set<number>(),
 ): Promise<Set<number>> {
   for (;;) {
-    const clusters = await clustersOf(db, leadIds, identifierIds);
+    const clusters = await clustersOf(db, leadIds, identifierIds, fresh);
     const missing = [...clusters].filter((c) => !held.has(c));
     if (!missing.length) return clusters;
     await lock(db, CLUSTER_LOCK, missing, held);
@@ -141,19 +150,23 @@ async function lockClusters(
 }
 
 /**
- * Puts these leads and the leads these identifiers link into one cluster, named by its smallest lead
- * id. Reads one row per lead and identifier given; writes only the leads and identifiers whose cluster
- * changes. Returns the cluster (null when there is nothing to cluster). Callers hold the identifiers'
- * locks.
+ * Puts these leads and the leads these identifiers link into one cluster. It keeps the smallest name
+ * among the clusters that exist (the oldest); a new lead names a cluster only when it joins none, so a
+ * listing saved late (its id smaller than its seller's cluster) never renames the seller's cluster,
+ * which would rewrite every lead in it. Reads one row per lead and identifier given; writes only the
+ * leads and identifiers whose cluster changes. Returns the cluster (null when there is nothing to
+ * cluster). Callers hold the identifiers' locks.
  */
 async function mergeAll(
   db: Kysely<Database>,
   leadIds: readonly number[],
   identifierIds: readonly number[],
 ): Promise<number | null> {
-  const clusters = await lockClusters(db, leadIds, identifierIds, new Set());
+  const fresh = new Set<number>();
+  const clusters = await lockClusters(db, leadIds, identifierIds, new Set(), fresh);
   if (!clusters.size) return null;
-  const target = Math.min(...clusters);
+  const named = [...clusters].filter((c) => !fresh.has(c));
+  const target = Math.min(...(named.length ? named : clusters));
   const moving = [...clusters].filter((c) => c !== target);
   if (moving.length) {
     await db.updateTable('leads').set({ cluster_id: target }).where('cluster_id', 'in', moving).execute();
@@ -215,8 +228,7 @@ export async function clusterLead(
 
 /**
  * The cluster a lead joins without merging anything: the one cluster all of `identifierIds` are in,
- * when the lead is in it already or in none and would not rename it (a cluster is named by its
- * smallest lead). Null otherwise.
+ * when the lead is in it already or in none. Null otherwise.
  */
 async function soleCluster(
   db: Kysely<Database>,
@@ -234,7 +246,7 @@ async function soleCluster(
   if (rows.some((r) => r.cluster_id !== target)) return null;
   const own = await db.selectFrom('leads').select('cluster_id').where('id', '=', leadId).executeTakeFirst();
   if (!own) return null;
-  return own.cluster_id === target || (own.cluster_id === null && leadId > target) ? target : null;
+  return own.cluster_id === target || own.cluster_id === null ? target : null;
 }
 
 /**
@@ -366,38 +378,43 @@ export async function setSiteWide(
 }
 
 /**
- * Counts a fetched page's new identifier edges (and the page itself, the first time it is fetched)
- * for its site, and applies the crossings of the site-wide threshold this causes. An identifier's
- * share rises only with its own pages, so it is checked when it is counted; every identifier of a
- * site is checked once, when the site reaches `minPages`; and the few site-wide ones are checked
- * against each new page (shares fall as the site grows). Inside the page's transaction; on
- * PostgreSQL the counter rows are locked in one order (identifiers ascending, then the site).
+ * Adds pages to a site's counts: `identifiers` maps each identifier to how many more of the site's
+ * pages carry it, `newPages` is how many more pages the site has (pages fetched for the first time);
+ * then applies the crossings of the site-wide threshold this causes. An identifier's share rises only
+ * with its own pages, so it is checked when it is counted; every identifier of a site is checked once,
+ * when the site reaches `minPages`; and the few site-wide ones are checked whenever the site grows
+ * (shares fall as it does). SQLite: inside the page's write. PostgreSQL: in `foldSiteCounts`, with the
+ * counter rows locked in one order (identifiers ascending, then the site).
  */
 export async function countSiteLinks(
   db: Kysely<Database>,
   siteId: string,
-  newIdentifiers: readonly number[],
-  newPage: boolean,
+  identifiers: ReadonlyMap<number, number>,
+  newPages: number,
   policy: SiteWidePolicy,
 ): Promise<void> {
   const counted: Array<{ identifier_id: number; pages: number; site_wide: number }> = [];
-  for (const part of chunks([...new Set(newIdentifiers)].sort((a, b) => a - b))) {
+  for (const part of chunks([...identifiers.keys()].sort((a, b) => a - b))) {
     counted.push(
       ...(await db
         .insertInto('site_identifiers')
-        .values(part.map((i) => ({ site_id: siteId, identifier_id: i, pages: 1 })))
+        .values(part.map((i) => ({ site_id: siteId, identifier_id: i, pages: identifiers.get(i)! })))
         .onConflict((oc) =>
-          oc.columns(['site_id', 'identifier_id']).doUpdateSet({ pages: sql`site_identifiers.pages + 1` }),
+          oc
+            .columns(['site_id', 'identifier_id'])
+            .doUpdateSet({ pages: sql`site_identifiers.pages + excluded.pages` }),
         )
         .returning(['identifier_id', 'pages', 'site_wide'])
         .execute()),
     );
   }
-  const site = newPage
+  const site = newPages
     ? await db
         .insertInto('site_counts')
-        .values({ site_id: siteId, pages: 1 })
-        .onConflict((oc) => oc.column('site_id').doUpdateSet({ pages: sql`site_counts.pages + 1` }))
+        .values({ site_id: siteId, pages: newPages })
+        .onConflict((oc) =>
+          oc.column('site_id').doUpdateSet({ pages: sql`site_counts.pages + excluded.pages` }),
+        )
         .returning('pages')
         .executeTakeFirstOrThrow()
     : await db.selectFrom('site_counts').select('pages').where('site_id', '=', siteId).executeTakeFirst();
@@ -408,8 +425,8 @@ export async function countSiteLinks(
     counted.filter((r) => !r.site_wide && isSiteWide(r.pages, sitePages, policy)).map((r) => r.identifier_id),
   );
   let toLinking: number[] = [];
-  if (newPage) {
-    if (sitePages === policy.minPages) {
+  if (newPages) {
+    if (sitePages - newPages < policy.minPages) {
       const rows = await db
         .selectFrom('site_identifiers')
         .select('identifier_id')
@@ -431,6 +448,64 @@ export async function countSiteLinks(
   }
   for (const i of [...toSiteWide].sort((a, b) => a - b)) await setSiteWide(db, siteId, i, true);
   for (const i of toLinking.sort((a, b) => a - b)) await setSiteWide(db, siteId, i, false);
+}
+
+/**
+ * PostgreSQL, inside a page's transaction: leaves the page's counts (its new identifier edges, and the
+ * page itself when `newPage`) for `foldSiteCounts`, as rows of their own that no other save touches.
+ */
+export async function queueSiteLinks(
+  db: Kysely<Database>,
+  siteId: string,
+  newIdentifiers: readonly number[],
+  newPage: boolean,
+): Promise<void> {
+  const rows = [...new Set(newIdentifiers)].map((i) => ({
+    site_id: siteId,
+    identifier_id: i as number | null,
+  }));
+  if (newPage) rows.push({ site_id: siteId, identifier_id: null });
+  for (const part of chunks(rows)) await db.insertInto('site_count_deltas').values(part).execute();
+}
+
+// PostgreSQL advisory lock (two-key form) held by the one session adding up the queued counts.
+const FOLD_LOCK = 0x5370_7766; // "Spwf"
+
+/**
+ * PostgreSQL: adds the counts that page saves queued (`queueSiteLinks`) to `site_counts` and
+ * `site_identifiers`, and applies the site-wide crossings, in one transaction: the queued rows it takes
+ * are deleted in it, so a count is added exactly once even if a process dies mid-way. One session folds
+ * at a time; with `wait` false, returns null at once when another is folding. Returns the rows folded.
+ */
+export async function foldSiteCounts(
+  db: Kysely<Database>,
+  policy: SiteWidePolicy,
+  wait: boolean,
+): Promise<number | null> {
+  return retryConflicts(() =>
+    db.transaction().execute(async (tx) => {
+      if (wait) await sql`select pg_advisory_xact_lock(${FOLD_LOCK}::integer, 0)`.execute(tx);
+      else {
+        const got = await sql<{
+          ok: boolean;
+        }>`select pg_try_advisory_xact_lock(${FOLD_LOCK}::integer, 0) as ok`.execute(tx);
+        if (!got.rows[0]?.ok) return null;
+      }
+      const rows = await tx.deleteFrom('site_count_deltas').returning(['site_id', 'identifier_id']).execute();
+      const sites = new Map<string, { identifiers: Map<number, number>; pages: number }>();
+      for (const r of rows) {
+        const site = sites.get(r.site_id) ?? { identifiers: new Map<number, number>(), pages: 0 };
+        sites.set(r.site_id, site);
+        if (r.identifier_id === null) site.pages++;
+        else site.identifiers.set(r.identifier_id, (site.identifiers.get(r.identifier_id) ?? 0) + 1);
+      }
+      for (const id of [...sites.keys()].sort()) {
+        const site = sites.get(id)!;
+        await countSiteLinks(tx, id, site.identifiers, site.pages, policy);
+      }
+      return rows.length;
+    }),
+  );
 }
 
 /**

@@ -47,3 +47,23 @@ export const siteWideLinksMigration: Migration = {
     await db.schema.dropTable('site_counts').execute();
   },
 };
+
+/**
+ * `0012_site_count_deltas`: on PostgreSQL a page's transaction does not update its site's counter rows
+ * (every page of a market carries the same footer contacts, so those few rows would make every page
+ * save wait its turn); it inserts one row here per count instead (`identifier_id` null for the page
+ * itself), and the store adds them to `site_counts`/`site_identifiers` in short transactions of their
+ * own (`foldSiteCounts`). Unused on SQLite, whose one writer counts in place.
+ */
+export const siteCountDeltasMigration: Migration = {
+  async up(db: Kysely<unknown>) {
+    await db.schema
+      .createTable('site_count_deltas')
+      .addColumn('site_id', 'text', (c) => c.notNull())
+      .addColumn('identifier_id', 'integer')
+      .execute();
+  },
+  async down(db: Kysely<unknown>) {
+    await db.schema.dropTable('site_count_deltas').execute();
+  },
+};

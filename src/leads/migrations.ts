@@ -1,6 +1,6 @@
 import { type Kysely, type Migration, type MigrationProvider, PostgresAdapter } from 'kysely';
 import { ftsOnChangeMigration, reviewMigration } from './migration-review.ts';
-import { siteWideLinksMigration } from './migration-links.ts';
+import { siteCountDeltasMigration, siteWideLinksMigration } from './migration-links.ts';
 import { searchFieldsMigration } from './migration-search.ts';
 import { triageMigration } from './migration-triage.ts';
 
@@ -221,6 +221,7 @@ const migrations: Record<string, Migration> = {
   // After 0009, not in the free 0007 slot: stores that ran 0009 refuse a migration older than it.
   '0010_site_wide_links': siteWideLinksMigration,
   '0011_search_title_substances_identifiers': searchFieldsMigration,
+  '0012_site_count_deltas': siteCountDeltasMigration,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -57,7 +57,10 @@ export interface LeadsTable {
   /** Set when the page went away (404/410); cleared if it comes back. */
   gone_at: string | null;
   crawl_id: string;
-  /** The lead's cluster: the smallest lead id it is linked to through shared identifiers (its own id when alone). */
+  /**
+   * The lead's cluster: the leads it is linked to through shared identifiers, named by one of them (the
+   * lead that started it, or the smaller name of two that merged; its own id when alone).
+   */
   cluster_id: number | null;
 }
 
@@ -90,6 +93,16 @@ export interface SiteIdentifiersTable {
 export interface SiteCountsTable {
   site_id: string;
   pages: number;
+}
+
+/**
+ * PostgreSQL: counts written by page saves and not yet added to `site_counts`/`site_identifiers`, one
+ * row per count (see `foldSiteCounts`).
+ */
+export interface SiteCountDeltasTable {
+  site_id: string;
+  /** The identifier a page of the site carries; null: the page itself, fetched for the first time. */
+  identifier_id: number | null;
 }
 
 export interface PageIdentifiersTable {
@@ -174,6 +187,7 @@ export interface Database extends ReviewDatabase {
   page_identifiers: PageIdentifiersTable;
   site_identifiers: SiteIdentifiersTable;
   site_counts: SiteCountsTable;
+  site_count_deltas: SiteCountDeltasTable;
   pivots: PivotsTable;
   lead_history: LeadHistoryTable;
   evidence: EvidenceTable;

@@ -18,6 +18,8 @@ import {
 import {
   clusterLead,
   countSiteLinks,
+  foldSiteCounts,
+  queueSiteLinks,
   DEFAULT_SITE_WIDE,
   reconcileSiteWide,
   retryConflicts,
@@ -97,6 +99,9 @@ export interface StoreOptions extends OpenDbOptions {
   /** When an identifier is site-wide (`linking.siteWideShare`, `linking.siteWideMinPages`); default 0.2 and 20. */
   siteWide?: Partial<SiteWidePolicy>;
 }
+
+/** PostgreSQL: how long page saves' site counts wait to be added up (see `Store.countSiteLinks`). */
+const FOLD_MS = 200;
 
 export interface CrawlCounts {
   pages: number;
@@ -178,13 +183,63 @@ export class Store {
    * `linking.siteWideShare`/`siteWideMinPages`, or on a store made before site-wide identifiers.
    * Returns how many marks changed.
    */
-  reconcileSiteWide(): Promise<number> {
+  async reconcileSiteWide(): Promise<number> {
+    await this.foldSiteCounts();
     return reconcileSiteWide(this.db, this.siteWide);
+  }
+
+  /**
+   * A page's counts for its site (see `countSiteLinks`). SQLite's one writer adds them in place.
+   * PostgreSQL queues them as rows of their own, added up every `FOLD_MS` in a short transaction
+   * (`countLater`): in place, every page of a market would wait its turn on its footer contacts' rows.
+   */
+  private countSiteLinks(tx: Kysely<Database>, siteId: string, added: number[], newPage: boolean) {
+    if (!this.writer) return queueSiteLinks(tx, siteId, added, newPage);
+    return countSiteLinks(tx, siteId, new Map(added.map((i) => [i, 1])), newPage ? 1 : 0, this.siteWide);
+  }
+
+  private foldTimer: NodeJS.Timeout | null = null;
+  private folding: Promise<number | null> | null = null;
+
+  /** PostgreSQL: folds the queued counts in `FOLD_MS`, and again later while a fold fails or another session's runs. */
+  private countLater() {
+    this.foldTimer ??= setTimeout(() => {
+      this.foldTimer = null;
+      this.fold(false).then(
+        (folded) => folded === null && this.countLater(),
+        () => this.countLater(),
+      );
+    }, FOLD_MS).unref();
+  }
+
+  private async fold(wait: boolean): Promise<number | null> {
+    while (this.folding) await this.folding.catch(() => null);
+    this.folding = foldSiteCounts(this.db, this.siteWide, wait);
+    try {
+      return await this.folding;
+    } finally {
+      this.folding = null;
+    }
+  }
+
+  /**
+   * Brings the site counts and site-wide marks up to date with every page saved so far. PostgreSQL adds
+   * up the queued counts now (workers do it every `FOLD_MS`, and on close); SQLite counts in the page's
+   * write, so there is nothing to do.
+   */
+  async foldSiteCounts(): Promise<void> {
+    if (!this.writer) await this.fold(true);
   }
 
   async close(): Promise<void> {
     await this.writer?.drain();
-    await this.db.destroy();
+    if (this.foldTimer) clearTimeout(this.foldTimer);
+    this.foldTimer = null;
+    try {
+      await this.foldSiteCounts();
+    } finally {
+      await this.db.destroy();
+    }
   }
 
   /**
@@ -195,7 +250,7 @@ export class Store {
     // PostgreSQL: identifiers first, each its own statement (see upsertIdentifiers), then the page and its
     // edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
     const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
-    return this.write(async (tx) => {
+    const saved = await this.write(async (tx) => {
       const links = upserted ?? (await upsertIdentifiers(tx, r.identifiers, r.at, this.ignore));
       const values = {
         final_url: r.finalUrl,
@@ -217,7 +272,7 @@ export class Store {
       const found = await findOrInsertPage(tx, r, values);
       if ('inserted' in found) {
         const added = await linkPage(tx, found.inserted, links, r.at);
-        await countSiteLinks(tx, r.siteId, added, true, this.siteWide);
+        await this.countSiteLinks(tx, r.siteId, added, true);
         return { pageId: found.inserted, changed: true };
       }
       const before = found.existing;
@@ -228,14 +283,16 @@ export class Store {
         .execute();
       const added = await linkPage(tx, before.id, links, r.at);
       // A page that only ever failed before (no text) counts among the site's pages now.
-      await countSiteLinks(tx, r.siteId, added, before.content_hash === null, this.siteWide);
-      // The lead row last: on PostgreSQL a cluster split above may need to move this lead.
+      await this.countSiteLinks(tx, r.siteId, added, before.content_hash === null);
+      // The lead row last: a cluster split above (SQLite counts in place) may move this lead.
       if (before.state === 'gone') {
         await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
         await recordLeadEvent(tx, before.id, 'back', r.at, { contentHash: r.contentHash });
       }
       return { pageId: before.id, changed: before.content_hash !== r.contentHash };
     });
+    if (!this.writer) this.countLater();
+    return saved;
   }
 
   /** Records why a URL ended without a usable page. A page already fetched keeps its text; `gone` marks its lead. */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { clusterLead } from '../../src/leads/clusters.ts';
 import type { Store } from '../../src/leads/index.ts';
@@ -9,10 +10,28 @@ import { needsPostgres } from '../helpers/requirements.ts';
 const wallet = identifier('btc', 'bc1qseller0wallet');
 const sale = verdict(true);
 const listing = (i: number) => fetched('market', `http://market.test/item${i}`, [wallet]);
+/** Listing `i`'s lead row, for a test that writes it by hand to hold or reorder a save's steps. */
+const leadRow = (pageId: number, i: number) => ({
+  page_id: pageId,
+  site_id: 'market',
+  url: `http://market.test/item${i}`,
+  title: `item ${i}`,
+  score: 0.8,
+  kind: 'sale' as const,
+  category: 'synthetic' as const,
+  substances: '[]',
+  reasons: '[]',
+  lexicon_version: 'v1',
+  crawl_id: 'c1',
+  found_via: 'link' as const,
+  first_seen: T0,
+  last_seen: T0,
+});
 
-// A crawl meets a seller's listings side by side; on PostgreSQL their saves used to queue on the
-// seller's wallet lock, each waiting for the other's whole transaction.
-needsPostgres('joining a cluster on PostgreSQL', () => {
+// A crawl meets a seller's listings side by side, and a market's pages all carry its footer; on
+// PostgreSQL their saves used to queue on the seller's wallet lock and on the footer's counter rows,
+// each waiting for the other's whole transaction.
+needsPostgres('saves side by side on PostgreSQL', () => {
   let db: TestDb;
   let store: Store;
   beforeEach(async () => {
@@ -46,22 +65,7 @@ needsPostgres('joining a cluster on PostgreSQL', () => {
       .execute(async (tx) => {
         const lead = await tx
           .insertInto('leads')
-          .values({
-            page_id: pages[2]!,
-            site_id: 'market',
-            url: 'http://market.test/item2',
-            title: 'item 2',
-            score: 0.8,
-            kind: 'sale',
-            category: 'synthetic',
-            substances: '[]',
-            reasons: '[]',
-            lexicon_version: 'v1',
-            crawl_id: 'c1',
-            found_via: 'link',
-            first_seen: T0,
-            last_seen: T0,
-          })
+          .values(leadRow(pages[2]!, 2))
           .returning('id')
           .executeTakeFirstOrThrow();
         expect(await clusterLead(tx, { id: lead.id, page_id: pages[2]!, site_id: 'market' })).toBe(
@@ -81,5 +85,89 @@ needsPostgres('joining a cluster on PostgreSQL', () => {
     const leads = await store.leads();
     expect(leads).toHaveLength(4);
     expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([first.leadId]));
+  });
+
+  it("a listing saved late joins its seller's cluster under the cluster's name, renaming nothing", async () => {
+    const pages: number[] = [];
+    for (let i = 0; i < 3; i++) pages.push((await store.recordFetched(listing(i))).pageId);
+    const save = async (pageId: number) =>
+      store.saveClassification((await store.pageToClassify(pageId))!, sale, 'c1', T0);
+    // Listing 0's lead row is written first (the smaller id); its clustering comes after listing 1's save.
+    const early = await storeDb(store)
+      .insertInto('leads')
+      .values(leadRow(pages[0]!, 0))
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    const later = await save(pages[1]!);
+    expect(later.leadId).toBeGreaterThan(early.id);
+    const joined = await storeDb(store)
+      .transaction()
+      .execute((tx) => clusterLead(tx, { id: early.id, page_id: pages[0]!, site_id: 'market' }));
+    expect(joined).toBe(later.leadId);
+    await save(pages[2]!);
+    const leads = await store.leads();
+    expect(leads).toHaveLength(3);
+    expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([later.leadId]));
+  });
+
+  // Every page of a market carries its footer contacts, so counting them in the page's own transaction
+  // made every page save wait for the one before to commit. Saves queue their counts instead.
+  it("a market's next page saves while another session holds its footer contact's counter row", async () => {
+    const footer = identifier('email', 'support@market.test');
+    const page = (i: number) => fetched('market', `http://market.test/page${i}`, [footer, wallet]);
+    for (let i = 0; i < 25; i++) await store.recordFetched(page(i));
+    await store.foldSiteCounts();
+    const counts = async () => {
+      const rows = await storeDb(store)
+        .selectFrom('site_identifiers')
+        .select(['identifier_id', 'pages', 'site_wide'])
+        .orderBy('identifier_id')
+        .execute();
+      const site = await storeDb(store).selectFrom('site_counts').select('pages').executeTakeFirstOrThrow();
+      return { site: site.pages, identifiers: rows.map((r) => [r.pages, r.site_wide]) };
+    };
+    expect(await counts()).toEqual({
+      site: 25,
+      identifiers: [
+        [25, 1],
+        [25, 1],
+      ],
+    });
+
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => {
+      locked = r;
+    });
+    const held = storeDb(store)
+      .transaction()
+      .execute(async (tx) => {
+        await tx.updateTable('site_identifiers').set({ pages: sql`pages` }).execute();
+        await tx.updateTable('site_counts').set({ pages: sql`pages` }).execute();
+        locked();
+        await released;
+      });
+    await holding;
+    const outcome = await Promise.race([
+      store.recordFetched(page(25)).then(() => 'saved'),
+      new Promise((r) => setTimeout(() => r('blocked'), 3000)),
+    ]);
+    // The fold waits for the rows, and adds the page once they are free.
+    const folded = store.foldSiteCounts();
+    release();
+    await held;
+    await folded;
+    expect(outcome).toBe('saved');
+    expect(await counts()).toEqual({
+      site: 26,
+      identifiers: [
+        [26, 1],
+        [26, 1],
+      ],
+    });
+    expect(await storeDb(store).selectFrom('site_count_deltas').selectAll().execute()).toEqual([]);
   });
 });

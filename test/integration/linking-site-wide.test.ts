@@ -86,8 +86,9 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     await s.saveClassification((await s.pageToClassify(pageId))!, verdict(p.lead), 'c1', T0);
   };
 
-  /** Clusters as sorted lists of lead URLs. */
+  /** Clusters as sorted lists of lead URLs, once the pages' site counts are added up (PostgreSQL folds them later). */
   const clusters = async (s: Store) => {
+    await s.foldSiteCounts();
     const by = new Map<number, string[]>();
     for (const l of await s.leads()) by.set(l.cluster_id!, [...(by.get(l.cluster_id!) ?? []), l.url]);
     return [...by.values()].map((urls) => urls.sort()).sort((a, b) => a[0]!.localeCompare(b[0]!));
@@ -101,6 +102,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
 
   /** The stored cluster of each identifier agrees with its leads: what a new lead merges from. */
   const expectIdentifierClusters = async (s: Store) => {
+    await s.foldSiteCounts();
     const wallet = (await s.findIdentifier('bc1qvendor0'))!;
     const leads = await s.leadsWithIdentifier(wallet.id);
     expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([wallet.cluster_id]));
@@ -112,8 +114,9 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
 
   it('clusters are vendors: the footer e-mail is stored and shown but joins nothing', async () => {
     const pages = [...market(), ...forum];
-    const siteWide = async () =>
-      (
+    const siteWide = async () => {
+      await store.foldSiteCounts();
+      return (
         await storeDb(store)
           .selectFrom('site_identifiers')
           .innerJoin('identifiers', 'identifiers.id', 'site_identifiers.identifier_id')
@@ -122,6 +125,7 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
           .orderBy('identifiers.value')
           .execute()
       ).map((r) => r.value);
+    };
     for (const p of pages.slice(0, 19)) await crawl(store, p);
     expect(await siteWide()).toEqual([]);
     expect(await clusters(store)).toHaveLength(1); // below minPages the footer still links
