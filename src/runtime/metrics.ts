@@ -83,6 +83,28 @@ export class Metrics {
         }
       },
     });
+    // SQLite's group commit (read at scrape time; absent on PostgreSQL): writes per commit say how well
+    // jobs' writes group, busy waits how often another process held the file's write lock.
+    for (const [key, name, help] of [
+      ['commits', 'spiderweb_sqlite_commits_total', 'SQLite transactions committed by group commit'],
+      ['writes', 'spiderweb_sqlite_writes_total', "Jobs' writes those transactions held"],
+      [
+        'busyWaits',
+        'spiderweb_sqlite_busy_waits_total',
+        "Times a batch waited for another process's write lock",
+      ],
+    ] as const) {
+      new Counter({
+        name,
+        help,
+        registers: [this.registry],
+        collect() {
+          const stats = rt.store.writeStats();
+          this.reset();
+          if (stats) this.inc(stats[key]);
+        },
+      });
+    }
     new Gauge({
       name: 'spiderweb_lexicon_info',
       help: 'The lexicon version in force (label), 1; lexicon_error is 1 while a refused change is pending',

@@ -67,6 +67,13 @@ describe('a worker process serves /metrics and /healthz', () => {
       expect(text).toMatch(/^spiderweb_breaker_state\{host="127\.0\.0\.1:\d+"\} 0$/m);
       // The crawl's row in the store, by state (a lost or cancelled crawl shows here too).
       expect(text).toMatch(/^spiderweb_crawls\{state="finished"\} 1$/m);
+      // Group commit: every page's write went through it, in fewer transactions than writes.
+      const commits = value(/^spiderweb_sqlite_commits_total (\d+)$/m);
+      expect(commits).toBeGreaterThan(0);
+      expect(value(/^spiderweb_sqlite_writes_total (\d+)$/m)).toBeGreaterThanOrEqual(
+        Math.max(commits, summary.pages),
+      );
+      expect(text).toMatch(/^spiderweb_sqlite_busy_waits_total \d+$/m);
       expect(text).toMatch(/^spiderweb_process_\w*resident_memory_bytes \d+/m);
     } finally {
       await rt.close();
