@@ -31,3 +31,11 @@ export function memOf(pid: number): { rss: number; hwm: number } | null {
     return null;
   }
 }
+
+/** CPU time of the whole machine so far, all cores, ms: busy (user, nice, system, irq, softirq, steal) and idle (with iowait). */
+export function hostCpu(): { busyMs: number; idleMs: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const ms = (ticks: number) => (ticks * 1000) / CLOCK_TICKS;
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, ...number[]];
+  return { busyMs: ms(user + nice! + system! + irq! + softirq! + steal!), idleMs: ms(idle! + iowait!) };
+}

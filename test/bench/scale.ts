@@ -3,7 +3,8 @@
  *  1. crawl throughput with 1, 2 and 4 `spiderweb worker` PROCESSES on one Redis and one store
  *     (PostgreSQL by default), the scheduler being `runCrawl(..., { workers: null })` in this process,
  *     over the generated market of crawl.ts (N listings, ~10 KB, 30 links each); worker RSS sampled
- *     every 100 ms from /proc;
+ *     every 100 ms from /proc; CPU per page of the worker processes, and of the whole host (Redis, the
+ *     store's server, the site and this scheduler included: what decides pages/s once no core is idle);
  *  2. Redis memory per queued URL, on a PRIVATE redis-server: admit + enqueue N URLs through the real
  *     code path (`admitLinks` → `CrawlState.admitMany`, then `Queues.addFetch`), in batches of 30 links
  *     as a fetched page does, and report (used_memory after − before) / N, with the dedup set alone
@@ -19,7 +20,6 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -38,6 +38,7 @@ import {
   writeConfigDir,
 } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { hostCpu, memOf, procCpu } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -62,14 +63,10 @@ const median = (xs: number[]) => {
 };
 const results: Record<string, unknown> = { startLoad: load() };
 
+/** A process's RSS, the larger of now and its peak so far (0 once it has gone). */
 function rssOf(pid: number): number {
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? 0);
-    return Math.max(kb('VmRSS'), kb('VmHWM')) * 1024;
-  } catch {
-    return 0;
-  }
+  const m = memOf(pid);
+  return m ? Math.max(m.rss, m.hwm) : 0;
 }
 
 async function crawlThroughput(): Promise<void> {
@@ -109,11 +106,22 @@ async function crawlThroughput(): Promise<void> {
   );
   const rows: Record<string, unknown>[] = [];
   try {
-    for (const n of counts) {
-      const pps: number[] = [];
-      const peaks: number[] = [];
-      const loads: number[] = [];
-      for (let run = 0; run < runs; run++) {
+    // Runs alternate between the process counts (1, 3, 1, 3, ...): this host's speed drifts by tens of
+    // percent over minutes, and all runs of one count back to back would compare moments, not counts.
+    const of = new Map(
+      counts.map((n) => [
+        n,
+        {
+          pps: [] as number[],
+          peaks: [] as number[],
+          loads: [] as number[],
+          cpu: [] as Array<{ workerMs: number; hostMs: number; idle: number }>,
+        },
+      ]),
+    );
+    for (let run = 0; run < runs; run++) {
+      for (const n of counts) {
+        const { pps, peaks, loads, cpu } = of.get(n)!;
         const db = await testDb(backend);
         const prefix = testPrefix();
         const configDir = writeConfigDir(join(dir.path, `w${n}-${run}`), {
@@ -143,6 +151,8 @@ async function crawlThroughput(): Promise<void> {
                 values.concurrency,
                 '--classify-concurrency',
                 values.classify,
+                '--metrics-port',
+                '0',
               ]),
             );
           await withTimeout(
@@ -152,16 +162,30 @@ async function crawlThroughput(): Promise<void> {
           );
           site.hits.clear();
           loads.push(load()[0]!);
+          const cpuOf = () => workers.reduce((ms, w) => ms + (procCpu(w.child.pid!)?.ownMs ?? 0), 0);
+          const [workerStart, hostStart] = [cpuOf(), hostCpu()];
           const summary = await runCrawl(rt, { sites: [siteConfig()], workers: null, progressMs: 100 });
+          const [workerEnd, hostEnd] = [cpuOf(), hostCpu()];
+          const commits = await groupCommits(workers);
           const refetched = [...site.hits.values()].filter((h) => h !== 1).length;
           if (summary.pages !== total || summary.failed !== 0)
             throw new Error(`${n} workers: ${summary.pages} pages of ${total}, ${summary.failed} failed`);
           const rate = summary.pages / summary.seconds;
           pps.push(rate);
+          const workerMs = (workerEnd - workerStart) / summary.pages;
+          const hostMs = (hostEnd.busyMs - hostStart.busyMs) / summary.pages;
+          const idle =
+            (hostEnd.idleMs - hostStart.idleMs) /
+            (hostEnd.idleMs - hostStart.idleMs + hostEnd.busyMs - hostStart.busyMs);
+          cpu.push({ workerMs, hostMs, idle });
+          if (commits)
+            console.log(
+              `  SQLite group commit: ${round(commits.writes / commits.commits, 1)} writes per commit, ${round(commits.busyWaits / summary.pages, 2)} busy waits per page`,
+            );
           const workerPeaks = [...peak.values()];
           peaks.push(Math.max(...workerPeaks));
           console.log(
-            `  ${n} worker(s) run ${run + 1}: ${round(rate)} pages/s (${summary.pages} pages in ${summary.seconds} s, ${summary.leads} leads, ${refetched} refetched), worker peak RSS ${workerPeaks.map((b) => round(b / MB)).join('/')} MB (load ${loads.at(-1)})`,
+            `  ${n} worker(s) run ${run + 1}: ${round(rate)} pages/s (${summary.pages} pages in ${summary.seconds} s, ${summary.leads} leads, ${refetched} refetched), worker peak RSS ${workerPeaks.map((b) => round(b / MB)).join('/')} MB; CPU per page: workers ${workerMs.toFixed(2)} ms, whole host ${hostMs.toFixed(2)} ms, host idle ${Math.round(idle * 100)}% (load ${loads.at(-1)})`,
           );
         } finally {
           clearInterval(timer);
@@ -173,11 +197,16 @@ async function crawlThroughput(): Promise<void> {
           await db.drop();
         }
       }
+    }
+    for (const [n, { pps, peaks, loads, cpu }] of of) {
       rows.push({
         workers: n,
         pagesPerSec: round(median(pps)),
         runs: pps.map((x) => round(x)),
         peakWorkerRssMb: round(Math.max(...peaks) / MB),
+        workerCpuMsPerPage: round(median(cpu.map((c) => c.workerMs)), 2),
+        hostCpuMsPerPage: round(median(cpu.map((c) => c.hostMs)), 2),
+        hostIdle: round(median(cpu.map((c) => c.idle)), 2),
         loads,
       });
     }
@@ -189,10 +218,28 @@ async function crawlThroughput(): Promise<void> {
   for (const r of rows) {
     if (one) r.speedupVs1 = round((r.pagesPerSec as number) / one, 2);
     console.log(
-      `${r.workers} worker process(es): ${r.pagesPerSec} pages/s${one ? ` (x${r.speedupVs1} vs 1)` : ''}, peak worker RSS ${r.peakWorkerRssMb} MB`,
+      `${r.workers} worker process(es): ${r.pagesPerSec} pages/s${one ? ` (x${r.speedupVs1} vs 1)` : ''}, peak worker RSS ${r.peakWorkerRssMb} MB, CPU per page ${r.workerCpuMsPerPage} ms in workers and ${r.hostCpuMsPerPage} ms on the whole host (idle ${Math.round((r.hostIdle as number) * 100)}%)`,
     );
   }
   results.crawl = { listings, pages: total, store: backend, concurrency: Number(values.concurrency), rows };
+}
+
+/** SQLite's group commit counts summed over the workers' /metrics; null on PostgreSQL. */
+async function groupCommits(workers: WorkerProcess[]) {
+  const sum = { commits: 0, writes: 0, busyWaits: 0 };
+  for (const w of workers) {
+    const ready = w
+      .log()
+      .split('\n')
+      .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
+      .find((l) => l.msg === 'worker ready');
+    const text = await (await fetch(ready.metrics)).text();
+    const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
+    sum.commits += value('spiderweb_sqlite_commits_total');
+    sum.writes += value('spiderweb_sqlite_writes_total');
+    sum.busyWaits += value('spiderweb_sqlite_busy_waits_total');
+  }
+  return Number.isNaN(sum.commits) ? null : sum;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number, why: () => string): Promise<T> {
