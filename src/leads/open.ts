@@ -6,6 +6,8 @@ import {
   Migrator,
   PostgresAdapter,
   PostgresDialect,
+  type PostgresPool,
+  type PostgresPoolClient,
   SqliteDialect,
   type SqliteDatabase,
   sql,
@@ -218,7 +220,7 @@ async function openPostgres(url: string, opts: OpenDbOptions): Promise<OpenedDb>
   pool.on('error', (err) =>
     log.child({ component: 'store' }).warn({ err: err.message }, 'PostgreSQL connection error'),
   );
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) });
   try {
     const current =
       schema ?? (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s;
@@ -228,6 +230,51 @@ async function openPostgres(url: string, opts: OpenDbOptions): Promise<OpenedDb>
     throw err instanceof SpiderwebError ? err : unreachable(location, err);
   }
   return { db, location, dialect: 'postgres' };
+}
+
+/** SQL texts a process prepares as named statements on each PostgreSQL connection (the rest run unnamed). */
+export const POSTGRES_STATEMENT_NAMES = 200;
+
+/**
+ * The pool as kysely's PostgresDialect sees it, with each SQL text that has parameters prepared once
+ * per connection as a named statement (the first `max` distinct texts of the process; `in (…)` lists
+ * vary in length, so the names are bounded): unnamed, PostgreSQL parses and plans every statement of
+ * every page again. Statements without parameters (BEGIN, COMMIT, DDL) stay unnamed. A connection
+ * whose statement no longer fits the schema (another process migrated it: "cached plan must not
+ * change result type") is closed when released instead of going back to the pool.
+ */
+export function preparingStatements(pool: pg.Pool, max = POSTGRES_STATEMENT_NAMES): PostgresPool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string) => {
+    let name = names.get(text);
+    if (name === undefined && names.size < max) {
+      name = `spw_${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  return {
+    async connect() {
+      const client = await pool.connect();
+      let stale = false;
+      const query = (text: string, values: readonly unknown[] = []) => {
+        const name = values.length ? nameOf(text) : undefined;
+        const run = name
+          ? client.query({ name, text, values: [...values] })
+          : client.query(text, [...values]);
+        return run.catch((err: unknown) => {
+          if ((err as { code?: unknown }).code === '0A000') stale = true;
+          throw err;
+        });
+      };
+      return {
+        // Kysely passes (sql, parameters); cursors (streamed queries) are not used on PostgreSQL here.
+        query: query as unknown as PostgresPoolClient['query'],
+        release: (destroy?: boolean) => client.release(destroy || stale),
+      };
+    },
+    end: () => pool.end(),
+  };
 }
 
 /** Creates the schema when missing; safe when several processes do it at once. */
