@@ -3,6 +3,13 @@ import { once } from 'node:events';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { Runtime } from './runtime.ts';
 
+/** SQLite group commit's counters in /metrics: the `writeStats()` key, the metric's name and help. */
+const SQLITE_WRITE_COUNTERS = [
+  ['commits', 'spiderweb_sqlite_commits_total', 'SQLite transactions committed by group commit'],
+  ['writes', 'spiderweb_sqlite_writes_total', "Jobs' writes those transactions held"],
+  ['busyWaits', 'spiderweb_sqlite_busy_waits_total', "Times a batch waited for another process's write lock"],
+] as const;
+
 /** Prometheus metrics of one Spiderweb process. Queue depths, breakers and lexicons are read at scrape time. */
 export class Metrics {
   readonly registry = new Registry();
@@ -83,25 +90,17 @@ export class Metrics {
         }
       },
     });
-    // SQLite's group commit (read at scrape time; absent on PostgreSQL): writes per commit say how well
-    // jobs' writes group, busy waits how often another process held the file's write lock.
-    for (const [key, name, help] of [
-      ['commits', 'spiderweb_sqlite_commits_total', 'SQLite transactions committed by group commit'],
-      ['writes', 'spiderweb_sqlite_writes_total', "Jobs' writes those transactions held"],
-      [
-        'busyWaits',
-        'spiderweb_sqlite_busy_waits_total',
-        "Times a batch waited for another process's write lock",
-      ],
-    ] as const) {
+    // SQLite's group commit (read at scrape time; not registered on PostgreSQL, which has none): writes
+    // per commit say how well jobs' writes group, busy waits how often another process held the lock.
+    const groupCommit = rt.store.writeStats() === null ? [] : SQLITE_WRITE_COUNTERS;
+    for (const [key, name, help] of groupCommit) {
       new Counter({
         name,
         help,
         registers: [this.registry],
         collect() {
-          const stats = rt.store.writeStats();
           this.reset();
-          if (stats) this.inc(stats[key]);
+          this.inc(rt.store.writeStats()![key]);
         },
       });
     }

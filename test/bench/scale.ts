@@ -35,6 +35,7 @@ import {
   spawnWorker,
   startRedis,
   type WorkerProcess,
+  workerMetricsUrl,
   writeConfigDir,
 } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
@@ -228,12 +229,7 @@ async function crawlThroughput(): Promise<void> {
 async function groupCommits(workers: WorkerProcess[]) {
   const sum = { commits: 0, writes: 0, busyWaits: 0 };
   for (const w of workers) {
-    const ready = w
-      .log()
-      .split('\n')
-      .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
-      .find((l) => l.msg === 'worker ready');
-    const text = await (await fetch(ready.metrics)).text();
+    const text = await (await fetch(workerMetricsUrl(w)!)).text();
     const value = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
     sum.commits += value('spiderweb_sqlite_commits_total');
     sum.writes += value('spiderweb_sqlite_writes_total');

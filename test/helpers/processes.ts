@@ -62,6 +62,16 @@ export function spawnWorker(configDir: string, args: string[] = ['--concurrency'
   return { child, log: () => text, ready, exited };
 }
 
+/** The `/metrics` URL a worker started with `--metrics-port` logged when ready (null without one). */
+export function workerMetricsUrl(w: WorkerProcess): string | null {
+  const ready = w
+    .log()
+    .split('\n')
+    .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
+    .find((l) => l.msg === 'worker ready');
+  return ready?.metrics ?? null;
+}
+
 /** A private redis-server for restart tests: with persistence (AOF, fsync always) unless `persist` is false. */
 export async function startRedis(port: number, dir: string, persist = true): Promise<ChildProcess> {
   const child = spawn(

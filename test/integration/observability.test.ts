@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig, siteSchema } from '../../src/config/index.ts';
 import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
-import { spawnWorker, type WorkerProcess, writeConfigDir } from '../helpers/processes.ts';
+import { spawnWorker, type WorkerProcess, workerMetricsUrl, writeConfigDir } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, tempDir, testPrefix } from '../helpers/runtime.ts';
 
 describe('a worker process serves /metrics and /healthz', () => {
@@ -31,12 +31,7 @@ describe('a worker process serves /metrics and /healthz', () => {
     });
     worker = spawnWorker(configDir, ['--concurrency', '4', '--metrics-port', '0']);
     await worker.ready;
-    const ready = worker
-      .log()
-      .split('\n')
-      .map((l) => (l.startsWith('{') ? JSON.parse(l) : {}))
-      .find((l) => l.msg === 'worker ready');
-    const base = new URL('.', ready.metrics).href;
+    const base = new URL('.', workerMetricsUrl(worker)!).href;
     expect((await fetch(`${base}healthz`)).status).toBe(200);
 
     const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
