@@ -33,13 +33,14 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
+import { shebangFlags } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
 import { memOf, procCpu } from './proc.ts';
 
@@ -126,12 +127,6 @@ async function redisCpuMs(): Promise<number> {
 }
 
 let runNo = 0;
-
-/** The node flags on a script's `#!/usr/bin/env -S node …` line. */
-function shebangFlags(file: string): string[] {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  return first.split(/\s+/).filter((w) => w.startsWith('--'));
-}
 
 /**
  * A config directory for one pipeline run: production worker settings, a private Redis prefix, a temp

@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '../../src/queue/index.ts';
 import { bin, repoRoot } from './runtime.ts';
@@ -42,13 +42,26 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** Starts `spiderweb worker` as a real child process. */
+/** The node flags on a script's `#!/usr/bin/env -S node …` line. */
+export function shebangFlags(file: string): string[] {
+  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
+  return first.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
+/**
+ * Starts `spiderweb worker` as a real child process, with the node flags of the bin's `#!` line (its
+ * heap settings), as `npx spiderweb worker` runs.
+ */
 export function spawnWorker(configDir: string, args: string[] = ['--concurrency', '4']): WorkerProcess {
-  const child = spawn(process.execPath, [bin, '--config', configDir, 'worker', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [...shebangFlags(bin), bin, '--config', configDir, 'worker', ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    },
+  );
   let text = '';
   let onReady: () => void = () => {};
   const ready = new Promise<void>((r) => {
