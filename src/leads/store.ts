@@ -100,7 +100,7 @@ export interface StoreOptions extends OpenDbOptions {
   siteWide?: Partial<SiteWidePolicy>;
 }
 
-/** PostgreSQL: how long page saves' site counts wait to be added up (see `Store.countSiteLinks`). */
+/** PostgreSQL: how long page saves' site counts wait to be added up (see `Store.siteCounts`). */
 const FOLD_MS = 200;
 
 export interface CrawlCounts {
@@ -193,7 +193,7 @@ export class Store {
    * PostgreSQL queues them as rows of their own, added up every `FOLD_MS` in a short transaction
    * (`countLater`): in place, every page of a market would wait its turn on its footer contacts' rows.
    */
-  private countSiteLinks(tx: Kysely<Database>, siteId: string, added: number[], newPage: boolean) {
+  private siteCounts(tx: Kysely<Database>, siteId: string, added: number[], newPage: boolean) {
     if (!this.writer) return queueSiteLinks(tx, siteId, added, newPage);
     return countSiteLinks(tx, siteId, new Map(added.map((i) => [i, 1])), newPage ? 1 : 0, this.siteWide);
   }
@@ -272,7 +272,7 @@ export class Store {
       const found = await findOrInsertPage(tx, r, values);
       if ('inserted' in found) {
         const added = await linkPage(tx, found.inserted, links, r.at);
-        await this.countSiteLinks(tx, r.siteId, added, true);
+        await this.siteCounts(tx, r.siteId, added, true);
         return { pageId: found.inserted, changed: true };
       }
       const before = found.existing;
@@ -283,7 +283,7 @@ export class Store {
         .execute();
       const added = await linkPage(tx, before.id, links, r.at);
       // A page that only ever failed before (no text) counts among the site's pages now.
-      await this.countSiteLinks(tx, r.siteId, added, before.content_hash === null);
+      await this.siteCounts(tx, r.siteId, added, before.content_hash === null);
       // The lead row last: a cluster split above (SQLite counts in place) may move this lead.
       if (before.state === 'gone') {
         await tx.updateTable('leads').set({ gone_at: null }).where('page_id', '=', before.id).execute();
