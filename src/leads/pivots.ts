@@ -57,12 +57,13 @@ export async function planPivots(
 const PIVOT_LOCK = 0x5370_7770; // "Spwp"
 
 /**
- * Claims the one pivot search of `identifierId` on `siteId` (see `Store.claimPivot`). Claims for one
- * site run one at a time (an advisory lock on PostgreSQL; SQLite has one writer), so concurrent workers
- * never overrun its daily budget.
+ * Claims the one pivot search of `identifierId` on `siteId` (see `Store.claimPivot`), inside one of
+ * the store's writes (`tx`). Claims for one site run one at a time (an advisory lock on PostgreSQL;
+ * SQLite's write lock is held from the write's start), so concurrent workers never overrun its daily
+ * budget.
  */
-export function claimPivot(
-  db: Kysely<Database>,
+export async function claimPivot(
+  tx: Kysely<Database>,
   siteId: string,
   identifierId: number,
   url: string,
@@ -70,30 +71,28 @@ export function claimPivot(
   at: string,
   maxPerDay: number,
 ): Promise<boolean> {
-  return db.transaction().execute(async (tx) => {
-    if (isPostgres(tx))
-      await sql`select pg_advisory_xact_lock(${sql.lit(PIVOT_LOCK)}, hashtext(${siteId}))`.execute(tx);
-    const prior = await tx
-      .selectFrom('pivots')
-      .select(['crawl_id'])
-      .where('site_id', '=', siteId)
-      .where('identifier_id', '=', identifierId)
-      .executeTakeFirst();
-    if (prior) return prior.crawl_id === crawlId;
-    const dayAgo = new Date(Date.parse(at) - 24 * 3600 * 1000).toISOString();
-    const today = await tx
-      .selectFrom('pivots')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('site_id', '=', siteId)
-      .where('at', '>=', dayAgo)
-      .executeTakeFirst();
-    if (Number(today?.n ?? 0) >= maxPerDay) return false;
-    const row = await tx
-      .insertInto('pivots')
-      .values({ site_id: siteId, identifier_id: identifierId, url, crawl_id: crawlId, at })
-      .onConflict((oc) => oc.columns(['site_id', 'identifier_id']).doNothing())
-      .returning('site_id')
-      .executeTakeFirst();
-    return row !== undefined;
-  });
+  if (isPostgres(tx))
+    await sql`select pg_advisory_xact_lock(${sql.lit(PIVOT_LOCK)}, hashtext(${siteId}))`.execute(tx);
+  const prior = await tx
+    .selectFrom('pivots')
+    .select(['crawl_id'])
+    .where('site_id', '=', siteId)
+    .where('identifier_id', '=', identifierId)
+    .executeTakeFirst();
+  if (prior) return prior.crawl_id === crawlId;
+  const dayAgo = new Date(Date.parse(at) - 24 * 3600 * 1000).toISOString();
+  const today = await tx
+    .selectFrom('pivots')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('site_id', '=', siteId)
+    .where('at', '>=', dayAgo)
+    .executeTakeFirst();
+  if (Number(today?.n ?? 0) >= maxPerDay) return false;
+  const row = await tx
+    .insertInto('pivots')
+    .values({ site_id: siteId, identifier_id: identifierId, url, crawl_id: crawlId, at })
+    .onConflict((oc) => oc.columns(['site_id', 'identifier_id']).doNothing())
+    .returning('site_id')
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -529,19 +529,21 @@ export class Store {
     at: string,
     maxPerDay: number,
   ): Promise<boolean> {
-    return claimPivot(this.db, siteId, identifierId, url, crawlId, at, maxPerDay);
+    return this.write((tx) => claimPivot(tx, siteId, identifierId, url, crawlId, at, maxPerDay));
   }
 
   async startCrawl(id: string, siteIds: string[], at: string): Promise<void> {
-    await this.db
-      .insertInto('crawls')
-      .values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null })
-      .execute();
+    await this.write((tx) =>
+      tx
+        .insertInto('crawls')
+        .values({ id, started_at: at, sites: JSON.stringify(siteIds), finished_at: null, summary: null })
+        .execute(),
+    );
   }
 
   /** Marks how a running crawl ended (see `markCrawl`); false when it was already marked. */
   markCrawl(id: string, state: CrawlEndState, reason: string | null, at: string): Promise<boolean> {
-    return markCrawl(this.db, id, state, reason, at);
+    return this.write((tx) => markCrawl(tx, id, state, reason, at));
   }
 
   /** The latest crawls (or the one with `id`), newest first. */
@@ -570,11 +572,13 @@ export class Store {
   }
 
   async finishCrawl(id: string, at: string, summary: object): Promise<void> {
-    await this.db
-      .updateTable('crawls')
-      .set({ finished_at: at, summary: JSON.stringify(summary) })
-      .where('id', '=', id)
-      .execute();
+    await this.write((tx) =>
+      tx
+        .updateTable('crawls')
+        .set({ finished_at: at, summary: JSON.stringify(summary) })
+        .where('id', '=', id)
+        .execute(),
+    );
   }
 
   /** Counts from the record (not the live counters): what this crawl fetched, failed and found. */

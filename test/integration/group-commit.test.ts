@@ -137,4 +137,37 @@ describe('group commit on a SQLite file', () => {
       other.close();
     }
   });
+
+  it('claims pivots and records crawls through the group commit too: no wait on the lock blocks the event loop', async () => {
+    const { tdb, store } = await open();
+    const { pageId } = await store.recordFetched(record(0));
+    const identifierId = (await store.pageIdentifiers(pageId))[0]!.id;
+    await store.startCrawl('c1', ['shop'], T0);
+    const other = otherConnection(tdb);
+    try {
+      other.exec('BEGIN IMMEDIATE');
+      // Before, these ran in transactions of their own: SQLite's busy handler slept on the lock with the
+      // thread, so the other connection could not commit (nor a timer fire) until it gave up.
+      const writes = Promise.all([
+        store.claimPivot('search', identifierId, 'http://search.test/?q=x', 'c1', T0, 5),
+        store.startCrawl('c2', ['shop'], T0),
+        store.markCrawl('c1', 'cancelled', 'test', T0),
+      ]);
+      let ticks = 0;
+      const ticker = setInterval(() => ticks++, 10);
+      await new Promise((r) => setTimeout(r, 400));
+      clearInterval(ticker);
+      expect(ticks).toBeGreaterThanOrEqual(20);
+      other.exec('COMMIT');
+      expect(await writes).toEqual([true, undefined, true]);
+      expect(other.prepare('select crawl_id from pivots').all()).toEqual([{ crawl_id: 'c1' }]);
+      expect(other.prepare('select id, state from crawls order by id').all()).toEqual([
+        { id: 'c1', state: 'cancelled' },
+        { id: 'c2', state: 'running' },
+      ]);
+    } finally {
+      if (other.inTransaction) other.exec('ROLLBACK');
+      other.close();
+    }
+  });
 });
