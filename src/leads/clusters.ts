@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import type { WriteFn } from './group-commit.ts';
 import { isPostgres } from './open.ts';
 import type { Database } from './schema.ts';
 
@@ -513,7 +514,11 @@ export async function foldSiteCounts(
  * or `siteWideMinPages`, or on a store migrated from before site-wide identifiers). One pass over the
  * per-site counts; a split or join only where the mark changes.
  */
-export async function reconcileSiteWide(db: Kysely<Database>, policy: SiteWidePolicy): Promise<number> {
+export async function reconcileSiteWide(
+  db: Kysely<Database>,
+  policy: SiteWidePolicy,
+  write: <T>(fn: WriteFn<T>) => Promise<T>,
+): Promise<number> {
   const rows = await db
     .selectFrom('site_identifiers as si')
     .innerJoin('site_counts as sc', 'sc.site_id', 'si.site_id')
@@ -523,9 +528,7 @@ export async function reconcileSiteWide(db: Kysely<Database>, policy: SiteWidePo
   for (const r of rows) {
     const wide = isSiteWide(r.pages, r.site_pages, policy);
     if (wide === (r.site_wide === 1)) continue;
-    await retryConflicts(() =>
-      db.transaction().execute((tx) => setSiteWide(tx, r.site_id, r.identifier_id, wide)),
-    );
+    await write((tx) => setSiteWide(tx, r.site_id, r.identifier_id, wide));
     changed++;
   }
   return changed;

@@ -149,8 +149,8 @@ export class Store {
     this.siteWide = siteWide;
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
     this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
-    this.analysts = new Analysts(this.db);
-    this.triage = new Triage(this.db);
+    this.analysts = new Analysts(this.db, (fn) => this.write(fn));
+    this.triage = new Triage(this.db, (fn) => this.write(fn));
     this.review = new ReviewQueries(this.db, this.dialect);
   }
 
@@ -185,7 +185,7 @@ export class Store {
    */
   async reconcileSiteWide(): Promise<number> {
     await this.foldSiteCounts();
-    return reconcileSiteWide(this.db, this.siteWide);
+    return reconcileSiteWide(this.db, this.siteWide, (fn) => this.write(fn));
   }
 
   /**

@@ -6,6 +6,7 @@
 import type { Kysely } from 'kysely';
 import { UsageError } from '../errors.ts';
 import type { Analyst } from './analysts.ts';
+import type { WriteFn } from './group-commit.ts';
 import type { Database, LeadStatus } from './schema.ts';
 
 export type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -53,13 +54,16 @@ async function audit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
   return row.id;
 }
 
-/** The triage tables, reached as `store.triage`. */
+/** The triage tables, reached as `store.triage`: writes go through `Store.write` (a group commit on SQLite). */
 export class Triage {
-  constructor(private readonly db: Kysely<Database>) {}
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly write: <T>(fn: WriteFn<T>) => Promise<T>,
+  ) {}
 
   /** Appends one row to the audit log and returns its id. */
   audit(e: AuditEntry): Promise<number> {
-    return audit(this.db, e);
+    return this.write((tx) => audit(tx, e));
   }
 
   /**
@@ -73,7 +77,7 @@ export class Triage {
     note: string | null,
   ): Promise<{ status: LeadStatus; before: LeadStatus; auditId: number } | null> {
     const status = DECISIONS[decision];
-    return this.db.transaction().execute(async (tx) => {
+    return this.write(async (tx) => {
       const lead = await tx
         .selectFrom('leads')
         .select(['status'])
@@ -102,7 +106,7 @@ export class Triage {
     auditId: number,
     now = Date.now(),
   ): Promise<{ leadId: number; status: LeadStatus; auditId: number }> {
-    return this.db.transaction().execute(async (tx) => {
+    return this.write(async (tx) => {
       const row = await tx.selectFrom('audit').selectAll().where('id', '=', auditId).executeTakeFirst();
       if (!row || row.lead_id === null || !Object.hasOwn(DECISIONS, row.action))
         throw new UsageError(`audit row ${auditId} is not a decision`);
@@ -135,7 +139,7 @@ export class Triage {
 
   /** Claims a lead for `analyst`; refused while another analyst holds it. */
   async claim(analyst: Analyst, leadId: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       if (!(await tx.selectFrom('leads').select('id').where('id', '=', leadId).executeTakeFirst()))
         throw new UsageError(`no lead ${leadId}`);
       const held = await tx.selectFrom('claims').selectAll().where('lead_id', '=', leadId).executeTakeFirst();
@@ -156,7 +160,7 @@ export class Triage {
 
   /** Releases a claim (anyone's: a colleague on leave must not block a lead); audited with whose it was. */
   async release(analyst: Analyst, leadId: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       const held = await tx.selectFrom('claims').selectAll().where('lead_id', '=', leadId).executeTakeFirst();
       if (!held) return;
       await tx.deleteFrom('claims').where('lead_id', '=', leadId).execute();
@@ -185,7 +189,7 @@ export class Triage {
 
   /** Saves (or replaces) the analyst's filter `name`. */
   async saveFilter(analyst: Analyst, name: string, query: string): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       await tx
         .deleteFrom('saved_filters')
         .where('analyst_id', '=', analyst.id)
@@ -200,7 +204,7 @@ export class Triage {
   }
 
   async deleteFilter(analyst: Analyst, id: number): Promise<void> {
-    await this.db.transaction().execute(async (tx) => {
+    await this.write(async (tx) => {
       const row = await tx
         .deleteFrom('saved_filters')
         .where('id', '=', id)

@@ -138,11 +138,12 @@ describe('group commit on a SQLite file', () => {
     }
   });
 
-  it('claims pivots and records crawls through the group commit too: no wait on the lock blocks the event loop', async () => {
+  it('claims pivots, records crawls and analysts’ decisions through the group commit too: no wait on the lock blocks the event loop', async () => {
     const { tdb, store } = await open();
     const { pageId } = await store.recordFetched(record(0));
     const identifierId = (await store.pageIdentifiers(pageId))[0]!.id;
     await store.startCrawl('c1', ['shop'], T0);
+    const analyst = await store.analysts.insert('aigerim', null);
     const other = otherConnection(tdb);
     try {
       other.exec('BEGIN IMMEDIATE');
@@ -152,6 +153,8 @@ describe('group commit on a SQLite file', () => {
         store.claimPivot('search', identifierId, 'http://search.test/?q=x', 'c1', T0, 5),
         store.startCrawl('c2', ['shop'], T0),
         store.markCrawl('c1', 'cancelled', 'test', T0),
+        store.triage.audit({ analyst, action: 'note', note: 'while a worker writes' }),
+        store.analysts.disable(analyst.id, T0),
       ]);
       let ticks = 0;
       const ticker = setInterval(() => ticks++, 10);
@@ -159,7 +162,11 @@ describe('group commit on a SQLite file', () => {
       clearInterval(ticker);
       expect(ticks).toBeGreaterThanOrEqual(20);
       other.exec('COMMIT');
-      expect(await writes).toEqual([true, undefined, true]);
+      expect((await writes).slice(0, 3)).toEqual([true, undefined, true]);
+      expect(other.prepare('select action, note from audit').all()).toEqual([
+        { action: 'note', note: 'while a worker writes' },
+      ]);
+      expect(other.prepare('select disabled_at from analysts').get()).toEqual({ disabled_at: T0 });
       expect(other.prepare('select crawl_id from pivots').all()).toEqual([{ crawl_id: 'c1' }]);
       expect(other.prepare('select id, state from crawls order by id').all()).toEqual([
         { id: 'c1', state: 'cancelled' },
