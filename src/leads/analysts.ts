@@ -1,6 +1,6 @@
 /** Analysts' accounts, sessions and tokens in the store; src/review hashes the secrets and decides who signs in. */
 import type { Kysely } from 'kysely';
-import type { WriteFn } from './group-commit.ts';
+import type { Write } from './group-commit.ts';
 import type { Database } from './schema.ts';
 
 /** A signed-in analyst. */
@@ -16,7 +16,7 @@ export interface Analyst {
 export class Analysts {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: WriteFn<T>) => Promise<T>,
+    private readonly write: Write,
   ) {}
 
   /** The analyst of this name (enabled or not). */

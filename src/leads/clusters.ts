@@ -1,5 +1,5 @@
 import { type Kysely, sql } from 'kysely';
-import type { WriteFn } from './group-commit.ts';
+import type { Write } from './group-commit.ts';
 import { isPostgres } from './open.ts';
 import type { Database } from './schema.ts';
 
@@ -517,7 +517,7 @@ export async function foldSiteCounts(
 export async function reconcileSiteWide(
   db: Kysely<Database>,
   policy: SiteWidePolicy,
-  write: <T>(fn: WriteFn<T>) => Promise<T>,
+  write: Write,
 ): Promise<number> {
   const rows = await db
     .selectFrom('site_identifiers as si')

@@ -1,6 +1,6 @@
 /** Evidence rows in the store (the same queries on SQLite and PostgreSQL); src/evidence holds the files. */
 import type { Kysely } from 'kysely';
-import type { WriteFn } from './group-commit.ts';
+import type { Write } from './group-commit.ts';
 import type { Database, EvidenceRow, PageRow } from './schema.ts';
 
 /** What the store keeps of a capture's facts as columns (the whole facts are kept as JSON). */
@@ -32,7 +32,7 @@ export interface SealUpdate {
 export class EvidenceRows {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: WriteFn<T>) => Promise<T>,
+    private readonly write: Write,
   ) {}
 
   /** True when this payload of this page (or, without `pageId`, of any page) is already captured. */

@@ -5,6 +5,9 @@ import type { Database } from './schema.ts';
 /** A write: statements run inside a transaction the writer owns (never `db.transaction()` of its own). */
 export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>;
 
+/** `Store.write` as the store's parts get it: runs a write atomically (a group commit on SQLite). */
+export type Write = <T>(fn: WriteFn<T>) => Promise<T>;
+
 export interface GroupCommitStats {
   /** Transactions committed. */
   commits: number;

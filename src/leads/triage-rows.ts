@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely';
 import { UsageError } from '../errors.ts';
 import type { Analyst } from './analysts.ts';
-import type { WriteFn } from './group-commit.ts';
+import type { Write } from './group-commit.ts';
 import type { Database, LeadStatus } from './schema.ts';
 
 export type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -58,7 +58,7 @@ async function audit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
 export class Triage {
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly write: <T>(fn: WriteFn<T>) => Promise<T>,
+    private readonly write: Write,
   ) {}
 
   /** Appends one row to the audit log and returns its id. */
