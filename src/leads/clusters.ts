@@ -31,8 +31,9 @@ const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
 
 /**
  * Takes the transaction's advisory locks on `ids` in `space` not yet `held`, smallest first (`shared`:
- * the shared form, which only an exclusive holder waits for). Only on PostgreSQL: a SQLite
- * transaction holds the database's one write lock already.
+ * the shared form, which only an exclusive holder waits for), in one statement: the function scan
+ * yields the sorted array in order, so the locks are taken in that order, one round trip for all.
+ * Only on PostgreSQL: a SQLite transaction holds the database's one write lock already.
  */
 async function lock(
   db: Kysely<Database>,
@@ -41,13 +42,12 @@ async function lock(
   held: Set<number>,
   shared = false,
 ) {
-  const pg = isPostgres(db);
-  for (const id of [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b)) {
-    if (pg && shared)
-      await sql`select pg_advisory_xact_lock_shared(${space}::integer, ${id}::integer)`.execute(db);
-    else if (pg) await sql`select pg_advisory_xact_lock(${space}::integer, ${id}::integer)`.execute(db);
-    held.add(id);
+  const todo = [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b);
+  if (todo.length && isPostgres(db)) {
+    const take = sql.raw(shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
+    await sql`select ${take}(${space}::integer, id) from unnest(${todo}::integer[]) as t(id)`.execute(db);
   }
+  for (const id of todo) held.add(id);
 }
 
 /** PostgreSQL's deadlock and serialisation failures: the transaction did nothing and may run again. */

@@ -5,7 +5,7 @@ import type { Database, IdentifierRow, LeadRow } from './schema.ts';
 /** `type:value` keys of identifiers that must never link leads (a market's escrow address, a shared support handle). */
 export type IgnoreSet = ReadonlySet<string>;
 
-export function identifierKey(i: Pick<Identifier, 'type' | 'value'>): string {
+export function identifierKey(i: { type: string; value: string }): string {
   return `${i.type}:${i.value}`;
 }
 
@@ -27,11 +27,15 @@ export interface IdentifierLink {
   deobfuscated: boolean;
 }
 
+/** Rows per upsert statement (5 parameters each, well under both databases' limits). */
+const UPSERT_ROWS = 500;
+
 /**
  * Stores each identifier once (by type and value), bumping `last_seen` when known; ignored values are
- * skipped. One autocommitted statement per identifier, in the page's order, so no writer holds an
- * identifier row while it waits for another (no deadlock between pages that share identifiers).
- * Call it outside a transaction.
+ * skipped. One statement for a page's identifiers (per 500), each distinct one once, sorted by type
+ * and value: pages that share identifiers lock their rows in one order, so they never deadlock, and on
+ * PostgreSQL, called outside a transaction, hold them only for that statement. Returns one link per
+ * identifier given (repeats included), in order.
  */
 export async function upsertIdentifiers(
   db: Kysely<Database>,
@@ -39,18 +43,34 @@ export async function upsertIdentifiers(
   at: string,
   ignore: IgnoreSet,
 ): Promise<IdentifierLink[]> {
-  const out: IdentifierLink[] = [];
-  for (const i of identifiers) {
-    if (ignore.has(identifierKey(i))) continue;
-    const row = await db
-      .insertInto('identifiers')
-      .values({ type: i.type, value: i.value, validated: i.validated, first_seen: at, last_seen: at })
-      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at }))
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    out.push({ identifierId: row.id, deobfuscated: i.deobfuscated });
+  const kept = identifiers.filter((i) => !ignore.has(identifierKey(i)));
+  const distinct = new Map<string, Identifier>();
+  for (const i of kept) {
+    const k = identifierKey(i);
+    if (!distinct.has(k)) distinct.set(k, i);
   }
-  return out;
+  const rows = [...distinct.values()].sort((a, b) =>
+    a.type !== b.type ? (a.type < b.type ? -1 : 1) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
+  );
+  const ids = new Map<string, number>();
+  for (let from = 0; from < rows.length; from += UPSERT_ROWS) {
+    const stored = await db
+      .insertInto('identifiers')
+      .values(
+        rows.slice(from, from + UPSERT_ROWS).map((i) => ({
+          type: i.type,
+          value: i.value,
+          validated: i.validated,
+          first_seen: at,
+          last_seen: at,
+        })),
+      )
+      .onConflict((oc) => oc.columns(['type', 'value']).doUpdateSet({ last_seen: at }))
+      .returning(['id', 'type', 'value'])
+      .execute();
+    for (const r of stored) ids.set(identifierKey(r), r.id);
+  }
+  return kept.map((i) => ({ identifierId: ids.get(identifierKey(i))!, deobfuscated: i.deobfuscated }));
 }
 
 /**

@@ -247,8 +247,8 @@ export class Store {
    * same as last time, so the caller may skip re-classifying.
    */
   async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
-    // PostgreSQL: identifiers first, each its own statement (see upsertIdentifiers), then the page and its
-    // edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
+    // PostgreSQL: identifiers first, in a statement of their own (see upsertIdentifiers), then the page and
+    // its edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
     const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
     const saved = await this.write(async (tx) => {
       const links = upserted ?? (await upsertIdentifiers(tx, r.identifiers, r.at, this.ignore));

@@ -251,6 +251,25 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     expect(await storeDb(store).selectFrom('page_identifiers').select('page_id').execute()).toHaveLength(50);
   });
 
+  it('stores a page’s identifiers in one go, each once, however often the page repeats them', async () => {
+    const ids = [
+      id('telegram', 'zed'),
+      id('btc', 'bc1qonce'),
+      id('telegram', 'amy'),
+      id('telegram', 'zed', true),
+    ];
+    const { pageId } = await store.recordFetched(
+      fetched({ url: 'http://shop.test/repeats', identifiers: ids }),
+    );
+    const linked = await store.pageIdentifiers(pageId);
+    expect(linked.map((i) => `${i.type}:${i.value}`).sort()).toEqual([
+      'btc:bc1qonce',
+      'telegram:amy',
+      'telegram:zed',
+    ]);
+    expect(await storeDb(store).selectFrom('identifiers').select('id').execute()).toHaveLength(3);
+  });
+
   it('recordFailure: failed pages, gone pages mark their lead, and a page that comes back clears it', async () => {
     await store.recordFailure({
       crawlId: 'c1',
