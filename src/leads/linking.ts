@@ -32,8 +32,8 @@ const UPSERT_ROWS = 500;
 
 /**
  * Stores each identifier once (by type and value), bumping `last_seen` when known; ignored values are
- * skipped. One statement for a page's identifiers (per 500), each distinct one once, sorted by type
- * and value: pages that share identifiers lock their rows in one order, so they never deadlock, and on
+ * skipped. One statement for a page's identifiers (per 500), each distinct one once, sorted by
+ * `identifierKey`: pages that share identifiers lock their rows in one order, so they never deadlock, and on
  * PostgreSQL, called outside a transaction, hold them only for that statement. Returns one link per
  * identifier given (repeats included), in order.
  */
@@ -49,9 +49,8 @@ export async function upsertIdentifiers(
     const k = identifierKey(i);
     if (!distinct.has(k)) distinct.set(k, i);
   }
-  const rows = [...distinct.values()].sort((a, b) =>
-    a.type !== b.type ? (a.type < b.type ? -1 : 1) : a.value < b.value ? -1 : a.value > b.value ? 1 : 0,
-  );
+  // By key (`type:value`): every writer sorts the same way, which is all the lock order needs.
+  const rows = [...distinct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
   const ids = new Map<string, number>();
   for (let from = 0; from < rows.length; from += UPSERT_ROWS) {
     const stored = await db

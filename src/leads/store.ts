@@ -41,7 +41,7 @@ import { Triage } from './triage-rows.ts';
 import { EvidenceRows } from './evidence-rows.ts';
 import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
-import { GroupCommit, type GroupCommitStats, type WriteFn } from './group-commit.ts';
+import { GroupCommit, type GroupCommitStats, type Write, type WriteFn } from './group-commit.ts';
 import { claimPivot } from './pivots.ts';
 import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
 
@@ -128,6 +128,8 @@ export class Store {
 
   /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
   private readonly writer: GroupCommit | null;
+  /** `write`, bound: what the store's parts (evidence, analysts, triage, site-wide marks) write through. */
+  private readonly writes: Write = (fn) => this.write(fn);
 
   /** Evidence captures of pages, sealed for leads (the files themselves are src/evidence's). */
   readonly captures: EvidenceRows;
@@ -148,9 +150,9 @@ export class Store {
     this.ignore = ignore;
     this.siteWide = siteWide;
     this.writer = opened.sqlite ? new GroupCommit(() => this.db, opened.sqlite) : null;
-    this.captures = new EvidenceRows(this.db, (fn) => this.write(fn));
-    this.analysts = new Analysts(this.db, (fn) => this.write(fn));
-    this.triage = new Triage(this.db, (fn) => this.write(fn));
+    this.captures = new EvidenceRows(this.db, this.writes);
+    this.analysts = new Analysts(this.db, this.writes);
+    this.triage = new Triage(this.db, this.writes);
     this.review = new ReviewQueries(this.db, this.dialect);
   }
 
@@ -185,7 +187,7 @@ export class Store {
    */
   async reconcileSiteWide(): Promise<number> {
     await this.foldSiteCounts();
-    return reconcileSiteWide(this.db, this.siteWide, (fn) => this.write(fn));
+    return reconcileSiteWide(this.db, this.siteWide, this.writes);
   }
 
   /**
