@@ -49,7 +49,7 @@ import {
 import { allTokens, decide, lexiconFeatures } from '../../src/classify/model/combine.ts';
 import { foldKey } from '../../src/classify/model/features.ts';
 import { stacked } from '../../src/classify/model/model.ts';
-import { assignFolds, binaryMetrics, fitStack } from '../../src/classify/model/train.ts';
+import { assignFolds, binaryMetrics, fitStacker } from '../../src/classify/model/train.ts';
 import { readLabelled } from '../../src/cli/commands/classify.ts';
 import { prefixGroup } from '../../src/cli/commands/train.ts';
 import { loadLexicons } from '../../src/config/index.ts';
@@ -274,12 +274,16 @@ function stackedLeads(
     y: r.label ? 1 : 0,
   }));
   for (let k = 0; k < folds; k++) {
-    const s = fitStack(points.filter((_, i) => fold[i] !== k));
+    const s = fitStacker(points, layers, TRAIN_DEFAULTS.threshold, (i) => fold[i] !== k);
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
-      out[i] = { label: r.label, predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold).lead, score: p };
+      out[i] = {
+        label: r.label,
+        predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold, s.veto!).lead,
+        score: p,
+      };
     });
   }
   return out;

@@ -11,10 +11,13 @@ import { stacked, type TextModel } from './model.ts';
  *    `p_text`; the stacker combines it with the lexicon score into a calibrated probability `p`
  *    (`model.ts`), and a text is a lead at `p ≥ threshold`.
  * 3. The lexicon layer keeps two decisions of its own: **recruitment** (the model is trained on
- *    sales) stays a lead whenever the lexicons say so, and **negative context vetoes**: when news,
- *    cosmetics or harm-reduction words damped the sale score to `VETO_DAMP` of itself or less, or
- *    an innocent sense (table salt, rock candy: a negative term with `explains`) accounts for the
- *    text and no substance is named, the text is no lead whatever the model says.
+ *    sales) stays a lead whenever the lexicons say so, and **vetoes**: when an innocent sense
+ *    (table salt, rock candy: a negative term with `explains`) accounts for the text and no
+ *    substance is named, or, where the model's training chose it (`Stack.veto`), when news,
+ *    cosmetics or harm-reduction words damped the sale score to `VETO_DAMP` of itself or less, the
+ *    text is no lead whatever the model says. Training keeps the second veto only when it does
+ *    better out-of-fold: on a drug market the same words (seeds, reagent tests, vape pens) are
+ *    goods the vendors sell, and the model has learned them from its `L:negative:…` features.
  * 4. `score` is `p` rescaled so that the model's threshold sits at `scoring.threshold` (a lead is
  *    still `score ≥ threshold`); `model` keeps `p`, `p_text` and the lexicon's own score.
  *
@@ -87,14 +90,20 @@ function rescale(p: number, from: number, to: number): number {
   return p < from ? (p / from) * to : to + ((p - from) / (1 - from)) * (1 - to);
 }
 
+/** Whether negative context damped the sale score enough to veto (where the model's stack vetoes). */
+export function negativeVeto(layer: LexiconLayer): boolean {
+  return layer.damp <= VETO_DAMP && layer.classification.reasons.some((r) => r.group === 'negative');
+}
+
 /** The decision of both layers for a stacked probability `p` (steps 2–3 above). */
 export function decide(
   layer: LexiconLayer,
   p: number,
   threshold: number,
+  veto: boolean,
 ): { lead: boolean; vetoed: boolean } {
   const c = layer.classification;
-  const vetoed = layer.innocent || (layer.damp <= VETO_DAMP && c.reasons.some((r) => r.group === 'negative'));
+  const vetoed = layer.innocent || (veto && negativeVeto(layer));
   return { lead: c.kind === 'recruitment' || (!vetoed && p >= threshold), vetoed };
 }
 
@@ -110,7 +119,7 @@ export function withModel(
   const top: Attribution[] = [];
   const { text: pText, p } = modelProbabilities(model, layer, top);
   const threshold = model.manifest.threshold;
-  const { lead, vetoed } = decide(layer, p, threshold);
+  const { lead, vetoed } = decide(layer, p, threshold, model.manifest.stack.veto ?? true);
   const recruitment = c.kind === 'recruitment';
   let score = recruitment ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
   // A veto keeps the score under the line.

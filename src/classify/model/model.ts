@@ -32,6 +32,11 @@ export interface Stack {
   /** Weight of the lexicon's lead decision (0/1). */
   lexiconLead: number;
   bias: number;
+  /**
+   * Whether negative context vetoes the stacked decision (`combine.ts`, step 3). Training chooses it
+   * on out-of-fold predictions; a manifest without it (trained before the choice existed) vetoes.
+   */
+  veto?: boolean | undefined;
 }
 
 export interface BinaryMetrics {
@@ -421,7 +426,13 @@ export const manifestSchema = z.object({
   epochs: z.number().int().positive(),
   l2: z.number().nonnegative(),
   bias: z.number(),
-  stack: z.object({ model: z.number(), lexicon: z.number(), lexiconLead: z.number(), bias: z.number() }),
+  stack: z.object({
+    model: z.number(),
+    lexicon: z.number(),
+    lexiconLead: z.number(),
+    bias: z.number(),
+    veto: z.boolean().optional(),
+  }),
   threshold: z.number().gt(0).lt(1),
   lexiconVersion: z.string(),
   data: z.object({

@@ -1,6 +1,6 @@
 import { lexiconLayer } from '../classify.ts';
 import { prAuc } from '../eval.ts';
-import type { CompiledLexicons, SiteContext } from '../types.ts';
+import type { CompiledLexicons, LexiconLayer, SiteContext } from '../types.ts';
 import { allTokens, decide, lexiconFeatures } from './combine.ts';
 import { Featuriser, hashString, type TextFeatures } from './features.ts';
 import { type BinaryMetrics, type CalibrationBin, logit, type Stack, stacked } from './model.ts';
@@ -10,8 +10,9 @@ import { type BinaryMetrics, type CalibrationBin, logit, type Stack, stacked } f
  *
  * Rows are split into `folds` by group (a vendor, a site, a mirror set: no group in two folds).
  * For each fold a text model is trained on the others and predicts it, so every row gets an
- * out-of-fold `p_text`. The stacker is fitted on those; the figures reported are out-of-fold all
- * the way (the stacker used for a fold is fitted on the other folds). The model
+ * out-of-fold `p_text`. The stacker is fitted on those, and whether negative context vetoes
+ * (`Stack.veto`) is chosen by F1 on them; the figures reported are out-of-fold all the way (the
+ * stacker and the veto used for a fold come from the other folds). The model
  * shipped is then trained on every row, stacked with a stacker fitted on every out-of-fold
  * prediction. Training is deterministic for a seed: the fold assignment and the order of
  * examples come from it.
@@ -160,7 +161,7 @@ function predict(m: { weights: Float32Array; bias: number }, f: TextFeatures): n
   return 1 / (1 + Math.exp(-z));
 }
 
-interface StackPoint {
+export interface StackPoint {
   pText: number;
   lexScore: number;
   lexLead: boolean;
@@ -219,6 +220,32 @@ export function fitStack(points: readonly StackPoint[]): Stack {
     if (moved < 1e-8) break;
   }
   return { model: beta[0]!, lexicon: beta[1]!, lexiconLead: beta[2]!, bias: beta[3]! };
+}
+
+/**
+ * The stacker fitted on the points `use` picks, with the veto (`Stack.veto`) that gives the better
+ * F1 on them (a tie vetoes).
+ */
+export function fitStacker(
+  points: readonly StackPoint[],
+  layers: readonly LexiconLayer[],
+  threshold: number,
+  use: (i: number) => boolean,
+): Stack {
+  const picked = points.map((_, i) => i).filter(use);
+  const s = fitStack(picked.map((i) => points[i]!));
+  const f1 = (veto: boolean) => {
+    let tp = 0;
+    let wrong = 0;
+    for (const i of picked) {
+      const q = points[i]!;
+      const lead = decide(layers[i]!, stacked(s, q.pText, q.lexScore, q.lexLead), threshold, veto).lead;
+      if (lead && q.y) tp++;
+      else if (lead || q.y) wrong++;
+    }
+    return tp ? (2 * tp) / (2 * tp + wrong) : 0;
+  };
+  return { ...s, veto: f1(true) >= f1(false) };
 }
 
 /** Gaussian elimination with partial pivoting (a 4×4 system). */
@@ -325,8 +352,7 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
   // Out-of-fold stacking: fold k is stacked by what the other folds fitted.
   const oof: OutOfFold[] = new Array(rows.length);
   for (let k = 0; k < o.folds; k++) {
-    const others = points.map((_, i) => i).filter((i) => fold[i] !== k);
-    const s = fitStack(others.map((i) => points[i]!));
+    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k);
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
@@ -339,12 +365,12 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(p),
-        lead: decide(layers[i]!, p, o.threshold).lead,
+        lead: decide(layers[i]!, p, o.threshold, s.veto!).lead,
       };
     });
   }
   const full = fitLogistic(examples, size, fit);
-  const stack = fitStack(points);
+  const stack = fitStacker(points, layers, o.threshold, () => true);
   return {
     weights: full.weights,
     bias: full.bias,

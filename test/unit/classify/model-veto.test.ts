@@ -1,0 +1,92 @@
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CompiledLexicons,
+  classify,
+  encodeWeights,
+  type ModelManifest,
+  modelVersion,
+  TextModel,
+  TRAIN_DEFAULTS,
+  type TrainRow,
+  train,
+} from '../../../src/classify/index.ts';
+import { loadLexicons } from '../../../src/config/lexicons.ts';
+
+/**
+ * Whether negative context vetoes the model (`Stack.veto`) is chosen by training, out-of-fold. On a
+ * market whose vendors sell reagent test kits and seeds beside their drugs, the words the lexicons
+ * count as negative context ("test kit", "seeds") are sales there, and a veto would throw those
+ * sales away; where the same words come with texts labelled no sale, the veto stays.
+ */
+const root = join(import.meta.dirname, '../../..');
+let lex: CompiledLexicons;
+beforeAll(async () => {
+  lex = await loadLexicons(join(root, 'config/lexicons'), { models: false });
+});
+
+const DRUGS = ['mephedrone', 'MDMA', 'alpha-PVP', 'ketamine', '4-MMC', 'amphetamine'];
+/** Texts whose negative context damps the lexicons' sale score to half or less. */
+const KITS = (d: string) => [`Marquis reagent test kit for ${d}`, `${d} crystals, feminized seeds bonus`];
+const SALES = (d: string) => [`${d} crystals 1g, stealth shipping`, `${d} 5g, ships in 24h`];
+const HOBBY = [
+  'quibbit kits for the garden club',
+  'hand-knitted scarves, free catalogue',
+  'vintage stamps lot',
+];
+
+function rows(kitsAreSales: boolean): TrainRow[] {
+  const out: TrainRow[] = [];
+  for (let v = 0; v < 30; v++) {
+    const d = DRUGS[v % DRUGS.length]!;
+    const group = `vendor${v}`;
+    if (v % 3 === 2) for (const text of HOBBY) out.push({ text: `${text} #${v}`, label: false, group });
+    else {
+      for (const text of SALES(d)) out.push({ text, label: true, group });
+      for (const text of KITS(d)) out.push({ text, label: kitsAreSales, group });
+    }
+  }
+  return out;
+}
+
+function modelOf(t: ReturnType<typeof train>, stack = t.stack): CompiledLexicons {
+  const manifest = {
+    bits: TRAIN_DEFAULTS.bits,
+    bias: t.bias,
+    stack,
+    threshold: t.threshold,
+    context: 'marketplace',
+  } as ModelManifest;
+  manifest.version = modelVersion(encodeWeights(t.weights), manifest);
+  return { ...lex, models: { marketplace: new TextModel(manifest, t.weights) } };
+}
+
+describe('the negative-context veto', () => {
+  it('is dropped where the texts it would veto are sales, and those texts become leads', () => {
+    const t = train(rows(true), lex, { context: 'marketplace' });
+    expect(t.stack.veto).toBe(false);
+    // Out-of-fold, every kit listing is a lead, and the veto would have lost them all.
+    const kits = t.oof.filter(
+      (_, i) => rows(true)[i]!.text.includes('seeds') || rows(true)[i]!.text.includes('kit for'),
+    );
+    expect(kits.length).toBe(40);
+    expect(kits.every((q) => q.lead)).toBe(true);
+    expect(t.metrics.stacked.f1).toBeGreaterThan(t.metrics.lexicon.f1);
+
+    const text = 'Marquis reagent test kit for mephedrone';
+    const c = classify(text, modelOf(t), { context: 'marketplace' });
+    expect(c).toMatchObject({ lead: true, kind: 'sale', model: { vetoed: false } });
+    // The same model with the veto (as a manifest written before the choice existed) throws it away.
+    const { veto: _, ...older } = t.stack;
+    const vetoed = classify(text, modelOf(t, older), { context: 'marketplace' });
+    expect(vetoed).toMatchObject({ lead: false, kind: null, model: { vetoed: true } });
+    expect(vetoed.score).toBeLessThan(lex.scoring.threshold);
+  });
+
+  it('stays where the texts it would veto are labelled no sale', () => {
+    const t = train(rows(false), lex, { context: 'marketplace' });
+    expect(t.stack.veto).toBe(true);
+    const c = classify('Marquis reagent test kit for mephedrone', modelOf(t), { context: 'marketplace' });
+    expect(c.lead).toBe(false);
+  });
+});
