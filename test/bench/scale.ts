@@ -13,8 +13,9 @@
  *
  *   npx tsx test/bench/scale.ts [--listings 5000] [--workers 1,2,4] [--concurrency 16] [--classify 4]
  *                               [--runs 1] [--store postgres|sqlite] [--urls 20000] [--only crawl|redis]
- *                               [--market sparse|lead-heavy]
+ *                               [--market sparse|lead-heavy] [--profile DIR]
  *
+ * `--profile DIR` runs each worker with `--cpu-prof`, its profile in `DIR/<n>-workers-run-<r>/`.
  * Needs Redis at REDIS_URL (the crawl part), `redis-server` on PATH (the memory part) and, for
  * `--store postgres`, the test PostgreSQL (SPIDERWEB_TEST_PG_URL). Prints human lines and a final JSON line.
  */
@@ -52,6 +53,7 @@ const { values } = parseArgs({
     urls: { type: 'string', default: '20000' },
     only: { type: 'string' },
     market: { type: 'string', default: 'sparse' },
+    profile: { type: 'string' },
   },
 });
 const MB = 1024 * 1024;
@@ -147,14 +149,20 @@ async function crawlThroughput(): Promise<void> {
         try {
           for (let i = 0; i < n; i++)
             workers.push(
-              spawnWorker(configDir, [
-                '--concurrency',
-                values.concurrency,
-                '--classify-concurrency',
-                values.classify,
-                '--metrics-port',
-                '0',
-              ]),
+              spawnWorker(
+                configDir,
+                [
+                  '--concurrency',
+                  values.concurrency,
+                  '--classify-concurrency',
+                  values.classify,
+                  '--metrics-port',
+                  '0',
+                ],
+                values.profile
+                  ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, `${n}-workers-run-${run + 1}`)}`]
+                  : [],
+              ),
             );
           await withTimeout(
             Promise.all(workers.map((w) => w.ready)),

@@ -52,10 +52,15 @@ export function shebangFlags(file: string): string[] {
  * Starts `spiderweb worker` as a real child process, with the node flags of the bin's `#!` line (its
  * heap settings), as `npx spiderweb worker` runs.
  */
-export function spawnWorker(configDir: string, args: string[] = ['--concurrency', '4']): WorkerProcess {
+export function spawnWorker(
+  configDir: string,
+  args: string[] = ['--concurrency', '4'],
+  /** More node flags (a bench's `--cpu-prof`). */
+  nodeFlags: string[] = [],
+): WorkerProcess {
   const child = spawn(
     process.execPath,
-    [...shebangFlags(bin), bin, '--config', configDir, 'worker', ...args],
+    [...shebangFlags(bin), ...nodeFlags, bin, '--config', configDir, 'worker', ...args],
     {
       cwd: repoRoot,
       env: { ...process.env, LOG_LEVEL: 'info' },
