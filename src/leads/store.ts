@@ -7,6 +7,7 @@ import {
   clusterView,
   findIdentifier,
   type IdentifierStats,
+  type IdentifierLink,
   type IgnoreSet,
   identifierStats,
   identifiersByPage,
@@ -252,26 +253,37 @@ export class Store {
     // PostgreSQL: identifiers first, in a statement of their own (see upsertIdentifiers), then the page and
     // its edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
     const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
+    const values = {
+      final_url: r.finalUrl,
+      status: r.status,
+      state: 'fetched' as const,
+      fail_reason: null,
+      fail_message: null,
+      content_hash: r.contentHash,
+      title: r.title,
+      text: r.text,
+      listing: r.listing ? JSON.stringify(r.listing) : null,
+      lang: r.lang,
+      identifiers: JSON.stringify(r.identifiers),
+      fetched_via: r.fetchedVia,
+      robots: r.robots,
+      last_fetched: r.at,
+      crawl_id: r.crawlId,
+    };
+    if (upserted) {
+      // A URL new to the store (most of a crawl): one statement, no transaction of its own.
+      const pageId = await retryConflicts(() => insertNewPage(this.db, r, values, upserted));
+      if (pageId !== null) {
+        this.countLater();
+        return { pageId, changed: true };
+      }
+    }
     const saved = await this.write(async (tx) => {
       const links = upserted ?? (await upsertIdentifiers(tx, r.identifiers, r.at, this.ignore));
-      const values = {
-        final_url: r.finalUrl,
-        status: r.status,
-        state: 'fetched' as const,
-        fail_reason: null,
-        fail_message: null,
-        content_hash: r.contentHash,
-        title: r.title,
-        text: r.text,
-        listing: r.listing ? JSON.stringify(r.listing) : null,
-        lang: r.lang,
-        identifiers: JSON.stringify(r.identifiers),
-        fetched_via: r.fetchedVia,
-        robots: r.robots,
-        last_fetched: r.at,
-        crawl_id: r.crawlId,
-      };
-      const found = await findOrInsertPage(tx, r, values);
+      // PostgreSQL tried the insert above: the URL is stored.
+      const found = upserted
+        ? { existing: await findPage(tx, r.siteId, r.url) }
+        : await findOrInsertPage(tx, r, values);
       if ('inserted' in found) {
         const added = await linkPage(tx, found.inserted, links, r.at);
         await this.siteCounts(tx, r.siteId, added, true);
@@ -651,6 +663,49 @@ async function findOrInsertPage(
     .returning('id')
     .executeTakeFirst();
   return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, r.siteId, r.url) };
+}
+
+/**
+ * PostgreSQL: a page new to the store with its identifier links and its site's queued counts (see
+ * `queueSiteLinks`), in one statement: atomic without a transaction of its own, one round trip
+ * instead of five. Null when the URL is stored already (the caller updates it in a transaction).
+ */
+async function insertNewPage(
+  db: Kysely<Database>,
+  r: Pick<FetchedRecord, 'siteId' | 'url' | 'foundVia' | 'depth' | 'at'>,
+  values: Omit<Insertable<PagesTable>, 'site_id' | 'url' | 'found_via' | 'depth' | 'first_seen'>,
+  links: readonly IdentifierLink[],
+): Promise<number | null> {
+  const seen = new Set<number>();
+  const unique = links.filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId));
+  const ids = unique.map((l) => l.identifierId);
+  const deobfuscated = unique.map((l) => (l.deobfuscated ? 1 : 0));
+  const row: Record<string, unknown> = {
+    ...values,
+    site_id: r.siteId,
+    url: r.url,
+    found_via: r.foundVia,
+    depth: r.depth,
+    first_seen: r.at,
+  };
+  const columns = Object.keys(row);
+  const result = await sql<{ id: number }>`
+    with p as (
+      insert into pages (${sql.join(columns.map((c) => sql.ref(c)))})
+      values (${sql.join(columns.map((c) => row[c]))})
+      on conflict (site_id, url) do nothing
+      returning id
+    ), l as (
+      insert into page_identifiers (page_id, identifier_id, deobfuscated, first_seen)
+      select p.id, x.identifier_id, x.deobfuscated, ${r.at}
+      from p cross join unnest(${ids}::integer[], ${deobfuscated}::integer[]) as x(identifier_id, deobfuscated)
+    ), d as (
+      insert into site_count_deltas (site_id, identifier_id)
+      select ${r.siteId}, x.identifier_id
+      from p cross join unnest(array_append(${ids}::integer[], null)) as x(identifier_id)
+    )
+    select id from p`.execute(db);
+  return result.rows[0]?.id ?? null;
 }
 
 /**

@@ -1,9 +1,10 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Store } from '../../src/leads/index.ts';
+import type { Database } from '../../src/leads/schema.ts';
 import { storeDb } from '../../src/leads/store.ts';
 import { pgQuery, type TestDb, testDb } from '../helpers/db.ts';
-import { fetched } from '../helpers/records.ts';
+import { fetched, identifier } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
 
 // One connection, so every statement below meets the same session's prepared statements.
@@ -31,6 +32,43 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     expect(reads).toHaveLength(1);
     // BEGIN, COMMIT and the like carry no parameters: never named.
     expect((await prepared()).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
+  });
+
+  it('records a new page with its links and its site’s counts in one statement after the identifiers', async () => {
+    let statements = 0;
+    const counting = storeDb(store).withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: async (a) => {
+        statements++;
+        return a.result;
+      },
+    });
+    // The store keeps its query builder private to src/leads; this test swaps it for one that counts.
+    (store as unknown as { db: Kysely<Database> }).db = counting;
+    const ids = [identifier('email', 'sales@shop.test'), identifier('telegram', '@shopbot')];
+    const { pageId, changed } = await store.recordFetched(fetched('shop', 'http://shop.test/1', ids));
+    // The identifiers' upsert, then the page, its links and the queued counts at once.
+    expect({ statements, changed }).toEqual({ statements: 2, changed: true });
+    expect((await store.pageIdentifiers(pageId)).map((i) => i.value).sort()).toEqual([
+      '@shopbot',
+      'sales@shop.test',
+    ]);
+    await store.foldSiteCounts();
+    const counts = await sql<{ identifier_id: number | null; pages: number }>`
+      select null as identifier_id, pages from site_counts where site_id = 'shop'
+      union all select identifier_id, pages from site_identifiers where site_id = 'shop'`.execute(counting);
+    expect(counts.rows.map((r) => r.pages)).toEqual([1, 1, 1]);
+    // A URL stored already goes the way of a recrawl: updated, its links kept, counted once.
+    const again = await store.recordFetched(
+      fetched('shop', 'http://shop.test/1', ids, { contentHash: 'h:new' }),
+    );
+    expect(again).toEqual({ pageId, changed: true });
+    await store.foldSiteCounts();
+    const after = await sql<{ pages: number }>`
+      select pages from site_counts where site_id = 'shop'
+      union all select pages from site_identifiers where site_id = 'shop'`.execute(counting);
+    expect(after.rows.map((r) => r.pages)).toEqual([1, 1, 1]);
+    expect((await store.page(pageId))?.fetch_count).toBe(2);
   });
 
   it('replaces a connection whose statement no longer fits the schema', async () => {
