@@ -651,18 +651,26 @@ async function findOrInsertPage(
 ): Promise<{ inserted: number } | { existing: PageHead }> {
   const inserted = await tx
     .insertInto('pages')
-    .values({
-      ...values,
-      site_id: r.siteId,
-      url: r.url,
-      found_via: r.foundVia,
-      depth: r.depth,
-      first_seen: r.at,
-    })
+    .values(newPageRow(r, values))
     .onConflict((oc) => oc.columns(['site_id', 'url']).doNothing())
     .returning('id')
     .executeTakeFirst();
   return inserted ? { inserted: inserted.id } : { existing: await findPage(tx, r.siteId, r.url) };
+}
+
+/** The row of a page seen for the first time now. */
+function newPageRow(
+  r: Pick<FetchedRecord, 'siteId' | 'url' | 'foundVia' | 'depth' | 'at'>,
+  values: Omit<Insertable<PagesTable>, 'site_id' | 'url' | 'found_via' | 'depth' | 'first_seen'>,
+): Insertable<PagesTable> {
+  return {
+    ...values,
+    site_id: r.siteId,
+    url: r.url,
+    found_via: r.foundVia,
+    depth: r.depth,
+    first_seen: r.at,
+  };
 }
 
 /**
@@ -680,14 +688,7 @@ async function insertNewPage(
   const unique = links.filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId));
   const ids = unique.map((l) => l.identifierId);
   const deobfuscated = unique.map((l) => (l.deobfuscated ? 1 : 0));
-  const row: Record<string, unknown> = {
-    ...values,
-    site_id: r.siteId,
-    url: r.url,
-    found_via: r.foundVia,
-    depth: r.depth,
-    first_seen: r.at,
-  };
+  const row: Record<string, unknown> = newPageRow(r, values);
   const columns = Object.keys(row);
   const result = await sql<{ id: number }>`
     with p as (
