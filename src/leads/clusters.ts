@@ -72,24 +72,34 @@ export async function retryConflicts<T>(fn: () => Promise<T>, attempts = 8): Pro
   }
 }
 
-/** The identifiers of a page, each with whether it links on the page's site (it is not site-wide there). */
-async function pageLinks(
-  db: Kysely<Database>,
-  pageId: number,
-  siteId: string,
-): Promise<{ linking: number[]; siteWide: number[] }> {
+/** A page's identifiers: those it links by on its site (not site-wide there), with their clusters, and the site-wide ones. */
+interface PageLinks {
+  linking: number[];
+  siteWide: number[];
+  /** The cluster of each linking identifier (in `linking`'s order; null: none yet). */
+  clusters: Array<number | null>;
+}
+
+/** The identifiers of a page, each with whether it links on the page's site, in one statement. */
+async function pageLinks(db: Kysely<Database>, pageId: number, siteId: string): Promise<PageLinks> {
   const rows = await db
     .selectFrom('page_identifiers as pi')
+    .innerJoin('identifiers as i', 'i.id', 'pi.identifier_id')
     .leftJoin('site_identifiers as si', (j) =>
       j.onRef('si.identifier_id', '=', 'pi.identifier_id').on('si.site_id', '=', siteId),
     )
-    .select(['pi.identifier_id', 'si.site_wide'])
+    .select(['pi.identifier_id', 'si.site_wide', 'i.cluster_id'])
     .where('pi.page_id', '=', pageId)
     .execute();
-  return {
-    linking: rows.filter((r) => !r.site_wide).map((r) => r.identifier_id),
-    siteWide: rows.filter((r) => r.site_wide).map((r) => r.identifier_id),
-  };
+  const links: PageLinks = { linking: [], siteWide: [], clusters: [] };
+  for (const r of rows) {
+    if (r.site_wide) links.siteWide.push(r.identifier_id);
+    else {
+      links.linking.push(r.identifier_id);
+      links.clusters.push(r.cluster_id);
+    }
+  }
+  return links;
 }
 
 function chunks<T>(xs: readonly T[], n = 500): T[][] {
@@ -205,7 +215,12 @@ async function mergeAll(
  */
 export async function clusterLead(
   db: Kysely<Database>,
-  lead: { id: number; page_id: number; site_id: string },
+  lead: {
+    id: number;
+    page_id: number;
+    site_id: string /** Known to be in no cluster (made in this transaction). */;
+    fresh?: boolean;
+  },
 ): Promise<number> {
   const exclusive = new Set<number>();
   const shared = new Set<number>();
@@ -228,24 +243,18 @@ export async function clusterLead(
 }
 
 /**
- * The cluster a lead joins without merging anything: the one cluster all of `identifierIds` are in,
- * when the lead is in it already or in none. Null otherwise.
+ * The cluster a lead joins without merging anything: the one cluster all of its linking identifiers
+ * are in, when the lead is in it already or in none (`fresh`: known to be in none). Null otherwise.
  */
 async function soleCluster(
   db: Kysely<Database>,
-  leadId: number,
-  identifierIds: readonly number[],
+  lead: { id: number; fresh?: boolean },
+  links: PageLinks,
 ): Promise<number | null> {
-  if (!identifierIds.length || identifierIds.length > 500) return null;
-  const rows = await db
-    .selectFrom('identifiers')
-    .select('cluster_id')
-    .where('id', 'in', identifierIds)
-    .execute();
-  const target = rows[0]?.cluster_id ?? null;
-  if (target === null || rows.length !== new Set(identifierIds).size) return null;
-  if (rows.some((r) => r.cluster_id !== target)) return null;
-  const own = await db.selectFrom('leads').select('cluster_id').where('id', '=', leadId).executeTakeFirst();
+  const target = links.clusters[0] ?? null;
+  if (target === null || links.clusters.some((c) => c !== target)) return null;
+  if (lead.fresh) return target;
+  const own = await db.selectFrom('leads').select('cluster_id').where('id', '=', lead.id).executeTakeFirst();
   if (!own) return null;
   return own.cluster_id === target || own.cluster_id === null ? target : null;
 }
@@ -262,17 +271,20 @@ async function soleCluster(
  */
 async function joinCluster(
   db: Kysely<Database>,
-  lead: { id: number; page_id: number; site_id: string },
-  links: { linking: number[]; siteWide: number[] },
+  lead: { id: number; page_id: number; site_id: string; fresh?: boolean },
+  links: PageLinks,
 ): Promise<number | null> {
-  const target = await soleCluster(db, lead.id, links.linking);
+  const target = await soleCluster(db, lead, links);
   if (target === null) return null;
-  await lock(db, IDENTIFIER_LOCK, [...links.linking, ...links.siteWide], new Set(), true);
-  await lock(db, CLUSTER_LOCK, [target], new Set(), true);
+  // The identifiers' shared locks, ascending, then the cluster's, in one statement.
+  const ids = [...new Set([...links.linking, ...links.siteWide])].sort((a, b) => a - b);
+  await sql`select pg_advisory_xact_lock_shared(k, id) from unnest(${[...ids.map(() => IDENTIFIER_LOCK), CLUSTER_LOCK]}::integer[], ${[...ids, target]}::integer[]) as t(k, id)`.execute(
+    db,
+  );
   const now = await pageLinks(db, lead.page_id, lead.site_id);
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (!same(now.linking, links.linking) || !same(now.siteWide, links.siteWide)) return null;
-  if ((await soleCluster(db, lead.id, now.linking)) !== target) return null;
+  if ((await soleCluster(db, lead, now)) !== target) return null;
   await db
     .updateTable('leads')
     .set({ cluster_id: target })

@@ -428,7 +428,7 @@ export class Store {
           .executeTakeFirst();
         if (row) {
           lead.id = row.id;
-          await clusterLead(tx, lead);
+          await clusterLead(tx, { ...lead, fresh: true });
           await appendLeadEvent(tx, row.id, 'created', at, detail);
           return { leadId: row.id, created: true };
         }

@@ -4,7 +4,7 @@ import type { Store } from '../../src/leads/index.ts';
 import type { Database } from '../../src/leads/schema.ts';
 import { storeDb } from '../../src/leads/store.ts';
 import { pgQuery, type TestDb, testDb } from '../helpers/db.ts';
-import { fetched, identifier } from '../helpers/records.ts';
+import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
 
 // One connection, so every statement below meets the same session's prepared statements.
@@ -69,6 +69,34 @@ needsPostgres('prepared statements on PostgreSQL', () => {
       union all select pages from site_identifiers where site_id = 'shop'`.execute(counting);
     expect(after.rows.map((r) => r.pages)).toEqual([1, 1, 1]);
     expect((await store.page(pageId))?.fetch_count).toBe(2);
+  });
+
+  it('saves a seller’s next listing into the seller’s cluster in six statements', async () => {
+    const wallet = identifier('btc', 'bc1qsellerwallet');
+    const first = await store.recordFetched(fetched('shop', 'http://shop.test/1', [wallet]));
+    const one = await store.saveClassification(
+      (await store.pageToClassify(first.pageId))!,
+      verdict(true),
+      'c1',
+      T0,
+    );
+    const next = await store.recordFetched(fetched('shop', 'http://shop.test/2', [wallet]));
+    const page = (await store.pageToClassify(next.pageId))!;
+    let statements = 0;
+    (store as unknown as { db: Kysely<Database> }).db = storeDb(store).withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: async (a) => {
+        statements++;
+        return a.result;
+      },
+    });
+    const two = await store.saveClassification(page, verdict(true), 'c1', T0);
+    // The lead, its links with their clusters, the shared locks, the links again under them, the
+    // lead's cluster, its history (BEGIN and COMMIT besides).
+    expect({ statements, created: two.created }).toEqual({ statements: 6, created: true });
+    const leads = await Promise.all([store.lead(one.leadId!), store.lead(two.leadId!)]);
+    expect(leads[1]!.cluster_id).toBe(leads[0]!.cluster_id);
+    expect(leads[0]!.cluster_id).not.toBeNull();
   });
 
   it('replaces a connection whose statement no longer fits the schema', async () => {
