@@ -28,6 +28,9 @@ export interface SealUpdate {
   files: readonly object[];
 }
 
+/** Writes of one statement (see `Write`). */
+const ONE = { statement: true };
+
 /** The evidence table, reached as `store.captures`: writes go through `Store.write` (a group commit on SQLite). */
 export class EvidenceRows {
   constructor(
@@ -90,18 +93,20 @@ export class EvidenceRows {
         .returning('id')
         .executeTakeFirst();
       return row?.id ?? null;
-    });
+    }, ONE);
   }
 
   /** Notes that a later fetch returned the same payload (the capture is not repeated). */
   async touch(id: number, at: string): Promise<void> {
-    await this.write((tx) =>
-      tx
-        .updateTable('evidence')
-        .set({ last_seen_at: at })
-        .where('id', '=', id)
-        .where('last_seen_at', '<', at)
-        .execute(),
+    await this.write(
+      (tx) =>
+        tx
+          .updateTable('evidence')
+          .set({ last_seen_at: at })
+          .where('id', '=', id)
+          .where('last_seen_at', '<', at)
+          .execute(),
+      ONE,
     );
   }
 
@@ -142,7 +147,7 @@ export class EvidenceRows {
         )
         .executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
-    });
+    }, ONE);
   }
 
   /** A lead's sealed captures, newest first. */

@@ -5,8 +5,12 @@ import type { Database } from './schema.ts';
 /** A write: statements run inside a transaction the writer owns (never `db.transaction()` of its own). */
 export type WriteFn<T> = (tx: Kysely<Database>) => Promise<T>;
 
-/** `Store.write` as the store's parts get it: runs a write atomically (a group commit on SQLite). */
-export type Write = <T>(fn: WriteFn<T>) => Promise<T>;
+/**
+ * `Store.write` as the store's parts get it: runs a write atomically (a group commit on SQLite).
+ * `{ statement: true }` says `fn` runs one statement, atomic by itself: PostgreSQL then runs it
+ * without a transaction of its own (one round trip instead of three).
+ */
+export type Write = <T>(fn: WriteFn<T>, opts?: { statement?: boolean }) => Promise<T>;
 
 export interface GroupCommitStats {
   /** Transactions committed. */

@@ -130,7 +130,7 @@ export class Store {
   /** SQLite: the group commit every hot-path write goes through; null on PostgreSQL. */
   private readonly writer: GroupCommit | null;
   /** `write`, bound: what the store's parts (evidence, analysts, triage, site-wide marks) write through. */
-  private readonly writes: Write = (fn) => this.write(fn);
+  private readonly writes: Write = (fn, opts) => this.write(fn, opts);
 
   /** Evidence captures of pages, sealed for leads (the files themselves are src/evidence's). */
   readonly captures: EvidenceRows;
@@ -170,8 +170,9 @@ export class Store {
    * after the commit; never blocks the event loop on another process's lock). PostgreSQL: its own
    * transaction, retried on a serialisation conflict or deadlock.
    */
-  write<T>(fn: WriteFn<T>): Promise<T> {
+  write<T>(fn: WriteFn<T>, opts: { statement?: boolean } = {}): Promise<T> {
     if (this.writer) return this.writer.run(fn);
+    if (opts.statement) return retryConflicts(() => fn(this.db));
     return retryConflicts(() => this.db.transaction().execute(fn));
   }
 

@@ -1,4 +1,5 @@
 import { type Kysely, sql } from 'kysely';
+import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Store } from '../../src/leads/index.ts';
 import type { Database } from '../../src/leads/schema.ts';
@@ -97,6 +98,50 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     const leads = await Promise.all([store.lead(one.leadId!), store.lead(two.leadId!)]);
     expect(leads[1]!.cluster_id).toBe(leads[0]!.cluster_id);
     expect(leads[0]!.cluster_id).not.toBeNull();
+  });
+
+  it('writes a capture, notes it seen again and seals it in one round trip each, without a transaction', async () => {
+    const { pageId } = await store.recordFetched(fetched('shop', 'http://shop.test/1', []));
+    const { leadId } = await store.saveClassification(
+      (await store.pageToClassify(pageId))!,
+      verdict(true),
+      'c1',
+      T0,
+    );
+    const sent: string[] = [];
+    const query = pg.Client.prototype.query;
+    // Counts what reaches the server (BEGIN and COMMIT included); the queries still run.
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text: string };
+      sent.push((typeof first === 'string' ? first : first.text).trim().split(/\s/)[0]!.toLowerCase());
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    try {
+      const facts = { payloadSha256: 'p'.repeat(64), fetcher: 'http', capturedAt: T0 };
+      const id = await store.captures.insert({
+        pageId,
+        facts,
+        textSha256: 't'.repeat(64),
+        warcSha256: 'w'.repeat(64),
+        screenshotSha256: null,
+        files: [],
+      });
+      await store.captures.touch(id!, '2025-03-02T10:00:00.000Z');
+      const sealed = await store.captures.seal(id!, {
+        leadId: leadId!,
+        screenshotSha256: null,
+        manifestSha256: 'm'.repeat(64),
+        sealedAt: T0,
+        files: [],
+      });
+      expect(sealed).toBe(true);
+    } finally {
+      pg.Client.prototype.query = query;
+    }
+    expect(sent).toEqual(['insert', 'update', 'update']);
+    expect((await store.captures.ofLead(leadId!)).map((c) => c.last_seen_at)).toEqual([
+      '2025-03-02T10:00:00.000Z',
+    ]);
   });
 
   it('replaces a connection whose statement no longer fits the schema', async () => {
