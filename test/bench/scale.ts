@@ -13,14 +13,16 @@
  *
  *   npx tsx test/bench/scale.ts [--listings 5000] [--workers 1,2,4] [--concurrency 16] [--classify 4]
  *                               [--runs 1] [--store postgres|sqlite] [--urls 20000] [--only crawl|redis]
- *                               [--market sparse|lead-heavy] [--profile DIR]
+ *                               [--market sparse|lead-heavy] [--profile DIR] [--round-trips]
  *
  * `--profile DIR` runs each worker with `--cpu-prof`, its profile in `DIR/<n>-workers-run-<r>/`.
+ * `--round-trips` counts the queries the workers send to PostgreSQL (BEGIN and COMMIT included), per page.
  * Needs Redis at REDIS_URL (the crawl part), `redis-server` on PATH (the memory part) and, for
  * `--store postgres`, the test PostgreSQL (SPIDERWEB_TEST_PG_URL). Prints human lines and a final JSON line.
  */
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -54,6 +56,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     market: { type: 'string', default: 'sparse' },
     profile: { type: 'string' },
+    'round-trips': { type: 'boolean', default: false },
   },
 });
 const MB = 1024 * 1024;
@@ -138,6 +141,10 @@ async function crawlThroughput(): Promise<void> {
           shutdownGraceMs: 20_000,
         });
         const workers: WorkerProcess[] = [];
+        // `--round-trips`: each worker counts its queries to PostgreSQL (pg-round-trips.mjs) into this directory.
+        const trips = values['round-trips'] ? mkdtempSync(join(dir.path, 'round-trips-')) : null;
+        if (trips) process.env.SPIDERWEB_BENCH_ROUND_TRIPS = trips;
+        let pages = 0;
         const rt = await openRuntime(await loadConfig(configDir, { env: {} }));
         const peak = new Map<number, number>();
         const timer = setInterval(() => {
@@ -159,9 +166,12 @@ async function crawlThroughput(): Promise<void> {
                   '--metrics-port',
                   '0',
                 ],
-                values.profile
-                  ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, `${n}-workers-run-${run + 1}`)}`]
-                  : [],
+                [
+                  ...(values.profile
+                    ? ['--cpu-prof', `--cpu-prof-dir=${join(values.profile, `${n}-workers-run-${run + 1}`)}`]
+                    : []),
+                  ...(trips ? ['--import', join(import.meta.dirname, 'pg-round-trips.mjs')] : []),
+                ],
               ),
             );
           await withTimeout(
@@ -174,6 +184,7 @@ async function crawlThroughput(): Promise<void> {
           const cpuOf = () => workers.reduce((ms, w) => ms + (procCpu(w.child.pid!)?.ownMs ?? 0), 0);
           const [workerStart, hostStart] = [cpuOf(), hostCpu()];
           const summary = await runCrawl(rt, { sites: [siteConfig()], workers: null, progressMs: 100 });
+          pages = summary.pages;
           const [workerEnd, hostEnd] = [cpuOf(), hostCpu()];
           const commits = await groupCommits(workers);
           const refetched = [...site.hits.values()].filter((h) => h !== 1).length;
@@ -200,6 +211,15 @@ async function crawlThroughput(): Promise<void> {
           clearInterval(timer);
           for (const w of workers) w.child.kill('SIGTERM');
           const codes = await Promise.all(workers.map((w) => w.exited));
+          if (trips && pages) {
+            const sent = readdirSync(trips).reduce(
+              (sum, f) => sum + Number(readFileSync(join(trips, f), 'utf8')),
+              0,
+            );
+            console.log(
+              `  round trips to the store per page: ${round(sent / pages, 1)} (all workers, start-up included)`,
+            );
+          }
           if (codes.some((c) => c !== 0)) console.log(`  worker exit codes: ${codes.join(', ')}`);
           await rt.close();
           await dropPrefix(prefix);
