@@ -281,7 +281,7 @@ function stackedLeads(
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
       out[i] = {
         label: r.label,
-        predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold, s.veto!).lead,
+        predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold, s.veto).lead,
         score: p,
       };
     });

@@ -91,7 +91,7 @@ function rescale(p: number, from: number, to: number): number {
 }
 
 /** Whether negative context damped the sale score enough to veto (where the model's stack vetoes). */
-export function negativeVeto(layer: LexiconLayer): boolean {
+function negativeVeto(layer: LexiconLayer): boolean {
   return layer.damp <= VETO_DAMP && layer.classification.reasons.some((r) => r.group === 'negative');
 }
 

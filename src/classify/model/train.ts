@@ -231,7 +231,7 @@ export function fitStacker(
   layers: readonly LexiconLayer[],
   threshold: number,
   use: (i: number) => boolean,
-): Stack {
+): Stack & { veto: boolean } {
   const picked = points.map((_, i) => i).filter(use);
   const s = fitStack(picked.map((i) => points[i]!));
   const f1 = (veto: boolean) => {
@@ -365,7 +365,7 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(p),
-        lead: decide(layers[i]!, p, o.threshold, s.veto!).lead,
+        lead: decide(layers[i]!, p, o.threshold, s.veto).lead,
       };
     });
   }
