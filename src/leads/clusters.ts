@@ -30,11 +30,20 @@ const IDENTIFIER_LOCK = 0x5370_7769; // "Spwi"
 const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
 
 /**
- * Takes the transaction's advisory locks on `ids` in `space` not yet `held`, smallest first (`shared`:
- * the shared form, which only an exclusive holder waits for), in one statement: the function scan
- * yields the sorted array in order, so the locks are taken in that order, one round trip for all.
- * Only on PostgreSQL: a SQLite transaction holds the database's one write lock already.
+ * Takes the transaction's advisory locks `(spaces[k], ids[k])` in the order given (`shared`: the
+ * shared form, which only an exclusive holder waits for), in one statement: the function scan yields
+ * the arrays in order, so the locks are taken in that order, one round trip for all. Only on
+ * PostgreSQL: a SQLite transaction holds the database's one write lock already.
  */
+async function takeLocks(db: Kysely<Database>, spaces: number[], ids: number[], shared: boolean) {
+  if (!ids.length || !isPostgres(db)) return;
+  const take = sql.raw(shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
+  await sql`select ${take}(k, id) from unnest(${spaces}::integer[], ${ids}::integer[]) as t(k, id)`.execute(
+    db,
+  );
+}
+
+/** Takes the locks on `ids` in `space` not yet `held`, smallest first (see `takeLocks`). */
 async function lock(
   db: Kysely<Database>,
   space: number,
@@ -43,10 +52,12 @@ async function lock(
   shared = false,
 ) {
   const todo = [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b);
-  if (todo.length && isPostgres(db)) {
-    const take = sql.raw(shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
-    await sql`select ${take}(${space}::integer, id) from unnest(${todo}::integer[]) as t(id)`.execute(db);
-  }
+  await takeLocks(
+    db,
+    todo.map(() => space),
+    todo,
+    shared,
+  );
   for (const id of todo) held.add(id);
 }
 
@@ -78,6 +89,15 @@ interface PageLinks {
   siteWide: number[];
   /** The cluster of each linking identifier (in `linking`'s order; null: none yet). */
   clusters: Array<number | null>;
+}
+
+/** A lead being written, as `clusterLead` needs it. */
+interface LeadToCluster {
+  id: number;
+  page_id: number;
+  site_id: string;
+  /** Known to be in no cluster (inserted in this transaction): its cluster is not read. */
+  fresh?: boolean;
 }
 
 /** The identifiers of a page, each with whether it links on the page's site, in one statement. */
@@ -213,15 +233,7 @@ async function mergeAll(
  * contact; a change of the mark takes it exclusively, so it waits for this save, or this save reads
  * the new mark); then the clusters involved. Marks are read again under the locks.
  */
-export async function clusterLead(
-  db: Kysely<Database>,
-  lead: {
-    id: number;
-    page_id: number;
-    site_id: string /** Known to be in no cluster (made in this transaction). */;
-    fresh?: boolean;
-  },
-): Promise<number> {
+export async function clusterLead(db: Kysely<Database>, lead: LeadToCluster): Promise<number> {
   const exclusive = new Set<number>();
   const shared = new Set<number>();
   let links = await pageLinks(db, lead.page_id, lead.site_id);
@@ -248,7 +260,7 @@ export async function clusterLead(
  */
 async function soleCluster(
   db: Kysely<Database>,
-  lead: { id: number; fresh?: boolean },
+  lead: Pick<LeadToCluster, 'id' | 'fresh'>,
   links: PageLinks,
 ): Promise<number | null> {
   const target = links.clusters[0] ?? null;
@@ -271,16 +283,14 @@ async function soleCluster(
  */
 async function joinCluster(
   db: Kysely<Database>,
-  lead: { id: number; page_id: number; site_id: string; fresh?: boolean },
+  lead: LeadToCluster,
   links: PageLinks,
 ): Promise<number | null> {
   const target = await soleCluster(db, lead, links);
   if (target === null) return null;
   // The identifiers' shared locks, ascending, then the cluster's, in one statement.
   const ids = [...new Set([...links.linking, ...links.siteWide])].sort((a, b) => a - b);
-  await sql`select pg_advisory_xact_lock_shared(k, id) from unnest(${[...ids.map(() => IDENTIFIER_LOCK), CLUSTER_LOCK]}::integer[], ${[...ids, target]}::integer[]) as t(k, id)`.execute(
-    db,
-  );
+  await takeLocks(db, [...ids.map(() => IDENTIFIER_LOCK), CLUSTER_LOCK], [...ids, target], true);
   const now = await pageLinks(db, lead.page_id, lead.site_id);
   const same = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
   if (!same(now.linking, links.linking) || !same(now.siteWide, links.siteWide)) return null;

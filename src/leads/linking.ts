@@ -27,6 +27,12 @@ export interface IdentifierLink {
   deobfuscated: boolean;
 }
 
+/** Each identifier's first link, in order (a page names an identifier as often as it likes). */
+export function distinctLinks(links: readonly IdentifierLink[]): IdentifierLink[] {
+  const seen = new Set<number>();
+  return links.filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId));
+}
+
 /** Rows per upsert statement (5 parameters each, well under both databases' limits). */
 const UPSERT_ROWS = 500;
 
@@ -83,15 +89,12 @@ export async function linkPage(
   at: string,
 ): Promise<number[]> {
   const added: number[] = [];
-  const seen = new Set<number>();
-  const rows = links
-    .filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId))
-    .map((l) => ({
-      page_id: pageId,
-      identifier_id: l.identifierId,
-      deobfuscated: l.deobfuscated ? 1 : 0,
-      first_seen: at,
-    }));
+  const rows = distinctLinks(links).map((l) => ({
+    page_id: pageId,
+    identifier_id: l.identifierId,
+    deobfuscated: l.deobfuscated ? 1 : 0,
+    first_seen: at,
+  }));
   for (let i = 0; i < rows.length; i += 500) {
     const inserted = await db
       .insertInto('page_identifiers')

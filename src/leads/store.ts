@@ -5,6 +5,7 @@ import type { Identifier, ListingFields } from '../extract/index.ts';
 import {
   type ClusterView,
   clusterView,
+  distinctLinks,
   findIdentifier,
   type IdentifierStats,
   type IdentifierLink,
@@ -685,8 +686,7 @@ async function insertNewPage(
   values: Omit<Insertable<PagesTable>, 'site_id' | 'url' | 'found_via' | 'depth' | 'first_seen'>,
   links: readonly IdentifierLink[],
 ): Promise<number | null> {
-  const seen = new Set<number>();
-  const unique = links.filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId));
+  const unique = distinctLinks(links);
   const ids = unique.map((l) => l.identifierId);
   const deobfuscated = unique.map((l) => (l.deobfuscated ? 1 : 0));
   const row: Record<string, unknown> = newPageRow(r, values);

@@ -21,6 +21,22 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     await db.drop();
   });
 
+  /**
+   * From now on, counts the statements the store runs through kysely (not BEGIN and COMMIT): the store
+   * keeps its query builder private to src/leads, so this swaps it for one that counts.
+   */
+  const countStatements = (): (() => number) => {
+    let n = 0;
+    (store as unknown as { db: Kysely<Database> }).db = storeDb(store).withPlugin({
+      transformQuery: (a) => a.node,
+      transformResult: async (a) => {
+        n++;
+        return a.result;
+      },
+    });
+    return () => n;
+  };
+
   const prepared = async () =>
     (
       await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(storeDb(store))
@@ -36,20 +52,12 @@ needsPostgres('prepared statements on PostgreSQL', () => {
   });
 
   it('records a new page with its links and its site’s counts in one statement after the identifiers', async () => {
-    let statements = 0;
-    const counting = storeDb(store).withPlugin({
-      transformQuery: (a) => a.node,
-      transformResult: async (a) => {
-        statements++;
-        return a.result;
-      },
-    });
-    // The store keeps its query builder private to src/leads; this test swaps it for one that counts.
-    (store as unknown as { db: Kysely<Database> }).db = counting;
+    const statements = countStatements();
+    const counting = storeDb(store);
     const ids = [identifier('email', 'sales@shop.test'), identifier('telegram', '@shopbot')];
     const { pageId, changed } = await store.recordFetched(fetched('shop', 'http://shop.test/1', ids));
     // The identifiers' upsert, then the page, its links and the queued counts at once.
-    expect({ statements, changed }).toEqual({ statements: 2, changed: true });
+    expect({ statements: statements(), changed }).toEqual({ statements: 2, changed: true });
     expect((await store.pageIdentifiers(pageId)).map((i) => i.value).sort()).toEqual([
       '@shopbot',
       'sales@shop.test',
@@ -83,18 +91,11 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     );
     const next = await store.recordFetched(fetched('shop', 'http://shop.test/2', [wallet]));
     const page = (await store.pageToClassify(next.pageId))!;
-    let statements = 0;
-    (store as unknown as { db: Kysely<Database> }).db = storeDb(store).withPlugin({
-      transformQuery: (a) => a.node,
-      transformResult: async (a) => {
-        statements++;
-        return a.result;
-      },
-    });
+    const statements = countStatements();
     const two = await store.saveClassification(page, verdict(true), 'c1', T0);
     // The lead, its links with their clusters, the shared locks, the links again under them, the
     // lead's cluster, its history (BEGIN and COMMIT besides).
-    expect({ statements, created: two.created }).toEqual({ statements: 6, created: true });
+    expect({ statements: statements(), created: two.created }).toEqual({ statements: 6, created: true });
     const leads = await Promise.all([store.lead(one.leadId!), store.lead(two.leadId!)]);
     expect(leads[1]!.cluster_id).toBe(leads[0]!.cluster_id);
     expect(leads[0]!.cluster_id).not.toBeNull();
