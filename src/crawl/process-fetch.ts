@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError, RetryLaterError } from '../errors.ts';
 import { type Document, parseHtml, parseText } from '../extract/index.ts';
-import type { Store } from '../leads/index.ts';
+import type { EvidenceRow, FreshPage, Store } from '../leads/index.ts';
 import type { Logger } from '../log.ts';
 import { type ClassifyJob, type CrawlState, type FetchJob, urlKey } from '../queue/index.ts';
 import { DEFAULT_USER_AGENT } from './http/index.ts';
@@ -34,9 +34,12 @@ export interface FetchDeps {
     requestHeaders: Record<string, string> | null;
     proxy: string | null;
     text: string;
-  }): Promise<unknown>;
+    /** The page is new to the store: it has no capture yet. */
+    newPage: boolean;
+  }): Promise<{ row: EvidenceRow | null }>;
   enqueueFetch(jobs: FetchJob[]): Promise<void>;
-  enqueueClassify(job: ClassifyJob): Promise<void>;
+  /** `fresh`: the page as this job stored it, new to the store (a worker classifying it here need not read it back). */
+  enqueueClassify(job: ClassifyJob, fresh?: FreshPage): Promise<void>;
   log: Logger;
 }
 
@@ -145,7 +148,7 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
   // Links first: a retry that finds the page stored skips the fetch, and with it the page's links.
   const { jobs, skipped } = await admitLinks(job, site, doc.links, deps.state);
   if (jobs.length) await deps.enqueueFetch(jobs);
-  const { pageId, changed } = await deps.store.recordFetched({
+  const { pageId, changed, stored } = await deps.store.recordFetched({
     crawlId: job.crawlId,
     siteId: site.id,
     url: job.url,
@@ -164,14 +167,18 @@ export async function processFetch(job: FetchJob, deps: FetchDeps): Promise<Fetc
     at,
   });
 
-  await deps.archiveEvidence?.({
+  const archived = await deps.archiveEvidence?.({
     pageId,
     page,
     requestHeaders: page.requestHeaders ?? null,
     proxy: site.proxy ?? null,
     text: doc.text,
+    newPage: stored !== undefined,
   });
-  await deps.enqueueClassify({ crawlId: job.crawlId, siteId: site.id, pageId, url: job.url });
+  await deps.enqueueClassify(
+    { crawlId: job.crawlId, siteId: site.id, pageId, url: job.url },
+    stored && { page: stored, capture: archived?.row ?? null },
+  );
   await deps.state.endFetch(job.crawlId, key);
   deps.state.count(job.crawlId, {
     fetched: 1,

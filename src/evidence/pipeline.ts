@@ -10,7 +10,7 @@
 import iconv from 'iconv-lite';
 import type { FetchedPage } from '../crawl/index.ts';
 import { NonRetryableError, TransientError, errorMessage } from '../errors.ts';
-import type { EvidenceRow, Store } from '../leads/index.ts';
+import type { EvidenceRow, FreshCapture, Store } from '../leads/index.ts';
 import { type CaptureFacts, sealManifest, storePageCapture, storeScreenshot, strip } from './capture.ts';
 import { sha256Hex } from './digest.ts';
 import { type EvidenceManifest, FILE_NAMES, type ManifestFile, type ScreenshotInfo } from './manifest.ts';
@@ -39,6 +39,8 @@ export interface ArchiveInput {
   proxy: string | null;
   /** `Document.text`, the extracted text. */
   text: string;
+  /** The page is new to the store (`recordFetched` inserted it): it has no capture to look for. */
+  newPage?: boolean;
 }
 
 export interface ArchiveOutcome {
@@ -46,6 +48,8 @@ export interface ArchiveOutcome {
   /** True when this payload of this page was already captured (nothing written). */
   skipped: boolean;
   warcSha256: string;
+  /** The capture's row as this call stored it (null when it was there already): sealing it need not read it back. */
+  row: EvidenceRow | null;
 }
 
 /** Fetch-side half: one call after `store.recordFetched`. Idempotent per (page, payload). */
@@ -56,14 +60,14 @@ export async function archiveFetchedPage(
   const captures = deps.store.captures;
   const payloadSha256 = sha256Hex(input.page.body);
   const at = new Date(input.page.fetchedAt).toISOString();
-  const prior = await captures.find(input.pageId, payloadSha256);
+  const prior = input.newPage ? undefined : await captures.find(input.pageId, payloadSha256);
   if (prior) {
     await captures.touch(prior.id, at);
-    return { evidenceId: prior.id, skipped: true, warcSha256: prior.warc_sha256 };
+    return { evidenceId: prior.id, skipped: true, warcSha256: prior.warc_sha256, row: null };
   }
   const stored = await storePageCapture(deps.evidence, { ...input, payloadSha256 });
   const files = [stored.warc, stored.text, ...(stored.screenshot ? [stored.screenshot] : [])];
-  const id = await captures.insert({
+  const row = await captures.insert({
     pageId: input.pageId,
     facts: stored.facts,
     textSha256: stored.text.sha256,
@@ -71,16 +75,18 @@ export async function archiveFetchedPage(
     screenshotSha256: stored.screenshot?.sha256 ?? null,
     files,
   });
-  if (id !== null) return { evidenceId: id, skipped: false, warcSha256: stored.warc.sha256 };
+  if (row) return { evidenceId: row.id, skipped: false, warcSha256: row.warc_sha256, row };
   const raced = await captures.find(input.pageId, payloadSha256);
   if (!raced)
     throw new TransientError('internal', `evidence of page ${input.pageId} vanished while recording it`);
-  return { evidenceId: raced.id, skipped: true, warcSha256: raced.warc_sha256 };
+  return { evidenceId: raced.id, skipped: true, warcSha256: raced.warc_sha256, row: null };
 }
 
 export interface LeadEvidenceInput {
   pageId: number;
   leadId: number;
+  /** Absent (a queued job): the page's current capture is read from the store. */
+  fresh?: FreshCapture | undefined;
 }
 
 export interface LeadEvidenceOutcome {
@@ -104,9 +110,12 @@ export async function captureLeadEvidence(
   input: LeadEvidenceInput,
 ): Promise<LeadEvidenceOutcome> {
   const captures = deps.store.captures;
-  const page = await captures.page(input.pageId);
+  const fresh = input.fresh?.row.text_sha256 === input.fresh?.contentHash ? input.fresh : undefined;
+  const page = fresh
+    ? { id: input.pageId, site_id: fresh.siteId, content_hash: fresh.contentHash }
+    : await captures.page(input.pageId);
   if (!page) throw new NonRetryableError('internal', `page ${input.pageId} is not in the store`);
-  const row = await captures.forPage(page.id, page.content_hash);
+  const row = fresh ? fresh.row : await captures.forPage(page.id, page.content_hash);
   if (!row) {
     throw new NonRetryableError(
       'internal',

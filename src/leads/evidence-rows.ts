@@ -28,6 +28,16 @@ export interface SealUpdate {
   files: readonly object[];
 }
 
+/**
+ * A capture as the worker that fetched its page stored it a moment ago, with that page's site and
+ * text hash: sealing it for the page's lead then reads neither back.
+ */
+export interface FreshCapture {
+  row: EvidenceRow;
+  siteId: string;
+  contentHash: string | null;
+}
+
 /** Writes of one statement (see `Write`). */
 const ONE = { statement: true };
 
@@ -69,30 +79,31 @@ export class EvidenceRows {
       .executeTakeFirst();
   }
 
-  /** Inserts a capture; returns its id, or null when another worker inserted the same (page, payload) first. */
-  insert(c: NewCapture): Promise<number | null> {
+  /** Inserts a capture; returns its row, or null when another worker inserted the same (page, payload) first. */
+  insert(c: NewCapture): Promise<EvidenceRow | null> {
     return this.write(async (tx) => {
+      const values = {
+        page_id: c.pageId,
+        lead_id: null,
+        payload_sha256: c.facts.payloadSha256,
+        text_sha256: c.textSha256,
+        fetcher: c.facts.fetcher,
+        captured_at: c.facts.capturedAt,
+        last_seen_at: c.facts.capturedAt,
+        facts: JSON.stringify(c.facts),
+        warc_sha256: c.warcSha256,
+        screenshot_sha256: c.screenshotSha256,
+        manifest_sha256: null,
+        sealed_at: null,
+        files: JSON.stringify(c.files),
+      };
       const row = await tx
         .insertInto('evidence')
-        .values({
-          page_id: c.pageId,
-          lead_id: null,
-          payload_sha256: c.facts.payloadSha256,
-          text_sha256: c.textSha256,
-          fetcher: c.facts.fetcher,
-          captured_at: c.facts.capturedAt,
-          last_seen_at: c.facts.capturedAt,
-          facts: JSON.stringify(c.facts),
-          warc_sha256: c.warcSha256,
-          screenshot_sha256: c.screenshotSha256,
-          manifest_sha256: null,
-          sealed_at: null,
-          files: JSON.stringify(c.files),
-        })
+        .values(values)
         .onConflict((oc) => oc.columns(['page_id', 'payload_sha256']).doNothing())
         .returning('id')
         .executeTakeFirst();
-      return row?.id ?? null;
+      return row ? { id: row.id, ...values } : null;
     }, ONE);
   }
 

@@ -9,6 +9,7 @@ export {
 } from './linking.ts';
 export type { Cursor, PageRequest, QueueFilter, SortKey } from './queue-filter.ts';
 export type { LexiconVersionRow, QueuePage, QueueRow } from './review-queries.ts';
+export type { FreshCapture } from './evidence-rows.ts';
 export type { EvidenceRow, IdentifierRow, LeadRow, LeadStatus } from './schema.ts';
 export type { AuditRow } from './schema-review.ts';
 export {
@@ -30,5 +31,11 @@ export {
   Store,
   type StoreOptions,
 } from './store.ts';
-export { type ClassifyDeps, type ClassifyOutcome, listingText, processClassify } from './process-classify.ts';
+export {
+  type ClassifyDeps,
+  type ClassifyOutcome,
+  type FreshPage,
+  listingText,
+  processClassify,
+} from './process-classify.ts';
 export { type ReviewedLead, reviewedLeads, reviewRows, type Suggestions, suggest } from './suggest.ts';

@@ -3,7 +3,9 @@ import type { SiteConfig } from '../config/index.ts';
 import { NonRetryableError } from '../errors.ts';
 import type { ListingFields } from '../extract/index.ts';
 import { type PivotRequest, planPivots } from './pivots.ts';
-import type { Store } from './store.ts';
+import type { FreshCapture } from './evidence-rows.ts';
+import type { EvidenceRow } from './schema.ts';
+import type { PageToClassify, Store } from './store.ts';
 
 export interface ClassifyDeps {
   store: Store;
@@ -14,14 +16,29 @@ export interface ClassifyDeps {
   sites(crawlId: string): Promise<SiteConfig[]>;
   /** Enqueues pivot searches; `owner` names the asking job (a retried one gets its searches again). */
   pivot(crawlId: string, requests: PivotRequest[], owner: string): Promise<void>;
-  /** Enqueues sealing the evidence of a lead (screenshot, text, manifest over the archived WARC). */
-  sealEvidence?(job: {
-    crawlId: string;
-    leadId: number;
-    pageId: number;
-    contentHash: string;
-    screenshot: boolean;
-  }): Promise<void>;
+  /**
+   * Enqueues sealing the evidence of a lead (screenshot, text, manifest over the archived WARC);
+   * `fresh`: the page's capture as this worker stored it (see `FreshPage`).
+   */
+  sealEvidence?(
+    job: {
+      crawlId: string;
+      leadId: number;
+      pageId: number;
+      contentHash: string;
+      screenshot: boolean;
+    },
+    fresh?: FreshCapture,
+  ): Promise<void>;
+}
+
+/**
+ * A page the calling worker has just stored (`recordFetched`'s `stored`) and its capture (null: none
+ * stored by this worker): classified and sealed from memory, without reading either back.
+ */
+export interface FreshPage {
+  page: PageToClassify;
+  capture: EvidenceRow | null;
 }
 
 export interface ClassifyInput {
@@ -44,9 +61,13 @@ export interface ClassifyOutcome {
  * Scores a stored page against the lexicons and writes or updates its lead. A listing is scored on its
  * title and description first (the seller's own words), then the rest of the page.
  */
-export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): Promise<ClassifyOutcome> {
+export async function processClassify(
+  job: ClassifyInput,
+  deps: ClassifyDeps,
+  fresh?: FreshPage,
+): Promise<ClassifyOutcome> {
   // The page's text and listing, and whether it has a lead already (saveClassification then skips its lookup).
-  const page = await deps.store.pageToClassify(job.pageId);
+  const page = fresh?.page.id === job.pageId ? fresh.page : await deps.store.pageToClassify(job.pageId);
   if (!page) throw new NonRetryableError('internal', `page ${job.pageId} is not in the store`);
   const site = await deps.site(job.crawlId, job.siteId);
   const listing = page.listing ? (JSON.parse(page.listing) as ListingFields) : null;
@@ -58,13 +79,17 @@ export async function processClassify(job: ClassifyInput, deps: ClassifyDeps): P
   const { leadId, created } = await deps.store.saveClassification(page, c, job.crawlId, at);
   let pivots = 0;
   if (c.lead && leadId !== null && page.content_hash) {
-    await deps.sealEvidence?.({
-      crawlId: job.crawlId,
-      leadId,
-      pageId: page.id,
-      contentHash: page.content_hash,
-      screenshot: site?.evidence.screenshots ?? true,
-    });
+    const capture = fresh?.page === page ? fresh.capture : null;
+    await deps.sealEvidence?.(
+      {
+        crawlId: job.crawlId,
+        leadId,
+        pageId: page.id,
+        contentHash: page.content_hash,
+        screenshot: site?.evidence.screenshots ?? true,
+      },
+      capture ? { row: capture, siteId: page.site_id, contentHash: page.content_hash } : undefined,
+    );
   }
   if (c.lead) {
     const requests = await planPivots(deps.store, page.id, await deps.sites(job.crawlId), job.crawlId, at);

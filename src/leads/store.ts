@@ -249,9 +249,13 @@ export class Store {
 
   /**
    * Records a fetched page (insert, or update on a recrawl). `changed` is false when the text is the
-   * same as last time, so the caller may skip re-classifying.
+   * same as last time, so the caller may skip re-classifying. `stored` is a page new to the store as
+   * `pageToClassify` would read it back (it has no lead yet): the worker that fetched it classifies it
+   * without that read.
    */
-  async recordFetched(r: FetchedRecord): Promise<{ pageId: number; changed: boolean }> {
+  async recordFetched(
+    r: FetchedRecord,
+  ): Promise<{ pageId: number; changed: boolean; stored?: PageToClassify }> {
     // PostgreSQL: identifiers first, in a statement of their own (see upsertIdentifiers), then the page and
     // its edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
     const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
@@ -272,12 +276,27 @@ export class Store {
       last_fetched: r.at,
       crawl_id: r.crawlId,
     };
+    const inserted = (id: number) => ({
+      pageId: id,
+      changed: true,
+      stored: {
+        id,
+        site_id: r.siteId,
+        url: r.url,
+        title: values.title,
+        text: values.text,
+        listing: values.listing,
+        found_via: r.foundVia,
+        content_hash: values.content_hash,
+        lead_id: null,
+      },
+    });
     if (upserted) {
       // A URL new to the store (most of a crawl): one statement, no transaction of its own.
       const pageId = await retryConflicts(() => insertNewPage(this.db, r, values, upserted));
       if (pageId !== null) {
         this.countLater();
-        return { pageId, changed: true };
+        return inserted(pageId);
       }
     }
     const saved = await this.write(async (tx) => {
@@ -289,7 +308,7 @@ export class Store {
       if ('inserted' in found) {
         const added = await linkPage(tx, found.inserted, links, r.at);
         await this.siteCounts(tx, r.siteId, added, true);
-        return { pageId: found.inserted, changed: true };
+        return inserted(found.inserted);
       }
       const before = found.existing;
       await tx

@@ -9,7 +9,7 @@ import {
 } from '../crawl/index.ts';
 import { CrawlEndedError, errorMessage, type FailReason, NonRetryableError } from '../errors.ts';
 import { archiveFetchedPage, captureLeadEvidence, type EvidenceDeps } from '../evidence/index.ts';
-import { type ClassifyDeps, processClassify } from '../leads/index.ts';
+import { type ClassifyDeps, type FreshPage, processClassify } from '../leads/index.ts';
 import { log } from '../log.ts';
 import {
   backoffDelay,
@@ -111,7 +111,7 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
   };
   const fetchLog = log.child({ component: 'fetch' });
   const m = opts.metrics;
-  let classifyInline: ((job: ClassifyJob) => Promise<void>) | null = null;
+  let classifyInline: ((job: ClassifyJob, fresh?: FreshPage) => Promise<void>) | null = null;
   // Chromium starts only when a lead needs a screenshot.
   const screenshots = {
     screenshotHtml: (html: string, base: string) => rt.fetcher.browser().screenshotHtml(html, base),
@@ -130,7 +130,8 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
     archiveEvidence: (input) => archiveFetchedPage(evidenceDeps(false), input),
     enqueueFetch: (jobs) => rt.queues.addFetch(jobs),
     // A process that also classifies does it inside the fetch job (see `classifyInline`).
-    enqueueClassify: (job) => (classifyInline ? classifyInline(job) : rt.queues.addClassify(job)),
+    enqueueClassify: (job, fresh) =>
+      classifyInline ? classifyInline(job, fresh) : rt.queues.addClassify(job),
     log: fetchLog,
   };
   const workers: Worker[] = [];
@@ -182,10 +183,10 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       site: (c, s) => rt.state.site(c, s),
       sites: (c) => rt.state.sites(c),
       // Sealing without a screenshot is hashing and a few rows: done here, not as another job.
-      sealEvidence: async (job) => {
+      sealEvidence: async (job, fresh) => {
         if (job.screenshot) return rt.queues.addEvidence(job);
         try {
-          await captureLeadEvidence(evidenceDeps(false), job);
+          await captureLeadEvidence(evidenceDeps(false), { ...job, fresh });
         } catch (err) {
           classifyLog.debug(
             { leadId: job.leadId, err: errorMessage(err) },
@@ -207,9 +208,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
         rt.state.count(crawlId, { pivots: jobs.length, queued: jobs.length });
       },
     };
-    const classifyPage = async (data: ClassifyJob) => {
+    const classifyPage = async (data: ClassifyJob, fresh?: FreshPage) => {
       const timer = m?.classifySeconds.startTimer();
-      const out = await processClassify(data, deps);
+      const out = await processClassify(data, deps, fresh);
       timer?.();
       if (out.created) m?.leads.inc({ category: out.category ?? 'none', kind: out.kind ?? 'none' });
       rt.state.count(data.crawlId, { classified: 1, leads: out.lead ? 1 : 0 });
@@ -224,9 +225,9 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
       // trips through Redis (about a quarter of a page's CPU went to BullMQ). A failure hands the page
       // to the classify queue and its retry policy, as if it had been queued in the first place; a
       // worker that dies first leaves the fetch job unfinished, and its retry classifies the stored page.
-      classifyInline = async (job) => {
+      classifyInline = async (job, fresh) => {
         try {
-          await classifyPage(job);
+          await classifyPage(job, fresh);
         } catch (err) {
           if (err instanceof CrawlEndedError) throw err;
           classifyLog.debug(

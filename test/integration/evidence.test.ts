@@ -241,7 +241,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
       { store, evidence },
       { pageId, page: refetch, requestHeaders, proxy: null, text: extract(refetch) },
     );
-    expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256 });
+    expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256, row: null });
     expect(countObjects(evidence.root)).toBe(objects);
     expect(await store.captures.has(sha256Hex(page.body), pageId)).toBe(true);
     const rows = await storeDb(store)
@@ -573,6 +573,43 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     );
     expect(html).toContain('no screenshot: no browser was available to render the capture');
     expect(html).not.toContain('evidence/screenshot.png');
+  });
+
+  it('seals the capture its worker just stored from memory, reading neither page nor capture back', async () => {
+    const page = await fetchListing();
+    const text = extract(page);
+    const ids = await pageAndLead({ ...page, url: `${page.url}?fresh` }, text);
+    const deps = { store, evidence, screenshots: null };
+    const archived = await archiveFetchedPage(deps, {
+      pageId: ids.pageId,
+      page,
+      requestHeaders,
+      proxy: null,
+      text,
+      newPage: true,
+    });
+    // The row handed on is the row stored.
+    expect(archived.row).toEqual(await store.captures.get(archived.evidenceId));
+    const reads: string[] = [];
+    const captures = Object.create(store.captures, {
+      page: { value: () => reads.push('page') && store.captures.page(ids.pageId) },
+      forPage: {
+        value: (id: number, h: string | null) => reads.push('forPage') && store.captures.forPage(id, h),
+      },
+    });
+    const fresh = { row: archived.row!, siteId: 'fixture', contentHash: sha256Hex(text) };
+    const sealed = await captureLeadEvidence({ ...deps, store: { captures } }, { ...ids, fresh });
+    expect(reads).toEqual([]);
+    expect(sealed).toMatchObject({ evidenceId: archived.evidenceId, skipped: false });
+    expect(sealed.manifest).toMatchObject({ pageId: ids.pageId, leadId: ids.leadId, siteId: 'fixture' });
+    expect((await store.captures.ofLead(ids.leadId))[0]).toMatchObject({
+      manifest_sha256: sealed.manifestSha256,
+    });
+    // A capture of other text than the page's (a recrawl since) is not trusted: the store is read.
+    const stale = { ...fresh, contentHash: 'f'.repeat(64) };
+    const again = await captureLeadEvidence({ ...deps, store: { captures } }, { ...ids, fresh: stale });
+    expect(reads).toEqual(['page', 'forPage']);
+    expect(again).toMatchObject({ skipped: true, manifestSha256: sealed.manifestSha256 });
   });
 
   it("keeps a browser render's own screenshot as the evidence screenshot", async () => {

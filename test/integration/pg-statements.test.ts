@@ -119,7 +119,7 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     } as typeof query;
     try {
       const facts = { payloadSha256: 'p'.repeat(64), fetcher: 'http', capturedAt: T0 };
-      const id = await store.captures.insert({
+      const row = await store.captures.insert({
         pageId,
         facts,
         textSha256: 't'.repeat(64),
@@ -127,8 +127,8 @@ needsPostgres('prepared statements on PostgreSQL', () => {
         screenshotSha256: null,
         files: [],
       });
-      await store.captures.touch(id!, '2025-03-02T10:00:00.000Z');
-      const sealed = await store.captures.seal(id!, {
+      await store.captures.touch(row!.id, '2025-03-02T10:00:00.000Z');
+      const sealed = await store.captures.seal(row!.id, {
         leadId: leadId!,
         screenshotSha256: null,
         manifestSha256: 'm'.repeat(64),

@@ -1,3 +1,4 @@
+import pgDriver from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoPages, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
@@ -7,14 +8,14 @@ import { dropPrefix, testConfig } from '../helpers/runtime.ts';
 import { needsPostgres as needs } from '../helpers/requirements.ts';
 
 /** Crawls the demo market into the given store and returns what a reviewer sees of its leads. */
-async function crawlInto(market: DemoMarket, tdb: TestDb) {
+async function crawlInto(market: DemoMarket, tdb: TestDb, screenshots = true) {
   const config = await testConfig(tdb.dataDir);
   config.runtime.store.url = tdb.url;
   const rt = await openRuntime(config);
   try {
     expect(rt.store.dialect).toBe(tdb.backend);
     const summary = await runCrawl(rt, {
-      sites: [siteSchema.parse(demoSiteInput(market.url))],
+      sites: [siteSchema.parse({ ...demoSiteInput(market.url), evidence: { screenshots } })],
       workers: { fetch: 8, classify: 2 },
       progressMs: 50,
     });
@@ -78,5 +79,44 @@ needs('pipeline on the demo market with a PostgreSQL store (real Redis, PostgreS
       .filter((p) => p.lead !== leadPaths.has(p.path))
       .map((p) => `${p.path}: expected ${p.lead ? 'a lead' : 'no lead'} (${p.why})`);
     expect(wrong).toEqual([]);
+  });
+
+  it('classifies and seals a page it has just stored without reading the page or its capture back', async () => {
+    const sent: string[] = [];
+    const query = pgDriver.Client.prototype.query;
+    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
+      const first = args[0] as string | { text: string };
+      sent.push(typeof first === 'string' ? first : first.text);
+      return (query as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof query;
+    const tdb = await testDb('postgres');
+    try {
+      let crawled: Awaited<ReturnType<typeof crawlInto>>;
+      try {
+        crawled = await crawlInto(market, tdb, false);
+      } finally {
+        pgDriver.Client.prototype.query = query;
+      }
+      expect(crawled.summary.failed).toBe(0);
+      expect(crawled.leads.length).toBeGreaterThan(0);
+      const store = await tdb.open();
+      try {
+        // Every lead is sealed all the same (without a screenshot, inline).
+        const leads = await store.leads();
+        const sealed = await Promise.all(leads.map((l) => store.captures.ofLead(l.id)));
+        expect(sealed.map((c) => c.filter((r) => r.manifest_sha256).length)).toEqual(leads.map(() => 1));
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await tdb.drop();
+    }
+    const reads = sent.filter(
+      (q) =>
+        /^select\b/i.test(q.trim()) &&
+        (/"pages"\."text"|"content_hash" from "pages"/.test(q) || /from "evidence"/.test(q)),
+    );
+    expect(sent.length).toBeGreaterThan(0);
+    expect(reads).toEqual([]);
   });
 });

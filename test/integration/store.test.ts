@@ -209,10 +209,22 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
   });
 
   it('recordFetched inserts, then updates with change detection', async () => {
-    const a = await store.recordFetched(fetched());
+    const listing = {
+      title: 'Мефедрон 1 г',
+      price: '40',
+      currency: 'USD',
+      seller: 'v1',
+      description: 'кристалл',
+    };
+    const a = await store.recordFetched(
+      fetched({ listing, foundVia: 'link', identifiers: [id('telegram', 'v1_shop')] }),
+    );
     expect(a.changed).toBe(true);
     expect(typeof a.pageId).toBe('number');
-    const b = await store.recordFetched(fetched({ at: T1 }));
+    // A new page comes back as classifying it would read it: the worker that stored it need not read it.
+    expect(a.stored).toEqual(await store.pageToClassify(a.pageId));
+    expect(a.stored).toMatchObject({ lead_id: null, found_via: 'link', listing: JSON.stringify(listing) });
+    const b = await store.recordFetched(fetched({ listing, foundVia: 'link', at: T1 }));
     expect(b).toEqual({ pageId: a.pageId, changed: false });
     const c = await store.recordFetched(fetched({ contentHash: 'h2', text: 'new text', at: T2 }));
     expect(c).toEqual({ pageId: a.pageId, changed: true });
