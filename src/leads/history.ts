@@ -23,6 +23,18 @@ export async function recordLeadEvent(
   await appendLeadEvent(db, lead.id, event, at, detail);
 }
 
+/** The history row of an event, but its lead. */
+export function leadEventValues(event: Event, at: string, detail: LeadEventDetail = {}) {
+  return {
+    at,
+    event,
+    score: detail.score ?? null,
+    category: detail.category ?? null,
+    content_hash: detail.contentHash ?? null,
+    lexicon_version: detail.lexiconVersion ?? null,
+  };
+}
+
 /** Appends an event to the history of lead `leadId` (when the caller already knows the lead). */
 export async function appendLeadEvent(
   db: Kysely<Database>,
@@ -33,15 +45,7 @@ export async function appendLeadEvent(
 ): Promise<void> {
   await db
     .insertInto('lead_history')
-    .values({
-      lead_id: leadId,
-      at,
-      event,
-      score: detail.score ?? null,
-      category: detail.category ?? null,
-      content_hash: detail.contentHash ?? null,
-      lexicon_version: detail.lexiconVersion ?? null,
-    })
+    .values({ lead_id: leadId, ...leadEventValues(event, at, detail) })
     .execute();
 }
 

@@ -1,4 +1,4 @@
-import type { Insertable, Kysely } from 'kysely';
+import type { Insertable, Kysely, QueryCreator } from 'kysely';
 import { sql } from 'kysely';
 import { type Classification, compactReasons } from '../classify/index.ts';
 import type { Identifier, ListingFields } from '../extract/index.ts';
@@ -41,11 +41,19 @@ import { Analysts } from './analysts.ts';
 import { ReviewQueries } from './review-queries.ts';
 import { Triage } from './triage-rows.ts';
 import { EvidenceRows } from './evidence-rows.ts';
-import { appendLeadEvent, lastLeadEvent, leadHistory, recordLeadEvent } from './history.ts';
+import { appendLeadEvent, lastLeadEvent, leadEventValues, leadHistory, recordLeadEvent } from './history.ts';
 import { isPostgres, type OpenDbOptions, type OpenedDb, openDb } from './open.ts';
 import { GroupCommit, type GroupCommitStats, type Write, type WriteFn } from './group-commit.ts';
 import { claimPivot } from './pivots.ts';
-import type { Database, IdentifierRow, LeadRow, LeadStatus, PagesTable, PageRow } from './schema.ts';
+import type {
+  Database,
+  IdentifierRow,
+  LeadRow,
+  LeadStatus,
+  LeadsTable,
+  PagesTable,
+  PageRow,
+} from './schema.ts';
 
 export interface FetchedRecord {
   crawlId: string;
@@ -433,9 +441,9 @@ export class Store {
     return this.write(async (tx) => {
       const lead = { id: known ?? 0, page_id: page.id, site_id: page.site_id };
       if (known === undefined) {
-        const row = await tx
-          .insertInto('leads')
-          .values({
+        const row = await insertLead(
+          tx,
+          {
             ...values,
             page_id: page.id,
             site_id: page.site_id,
@@ -443,14 +451,12 @@ export class Store {
             found_via: page.found_via,
             first_seen: at,
             last_seen: at,
-          })
-          .onConflict((oc) => oc.column('page_id').doNothing())
-          .returning('id')
-          .executeTakeFirst();
+          },
+          leadEventValues('created', at, detail),
+        );
         if (row) {
           lead.id = row.id;
           await clusterLead(tx, { ...lead, fresh: true });
-          await appendLeadEvent(tx, row.id, 'created', at, detail);
           return { leadId: row.id, created: true };
         }
         // Another worker created it since we looked: the lead exists once, as it should, and this
@@ -692,6 +698,47 @@ function newPageRow(
     depth: r.depth,
     first_seen: r.at,
   };
+}
+
+/**
+ * A new lead with its `created` event, unless the page has a lead already (then undefined, nothing
+ * written). PostgreSQL: one statement (the event inserted from the lead's `returning`).
+ */
+async function insertLead(
+  tx: Kysely<Database>,
+  lead: Insertable<LeadsTable>,
+  created: ReturnType<typeof leadEventValues>,
+): Promise<{ id: number } | undefined> {
+  const insert = (db: QueryCreator<Database>) =>
+    db
+      .insertInto('leads')
+      .values(lead)
+      .onConflict((oc) => oc.column('page_id').doNothing())
+      .returning('id');
+  if (!isPostgres(tx)) {
+    const row = await insert(tx).executeTakeFirst();
+    if (row)
+      await tx
+        .insertInto('lead_history')
+        .values({ lead_id: row.id, ...created })
+        .execute();
+    return row;
+  }
+  return tx
+    .with('l', insert)
+    .with('h', (db) =>
+      db
+        .insertInto('lead_history')
+        .columns(['lead_id', ...(Object.keys(created) as Array<keyof typeof created>)])
+        .expression((eb) =>
+          eb
+            .selectFrom('l')
+            .select((s) => ['l.id', ...Object.entries(created).map(([k, v]) => s.val(v).as(k))]),
+        ),
+    )
+    .selectFrom('l')
+    .select('l.id')
+    .executeTakeFirst();
 }
 
 /**

@@ -80,7 +80,7 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     expect((await store.page(pageId))?.fetch_count).toBe(2);
   });
 
-  it('saves a seller’s next listing into the seller’s cluster in six statements', async () => {
+  it('saves a seller’s next listing into the seller’s cluster in five statements', async () => {
     const wallet = identifier('btc', 'bc1qsellerwallet');
     const first = await store.recordFetched(fetched('shop', 'http://shop.test/1', [wallet]));
     const one = await store.saveClassification(
@@ -93,12 +93,25 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     const page = (await store.pageToClassify(next.pageId))!;
     const statements = countStatements();
     const two = await store.saveClassification(page, verdict(true), 'c1', T0);
-    // The lead, its links with their clusters, the shared locks, the links again under them, the
-    // lead's cluster, its history (BEGIN and COMMIT besides).
-    expect({ statements: statements(), created: two.created }).toEqual({ statements: 6, created: true });
+    // The lead with its history, its links with their clusters, the shared locks, the links again
+    // under them, the lead's cluster (BEGIN and COMMIT besides).
+    expect({ statements: statements(), created: two.created }).toEqual({ statements: 5, created: true });
     const leads = await Promise.all([store.lead(one.leadId!), store.lead(two.leadId!)]);
     expect(leads[1]!.cluster_id).toBe(leads[0]!.cluster_id);
     expect(leads[0]!.cluster_id).not.toBeNull();
+    // The history row went in with the lead, typed as appendLeadEvent writes it.
+    const history = await store.history(two.leadId!);
+    expect(history).toMatchObject([
+      {
+        event: 'created',
+        at: T0,
+        score: 0.8,
+        category: 'synthetic',
+        content_hash: page.content_hash,
+        lexicon_version: 'v1',
+      },
+    ]);
+    expect(await store.history(one.leadId!)).toMatchObject([{ event: 'created', score: 0.8 }]);
   });
 
   it('writes a capture, notes it seen again and seals it in one round trip each, without a transaction', async () => {
