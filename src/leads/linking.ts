@@ -28,7 +28,7 @@ export interface IdentifierLink {
 }
 
 /** Each identifier's first link, in order (a page names an identifier as often as it likes). */
-export function distinctLinks(links: readonly IdentifierLink[]): IdentifierLink[] {
+function distinctLinks(links: readonly IdentifierLink[]): IdentifierLink[] {
   const seen = new Set<number>();
   return links.filter((l) => !seen.has(l.identifierId) && seen.add(l.identifierId));
 }
@@ -37,18 +37,14 @@ export function distinctLinks(links: readonly IdentifierLink[]): IdentifierLink[
 const UPSERT_ROWS = 500;
 
 /**
- * Stores each identifier once (by type and value), bumping `last_seen` when known; ignored values are
- * skipped. One statement for a page's identifiers (per 500), each distinct one once, sorted by
- * `identifierKey`: pages that share identifiers lock their rows in one order, so they never deadlock, and on
- * PostgreSQL, called outside a transaction, hold them only for that statement. Returns one link per
- * identifier given (repeats included), in order.
+ * A page's identifiers as they are stored: `kept`, those not ignored, in the page's order (repeats
+ * included); `rows`, each distinct one once (the first time the page names it), sorted by
+ * `identifierKey`: pages that share identifiers lock their rows in one order, so they never deadlock.
  */
-export async function upsertIdentifiers(
-  db: Kysely<Database>,
+export function identifiersToStore(
   identifiers: readonly Identifier[],
-  at: string,
   ignore: IgnoreSet,
-): Promise<IdentifierLink[]> {
+): { kept: Identifier[]; rows: Identifier[] } {
   const kept = identifiers.filter((i) => !ignore.has(identifierKey(i)));
   const distinct = new Map<string, Identifier>();
   for (const i of kept) {
@@ -57,6 +53,27 @@ export async function upsertIdentifiers(
   }
   // By key (`type:value`): every writer sorts the same way, which is all the lock order needs.
   const rows = [...distinct].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, i]) => i);
+  return { kept, rows };
+}
+
+/** One link per identifier kept (repeats included), in order, from the stored rows' ids by `identifierKey`. */
+export function linksOf(kept: readonly Identifier[], ids: ReadonlyMap<string, number>): IdentifierLink[] {
+  return kept.map((i) => ({ identifierId: ids.get(identifierKey(i))!, deobfuscated: i.deobfuscated }));
+}
+
+/**
+ * Stores each identifier once (by type and value), bumping `last_seen` when known; ignored values are
+ * skipped. One statement for a page's identifiers (per 500), in `identifiersToStore`'s order; on
+ * PostgreSQL, called outside a transaction, it holds their rows only for that statement. Returns one
+ * link per identifier given (repeats included), in order.
+ */
+export async function upsertIdentifiers(
+  db: Kysely<Database>,
+  identifiers: readonly Identifier[],
+  at: string,
+  ignore: IgnoreSet,
+): Promise<IdentifierLink[]> {
+  const { kept, rows } = identifiersToStore(identifiers, ignore);
   const ids = new Map<string, number>();
   for (let from = 0; from < rows.length; from += UPSERT_ROWS) {
     const stored = await db
@@ -75,7 +92,7 @@ export async function upsertIdentifiers(
       .execute();
     for (const r of stored) ids.set(identifierKey(r), r.id);
   }
-  return kept.map((i) => ({ identifierId: ids.get(identifierKey(i))!, deobfuscated: i.deobfuscated }));
+  return linksOf(kept, ids);
 }
 
 /**

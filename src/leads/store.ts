@@ -5,15 +5,17 @@ import type { Identifier, ListingFields } from '../extract/index.ts';
 import {
   type ClusterView,
   clusterView,
-  distinctLinks,
   findIdentifier,
   type IdentifierStats,
   type IdentifierLink,
   type IgnoreSet,
+  identifierKey,
   identifierStats,
   identifiersByPage,
+  identifiersToStore,
   leadsWithIdentifier,
   linkPage,
+  linksOf,
   pageIdentifiers,
   upsertIdentifiers,
 } from './linking.ts';
@@ -264,9 +266,6 @@ export class Store {
   async recordFetched(
     r: FetchedRecord,
   ): Promise<{ pageId: number; changed: boolean; stored?: PageToClassify }> {
-    // PostgreSQL: identifiers first, in a statement of their own (see upsertIdentifiers), then the page and
-    // its edges at once. SQLite has one writer: all of it in the write, so the batch holds them together.
-    const upserted = this.writer ? null : await upsertIdentifiers(this.db, r.identifiers, r.at, this.ignore);
     const values = {
       final_url: r.finalUrl,
       status: r.status,
@@ -299,13 +298,17 @@ export class Store {
         lead_id: null,
       },
     });
-    if (upserted) {
-      // A URL new to the store (most of a crawl): one statement, no transaction of its own.
-      const pageId = await retryConflicts(() => insertNewPage(this.db, r, values, upserted));
-      if (pageId !== null) {
+    // PostgreSQL: the identifiers, and a page new to the store (most of a crawl) with its edges, in one
+    // statement without a transaction of its own; a URL stored already is updated below with the links
+    // it returns. SQLite has one writer: all of it in the write, so the batch holds them together.
+    let upserted: IdentifierLink[] | null = null;
+    if (!this.writer) {
+      const first = await retryConflicts(() => insertNewPage(this.db, r, values, this.ignore));
+      if (first.pageId !== null) {
         this.countLater();
-        return inserted(pageId);
+        return inserted(first.pageId);
       }
+      upserted = first.links;
     }
     const saved = await this.write(async (tx) => {
       const links = upserted ?? (await upsertIdentifiers(tx, r.identifiers, r.at, this.ignore));
@@ -742,38 +745,52 @@ async function insertLead(
 }
 
 /**
- * PostgreSQL: a page new to the store with its identifier links and its site's queued counts (see
- * `queueSiteLinks`), in one statement: atomic without a transaction of its own, one round trip
- * instead of five. Null when the URL is stored already (the caller updates it in a transaction).
+ * PostgreSQL, a fetched page in one statement: its identifiers upserted (in `identifiersToStore`'s
+ * order) and, when the URL is new to the store, the page with its identifier links and its site's
+ * queued counts (see `queueSiteLinks`). Atomic without a transaction of its own: one round trip
+ * instead of six. `pageId` is null when the URL is stored already (the caller updates it in a
+ * transaction, with `links`).
  */
 async function insertNewPage(
   db: Kysely<Database>,
-  r: Pick<FetchedRecord, 'siteId' | 'url' | 'foundVia' | 'depth' | 'at'>,
+  r: Pick<FetchedRecord, 'siteId' | 'url' | 'foundVia' | 'depth' | 'at' | 'identifiers'>,
   values: Omit<Insertable<PagesTable>, 'site_id' | 'url' | 'found_via' | 'depth' | 'first_seen'>,
-  links: readonly IdentifierLink[],
-): Promise<number | null> {
-  const unique = distinctLinks(links);
-  const ids = unique.map((l) => l.identifierId);
-  const deobfuscated = unique.map((l) => (l.deobfuscated ? 1 : 0));
-  const row: Record<string, unknown> = newPageRow(r, values);
-  const columns = Object.keys(row);
-  const result = await sql<{ id: number }>`
-    with p as (
+  ignore: IgnoreSet,
+): Promise<{ pageId: number | null; links: IdentifierLink[] }> {
+  const { kept, rows } = identifiersToStore(r.identifiers, ignore);
+  const page: Record<string, unknown> = newPageRow(r, values);
+  const columns = Object.keys(page);
+  const result = await sql<{ page_id: number | null; ids: Array<[number, string, string]> }>`
+    with x as (
+      select * from unnest(${rows.map((i) => i.type)}::text[], ${rows.map((i) => i.value)}::text[],
+        ${rows.map((i) => i.validated)}::text[], ${rows.map((i) => (i.deobfuscated ? 1 : 0))}::integer[])
+        with ordinality as x(type, value, validated, deobfuscated, n)
+    ), i as (
+      insert into identifiers (type, value, validated, first_seen, last_seen)
+      select type, value, validated, ${r.at}, ${r.at} from x order by n
+      on conflict (type, value) do update set last_seen = excluded.last_seen
+      returning id, type, value
+    ), p as (
       insert into pages (${sql.join(columns.map((c) => sql.ref(c)))})
-      values (${sql.join(columns.map((c) => row[c]))})
+      values (${sql.join(columns.map((c) => page[c]))})
       on conflict (site_id, url) do nothing
       returning id
     ), l as (
       insert into page_identifiers (page_id, identifier_id, deobfuscated, first_seen)
-      select p.id, x.identifier_id, x.deobfuscated, ${r.at}
-      from p cross join unnest(${ids}::integer[], ${deobfuscated}::integer[]) as x(identifier_id, deobfuscated)
+      select p.id, i.id, x.deobfuscated, ${r.at}
+      from p cross join i join x on x.type = i.type and x.value = i.value
     ), d as (
       insert into site_count_deltas (site_id, identifier_id)
-      select ${r.siteId}, x.identifier_id
-      from p cross join unnest(array_append(${ids}::integer[], null)) as x(identifier_id)
+      select ${r.siteId}, i.id from p cross join i
+      union all select ${r.siteId}, null::integer from p
     )
-    select id from p`.execute(db);
-  return result.rows[0]?.id ?? null;
+    select (select id from p) as page_id,
+      (select coalesce(json_agg(json_build_array(i.id, i.type, i.value)), '[]'::json) from i) as ids`.execute(
+    db,
+  );
+  const out = result.rows[0]!;
+  const ids = new Map(out.ids.map(([id, type, value]) => [identifierKey({ type, value }), id]));
+  return { pageId: out.page_id, links: linksOf(kept, ids) };
 }
 
 /**

@@ -51,16 +51,23 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     expect((await prepared()).some((s) => /^(begin|commit)/i.test(s))).toBe(false);
   });
 
-  it('records a new page with its links and its site’s counts in one statement after the identifiers', async () => {
+  it('records a new page with its identifiers, its links and its site’s counts in one statement', async () => {
     const statements = countStatements();
     const counting = storeDb(store);
-    const ids = [identifier('email', 'sales@shop.test'), identifier('telegram', '@shopbot')];
+    const ids = [
+      identifier('telegram', '@shopbot'),
+      identifier('email', 'sales@shop.test'),
+      { ...identifier('telegram', '@shopbot'), deobfuscated: true },
+    ];
     const { pageId, changed } = await store.recordFetched(fetched('shop', 'http://shop.test/1', ids));
-    // The identifiers' upsert, then the page, its links and the queued counts at once.
-    expect({ statements: statements(), changed }).toEqual({ statements: 2, changed: true });
-    expect((await store.pageIdentifiers(pageId)).map((i) => i.value).sort()).toEqual([
-      '@shopbot',
-      'sales@shop.test',
+    expect({ statements: statements(), changed }).toEqual({ statements: 1, changed: true });
+    // Each identifier once, linked as the page first wrote it.
+    const links = await sql<{ value: string; deobfuscated: number }>`
+      select i.value, pi.deobfuscated from page_identifiers pi join identifiers i on i.id = pi.identifier_id
+      where pi.page_id = ${pageId} order by i.value`.execute(counting);
+    expect(links.rows.map((r) => [r.value, Number(r.deobfuscated)])).toEqual([
+      ['@shopbot', 0],
+      ['sales@shop.test', 0],
     ]);
     await store.foldSiteCounts();
     const counts = await sql<{ identifier_id: number | null; pages: number }>`
@@ -68,10 +75,15 @@ needsPostgres('prepared statements on PostgreSQL', () => {
       union all select identifier_id, pages from site_identifiers where site_id = 'shop'`.execute(counting);
     expect(counts.rows.map((r) => r.pages)).toEqual([1, 1, 1]);
     // A URL stored already goes the way of a recrawl: updated, its links kept, counted once.
+    const later = '2025-03-02T10:00:00.000Z';
     const again = await store.recordFetched(
-      fetched('shop', 'http://shop.test/1', ids, { contentHash: 'h:new' }),
+      fetched('shop', 'http://shop.test/1', ids, { contentHash: 'h:new', at: later }),
     );
     expect(again).toEqual({ pageId, changed: true });
+    expect((await store.identifiers()).map((i) => [i.value, i.first_seen, i.last_seen]).sort()).toEqual([
+      ['@shopbot', T0, later],
+      ['sales@shop.test', T0, later],
+    ]);
     await store.foldSiteCounts();
     const after = await sql<{ pages: number }>`
       select pages from site_counts where site_id = 'shop'
