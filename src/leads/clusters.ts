@@ -100,17 +100,21 @@ interface LeadToCluster {
   fresh?: boolean;
 }
 
-/** The identifiers of a page, each with whether it links on the page's site, in one statement. */
-async function pageLinks(db: Kysely<Database>, pageId: number, siteId: string): Promise<PageLinks> {
-  const rows = await db
+/** A page's identifiers, one row each, with their site-wide mark on the page's site (null: none) and their cluster. */
+function pageLinksQuery(db: Kysely<Database>, pageId: number, siteId: string) {
+  return db
     .selectFrom('page_identifiers as pi')
     .innerJoin('identifiers as i', 'i.id', 'pi.identifier_id')
     .leftJoin('site_identifiers as si', (j) =>
       j.onRef('si.identifier_id', '=', 'pi.identifier_id').on('si.site_id', '=', siteId),
     )
     .select(['pi.identifier_id', 'si.site_wide', 'i.cluster_id'])
-    .where('pi.page_id', '=', pageId)
-    .execute();
+    .where('pi.page_id', '=', pageId);
+}
+
+/** The identifiers of a page, each with whether it links on the page's site, in one statement. */
+async function pageLinks(db: Kysely<Database>, pageId: number, siteId: string): Promise<PageLinks> {
+  const rows = await pageLinksQuery(db, pageId, siteId).execute();
   const links: PageLinks = { linking: [], siteWide: [], clusters: [] };
   for (const r of rows) {
     if (r.site_wide) links.siteWide.push(r.identifier_id);
@@ -291,17 +295,24 @@ async function joinCluster(
   // The identifiers' shared locks, ascending, then the cluster's, in one statement.
   const ids = [...new Set([...links.linking, ...links.siteWide])].sort((a, b) => a - b);
   await takeLocks(db, [...ids.map(() => IDENTIFIER_LOCK), CLUSTER_LOCK], [...ids, target], true);
-  const now = await pageLinks(db, lead.page_id, lead.site_id);
-  const same = (a: number[], b: number[]) => a.length === b.length && a.every((x) => b.includes(x));
-  if (!same(now.linking, links.linking) || !same(now.siteWide, links.siteWide)) return null;
-  if ((await soleCluster(db, lead, now)) !== target) return null;
-  await db
-    .updateTable('leads')
-    .set({ cluster_id: target })
-    .where('id', '=', lead.id)
-    .where('cluster_id', 'is', null)
-    .execute();
-  return target;
+  // Then, in one statement (its snapshot taken under the locks): the page's links are still those read,
+  // each linking one in `target`; the lead is in it or in none; and it joins it.
+  const own = lead.fresh
+    ? sql`true`
+    : sql`coalesce((select cluster_id from leads where id = ${lead.id}), ${target}) = ${target}`;
+  const { rows } = await sql<{ ok: boolean }>`
+    with now as (${pageLinksQuery(db, lead.page_id, lead.site_id)}),
+    ok as (
+      select count(*) = ${ids.length} and ${own} and coalesce(bool_and(case
+        when coalesce(site_wide, 0) <> 0 then identifier_id = any(${links.siteWide}::integer[])
+        else identifier_id = any(${links.linking}::integer[]) and cluster_id = ${target} end), true) as ok
+      from now
+    ), u as (
+      update leads set cluster_id = ${target}
+      where id = ${lead.id} and cluster_id is null and (select ok from ok)
+    )
+    select ok from ok`.execute(db);
+  return rows[0]?.ok ? target : null;
 }
 
 /**

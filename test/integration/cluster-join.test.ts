@@ -87,6 +87,53 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([first.leadId]));
   });
 
+  it("a seller's next listing, read before a merge moved its cluster, joins the cluster it merged into", async () => {
+    const other = identifier('btc', 'bc1qother0wallet');
+    const save = async (r: ReturnType<typeof listing>) => {
+      const { pageId } = await store.recordFetched(r);
+      return store.saveClassification((await store.pageToClassify(pageId))!, sale, 'c1', T0);
+    };
+    // Seller Y first (the smaller cluster name), then seller X.
+    const y = await save(fetched('market', 'http://market.test/y0', [other]));
+    const x = await save(listing(0));
+    expect(x.leadId).toBeGreaterThan(y.leadId!);
+    // A listing naming both wallets merges X's cluster into Y's, its transaction held open.
+    const bridge = (await store.recordFetched(fetched('market', 'http://market.test/both', [wallet, other])))
+      .pageId;
+    // Stored now: storing it later would wait for the merge's row locks on the wallet, and read after it.
+    const nextPage = (await store.pageToClassify((await store.recordFetched(listing(1))).pageId))!;
+    let release!: () => void;
+    const released = new Promise<void>((r) => {
+      release = r;
+    });
+    let merged!: () => void;
+    const inside = new Promise<void>((r) => {
+      merged = r;
+    });
+    const held = storeDb(store)
+      .transaction()
+      .execute(async (tx) => {
+        const lead = await tx
+          .insertInto('leads')
+          .values({ ...leadRow(bridge, 9), url: 'http://market.test/both' })
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        expect(await clusterLead(tx, { id: lead.id, page_id: bridge, site_id: 'market' })).toBe(y.leadId);
+        merged();
+        await released;
+      });
+    await inside;
+    // X's next listing reads its wallet in X's cluster (the merge is not committed), then waits for the
+    // wallet's lock; once it has it, the wallet is in Y's cluster.
+    const next = store.saveClassification(nextPage, sale, 'c1', T0);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await held;
+    const saved = await next;
+    expect((await store.lead(saved.leadId!))!.cluster_id).toBe(y.leadId);
+    expect(new Set((await store.leads()).map((l) => l.cluster_id))).toEqual(new Set([y.leadId]));
+  });
+
   it("a listing saved late joins its seller's cluster under the cluster's name, renaming nothing", async () => {
     const pages: number[] = [];
     for (let i = 0; i < 3; i++) pages.push((await store.recordFetched(listing(i))).pageId);
