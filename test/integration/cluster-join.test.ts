@@ -28,6 +28,29 @@ const leadRow = (pageId: number, i: number) => ({
   last_seen: T0,
 });
 
+/**
+ * Saves a lead for `pageId` by hand (its row `row`, then `clusterLead`) in a transaction that stays open,
+ * its locks held, until `release()`; `inside` settles with the cluster it joined once it has.
+ */
+function holdSave(store: Store, pageId: number, row: ReturnType<typeof leadRow>) {
+  let release!: () => void;
+  const released = new Promise<void>((r) => {
+    release = r;
+  });
+  let joined!: (cluster: number) => void;
+  const inside = new Promise<number>((r) => {
+    joined = r;
+  });
+  const done = storeDb(store)
+    .transaction()
+    .execute(async (tx) => {
+      const lead = await tx.insertInto('leads').values(row).returning('id').executeTakeFirstOrThrow();
+      joined(await clusterLead(tx, { id: lead.id, page_id: pageId, site_id: 'market' }));
+      await released;
+    });
+  return { inside, release, done };
+}
+
 // A crawl meets a seller's listings side by side, and a market's pages all carry its footer; on
 // PostgreSQL their saves used to queue on the seller's wallet lock and on the footer's counter rows,
 // each waiting for the other's whole transaction.
@@ -52,35 +75,14 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     await save(pages[1]!);
 
     // Listing 2's save holds its locks, its transaction open, until released.
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let joined!: () => void;
-    const inside = new Promise<void>((r) => {
-      joined = r;
-    });
-    const held = storeDb(store)
-      .transaction()
-      .execute(async (tx) => {
-        const lead = await tx
-          .insertInto('leads')
-          .values(leadRow(pages[2]!, 2))
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        expect(await clusterLead(tx, { id: lead.id, page_id: pages[2]!, site_id: 'market' })).toBe(
-          first.leadId,
-        );
-        joined();
-        await released;
-      });
-    await inside;
+    const held = holdSave(store, pages[2]!, leadRow(pages[2]!, 2));
+    expect(await held.inside).toBe(first.leadId);
     const outcome = await Promise.race([
       save(pages[3]!).then(() => 'saved'),
       new Promise((r) => setTimeout(() => r('blocked'), 3000)),
     ]);
-    release();
-    await held;
+    held.release();
+    await held.done;
     expect(outcome).toBe('saved');
     const leads = await store.leads();
     expect(leads).toHaveLength(4);
@@ -102,33 +104,14 @@ needsPostgres('saves side by side on PostgreSQL', () => {
       .pageId;
     // Stored now: storing it later would wait for the merge's row locks on the wallet, and read after it.
     const nextPage = (await store.pageToClassify((await store.recordFetched(listing(1))).pageId))!;
-    let release!: () => void;
-    const released = new Promise<void>((r) => {
-      release = r;
-    });
-    let merged!: () => void;
-    const inside = new Promise<void>((r) => {
-      merged = r;
-    });
-    const held = storeDb(store)
-      .transaction()
-      .execute(async (tx) => {
-        const lead = await tx
-          .insertInto('leads')
-          .values({ ...leadRow(bridge, 9), url: 'http://market.test/both' })
-          .returning('id')
-          .executeTakeFirstOrThrow();
-        expect(await clusterLead(tx, { id: lead.id, page_id: bridge, site_id: 'market' })).toBe(y.leadId);
-        merged();
-        await released;
-      });
-    await inside;
+    const held = holdSave(store, bridge, { ...leadRow(bridge, 9), url: 'http://market.test/both' });
+    expect(await held.inside).toBe(y.leadId);
     // X's next listing reads its wallet in X's cluster (the merge is not committed), then waits for the
     // wallet's lock; once it has it, the wallet is in Y's cluster.
     const next = store.saveClassification(nextPage, sale, 'c1', T0);
     await new Promise((r) => setTimeout(r, 300));
-    release();
-    await held;
+    held.release();
+    await held.done;
     const saved = await next;
     expect((await store.lead(saved.leadId!))!.cluster_id).toBe(y.leadId);
     expect(new Set((await store.leads()).map((l) => l.cluster_id))).toEqual(new Set([y.leadId]));
