@@ -31,32 +31,32 @@ const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
 
 /**
  * Takes the transaction's advisory locks `(spaces[k], ids[k])` in the order given (`shared`: the
- * shared form, which only an exclusive holder waits for), in one statement: the function scan yields
- * the arrays in order, so the locks are taken in that order, one round trip for all. Only on
- * PostgreSQL: a SQLite transaction holds the database's one write lock already.
+ * shared form, which only an exclusive holder waits for; or each lock's own), in one statement: the
+ * function scan yields the arrays in order, so the locks are taken in that order, one round trip for
+ * all. Only on PostgreSQL: a SQLite transaction holds the database's one write lock already.
  */
-async function takeLocks(db: Kysely<Database>, spaces: number[], ids: number[], shared: boolean) {
+async function takeLocks(db: Kysely<Database>, spaces: number[], ids: number[], shared: boolean | boolean[]) {
   if (!ids.length || !isPostgres(db)) return;
-  const take = sql.raw(shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
+  if (Array.isArray(shared) && shared.some((s) => s !== shared[0])) {
+    await sql`select case when s then pg_advisory_xact_lock_shared(k, id) else pg_advisory_xact_lock(k, id) end
+      from unnest(${spaces}::integer[], ${ids}::integer[], ${shared}::boolean[]) as t(k, id, s)`.execute(db);
+    return;
+  }
+  const one = Array.isArray(shared) ? shared[0] : shared;
+  const take = sql.raw(one ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
   await sql`select ${take}(k, id) from unnest(${spaces}::integer[], ${ids}::integer[]) as t(k, id)`.execute(
     db,
   );
 }
 
-/** Takes the locks on `ids` in `space` not yet `held`, smallest first (see `takeLocks`). */
-async function lock(
-  db: Kysely<Database>,
-  space: number,
-  ids: Iterable<number>,
-  held: Set<number>,
-  shared = false,
-) {
+/** Takes the exclusive locks on `ids` in `space` not yet `held`, smallest first (see `takeLocks`). */
+async function lock(db: Kysely<Database>, space: number, ids: Iterable<number>, held: Set<number>) {
   const todo = [...new Set(ids)].filter((i) => !held.has(i)).sort((a, b) => a - b);
   await takeLocks(
     db,
     todo.map(() => space),
     todo,
-    shared,
+    false,
   );
   for (const id of todo) held.add(id);
 }
@@ -248,12 +248,22 @@ export async function clusterLead(db: Kysely<Database>, lead: LeadToCluster): Pr
       const toX = links.linking.filter((i) => !exclusive.has(i));
       const toS = links.siteWide.filter((i) => !exclusive.has(i) && !shared.has(i));
       if (!toX.length && !toS.length) break;
-      for (const i of [...toX, ...toS].sort((a, b) => a - b)) {
-        if (toX.includes(i)) await lock(db, IDENTIFIER_LOCK, [i], exclusive);
-        else await lock(db, IDENTIFIER_LOCK, [i], shared, true);
-      }
+      // Ascending, each in its mode, in one statement.
+      const ids = [...toX, ...toS].sort((a, b) => a - b);
+      await takeLocks(
+        db,
+        ids.map(() => IDENTIFIER_LOCK),
+        ids,
+        ids.map((i) => !toX.includes(i)),
+      );
+      for (const i of toX) exclusive.add(i);
+      for (const i of toS) shared.add(i);
       links = await pageLinks(db, lead.page_id, lead.site_id);
     }
+    // A seller's listings saved side by side all find the seller's identifiers in no cluster and queue
+    // here; each after the first finds the first one's cluster now, and joins it as a next listing does.
+    const waited = await joinCluster(db, lead, links);
+    if (waited !== null) return waited;
   }
   return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
 }

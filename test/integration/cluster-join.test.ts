@@ -6,6 +6,7 @@ import { storeDb } from '../../src/leads/store.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
+import { countStatements, holdSave } from '../helpers/store-probes.ts';
 
 const wallet = identifier('btc', 'bc1qseller0wallet');
 const sale = verdict(true);
@@ -27,29 +28,6 @@ const leadRow = (pageId: number, i: number) => ({
   first_seen: T0,
   last_seen: T0,
 });
-
-/**
- * Saves a lead for `pageId` by hand (its row `row`, then `clusterLead`) in a transaction that stays open,
- * its locks held, until `release()`; `inside` settles with the cluster it joined once it has.
- */
-function holdSave(store: Store, pageId: number, row: ReturnType<typeof leadRow>) {
-  let release!: () => void;
-  const released = new Promise<void>((r) => {
-    release = r;
-  });
-  let joined!: (cluster: number) => void;
-  const inside = new Promise<number>((r) => {
-    joined = r;
-  });
-  const done = storeDb(store)
-    .transaction()
-    .execute(async (tx) => {
-      const lead = await tx.insertInto('leads').values(row).returning('id').executeTakeFirstOrThrow();
-      joined(await clusterLead(tx, { id: lead.id, page_id: pageId, site_id: 'market' }));
-      await released;
-    });
-  return { inside, release, done };
-}
 
 // A crawl meets a seller's listings side by side, and a market's pages all carry its footer; on
 // PostgreSQL their saves used to queue on the seller's wallet lock and on the footer's counter rows,
@@ -75,7 +53,7 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     await save(pages[1]!);
 
     // Listing 2's save holds its locks, its transaction open, until released.
-    const held = holdSave(store, pages[2]!, leadRow(pages[2]!, 2));
+    const held = holdSave(store, leadRow(pages[2]!, 2));
     expect(await held.inside).toBe(first.leadId);
     const outcome = await Promise.race([
       save(pages[3]!).then(() => 'saved'),
@@ -87,6 +65,29 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     const leads = await store.leads();
     expect(leads).toHaveLength(4);
     expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([first.leadId]));
+  });
+
+  it("a seller's listings saved side by side: the one that waited for the first joins its cluster without a merge", async () => {
+    const handle = identifier('telegram', '@seller0shop');
+    const [a, b] = [
+      await store.recordFetched(fetched('market', 'http://market.test/item0', [wallet, handle])),
+      await store.recordFetched(fetched('market', 'http://market.test/item1', [wallet, handle])),
+    ];
+    // The pages' site counts are added up in the background a moment later: let that happen first.
+    await new Promise((r) => setTimeout(r, 400));
+    // The seller's first listing holds its identifiers' locks; the second reads them in no cluster.
+    const held = holdSave(store, leadRow(a.pageId, 0));
+    const first = await held.inside;
+    const statements = countStatements(store);
+    const next = store.saveClassification(b.stored!, sale, 'c1', T0);
+    await new Promise((r) => setTimeout(r, 300));
+    held.release();
+    await held.done;
+    const saved = await next;
+    // The lead with its history, its links, the identifiers' locks in one statement, the links again,
+    // then as a next listing: the shared locks, and the links checked with the lead's cluster set.
+    expect(statements()).toBe(6);
+    expect((await store.lead(saved.leadId!))!.cluster_id).toBe(first);
   });
 
   it("a seller's next listing, read before a merge moved its cluster, joins the cluster it merged into", async () => {
@@ -104,7 +105,7 @@ needsPostgres('saves side by side on PostgreSQL', () => {
       .pageId;
     // Stored now: storing it later would wait for the merge's row locks on the wallet, and read after it.
     const nextPage = (await store.pageToClassify((await store.recordFetched(listing(1))).pageId))!;
-    const held = holdSave(store, bridge, { ...leadRow(bridge, 9), url: 'http://market.test/both' });
+    const held = holdSave(store, { ...leadRow(bridge, 9), url: 'http://market.test/both' });
     expect(await held.inside).toBe(y.leadId);
     // X's next listing reads its wallet in X's cluster (the merge is not committed), then waits for the
     // wallet's lock; once it has it, the wallet is in Y's cluster.

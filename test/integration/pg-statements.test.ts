@@ -1,12 +1,12 @@
-import { type Kysely, sql } from 'kysely';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Store } from '../../src/leads/index.ts';
-import type { Database } from '../../src/leads/schema.ts';
 import { storeDb } from '../../src/leads/store.ts';
 import { pgQuery, type TestDb, testDb } from '../helpers/db.ts';
 import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
+import { countStatements } from '../helpers/store-probes.ts';
 
 // One connection, so every statement below meets the same session's prepared statements.
 needsPostgres('prepared statements on PostgreSQL', () => {
@@ -20,22 +20,6 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     await store.close();
     await db.drop();
   });
-
-  /**
-   * From now on, counts the statements the store runs through kysely (not BEGIN and COMMIT): the store
-   * keeps its query builder private to src/leads, so this swaps it for one that counts.
-   */
-  const countStatements = (): (() => number) => {
-    let n = 0;
-    (store as unknown as { db: Kysely<Database> }).db = storeDb(store).withPlugin({
-      transformQuery: (a) => a.node,
-      transformResult: async (a) => {
-        n++;
-        return a.result;
-      },
-    });
-    return () => n;
-  };
 
   const prepared = async () =>
     (
@@ -52,7 +36,7 @@ needsPostgres('prepared statements on PostgreSQL', () => {
   });
 
   it('records a new page with its identifiers, its links and its site’s counts in one statement', async () => {
-    const statements = countStatements();
+    const statements = countStatements(store);
     const counting = storeDb(store);
     const ids = [
       identifier('telegram', '@shopbot'),
@@ -103,7 +87,7 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     );
     const next = await store.recordFetched(fetched('shop', 'http://shop.test/2', [wallet]));
     const page = (await store.pageToClassify(next.pageId))!;
-    const statements = countStatements();
+    const statements = countStatements(store);
     const two = await store.saveClassification(page, verdict(true), 'c1', T0);
     // The lead with its history, its links with their clusters, the shared locks, then the links checked
     // again under them with the lead's cluster set (BEGIN and COMMIT besides).
