@@ -264,6 +264,16 @@ export async function clusterLead(db: Kysely<Database>, lead: LeadToCluster): Pr
     // here; each after the first finds the first one's cluster now, and joins it as a next listing does.
     const waited = await joinCluster(db, lead, links);
     if (waited !== null) return waited;
+    // A seller's first listing: under their locks, none of the identifiers it links by is in a cluster,
+    // so nothing else can be; the lead names a cluster of its own with them, in one statement.
+    if (lead.fresh && links.clusters.every((c) => c === null)) {
+      await sql`with i as (
+          update identifiers set cluster_id = ${lead.id}
+          where id = any(${links.linking}::integer[]) and cluster_id is null
+        )
+        update leads set cluster_id = ${lead.id} where id = ${lead.id}`.execute(db);
+      return lead.id;
+    }
   }
   return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
 }

@@ -76,6 +76,22 @@ needsPostgres('prepared statements on PostgreSQL', () => {
     expect((await store.page(pageId))?.fetch_count).toBe(2);
   });
 
+  it('saves a seller’s first listing, naming its cluster, in five statements', async () => {
+    const ids = [identifier('btc', 'bc1qnewsellerwallet'), identifier('telegram', '@newseller')];
+    const { stored } = await store.recordFetched(fetched('shop', 'http://shop.test/1', ids));
+    const statements = countStatements(store);
+    const { leadId } = await store.saveClassification(stored!, verdict(true), 'c1', T0);
+    // The lead with its history, its links (in no cluster), their locks, the links again under them,
+    // and the lead's cluster with its identifiers (BEGIN and COMMIT besides).
+    expect(statements()).toBe(5);
+    expect((await store.lead(leadId!))!.cluster_id).toBe(leadId);
+    const rows = await storeDb(store).selectFrom('identifiers').select(['value', 'cluster_id']).execute();
+    expect(rows.map((i) => [i.value, i.cluster_id]).sort()).toEqual([
+      ['@newseller', leadId],
+      ['bc1qnewsellerwallet', leadId],
+    ]);
+  });
+
   it('saves a seller’s next listing into the seller’s cluster in four statements', async () => {
     const wallet = identifier('btc', 'bc1qsellerwallet');
     const first = await store.recordFetched(fetched('shop', 'http://shop.test/1', [wallet]));
