@@ -110,7 +110,12 @@ export async function captureLeadEvidence(
   input: LeadEvidenceInput,
 ): Promise<LeadEvidenceOutcome> {
   const captures = deps.store.captures;
-  const fresh = input.fresh?.row.text_sha256 === input.fresh?.contentHash ? input.fresh : undefined;
+  // A capture handed over is trusted only as the page's capture of the page's text.
+  const given = input.fresh;
+  const fresh =
+    given && given.row.page_id === input.pageId && given.row.text_sha256 === given.contentHash
+      ? given
+      : undefined;
   const page = fresh
     ? { id: input.pageId, site_id: fresh.siteId, content_hash: fresh.contentHash }
     : await captures.page(input.pageId);
