@@ -91,6 +91,9 @@ interface PageLinks {
   clusters: Array<number | null>;
 }
 
+/** One of a page's links as `pageLinksJson` reads them: identifier, its site-wide mark (null: none), its cluster. */
+export type PageLinkRow = [number, number | null, number | null];
+
 /** A lead being written, as `clusterLead` needs it. */
 interface LeadToCluster {
   id: number;
@@ -98,6 +101,8 @@ interface LeadToCluster {
   site_id: string;
   /** Known to be in no cluster (inserted in this transaction): its cluster is not read. */
   fresh?: boolean;
+  /** Its page's links, read in this transaction by the statement that inserted it (`pageLinksJson`). */
+  links?: PageLinkRow[];
 }
 
 /** A page's identifiers, one row each, with their site-wide mark on the page's site (null: none) and their cluster. */
@@ -112,18 +117,28 @@ function pageLinksQuery(db: Kysely<Database>, pageId: number, siteId: string) {
     .where('pi.page_id', '=', pageId);
 }
 
-/** The identifiers of a page, each with whether it links on the page's site, in one statement. */
-async function pageLinks(db: Kysely<Database>, pageId: number, siteId: string): Promise<PageLinks> {
-  const rows = await pageLinksQuery(db, pageId, siteId).execute();
+/** A page's links as one JSON value of `PageLinkRow`s: for a statement that reads them beside its own work. */
+export function pageLinksJson(db: Kysely<Database>, pageId: number, siteId: string) {
+  return sql<PageLinkRow[]>`(select coalesce(json_agg(json_build_array(q.identifier_id, q.site_wide,
+    q.cluster_id)), '[]'::json) from (${pageLinksQuery(db, pageId, siteId)}) as q)`;
+}
+
+function toPageLinks(rows: readonly PageLinkRow[]): PageLinks {
   const links: PageLinks = { linking: [], siteWide: [], clusters: [] };
-  for (const r of rows) {
-    if (r.site_wide) links.siteWide.push(r.identifier_id);
+  for (const [id, siteWide, cluster] of rows) {
+    if (siteWide) links.siteWide.push(id);
     else {
-      links.linking.push(r.identifier_id);
-      links.clusters.push(r.cluster_id);
+      links.linking.push(id);
+      links.clusters.push(cluster);
     }
   }
   return links;
+}
+
+/** The identifiers of a page, each with whether it links on the page's site, in one statement. */
+async function pageLinks(db: Kysely<Database>, pageId: number, siteId: string): Promise<PageLinks> {
+  const rows = await pageLinksQuery(db, pageId, siteId).execute();
+  return toPageLinks(rows.map((r) => [r.identifier_id, r.site_wide, r.cluster_id]));
 }
 
 function chunks<T>(xs: readonly T[], n = 500): T[][] {
@@ -240,7 +255,7 @@ async function mergeAll(
 export async function clusterLead(db: Kysely<Database>, lead: LeadToCluster): Promise<number> {
   const exclusive = new Set<number>();
   const shared = new Set<number>();
-  let links = await pageLinks(db, lead.page_id, lead.site_id);
+  let links = lead.links ? toPageLinks(lead.links) : await pageLinks(db, lead.page_id, lead.site_id);
   if (isPostgres(db)) {
     const joined = await joinCluster(db, lead, links);
     if (joined !== null) return joined;

@@ -22,6 +22,8 @@ import {
 import {
   clusterLead,
   countSiteLinks,
+  type PageLinkRow,
+  pageLinksJson,
   foldSiteCounts,
   queueSiteLinks,
   DEFAULT_SITE_WIDE,
@@ -459,7 +461,7 @@ export class Store {
         );
         if (row) {
           lead.id = row.id;
-          await clusterLead(tx, { ...lead, fresh: true });
+          await clusterLead(tx, { ...lead, fresh: true, ...(row.links && { links: row.links }) });
           return { leadId: row.id, created: true };
         }
         // Another worker created it since we looked: the lead exists once, as it should, and this
@@ -705,13 +707,14 @@ function newPageRow(
 
 /**
  * A new lead with its `created` event, unless the page has a lead already (then undefined, nothing
- * written). PostgreSQL: one statement (the event inserted from the lead's `returning`).
+ * written). PostgreSQL: one statement (the event inserted from the lead's `returning`), which also
+ * reads the page's links for clustering the lead.
  */
 async function insertLead(
   tx: Kysely<Database>,
   lead: Insertable<LeadsTable>,
   created: ReturnType<typeof leadEventValues>,
-): Promise<{ id: number } | undefined> {
+): Promise<{ id: number; links?: PageLinkRow[] } | undefined> {
   const insert = (db: QueryCreator<Database>) =>
     db
       .insertInto('leads')
@@ -740,7 +743,7 @@ async function insertLead(
         ),
     )
     .selectFrom('l')
-    .select('l.id')
+    .select(['l.id', pageLinksJson(tx, lead.page_id, lead.site_id).as('links')])
     .executeTakeFirst();
 }
 

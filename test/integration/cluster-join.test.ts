@@ -84,9 +84,9 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     held.release();
     await held.done;
     const saved = await next;
-    // The lead with its history, its links, the identifiers' locks in one statement, the links again,
+    // The lead with its history and its links, the identifiers' locks in one statement, the links again,
     // then as a next listing: the shared locks, and the links checked with the lead's cluster set.
-    expect(statements()).toBe(6);
+    expect(statements()).toBe(5);
     expect((await store.lead(saved.leadId!))!.cluster_id).toBe(first);
   });
 
