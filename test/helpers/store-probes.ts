@@ -1,5 +1,6 @@
 /** Ways for PostgreSQL tests to watch or hold a store's writes: counting its statements, holding a save open. */
 import type { Insertable, Kysely } from 'kysely';
+import pg from 'pg';
 import { clusterLead } from '../../src/leads/clusters.ts';
 import type { Store } from '../../src/leads/index.ts';
 import type { Database, LeadsTable } from '../../src/leads/schema.ts';
@@ -20,6 +21,26 @@ export function countStatements(store: Store): () => number {
     },
   });
   return () => n;
+}
+
+/**
+ * From now on until `stop()`, records the text of every query this process sends to PostgreSQL, BEGIN
+ * and COMMIT included (each is a round trip); the queries still run.
+ */
+export function recordQueries(): { sent: string[]; stop(): void } {
+  const sent: string[] = [];
+  const query = pg.Client.prototype.query;
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const first = args[0] as string | { text: string };
+    sent.push(typeof first === 'string' ? first : first.text);
+    return (query as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof query;
+  return {
+    sent,
+    stop: () => {
+      pg.Client.prototype.query = query;
+    },
+  };
 }
 
 /**

@@ -1,12 +1,11 @@
 import { sql } from 'kysely';
-import pg from 'pg';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import type { Store } from '../../src/leads/index.ts';
 import { storeDb } from '../../src/leads/store.ts';
 import { pgQuery, type TestDb, testDb } from '../helpers/db.ts';
 import { fetched, identifier, T0, verdict } from '../helpers/records.ts';
 import { needsPostgres } from '../helpers/requirements.ts';
-import { countStatements } from '../helpers/store-probes.ts';
+import { countStatements, recordQueries } from '../helpers/store-probes.ts';
 
 // One connection, so every statement below meets the same session's prepared statements.
 needsPostgres('prepared statements on PostgreSQL', () => {
@@ -134,14 +133,8 @@ needsPostgres('prepared statements on PostgreSQL', () => {
       'c1',
       T0,
     );
-    const sent: string[] = [];
-    const query = pg.Client.prototype.query;
-    // Counts what reaches the server (BEGIN and COMMIT included); the queries still run.
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text: string };
-      sent.push((typeof first === 'string' ? first : first.text).trim().split(/\s/)[0]!.toLowerCase());
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    // What reaches the server, BEGIN and COMMIT included.
+    const queries = recordQueries();
     try {
       const facts = { payloadSha256: 'p'.repeat(64), fetcher: 'http', capturedAt: T0 };
       const row = await store.captures.insert({
@@ -162,9 +155,13 @@ needsPostgres('prepared statements on PostgreSQL', () => {
       });
       expect(sealed).toBe(true);
     } finally {
-      pg.Client.prototype.query = query;
+      queries.stop();
     }
-    expect(sent).toEqual(['insert', 'update', 'update']);
+    expect(queries.sent.map((q) => q.trim().split(/\s/)[0]!.toLowerCase())).toEqual([
+      'insert',
+      'update',
+      'update',
+    ]);
     expect((await store.captures.ofLead(leadId!)).map((c) => c.last_seen_at)).toEqual([
       '2025-03-02T10:00:00.000Z',
     ]);

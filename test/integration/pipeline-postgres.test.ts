@@ -1,4 +1,3 @@
-import pgDriver from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { siteSchema } from '../../src/config/index.ts';
 import { type DemoMarket, demoPages, demoSiteInput, startDemoMarket } from '../../src/demo/index.ts';
@@ -6,6 +5,7 @@ import { openRuntime, runCrawl } from '../../src/runtime/index.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
 import { dropPrefix, testConfig } from '../helpers/runtime.ts';
 import { needsPostgres as needs } from '../helpers/requirements.ts';
+import { recordQueries } from '../helpers/store-probes.ts';
 
 /** Crawls the demo market into the given store and returns what a reviewer sees of its leads. */
 async function crawlInto(market: DemoMarket, tdb: TestDb, screenshots = true) {
@@ -82,20 +82,14 @@ needs('pipeline on the demo market with a PostgreSQL store (real Redis, PostgreS
   });
 
   it('classifies and seals a page it has just stored without reading the page or its capture back', async () => {
-    const sent: string[] = [];
-    const query = pgDriver.Client.prototype.query;
-    pgDriver.Client.prototype.query = function (this: pgDriver.Client, ...args: unknown[]) {
-      const first = args[0] as string | { text: string };
-      sent.push(typeof first === 'string' ? first : first.text);
-      return (query as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof query;
+    const queries = recordQueries();
     const tdb = await testDb('postgres');
     try {
       let crawled: Awaited<ReturnType<typeof crawlInto>>;
       try {
         crawled = await crawlInto(market, tdb, false);
       } finally {
-        pgDriver.Client.prototype.query = query;
+        queries.stop();
       }
       expect(crawled.summary.failed).toBe(0);
       expect(crawled.leads.length).toBeGreaterThan(0);
@@ -111,12 +105,12 @@ needs('pipeline on the demo market with a PostgreSQL store (real Redis, PostgreS
     } finally {
       await tdb.drop();
     }
-    const reads = sent.filter(
+    const reads = queries.sent.filter(
       (q) =>
         /^select\b/i.test(q.trim()) &&
         (/"pages"\."text"|"content_hash" from "pages"/.test(q) || /from "evidence"/.test(q)),
     );
-    expect(sent.length).toBeGreaterThan(0);
+    expect(queries.sent.length).toBeGreaterThan(0);
     expect(reads).toEqual([]);
   });
 });
