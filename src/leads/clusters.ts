@@ -30,20 +30,19 @@ const IDENTIFIER_LOCK = 0x5370_7769; // "Spwi"
 const CLUSTER_LOCK = 0x5370_7763; // "Spwc"
 
 /**
- * Takes the transaction's advisory locks `(spaces[k], ids[k])` in the order given (`shared`: the
- * shared form, which only an exclusive holder waits for; or each lock's own), in one statement: the
- * function scan yields the arrays in order, so the locks are taken in that order, one round trip for
- * all. Only on PostgreSQL: a SQLite transaction holds the database's one write lock already.
+ * Takes the transaction's advisory locks `(spaces[k], ids[k])` in the order given (`shared`: all in the
+ * shared form, which only an exclusive holder waits for, or none; or each lock's own), in one
+ * statement: the function scan yields the arrays in order, so the locks are taken in that order, one
+ * round trip for all. Only on PostgreSQL: a SQLite transaction holds the database's one write lock already.
  */
 async function takeLocks(db: Kysely<Database>, spaces: number[], ids: number[], shared: boolean | boolean[]) {
   if (!ids.length || !isPostgres(db)) return;
-  if (Array.isArray(shared) && shared.some((s) => s !== shared[0])) {
+  if (Array.isArray(shared)) {
     await sql`select case when s then pg_advisory_xact_lock_shared(k, id) else pg_advisory_xact_lock(k, id) end
       from unnest(${spaces}::integer[], ${ids}::integer[], ${shared}::boolean[]) as t(k, id, s)`.execute(db);
     return;
   }
-  const one = Array.isArray(shared) ? shared[0] : shared;
-  const take = sql.raw(one ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
+  const take = sql.raw(shared ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
   await sql`select ${take}(k, id) from unnest(${spaces}::integer[], ${ids}::integer[]) as t(k, id)`.execute(
     db,
   );
