@@ -84,6 +84,16 @@ export interface AdmitResult {
   owner: string | null;
 }
 
+type IntendCommand = (
+  meta: string,
+  fetching: string,
+  stats: string,
+  url: string,
+  now: string,
+  ttl: string,
+  prior: string,
+) => Promise<Array<string | null>>;
+
 type AdmitCommand = (
   seen: string,
   pages: string,
@@ -108,8 +118,11 @@ export class CrawlState {
     private readonly redis: Redis,
     private readonly prefix: string,
   ) {
-    // EVALSHA once the script is cached on the server (ioredis falls back to EVAL when it is not).
+    // EVALSHA once a script is cached on the server (ioredis falls back to EVAL when it is not): EVAL
+    // sends the whole script and makes Redis hash it, once per page for these two.
     if (!('spiderwebAdmit' in redis)) redis.defineCommand('spiderwebAdmit', { numberOfKeys: 3, lua: ADMIT });
+    if (!('spiderwebIntend' in redis))
+      redis.defineCommand('spiderwebIntend', { numberOfKeys: 3, lua: INTEND });
   }
 
   private key(crawlId: string, part: string): string {
@@ -183,16 +196,17 @@ export class CrawlState {
    * (see `INTEND`).
    */
   async intendFetch(crawlId: string, url: string, prior = false): Promise<void> {
-    const keys = [this.key(crawlId, 'meta'), this.key(crawlId, 'fetching'), this.key(crawlId, 'stats')];
-    const meta = (await this.redis.eval(
-      INTEND,
-      3,
-      ...keys,
+    const intend = (this.redis as unknown as { spiderwebIntend: IntendCommand }).spiderwebIntend;
+    const meta = await intend.call(
+      this.redis,
+      this.key(crawlId, 'meta'),
+      this.key(crawlId, 'fetching'),
+      this.key(crawlId, 'stats'),
       url,
-      Date.now(),
-      TTL_SECONDS,
-      prior ? 1 : 0,
-    )) as Array<string | null>;
+      String(Date.now()),
+      String(TTL_SECONDS),
+      prior ? '1' : '0',
+    );
     this.throwUnlessRunning(crawlId, [meta[0] ?? null, meta[1] ?? null]);
   }
 
