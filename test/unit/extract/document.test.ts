@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { collapse } from '../../../src/extract/document.ts';
 import { MAX_LINKS, MAX_TEXT_CHARS, parseHtml } from '../../../src/extract/index.ts';
 import { base58Address, rng } from '../../fixtures/identifiers/generate.ts';
 
@@ -21,6 +22,23 @@ describe('parseHtml: title', () => {
 });
 
 describe('parseHtml: text', () => {
+  it('collapses whitespace as the three replaces it stands for would', () => {
+    const reference = (s: string) =>
+      s
+        .replaceAll('\0', '')
+        .replace(/[ \t\f\v\u00a0\r]+/g, ' ')
+        .replace(/ *\n[\n ]*/g, '\n')
+        .trim();
+    const chars = ['a', 'б', '₸', ' ', ' ', '\t', '\n', '\n', '\r', '\0', '\u00a0', '\f', '\v', '\u2003'];
+    const next = rng(16);
+    for (let t = 0; t < 20_000; t++) {
+      let s = '';
+      for (let n = Math.floor(next() * 14); n > 0; n--) s += chars[Math.floor(next() * chars.length)];
+      expect(JSON.stringify(collapse(s)), JSON.stringify(s)).toBe(JSON.stringify(reference(s)));
+    }
+    expect(collapse(' a \t\0 b \n\n  c\0d \r\n')).toBe('a b\ncd');
+  });
+
   it('keeps visible text with blocks on their own lines, decoding entities', () => {
     const html = `<html><head><title>T</title><style>p{color:red}</style></head><body>
       <script>var wallet = "bc1q";</script><noscript>enable js</noscript><template>hidden</template>
