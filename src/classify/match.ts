@@ -224,6 +224,17 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
   let hits: TokenHit[] = [];
   if (script !== 'han') {
     hits = lookup(lex, key, script, mixed ? 'homoglyph' : 'exact');
+    if (hits.length === 0 && mixed && (script === 'latin' || script === 'cyrillic')) {
+      // A short word of lookalikes has no clear majority (`BТС`: one Latin letter, two Cyrillic):
+      // read it in the other script too, as a listed form only (no stems, no transliteration).
+      const other = script === 'latin' ? 'cyrillic' : 'latin';
+      const otherKey = foldHomoglyphs(text, other);
+      const exact = lex.exact.get(otherKey);
+      if (exact !== undefined) {
+        hits = exact.map((term) => ({ term, via: 'homoglyph' }));
+        key = otherKey;
+      }
+    }
     if (counts.digits > 0) {
       const variants = leetVariants(key, script, counts);
       for (const v of hits.length === 0 ? variants : []) {

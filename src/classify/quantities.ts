@@ -5,7 +5,8 @@ import type { CompiledLexicons } from './types.ts';
 /**
  * Prices and quantities: a number followed (or preceded, for symbols) by a currency or a unit from
  * the lexicons' `quantities` lists: `1г — 3500₽`, `5 gr $100`, `1 гр 15000 тг`, `600 ming so'm`,
- * `400 сомонӣ`, `1克500元`. One pass over the numbers of the text.
+ * `400 сомонӣ`, `1克500元`; and a bare number that a quantity or a Chinese unit just before it
+ * prices: `1g 600`, `一粒180`. One pass over the numbers of the text.
  */
 
 const NUMBER = /\d+(?:[.,/]\d+)*/g;
@@ -16,6 +17,14 @@ const APOS = /['’‘ʼʻ`]/g;
 const HAN = /\p{Script=Han}/u;
 const LETTER = /\p{L}/u;
 const SPACE_OR_DASH = /[\s\-–—:=+~]/;
+/**
+ * A Chinese numeral (or 每 "each") and a unit right before a number: `一克400`, `一粒 180`, `每件300`.
+ * The number is the price of that one unit.
+ */
+const HAN_PER_UNIT = /([一二两三四五六七八九十半每])\s?(克|公斤|g|粒|片|颗|包|张|件|单|支|瓶)\s?$/iu;
+const HAN_WEIGHT = new Set(['克', '公斤', 'g', 'G']);
+/** What may stand between a quantity and the bare number after it that prices it: `1g 600`, `1г — 25к`. */
+const PRICE_GAP = /^[\s\-–—:=]{1,4}$/;
 
 interface Word {
   readonly word: string;
@@ -93,13 +102,43 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
     }
     let w = wordAt(text, end);
     if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
+    let multiplied = false;
     if (w && lex.multipliers.has(w.word)) {
       end = w.end;
+      multiplied = true;
       w = wordAt(text, end);
       if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
     }
+    const priced = w !== null && lex.currencies.has(w.word);
+    if (!priced && !(w && (lex.units.has(w.word) || lex.countUnits.has(w.word)))) {
+      // A bare number priced by what stands before it: a unit in Chinese (`一粒180`), or a quantity
+      // it follows closely (`1g 600`, `0.5g 400 ming`) when it is no small count (two digits or a multiplier).
+      const han =
+        start > 0 && HAN.test(text[start - 1]!)
+          ? HAN_PER_UNIT.exec(text.slice(Math.max(0, start - 4), start))
+          : null;
+      if (han) {
+        const unitStart = start - han[0].length;
+        const label = HAN_WEIGHT.has(han[2]!) ? 'quantity' : 'count';
+        out.push(new RawMatch(-1, unitStart, unitStart + han[1]!.length + han[2]!.length, 'exact', label));
+        out.push(new RawMatch(-1, start, end, 'exact', 'price'));
+        continue;
+      }
+      const last = out.length > 0 ? out[out.length - 1]! : undefined;
+      if (
+        last !== undefined &&
+        last.term < 0 &&
+        (last.label === 'quantity' || last.label === 'count') &&
+        last.end <= start &&
+        (multiplied || m[0].replace(/\D/g, '').length >= 2) &&
+        PRICE_GAP.test(text.slice(last.end, start))
+      ) {
+        out.push(new RawMatch(-1, start, end, 'exact', 'price'));
+        continue;
+      }
+    }
     if (!w) continue;
-    if (lex.currencies.has(w.word)) {
+    if (priced) {
       out.push(new RawMatch(-1, start, w.end, 'exact', 'price'));
     } else if (lex.countUnits.has(w.word)) {
       out.push(new RawMatch(-1, start, w.end, 'exact', 'count'));

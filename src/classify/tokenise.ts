@@ -1,6 +1,7 @@
 /**
  * Unicode-aware tokenising of normalised text: runs of letters and digits (`/[\p{L}\p{N}]+/u`,
- * which keeps қ ғ ў ҳ ё and Chinese), each emoji as a token of its own, words split by an
+ * which keeps қ ғ ў ҳ ё and Chinese; a run of Han characters and one of other letters are two
+ * tokens even when nothing separates them), each emoji as a token of its own, words split by an
  * apostrophe joined (`so'm` → `som`, `oʻzbek`), and letter-spaced words collapsed
  * (`м е ф е д р о н`, `m.e.p.h` → one token).
  */
@@ -72,6 +73,11 @@ class Tok implements Token {
   ) {}
 }
 
+/** A CJK ideograph of the BMP (unified, extension A, compatibility). */
+function isHan(c: number): boolean {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
+}
+
 /** ʼ ʻ: letters (modifier letters) that a token's text leaves out. */
 function isInner(c: number): boolean {
   return c === 0x2bc || c === 0x2bb;
@@ -125,6 +131,9 @@ export function tokenise(norm: string): Token[] {
     // (Checked on both units of a pair: an unpaired surrogate before `ʼ` passes as a pair.)
     let inner = isInner(c) || (width === 2 && isInner(norm.charCodeAt(start + 1)));
     if (k === 1) {
+      // Chinese glues Latin words and numbers to its own (`BTC支付`, `飞机联系`, `冰0.5g`): a run
+      // ends where it passes between Han and other letters, so each side is a word of its own.
+      const han = width === 1 && isHan(c);
       while (i < n) {
         const d = norm.charCodeAt(i);
         if (d >= 0xd800 && d <= 0xdbff && i + 1 < n) {
@@ -132,6 +141,7 @@ export function tokenise(norm: string): Token[] {
           if (isInner(norm.charCodeAt(i + 1))) inner = true;
           i += 2;
         } else if (classOf(d) === 1) {
+          if (isHan(d) !== han) break;
           if (isInner(d)) inner = true;
           i++;
         } else break;
@@ -160,8 +170,8 @@ export function tokenise(norm: string): Token[] {
 }
 
 /**
- * Letter-spacing: three or more single letters separated by short gaps make one token (in place:
- * the tokens the runs came from are left out). A token of one character is a raw run of one.
+ * Letter-spacing: three or more single letters separated by the same short gap make one token (in
+ * place: the tokens the runs came from are left out). A token of one character is a raw run of one.
  */
 function collapseSpacing(norm: string, raw: Tok[]): Token[] {
   let w = 0;
@@ -171,11 +181,13 @@ function collapseSpacing(norm: string, raw: Tok[]): Token[] {
     if (t.end - t.start === 1 && isLetterAt(norm, t.start)) {
       let j = r + 1;
       let letters = 1;
-      while (
-        j < raw.length &&
-        raw[j]!.end - raw[j]!.start === 1 &&
-        SPACING_GAP.test(norm.slice(raw[j - 1]!.end, raw[j]!.start))
-      ) {
+      // The run's first gap is its spacing; a different gap (`м е ф  б а р`, `m_e_f b_o_r`) is
+      // the space between two spaced words, and ends the run.
+      let spacing: string | undefined;
+      while (j < raw.length && raw[j]!.end - raw[j]!.start === 1) {
+        const gap = norm.slice(raw[j - 1]!.end, raw[j]!.start);
+        if (spacing === undefined ? !SPACING_GAP.test(gap) : gap !== spacing) break;
+        spacing = gap;
         if (isLetterAt(norm, raw[j]!.start)) letters++;
         j++;
       }

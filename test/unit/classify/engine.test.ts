@@ -69,6 +69,14 @@ describe('tokenising', () => {
     ]);
   });
 
+  it('ends a spaced run where the gap changes: a wider or other gap is the space between two words', () => {
+    expect(tokenise('м е ф  б а р, 1 г').map((t) => t.text)).toEqual(['меф', 'бар', '1', 'г']);
+    expect(tokenise('m_e_f b_o_r').map((t) => t.text)).toEqual(['mef', 'bor']);
+    expect(tokenise('m.e.f. s.o.l').map((t) => t.text)).toEqual(['mef', 'sol']);
+    // `меф` is too short to be read inside one run `мефбар`; as its own word it is a substance.
+    expect(classify('м е ф  б а р, Алматы', lex).substances).toEqual(['mephedrone']);
+  });
+
   it('maps a spaced term inside a run of single letters back to its own letters', () => {
     const text = 'Есть и М е ф е д р о н в наличии, к.л.а.д 24/7';
     const c = classify(text, lex);
@@ -79,6 +87,18 @@ describe('tokenising', () => {
 
   it('makes each emoji a token and keeps Chinese runs whole', () => {
     expect(tokenise('❄ 冰毒出售').map((t) => t.text)).toEqual(['❄', '冰毒出售']);
+  });
+
+  it('splits Latin words and numbers glued to Chinese, and still finds mixed forms', () => {
+    expect(tokenise('BTC支付 冰0.5g').map((t) => t.text)).toEqual(['BTC', '支付', '冰', '0', '5g']);
+    expect(classify('BTC支付', lex).reasons.map((r) => r.term)).toContain('bitcoin');
+    expect(classify('k粉 现货', lex).substances).toEqual(['ketamine']);
+  });
+
+  it('reads a word of lookalikes with no clear majority in either script (BТС: B Latin, Т and С Cyrillic)', () => {
+    expect(classify('BТС支付', lex).reasons.map((r) => [r.term, r.via])).toEqual([['bitcoin', 'homoglyph']]);
+    // Only a listed form: `раid` (р, а Cyrillic) is not read as `raid` through transliteration.
+    expect(classify('раid daily', lex).reasons).toEqual([]);
   });
 });
 
@@ -250,6 +270,17 @@ describe('innocent senses, shop structure and recruitment', () => {
     const c = classify('Hash: 1g 0.01 ฿, 5g 0.045 ฿, 10g 0.08 ฿, shipped in 48h', lex);
     expect(c.reasons.map((r) => r.term)).toContain('price list');
     expect(c.lead).toBe(true);
+  });
+
+  it('a bare number right after a quantity, or after a Chinese numeral and unit, is its price', () => {
+    const prices = (t: string) =>
+      classify(t, lex)
+        .reasons.filter((r) => r.term === 'price')
+        .map((r) => t.slice(...r.span));
+    expect(prices('1g 25 3.5g 70, 0.5g 400 ming')).toEqual(['25', '70', '400 ming']);
+    expect(prices('摇头丸 一粒180 每件300')).toEqual(['180', '300']);
+    // A one-digit count after a quantity is no price.
+    expect(prices('5 g 2 pcs, 10 g 3')).toEqual([]);
   });
 
   it('dead drops in a police report do not offset the news context', () => {
