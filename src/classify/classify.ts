@@ -171,7 +171,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
       evGroup = t.group;
       if (t.group !== 'substance' && t.group !== 'negative' && t.group !== 'recruitment') {
         if (generic.has(t.class)) evGroup = 'commerce';
-        else if (t.group === 'intent' && reported.has(t.class)) evGroup = 'reported';
+        else if (reported.has(t.class)) evGroup = 'reported';
       }
     }
     addEvidence(ev, evGroup, term, weight);

@@ -186,8 +186,9 @@ export const scoringSchema = z
     /** How much strong sale evidence (0..1) offsets negative context. Default 0.5. */
     negativeOffset: weight01.default(0.5),
     /**
-     * Intent classes that news, warnings and police reports mention as often as shops do (dead
-     * drops): they count as sale intent, but do not offset negative context. Default `[dead-drop]`.
+     * Intent or contact classes that news, warnings and police reports mention as often as shops do
+     * (dead drops; the name Telegram alone): they count as sale intent, but do not offset negative
+     * context. Default `[dead-drop]`; the bundled lexicons add `messenger-name`.
      */
     reportedClasses: z.array(z.string()).default(['dead-drop']),
     /** Substance matches up to this weight can be explained away by a negative term's `explains`. Default 0.6. */

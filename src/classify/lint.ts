@@ -78,7 +78,8 @@ const KNOWN_CLASSES = new Set(
   (
     'offer commerce stock wholesale quality delivery stealth vendor dead-drop shop-bot messenger bot crypto ' +
     'e-wallet card news campaign treatment medical info-product paraphernalia other-goods hemp innocent ' +
-    'merchandise courier production bait job hiring warning chemical intent contact payment recruitment negative'
+    'merchandise courier production bait job hiring warning chemical intent contact payment recruitment negative ' +
+    'messenger-name buyer'
   ).split(' '),
 );
 

@@ -24,8 +24,9 @@ import type { Scoring, SiteContext } from './types.ts';
  *     I  = 1 − (1 − O) · (1 − g(reported)) · (1 − min(genericCap, g(G)))
  *     I' = 1 − (1 − I) · (1 − prior)       prior = scoring.marketplacePrior for `marketplace`, else 0
  *
- * "Reported" intent — classes in `scoring.reportedClasses` (dead drops) — is as common in police
- * news as in shops, so it counts in I but not in O, the evidence that offsets negative context.
+ * "Reported" intent — classes in `scoring.reportedClasses` (dead drops; the bundled lexicons add the
+ * name Telegram alone) — is as common in police news as in shops, so it counts in I but not in O,
+ * the evidence that offsets negative context.
  *
  * An offer word or price (not a bare quantity: news say "5 kg of heroin") within `PROXIMITY_CHARS` of a substance ("buy cocaine",
  * "мефедрон 1г 3500р") adds the specific intent term `offer next to substance` (weight 0.4).
@@ -37,12 +38,14 @@ import type { Scoring, SiteContext } from './types.ts';
  *
  * so a news story (many police words) is damped fully, a title with one negative word too
  * ("Cocaine Smuggling Guide"), but a shop page whose menu says "Guides" or "My Account" barely.
- * A sale needs both a substance and intent (geometric mean), damped by negative context; strong
- * specific offer evidence offsets part of the damping (a shop page saying "we never talk to the
- * police"), while generic commerce and reported logistics do not (eBay has prices, the news has
- * dead drops):
+ * A sale needs both a substance and intent (geometric mean), damped by negative context; offer
+ * evidence offsets part of the damping (a shop page saying "we never talk to the police"): the
+ * specific kind and the capped generic commerce, Oc = 1 − (1 − O) · (1 − min(genericCap, g(G))),
+ * but not reported logistics (the news has dead drops). Offsetting by O alone, as an earlier version
+ * of this comment said, cost the onion dev pages 5 of their 123 found sale pages and spared one
+ * news text of a fresh set:
  *
- *     sale = √(g(S) · I') · (1 − N · (1 − negativeOffset · O))
+ *     sale = √(g(S) · I') · (1 − N · (1 − negativeOffset · Oc))
  *
  * Recruitment needs recruitment terms, helped by any drug context D = max(g(S), I). Hiring words
  * (class `hiring`: "работа", "ish bor", "hiring") in a text with dead-drop logistics add the term
@@ -51,7 +54,7 @@ import type { Scoring, SiteContext } from './types.ts';
  * A price list — at least `scoring.priceListMin` prices each next to a quantity ("1g 3500₽,
  * 2g 6500₽") — adds the specific intent term `price list` (`scoring.priceListWeight`).
  *
- *     recruitment = g(R) · (0.6 + 0.4 · D) · (1 − N · (1 − negativeOffset · O))
+ *     recruitment = g(R) · (0.6 + 0.4 · D) · (1 − N · (1 − negativeOffset · Oc))
  *
  * On a marketplace, a listing sold by weight or dose (`7g`, `1/4 oz`, `150ug`) adds an "unnamed
  * substance" of weight `scoring.soldByWeight` to the substance group: on a drug market such
