@@ -5,8 +5,9 @@ import type { CompiledLexicons } from './types.ts';
 /**
  * Prices and quantities: a number followed (or preceded, for symbols) by a currency or a unit from
  * the lexicons' `quantities` lists: `1г — 3500₽`, `5 gr $100`, `1 гр 15000 тг`, `600 ming so'm`,
- * `400 сомонӣ`, `1克500元`; and a bare number that a quantity or a Chinese unit just before it
- * prices: `1g 600`, `一粒180`. One pass over the numbers of the text.
+ * `400 сомонӣ`, `1克500元`; a bare number that a quantity or a Chinese unit just before it
+ * prices (`1g 600`, `一粒180`), and a number in thousands (`17к`, `300 ming`). One pass over the
+ * numbers of the text.
  */
 
 const NUMBER = /\d+(?:[.,/]\d+)*/g;
@@ -23,6 +24,11 @@ const SPACE_OR_DASH = /[\s\-–—:=+~]/;
  */
 const HAN_PER_UNIT = /([一二两三四五六七八九十半每])\s?(克|公斤|g|粒|片|颗|包|张|件|单|支|瓶)\s?$/iu;
 const HAN_WEIGHT = new Set(['克', '公斤', 'g', 'G']);
+/**
+ * Multipliers that make a bare number a sum of money: thousands in Russian and the region's languages
+ * (`17к`, `300 ming`, `15 мың`). Not Latin `k` (`4k video`, `10k followers`), nor `т` (tonnes).
+ */
+const THOUSANDS = new Set(['к', 'тыс', 'тысяч', 'ming', 'минг', 'мың', 'миң', 'ҳазор', 'hazor', 'hazar']);
 /** What may stand between a quantity and the bare number after it that prices it: `1g 600`, `1г — 25к`. */
 const PRICE_GAP = /^[\s\-–—:=]{1,4}$/;
 
@@ -103,9 +109,11 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
     let w = wordAt(text, end);
     if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
     let multiplied = false;
+    let thousands = false;
     if (w && lex.multipliers.has(w.word)) {
       end = w.end;
       multiplied = true;
+      thousands = THOUSANDS.has(w.word.toLowerCase());
       w = wordAt(text, end);
       if (w && !known(lex, w.word)) w = leetWordAt(text, end) ?? w;
     }
@@ -121,6 +129,11 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
         const unitStart = start - han[0].length;
         const label = HAN_WEIGHT.has(han[2]!) ? 'quantity' : 'count';
         out.push(new RawMatch(-1, unitStart, unitStart + han[1]!.length + han[2]!.length, 'exact', label));
+        out.push(new RawMatch(-1, start, end, 'exact', 'price'));
+        continue;
+      }
+      // `17к`, `4.5к`, `300 ming`: street prices are counted in thousands, the currency left out.
+      if (thousands) {
         out.push(new RawMatch(-1, start, end, 'exact', 'price'));
         continue;
       }

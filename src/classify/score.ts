@@ -41,9 +41,8 @@ import type { Scoring, SiteContext } from './types.ts';
  * A sale needs both a substance and intent (geometric mean), damped by negative context; offer
  * evidence offsets part of the damping (a shop page saying "we never talk to the police"): the
  * specific kind and the capped generic commerce, Oc = 1 − (1 − O) · (1 − min(genericCap, g(G))),
- * but not reported logistics (the news has dead drops). Offsetting by O alone, as an earlier version
- * of this comment said, cost the onion dev pages 5 of their 123 found sale pages and spared one
- * news text of a fresh set:
+ * but not reported logistics (the news has dead drops). (An earlier version of this comment said O
+ * alone; offsetting by O alone lost 5 of the 123 sale pages found on the onion dev set.)
  *
  *     sale = √(g(S) · I') · (1 − N · (1 − negativeOffset · Oc))
  *
