@@ -281,6 +281,8 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(prices('摇头丸 一粒180 每件300')).toEqual(['180', '300']);
     // A one-digit count after a quantity is no price.
     expect(prices('5 g 2 pcs, 10 g 3')).toEqual([]);
+    // Thousands in the region's languages are money; Latin `k` is not (`4k video`).
+    expect(prices('м.е.ф, 1-і 17к, Grammi 300 ming, 4k video')).toEqual(['17к', '300 ming']);
   });
 
   it('dead drops in a police report do not offset the news context', () => {
