@@ -134,6 +134,8 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
   let innocentGood = false;
   let hiring: Entry | undefined;
   let quantity: Entry | undefined;
+  let deadDrop: Entry | undefined;
+  let deadDropForms: Set<string> | undefined;
   // Proximity: the end of the last substance and of the last offer seen in the text (not the title).
   let subEnd = -1;
   let offerEnd = -1;
@@ -179,6 +181,12 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     entries.push(e);
     if (group === 'negative' && m.term >= 0 && lex.terms[m.term]!.explains.length > 0) innocentGood = true;
     if (quantity === undefined && m.label === 'quantity') quantity = e;
+    if (evGroup === 'reported' && cls === 'dead-drop') {
+      deadDrop ??= e;
+      (deadDropForms ??= new Set()).add(
+        (m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd).toLowerCase(),
+      );
+    }
     if (hiring === undefined && group === 'recruitment' && cls === 'hiring') hiring = e;
     if (!m.inTitle && (m.label === 'price' || m.label === 'quantity')) {
       const last = m.label === 'price' ? qtyEnd : priceEnd;
@@ -224,6 +232,19 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     !(innocentGood && ev.substance.size === 0)
   ) {
     infer(quantity, 'substance', 'unnamed substance', scoring.soldByWeight, 'sold-by-weight');
+  }
+  // Dead drops are how drugs are sold and nothing else: a text that arranges one in two words of
+  // the trade ("клад целый, магнит на месте") sells a substance even when it names none, unless it
+  // has negative context of any kind (treasure hunting, fridge magnets, bookmarks, the news). One
+  // word alone is too often innocent (a magnetic phone holder).
+  if (
+    scoring.deadDropGoods > 0 &&
+    deadDrop &&
+    deadDropForms!.size >= 2 &&
+    ev.substance.size === 0 &&
+    ev.negative.size === 0
+  ) {
+    infer(deadDrop, 'substance', 'unnamed substance', scoring.deadDropGoods, 'dead-drop-goods');
   }
 
   const base = combine(ev, scoring, context);

@@ -168,6 +168,12 @@ export const scoringSchema = z
      */
     soldByWeight: weight01.default(0.45),
     /**
+     * Substance weight of a text that arranges a dead drop (a `dead-drop` intent term) and names no
+     * substance: nothing but drugs is sold through dead drops ("клад целый, магнит на месте,
+     * заказывайте в боте"). 0 turns it off. Default 0.5.
+     */
+    deadDropGoods: weight01.default(0.5),
+    /**
      * Weight of a price list: at least `priceListMin` prices each next to a quantity (`1g — 3500₽`,
      * `3.5g $30`, `10g 0.033 ฿`). Shops sell drugs by weight in steps; a shop selling one bag of
      * salt or one pipe has one such pair. Specific intent (offsets negatives). 0 turns it off. Default 0.5.
