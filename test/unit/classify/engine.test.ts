@@ -285,6 +285,15 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(prices('м.е.ф, 1-і 17к, Grammi 300 ming, 4k video')).toEqual(['17к', '300 ming']);
   });
 
+  it('a dead drop arranged in two words carries an unnamed substance, unless anything says otherwise', () => {
+    const review = classify('Отзыв клиента: клад целый, магнит на месте. Заказывайте в боте', lex);
+    expect(review).toMatchObject({ lead: true, kind: 'sale', substances: [] });
+    expect(review.reasons.map((r) => r.term)).toContain('unnamed substance');
+    // One dead-drop word is not enough (a magnet), nor two with negative context (bookmarks).
+    expect(classify('Магнитный держатель, магнит сильный, 900 ₽, пишите в лс', lex).lead).toBe(false);
+    expect(classify('Магнитные закладки для книг, магнит крепкий, 300 ₽', lex).lead).toBe(false);
+  });
+
   it('dead drops in a police report do not offset the news context', () => {
     const news =
       'Полиция задержала закладчика: изъято 2 кг мефедрона, тайники в трёх районах. Возбуждено уголовное дело.';
