@@ -90,6 +90,9 @@ interface Entry {
   lang: string | undefined;
 }
 
+/** An emoji (a substance named by one, see `emoji.yaml`). */
+const PICTOGRAPH = /\p{Extended_Pictographic}/u;
+
 const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'precursor', 'classic'];
 
 /**
@@ -135,6 +138,9 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
   let hiring: Entry | undefined;
   let quantity: Entry | undefined;
   let deadDrop: Entry | undefined;
+  // Substances named by emoji (❄️ 💎 🍀): the first, and how many distinct.
+  let emoji: Entry | undefined;
+  let emojiTerms: Set<string> | undefined;
   let deadDropForms: Set<string> | undefined;
   // Proximity: the end of the last substance and of the last offer seen in the text (not the title).
   let subEnd = -1;
@@ -181,6 +187,14 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     entries.push(e);
     if (group === 'negative' && m.term >= 0 && lex.terms[m.term]!.explains.length > 0) innocentGood = true;
     if (quantity === undefined && m.label === 'quantity') quantity = e;
+    if (
+      group === 'substance' &&
+      m.term >= 0 &&
+      PICTOGRAPH.test((m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd))
+    ) {
+      emoji ??= e;
+      (emojiTerms ??= new Set()).add(term);
+    }
     if (evGroup === 'reported' && cls === 'dead-drop') {
       deadDrop ??= e;
       (deadDropForms ??= new Set()).add(
@@ -232,6 +246,11 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     !(innocentGood && ev.substance.size === 0)
   ) {
     infer(quantity, 'substance', 'unnamed substance', scoring.soldByWeight, 'sold-by-weight');
+  }
+  // A menu of drug emoji (`❄️💎🍀 бар, жазыңдар`): two substances or more named by emoji is how a shop
+  // lists its goods; one emoji alone is everyday chat.
+  if (scoring.emojiMenu > 0 && emoji && emojiTerms!.size >= 2) {
+    infer(emoji, 'intent', 'emoji menu', scoring.emojiMenu, 'offer');
   }
   // Dead drops are how drugs are sold and nothing else: a text that arranges one in two words of
   // the trade ("клад целый, магнит на месте") sells a substance even when it names none, unless it

@@ -174,6 +174,11 @@ export const scoringSchema = z
      */
     deadDropGoods: weight01.default(0.5),
     /**
+     * Sale intent of a menu of drug emoji: two or more substances named by emoji in one text
+     * (`❄️💎🍀 бар, жазыңдар`). 0 turns it off. Default 0.4.
+     */
+    emojiMenu: weight01.default(0.4),
+    /**
      * Weight of a price list: at least `priceListMin` prices each next to a quantity (`1g — 3500₽`,
      * `3.5g $30`, `10g 0.033 ฿`). Shops sell drugs by weight in steps; a shop selling one bag of
      * salt or one pipe has one such pair. Specific intent (offsets negatives). 0 turns it off. Default 0.5.

@@ -294,6 +294,16 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(classify('Магнитные закладки для книг, магнит крепкий, 300 ₽', lex).lead).toBe(false);
   });
 
+  it('two or more substances named by emoji are a menu: sale intent', () => {
+    const menu = classify('Астанада ❄️💎🍀 бар, түнде де, жазыңдар', lex);
+    expect(menu.lead).toBe(true);
+    expect(menu.reasons.map((r) => r.term)).toContain('emoji menu');
+    // One emoji is everyday chat, however often it is repeated.
+    expect(classify('С Новым годом ❄️❄️❄️ всем тепла', lex).reasons.map((r) => r.term)).not.toContain(
+      'emoji menu',
+    );
+  });
+
   it('dead drops in a police report do not offset the news context', () => {
     const news =
       'Полиция задержала закладчика: изъято 2 кг мефедрона, тайники в трёх районах. Возбуждено уголовное дело.';
