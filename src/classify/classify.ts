@@ -231,7 +231,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
   }
   if (near) infer(near, 'intent', 'offer next to substance', PROXIMITY_WEIGHT, 'proximity');
   // Hiring words with dead-drop logistics: the job is laying out stashes ("работа, закладки").
-  if (hiring && ev.reported.size > 0) {
+  if (hiring && deadDrop) {
     infer(hiring, 'recruitment', 'hiring for dead drops', HIRING_DEAD_DROP_WEIGHT, 'courier');
   }
   if (firstPair && scoring.priceListWeight > 0 && pairs >= scoring.priceListMin) {
