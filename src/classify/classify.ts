@@ -193,13 +193,13 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
       PICTOGRAPH.test((m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd))
     ) {
       emoji ??= e;
-      (emojiTerms ??= new Set()).add(term);
+      emojiTerms ??= new Set();
+      emojiTerms.add(term);
     }
     if (evGroup === 'reported' && cls === 'dead-drop') {
       deadDrop ??= e;
-      (deadDropForms ??= new Set()).add(
-        (m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd).toLowerCase(),
-      );
+      deadDropForms ??= new Set();
+      deadDropForms.add((m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd).toLowerCase());
     }
     if (hiring === undefined && group === 'recruitment' && cls === 'hiring') hiring = e;
     if (!m.inTitle && (m.label === 'price' || m.label === 'quantity')) {

@@ -312,9 +312,9 @@ describe('innocent senses, shop structure and recruitment', () => {
 
   it('hiring words with the name Telegram are no dead-drop logistics', () => {
     // Telegram named alone is reported intent like a dead drop, but not a dead drop.
-    expect(classify('Вакансия: водитель. Связь через Telegram', lex).reasons.map((r) => r.term)).not.toContain(
-      'hiring for dead drops',
-    );
+    expect(
+      classify('Вакансия: водитель. Связь через Telegram', lex).reasons.map((r) => r.term),
+    ).not.toContain('hiring for dead drops');
   });
 
   it('hiring words with dead-drop logistics are courier recruitment, in any of the languages', () => {
