@@ -1,8 +1,9 @@
+import { foldHomoglyphs } from './fold.ts';
 import { CATEGORIES } from './lexicon-schema.ts';
 import { matchTokens, type RawMatch } from './match.ts';
-import { byPosition, explainAway, groupOf, resolveOverlaps, VIA_FACTOR } from './overlaps.ts';
 import { withModel } from './model/combine.ts';
 import { normaliseText } from './normalise.ts';
+import { byPosition, explainAway, groupOf, resolveOverlaps, VIA_FACTOR } from './overlaps.ts';
 import { scanHandles, scanQuantities } from './quantities.ts';
 import { addEvidence, combine, type EvidenceGroup, emptyEvidence } from './score.ts';
 import { type Token, tokenise } from './tokenise.ts';
@@ -88,6 +89,26 @@ interface Entry {
   weight: number;
   cls: string;
   lang: string | undefined;
+}
+
+/**
+ * "There is", right after a drug's name, offers it: `гер ҳаст`, `шишка бар`, `nasha bor`, `меф есть`.
+ * Alone these are the commonest words of their languages, so they are no lexicon forms.
+ */
+const AVAILABLE = new Set(['есть', 'бар', 'бор', 'bor', 'ҳаст', 'hast', 'имеется']);
+const NEXT_WORD = /[\s,:;—–-]{0,3}(\p{L}+)(\s*\?)?/uy;
+
+/** The word after `at` says "there is", read through lookalike letters (`ҳacт`); not a question (`кимде чарс бар?`). */
+function availableAfter(text: string, at: number): boolean {
+  NEXT_WORD.lastIndex = at;
+  const m = NEXT_WORD.exec(text);
+  if (m === null || m[2] !== undefined) return false;
+  const word = m[1]!.toLowerCase();
+  return (
+    AVAILABLE.has(word) ||
+    AVAILABLE.has(foldHomoglyphs(word, 'cyrillic')) ||
+    AVAILABLE.has(foldHomoglyphs(word, 'latin'))
+  );
 }
 
 /** An emoji (a substance named by one, see `emoji.yaml`). */
@@ -217,6 +238,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     if (near === undefined && !m.inTitle && group !== 'negative') {
       if (group === 'substance') {
         if (offerEnd >= 0 && m.origStart >= offerEnd && m.origStart - offerEnd <= PROXIMITY_CHARS) near = e;
+        else if (availableAfter(text, m.origEnd)) near = e;
         subEnd = Math.max(subEnd, m.origEnd);
       } else if (
         group === 'intent' &&

@@ -294,6 +294,18 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(classify('Магнитные закладки для книг, магнит крепкий, 300 ₽', lex).lead).toBe(false);
   });
 
+  it('"there is" right after a drug offers it (героин бар, nasha bor, меф есть), as a whole word', () => {
+    const terms = (t: string) => classify(t, lex).reasons.map((r) => r.term);
+    expect(classify('Павлодарда героин бар, сапасы жақсы', lex).lead).toBe(true);
+    expect(terms('Павлодарда героин бар, сапасы жақсы')).toContain('offer next to substance');
+    // `барлық` ("all") is another word.
+    expect(terms('Героин барлық елдерде тыйым салынған')).not.toContain('offer next to substance');
+    // A question asks for it: `кимде чарс бар?` ("who has hashish?").
+    expect(terms('Ошто кимде чарс бар? Баары жоголуп кетти')).not.toContain('offer next to substance');
+    // Lookalike letters do not hide it.
+    expect(terms('Героин ҳacт, Кӯлоб')).toContain('offer next to substance');
+  });
+
   it('two or more substances named by emoji are a menu: sale intent', () => {
     const menu = classify('Астанада ❄️💎🍀 бар, түнде де, жазыңдар', lex);
     expect(menu.lead).toBe(true);
