@@ -9,7 +9,8 @@ import { bin, dropPrefix, REDIS_URL, repoRoot, tempDir, testPrefix } from '../he
 
 const SLANG = 'кракозябра';
 const PAGE = `<!doctype html><html lang="ru"><head><meta charset="utf-8"><title>Витрина</title></head><body>
-<p>Свежая ${SLANG}, 1г — 3500₽. Закладки по городу, магнит и прикоп. Пишите в телеграм.</p></body></html>`;
+<p>Свежая ${SLANG}, 1г — 3500₽. Доставка по городу, закладки. Пишите в телеграм.</p></body></html>`;
+// One dead-drop word only: two (закладки, магнит) would carry an unnamed substance, a lead with no slang.
 
 describe('workers pick up lexicon changes without a restart', () => {
   let dir: ReturnType<typeof tempDir>;
