@@ -133,6 +133,8 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
   const scoring = lex.scoring;
   const found: RawMatch[] = [];
   const runs = [find(lex, text, false, found)];
+  /** A match as written, in the text or the title. */
+  const formOf = (m: RawMatch) => (m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd);
   if (opts.title) runs.push(find(lex, opts.title, true, found));
   // Title first, then text; by position, longer first at the same start.
   found.sort(byPosition);
@@ -208,11 +210,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     entries.push(e);
     if (group === 'negative' && m.term >= 0 && lex.terms[m.term]!.explains.length > 0) innocentGood = true;
     if (quantity === undefined && m.label === 'quantity') quantity = e;
-    if (
-      group === 'substance' &&
-      m.term >= 0 &&
-      PICTOGRAPH.test((m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd))
-    ) {
+    if (group === 'substance' && m.term >= 0 && PICTOGRAPH.test(formOf(m))) {
       emoji ??= e;
       emojiTerms ??= new Set();
       emojiTerms.add(term);
@@ -220,7 +218,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     if (evGroup === 'reported' && cls === 'dead-drop') {
       deadDrop ??= e;
       deadDropForms ??= new Set();
-      deadDropForms.add((m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd).toLowerCase());
+      deadDropForms.add(formOf(m).toLowerCase());
     }
     if (hiring === undefined && group === 'recruitment' && cls === 'hiring') hiring = e;
     if (!m.inTitle && (m.label === 'price' || m.label === 'quantity')) {
@@ -308,7 +306,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     const r: Reason = {
       group,
       term,
-      form: (m.inTitle ? opts.title! : text).slice(m.origStart, m.origEnd),
+      form: formOf(m),
       span: [m.origStart, m.origEnd],
       weight: round(weight),
       contribution: round(c),

@@ -64,11 +64,15 @@ const LEET_LAT_ALT: Record<string, string> = { '1': 'l', '9': 'g' };
 const LEET_CYR: Record<string, string> = { '0': 'о', '3': 'з', '4': 'ч', '6': 'б', '1': 'і' };
 const LEET_CYR_ALT: Record<string, string> = { '3': 'е', '6': 'б' };
 
+/** A CJK ideograph of the BMP (unified, extension A, compatibility). */
+export function isHan(c: number): boolean {
+  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
+}
+
 function charScript(c: number): Script {
   if ((c >= 97 && c <= 122) || (c >= 0xc0 && c <= 0x24f) || (c >= 0x1e00 && c <= 0x1eff)) return 'latin';
   if (c >= 0x400 && c <= 0x52f) return 'cyrillic';
-  if ((c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff))
-    return 'han';
+  if (isHan(c)) return 'han';
   if (c >= 48 && c <= 57) return 'none';
   return 'other';
 }

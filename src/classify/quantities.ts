@@ -19,11 +19,11 @@ const HAN = /\p{Script=Han}/u;
 const LETTER = /\p{L}/u;
 const SPACE_OR_DASH = /[\s\-–—:=+~]/;
 /**
- * A Chinese numeral (or 每 "each") and a unit right before a number: `一克400`, `一粒 180`, `每件300`.
- * The number is the price of that one unit.
+ * A Chinese numeral (or 每 "each") and a Chinese unit right before a number: `一克400`, `一 粒180`,
+ * `每件300`. The number is the price of that one unit.
  */
-const HAN_PER_UNIT = /([一二两三四五六七八九十半每])\s?(克|公斤|g|粒|片|颗|包|张|件|单|支|瓶)\s?$/iu;
-const HAN_WEIGHT = new Set(['克', '公斤', 'g', 'G']);
+const HAN_PER_UNIT = /([一二两三四五六七八九十半每])\s?(克|公斤|粒|片|颗|包|张|件|单|支|瓶)$/u;
+const HAN_WEIGHT = new Set(['克', '公斤']);
 /**
  * Multipliers that make a bare number a sum of money: thousands in Russian and the region's languages
  * (`17к`, `300 ming`, `15 мың`). Not Latin `k` (`4k video`, `10k followers`), nor `т` (tonnes).

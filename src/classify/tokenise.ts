@@ -6,6 +6,8 @@
  * (`м е ф е д р о н`, `m.e.p.h` → one token).
  */
 
+import { isHan } from './fold.ts';
+
 export interface Token {
   /** Start offset in the normalised text. */
   readonly start: number;
@@ -71,11 +73,6 @@ class Tok implements Token {
     readonly letters: readonly number[] | undefined,
     readonly breakBefore: boolean,
   ) {}
-}
-
-/** A CJK ideograph of the BMP (unified, extension A, compatibility). */
-function isHan(c: number): boolean {
-  return (c >= 0x4e00 && c <= 0x9fff) || (c >= 0x3400 && c <= 0x4dbf) || (c >= 0xf900 && c <= 0xfaff);
 }
 
 /** ʼ ʻ: letters (modifier letters) that a token's text leaves out. */
