@@ -118,13 +118,15 @@ const CATEGORY_ORDER: readonly Category[] = ['synthetic', 'nps', 'pharma', 'prec
 
 /**
  * Classifies one text: the lexicon layer (see `score.ts` for its formula), then, when the lexicons
- * carry a model for this context, the learned layer stacked on it (see `model/combine.ts`). Pure
- * and synchronous.
+ * carry a model for this context and the text is no longer than the model's `maxChars`, the
+ * learned layer stacked on it (see `model/combine.ts`). Pure and synchronous.
  */
 export function classify(text: string, lex: CompiledLexicons, opts: ClassifyOptions = {}): Classification {
   const lexical = lexiconLayer(text, lex, opts);
   const model = lex.models?.[opts.context ?? 'web'];
-  return model ? withModel(model, lexical, lex.scoring.threshold, text, opts.title) : lexical.classification;
+  if (model && text.length <= (model.manifest.maxChars ?? Number.POSITIVE_INFINITY))
+    return withModel(model, lexical, lex.scoring.threshold, text, opts.title);
+  return lexical.classification;
 }
 
 /** The lexicon layer alone (training reads it; `classify` stacks the model on it). */

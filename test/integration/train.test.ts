@@ -114,6 +114,90 @@ describe('spiderweb train', () => {
     expect(noGroup.stderr).toContain(`${data}:1: field "seller" (--group) is missing`);
   });
 
+  it(
+    'trains on several files: a label field per file, groups by field else file, repeats counted once, and a length bound',
+    async () => {
+      // Two sets of posts (label "lead", no group field) and a file of pages (label "sale", by site)
+      // that copies a post and holds pages longer than the model may judge.
+      const postsA = join(dir.path, 'posts-a.jsonl');
+      const postsB = join(dir.path, 'posts-b.jsonl');
+      const pages = join(dir.path, 'pages.jsonl');
+      const post = (i: number, seller: boolean) =>
+        JSON.stringify({ text: `${(seller ? SELLER : HOBBY)[i % 3]} no ${i}`, lead: seller });
+      writeFileSync(postsA, `${[0, 1, 2, 3].map((i) => post(i, i % 2 === 0)).join('\n')}\n`);
+      writeFileSync(postsB, `${[4, 5, 6, 7].map((i) => post(i, i % 2 === 0)).join('\n')}\n`);
+      const long = (seller: boolean, i: number) =>
+        `${(seller ? SELLER : HOBBY)[i % 3]}. ${'Lorem ipsum. '.repeat(20)}`;
+      const pageRows = [JSON.parse(post(0, true)).text].map((text) => ({ text, sale: true, site: 's0' }));
+      for (let i = 0; i < 8; i++)
+        pageRows.push({ text: long(i % 2 === 0, i), sale: i % 2 === 0, site: `s${i % 4}` });
+      writeFileSync(pages, `${pageRows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+      const out = join(dir.path, 'several');
+      const args = ['--label', 'lead', '--label', 'sale', '--context', 'web', '--folds', '3'];
+      const r = await runCli([
+        'train',
+        ...['--input', postsA, '--input', postsB, '--input', pages],
+        ...args,
+        ...['--group', 'site', '--group-files', '--max-chars', '200', '-o', out],
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stderr).toBe(`${pages}: 1 texts already read from an earlier --input skipped\n`);
+      expect(r.stdout).toContain('rows 16 (positives 8)  3 folds by site, else file');
+      expect(r.stdout).toContain('judges texts up to 200 characters');
+      for (const name of ['posts-a.jsonl', 'posts-b.jsonl', 'pages.jsonl'])
+        expect(r.stdout).toMatch(new RegExp(`  ${name.replace('.', '\\.')}:\\n    lexicons +P`));
+      const manifest = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(manifest).toMatchObject({
+        maxChars: 200,
+        data: { label: 'lead or sale', rows: 16, groups: 'site, else file' },
+      });
+      expect(manifest.data.inputs.map((i: { name: string }) => i.name)).toEqual([
+        'posts-a.jsonl',
+        'posts-b.jsonl',
+        'pages.jsonl',
+      ]);
+      expect(manifest.metrics.inputs.map((i: { lexicon: { n: number } }) => i.lexicon.n)).toEqual([4, 4, 8]);
+      // Out-of-fold, the long pages were decided by the lexicons, as they will be in use.
+      const pagesFigures = manifest.metrics.inputs[2];
+      expect(pagesFigures.stacked.confusion).toEqual(pagesFigures.lexicon.confusion);
+
+      // In use: a text within the bound is judged by both layers, a longer one by the lexicons alone.
+      const modelCfg = join(dir.path, 'bounded');
+      cpSync(join(cfg, 'lexicons'), join(modelCfg, 'lexicons'), { recursive: true });
+      cpSync(out, join(modelCfg, 'models/web'), { recursive: true });
+      const lex = await loadLexicons(join(modelCfg, 'lexicons'));
+      const plain = await loadLexicons(join(modelCfg, 'lexicons'), { models: false });
+      expect(classify('zorblax crates ready', lex).model).toBeDefined();
+      const page = long(true, 0);
+      expect(page.length).toBeGreaterThan(200);
+      const c = classify(page, lex);
+      expect(c.model).toBeUndefined();
+      expect(c).toEqual({ ...classify(page, plain), lexiconVersion: c.lexiconVersion });
+      const e = await runCli(['-c', modelCfg, 'explain', page]);
+      expect(e.stdout).toContain(
+        `model ${manifest.version}: not applied, the text is longer than its 200 characters`,
+      );
+
+      const one = await runCli(['train', '--input', postsA, '--group-files', ...args]);
+      expect(one.code).toBe(2);
+      expect(one.stderr).toContain('--group-files needs more than one --input file');
+      const noLabel = await runCli([
+        'train',
+        '--input',
+        postsA,
+        '--input',
+        pages,
+        '--label',
+        'lead',
+        '--context',
+        'web',
+      ]);
+      expect(noLabel.code).toBe(2);
+      expect(noLabel.stderr).toContain(`no rows of ${pages} have a usable "lead" label`);
+    },
+    CLI_TIMEOUT,
+  );
+
   it('the classifier loads the model beside the lexicons; explanations name its features', async () => {
     const plain = await loadLexicons(join(cfg, 'lexicons'), { models: false });
     const lex = await loadLexicons(join(cfg, 'lexicons'));

@@ -13,14 +13,16 @@ import type { Token } from '../tokenise.ts';
  * - character n-grams of `<key>`, lengths 2–5 (fastText's subwords), so unseen spellings,
  *   endings and compounds share weight with the forms in the training data; Chinese runs give
  *   character 1–2-grams instead;
- * - digits only as their length (`d:4`), never their value.
+ * - a number only as its length (`d:4`), never its value: its key is its shape (`1150` → `0000`),
+ *   so a page listing numbers counts the word once and its bigrams meet `1г 0000` as one pair.
  *
  * The lexicon layer's evidence is added as features too (`L:substance:mephedrone`, the category,
  * the lexicon score in tenths), so the model learns how far to trust each kind of evidence.
  *
  * Each feature is hashed (FNV-1a) into `2^bits` buckets. A text counts each distinct word's features
- * once, every bigram, and each distinct lexicon feature, all with value `1/√n` for the n counted (unit
- * length). `TextModel` memoises each word's weight sum, so a page of a few hundred distinct words
+ * once, each distinct bigram once, and each distinct lexicon feature once, all with value `1/√n` for
+ * the n counted (unit length): a short page that repeats one pair fifty times (`Item 0000`) weighs
+ * it as once. `TextModel` memoises each word's weight sum, so a page of a few hundred distinct words
  * costs a few hundred map lookups.
  */
 
@@ -28,6 +30,8 @@ const MIN_N = 2;
 const MAX_N = 5;
 /** Longer tokens (hashes, base64, wallets) give only their word feature and a length. */
 const MAX_SUBWORD_TOKEN = 24;
+
+const ALL_DIGITS = /^[0-9]+$/;
 
 /** FNV-1a over UTF-16 units. */
 export function hashString(s: string): number {
@@ -48,6 +52,8 @@ export function bigramBucket(a: number, b: number): number {
 
 /** The folded key of a normalised token (see above). */
 export function foldKey(text: string): string {
+  // A number is its shape: 1150 and 1151 are one word, and a list of numbers counts it once.
+  if (ALL_DIGITS.test(text)) return '0'.repeat(text.length);
   const counts = countScripts(text);
   if (counts.latin + counts.cyrillic === 0) return text;
   const script = dominantScript(counts);
@@ -147,12 +153,13 @@ export class Featuriser {
 
   /**
    * The feature buckets of a text: each distinct token's features (a subword shared by two words
-   * counts twice, as in fastText, where a word is the sum of its subwords), every bigram (a repeated
-   * pair counts each time), each distinct lexicon feature. `TextModel.score` computes the same sum without the list.
+   * counts twice, as in fastText, where a word is the sum of its subwords), each distinct bigram,
+   * each distinct lexicon feature. `TextModel.score` computes the same sum without the list.
    */
   features(tokens: readonly Token[], lexicon: readonly string[]): TextFeatures {
     const out: number[] = [];
     const seen = new Set<string>();
+    const pairs = new Set<number>();
     let prev: TokenFeatures | null = null;
     for (let i = 0; i < tokens.length; i++) {
       const tok = tokens[i]!;
@@ -162,7 +169,11 @@ export class Featuriser {
         for (let j = 0; j < t.ids.length; j++) out.push(t.ids[j]!);
       }
       if (prev !== null && !tok.breakBefore) {
-        out.push(bigramBucket(prev.kh, t.kh) & this.mask);
+        const b = bigramBucket(prev.kh, t.kh) & this.mask;
+        if (!pairs.has(b)) {
+          pairs.add(b);
+          out.push(b);
+        }
       }
       prev = t;
     }

@@ -75,6 +75,11 @@ export interface ModelManifest {
   threshold: number;
   /** The lexicon layer's version when it was trained (its evidence is part of the features). */
   lexiconVersion: string;
+  /**
+   * The longest text the model judges (`train --max-chars`); longer texts are judged by the
+   * lexicons alone. A model trained on posts has never seen a whole page.
+   */
+  maxChars?: number;
   data: {
     /** File names (never paths of the machine it was trained on) and sha256 of their bytes. */
     inputs: Array<{ name: string; sha256: string }>;
@@ -91,6 +96,8 @@ export interface ModelManifest {
     model: BinaryMetrics;
     stacked: BinaryMetrics;
     calibration: CalibrationBin[];
+    /** Per input file, when it was trained on more than one. */
+    inputs?: Array<{ name: string; lexicon: BinaryMetrics; stacked: BinaryMetrics }>;
   };
   /** The command that rebuilt it. */
   command: string;
@@ -106,6 +113,53 @@ export function stacked(s: Stack, pText: number, lexiconScore: number, lexiconLe
   return sigmoid(
     s.model * logit(pText) + s.lexicon * lexiconScore + s.lexiconLead * (lexiconLead ? 1 : 0) + s.bias,
   );
+}
+
+/**
+ * A set of buckets for one text at a time, in insertion order (`ids`): open addressing whose slots
+ * are stamped with the text's generation, so `clear` is O(1) and adding allocates nothing once grown.
+ */
+class BucketSet {
+  ids = new Int32Array(64);
+  size = 0;
+  private slots = new Int32Array(256);
+  private stamps = new Uint32Array(256);
+  private gen = 0;
+
+  clear(): this {
+    this.gen++;
+    this.size = 0;
+    return this;
+  }
+
+  /** Adds a bucket; false if the set has it already. */
+  add(id: number): boolean {
+    if (2 * (this.size + 1) > this.slots.length) this.grow();
+    const mask = this.slots.length - 1;
+    let h = (Math.imul(id, 0x9e3779b1) >>> 16) & mask;
+    while (this.stamps[h] === this.gen) {
+      if (this.slots[h] === id) return false;
+      h = (h + 1) & mask;
+    }
+    this.stamps[h] = this.gen;
+    this.slots[h] = id;
+    if (this.size === this.ids.length) {
+      const grown = new Int32Array(2 * this.size);
+      grown.set(this.ids);
+      this.ids = grown;
+    }
+    this.ids[this.size++] = id;
+    return true;
+  }
+
+  /** Four times the slots, with the buckets added so far put back. */
+  private grow(): void {
+    const n = this.size;
+    this.slots = new Int32Array(4 * this.slots.length);
+    this.stamps = new Uint32Array(this.slots.length);
+    this.size = 0;
+    for (let k = 0; k < n; k++) this.add(this.ids[k]!);
+  }
 }
 
 const WORD = 0;
@@ -224,11 +278,10 @@ export class TextModel {
    */
   private readonly nonZero: Uint32Array;
   private readonly top = new TopK();
-  /** The distinct lexicon buckets of the text being scored, and an open-addressing set of them. */
-  private lexIds = new Int32Array(64);
+  /** The distinct lexicon buckets of the text being scored (and the feature naming each), and its word pairs. */
+  private readonly lexBuckets = new BucketSet();
   private lexLabels: string[] = [];
-  private lexSet = new Int32Array(256);
-  private lexStamp = new Uint32Array(256);
+  private readonly pairBuckets = new BucketSet();
 
   constructor(
     readonly manifest: ModelManifest,
@@ -273,28 +326,6 @@ export class TextModel {
     return s;
   }
 
-  /** Adds a lexicon bucket to this text's set; false if it is there already. */
-  private addLexicon(id: number, m: number, gen: number): boolean {
-    let cap = this.lexSet.length;
-    if (2 * (m + 1) > cap) {
-      // Grow, and re-insert the buckets this text has so far.
-      cap *= 4;
-      this.lexSet = new Int32Array(cap);
-      this.lexStamp = new Uint32Array(cap);
-      for (let k = 0; k < m; k++) this.addLexicon(this.lexIds[k]!, k, gen);
-    }
-    const set = this.lexSet;
-    const stamp = this.lexStamp;
-    let h = (Math.imul(id, 0x9e3779b1) >>> 16) & (cap - 1);
-    while (stamp[h] === gen) {
-      if (set[h] === id) return false;
-      h = (h + 1) & (cap - 1);
-    }
-    stamp[h] = gen;
-    set[h] = id;
-    return true;
-  }
-
   /**
    * p_text of a text: the same sum as `probability(featuriser.features(...))`, from each distinct
    * token's memoised weight sum. With `explain`, the `LEARNED` features that moved it most go there
@@ -310,6 +341,7 @@ export class TextModel {
     const mask = this.featuriser.mask;
     const top = explain ? this.top.reset(explain.top) : null;
     const gen = ++this.gen;
+    const pairs = this.pairBuckets.clear();
     let z = 0;
     let n = 0;
     let prev: ScoredToken | null = null;
@@ -325,31 +357,25 @@ export class TextModel {
       }
       if (prev !== null && !tok.breakBefore) {
         const b = bigramBucket(prev.kh, t.kh) & mask;
-        // Most pairs of a page were never trained on: the bitmap (in cache) says so without a read of the table.
-        const wb = (nz[b >>> 5]! >>> (b & 31)) & 1 ? w[b]! : 0;
-        z += wb;
-        n++;
-        if (top !== null) top.offer(wb, BIGRAM, i, prev.key, t.key);
+        if (pairs.add(b)) {
+          // Most pairs of a page were never trained on: the bitmap (in cache) says so without a read of the table.
+          const wb = (nz[b >>> 5]! >>> (b & 31)) & 1 ? w[b]! : 0;
+          z += wb;
+          n++;
+          if (top !== null) top.offer(wb, BIGRAM, i, prev.key, t.key);
+        }
       }
       prev = t;
     }
     // Each distinct lexicon bucket once, in the order first seen (the first feature names it).
-    let m = 0;
+    const lex = this.lexBuckets.clear();
     for (let k = 0; k < lexicon.length; k++) {
       const f = lexicon[k]!;
-      const id = this.featuriser.bucket(f);
-      if (!this.addLexicon(id, m, gen)) continue;
-      if (m === this.lexIds.length) {
-        const grown = new Int32Array(2 * m);
-        grown.set(this.lexIds);
-        this.lexIds = grown;
-      }
-      this.lexIds[m] = id;
-      this.lexLabels[m] = f;
-      m++;
+      if (lex.add(this.featuriser.bucket(f))) this.lexLabels[lex.size - 1] = f;
     }
+    const m = lex.size;
     for (let k = 0; k < m; k++) {
-      const wl = w[this.lexIds[k]!]!;
+      const wl = w[lex.ids[k]!]!;
       z += wl;
       n++;
       if (top !== null) top.offer(wl, LEXICON, -1, this.lexLabels[k]!, '');
@@ -435,6 +461,7 @@ export const manifestSchema = z.object({
   }),
   threshold: z.number().gt(0).lt(1),
   lexiconVersion: z.string(),
+  maxChars: z.number().int().positive().optional(),
   data: z.object({
     inputs: z.array(z.object({ name: z.string(), sha256: z.string() })),
     label: z.string(),
@@ -456,6 +483,9 @@ export const manifestSchema = z.object({
         observed: z.number(),
       }),
     ),
+    inputs: z
+      .array(z.object({ name: z.string(), lexicon: metricsSchema, stacked: metricsSchema }))
+      .optional(),
   }),
   command: z.string(),
 });

@@ -27,6 +27,8 @@ export interface TrainRow {
   label: boolean;
   /** Rows of one group are kept in one fold. */
   group: string;
+  /** The file it was read from: with more than one, figures are also given per file. */
+  input?: string;
 }
 
 export interface TrainOptions {
@@ -42,6 +44,12 @@ export interface TrainOptions {
    * the best F1 on the other folds did worse out-of-fold on a tuning half of the Agora vendors).
    */
   threshold?: number;
+  /**
+   * The longest text the model will judge (the manifest's `maxChars`): the stacker is fitted on
+   * texts up to it, and longer ones are decided by the lexicons out-of-fold as they will be in use.
+   * The text model still learns from every row.
+   */
+  maxChars?: number;
 }
 
 export const TRAIN_DEFAULTS = {
@@ -52,6 +60,7 @@ export const TRAIN_DEFAULTS = {
   seed: 1,
   folds: 5,
   threshold: 0.5,
+  maxChars: Number.POSITIVE_INFINITY,
 } as const;
 
 export interface OutOfFold {
@@ -63,6 +72,8 @@ export interface OutOfFold {
   text: number;
   stacked: number;
   lead: boolean;
+  /** Whether the model judged it (no longer than `maxChars`); if not, the lexicons decided. */
+  judged: boolean;
 }
 
 export interface TrainResult {
@@ -76,7 +87,15 @@ export interface TrainResult {
     model: BinaryMetrics;
     stacked: BinaryMetrics;
     calibration: CalibrationBin[];
+    /** Out-of-fold figures of each input file, when rows came from more than one. */
+    inputs?: InputMetrics[];
   };
+}
+
+export interface InputMetrics {
+  name: string;
+  lexicon: BinaryMetrics;
+  stacked: BinaryMetrics;
 }
 
 /** A small seeded PRNG (mulberry32). */
@@ -349,14 +368,16 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
     lexLead: layers[i]!.classification.lead,
     y: r.label ? 1 : 0,
   }));
+  const judged = (i: number) => rows[i]!.text.length <= o.maxChars;
   // Out-of-fold stacking: fold k is stacked by what the other folds fitted.
   const oof: OutOfFold[] = new Array(rows.length);
   for (let k = 0; k < o.folds; k++) {
-    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k);
+    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k && judged(i));
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
+      const byModel = judged(i);
       oof[i] = {
         label: r.label,
         group: r.group,
@@ -364,13 +385,14 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconScore: q.lexScore,
         lexiconLead: q.lexLead,
         text: round(q.pText),
-        stacked: round(p),
-        lead: decide(layers[i]!, p, o.threshold, s.veto).lead,
+        stacked: round(byModel ? p : q.lexScore),
+        lead: byModel ? decide(layers[i]!, p, o.threshold, s.veto).lead : q.lexLead,
+        judged: byModel,
       };
     });
   }
   const full = fitLogistic(examples, size, fit);
-  const stack = fitStacker(points, layers, o.threshold, () => true);
+  const stack = fitStacker(points, layers, o.threshold, judged);
   return {
     weights: full.weights,
     bias: full.bias,
@@ -383,8 +405,28 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
       ),
       model: binaryMetrics(oof.map((q) => ({ label: q.label, predicted: q.text >= 0.5, score: q.text }))),
       stacked: binaryMetrics(oof.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
-      calibration: calibration(oof.map((q) => ({ p: q.stacked, y: q.label ? 1 : 0 }))),
+      calibration: calibration(
+        oof.filter((q) => q.judged).map((q) => ({ p: q.stacked, y: q.label ? 1 : 0 })),
+      ),
+      ...byInput(rows, oof),
     },
+  };
+}
+
+function byInput(rows: readonly TrainRow[], oof: readonly OutOfFold[]): { inputs?: InputMetrics[] } {
+  const names = [...new Set(rows.map((r) => r.input ?? ''))];
+  if (names.length < 2) return {};
+  return {
+    inputs: names.map((name) => {
+      const qs = oof.filter((_, i) => (rows[i]!.input ?? '') === name);
+      return {
+        name,
+        lexicon: binaryMetrics(
+          qs.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
+        ),
+        stacked: binaryMetrics(qs.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
+      };
+    }),
   };
 }
 

@@ -9,11 +9,17 @@ import { UsageError } from '../../errors.ts';
 export interface LexiconCliOptions {
   lexicons?: string;
   context?: string;
+  /** false with `--no-model`: the lexicons alone. */
+  model?: boolean;
 }
+
+/** `--no-model`, for the commands that classify. */
+export const NO_MODEL = ['--no-model', 'the lexicons alone, without the learned model beside them'] as const;
 
 /** Loads the lexicons from `--lexicons DIR`, else the ones workers load (`<--config>/lexicons` or the bundled ones). */
 export async function lexiconsFor(cmd: Command, opts: LexiconCliOptions): Promise<CompiledLexicons> {
-  return loadLexicons(opts.lexicons ?? (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir);
+  const dir = opts.lexicons ?? (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir;
+  return loadLexicons(dir, opts.model === false ? { models: false } : {});
 }
 
 /** Validates `--context`. */
@@ -73,9 +79,10 @@ export interface LabelledRow {
  * one of `negative`; without `negative` every other labelled row is negative, with it rows matching
  * neither are skipped. Also the file's sha256, for provenance.
  */
+/** Labelled rows of a JSONL file; with several label fields, each row's is the first of them it has. */
 export async function readLabelled(
   file: string,
-  field: string,
+  field: string | readonly string[],
   positive: readonly string[] = ['true'],
   negative?: readonly string[],
 ): Promise<{ rows: LabelledRow[]; skipped: number; sha256: string }> {
@@ -84,8 +91,9 @@ export async function readLabelled(
   const negatives = negative ? new Set(negative) : null;
   const rows: LabelledRow[] = [];
   let skipped = 0;
+  const fields = typeof field === 'string' ? [field] : field;
   for (const { line, row } of parseJsonl(file, bytes.toString('utf8'))) {
-    const value = row[field];
+    const value = row[fields.find((f) => f in row) ?? fields[0]!];
     const v = value === null || value === undefined ? null : String(value);
     const label = v !== null && positives.has(v);
     if (v === null || (!label && negatives && !negatives.has(v))) {
@@ -94,7 +102,10 @@ export async function readLabelled(
     }
     rows.push({ line, row, text: rowText(file, line, row), label });
   }
-  if (rows.length === 0) throw new UsageError(`no rows of ${file} have a usable "${field}" label`);
+  if (rows.length === 0)
+    throw new UsageError(
+      `no rows of ${file} have a usable ${fields.map((f) => `"${f}"`).join(' or ')} label`,
+    );
   return { rows, skipped, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
@@ -114,6 +125,7 @@ export function register(program: Command): void {
     .requiredOption('--input <file>', 'JSONL file, one {id, text} object per line')
     .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
     .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option(...NO_MODEL)
     .action(async (opts: LexiconCliOptions & { input: string }, cmd: Command) => {
       const context = contextOption(opts.context);
       const rows = await readJsonl(opts.input);

@@ -15,7 +15,7 @@ import { Store } from '../../leads/index.ts';
 import type { SiteKind } from '../../leads/index.ts';
 import { reviewRows } from '../../leads/index.ts';
 import { collect } from '../output.ts';
-import { contextOption, type LexiconCliOptions, lexiconsFor, readLabelled } from './classify.ts';
+import { contextOption, NO_MODEL, type LexiconCliOptions, lexiconsFor, readLabelled } from './classify.ts';
 
 interface EvalCliOptions extends LexiconCliOptions {
   /** Required unless --from-reviews (checked in the action). */
@@ -70,6 +70,7 @@ export function register(program: Command): void {
     )
     .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
     .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option(...NO_MODEL)
     .option('--top <n>', 'how many terms to list for false positives and negatives', '15')
     .option('--json', 'print one JSON object')
     .option(

@@ -7,7 +7,7 @@ import {
   highlight,
   summary,
 } from '../../classify/index.ts';
-import { contextOption, type LexiconCliOptions, lexiconsFor } from './classify.ts';
+import { contextOption, NO_MODEL, type LexiconCliOptions, lexiconsFor } from './classify.ts';
 
 export function register(program: Command): void {
   program
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
     .option('--title <title>', 'a page or listing title to match as well')
     .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
+    .option(...NO_MODEL)
     .option('--json', 'print the classification as JSON')
     .action(
       async (text: string, opts: LexiconCliOptions & { title?: string; json?: boolean }, cmd: Command) => {
@@ -36,6 +37,13 @@ export function register(program: Command): void {
         }
         const mark = process.stdout.isTTY ? ansiMarker : bracketMarker;
         const lines = [summary(c), '', highlight(text, c.reasons, mark), ''];
+        const model = lex.models?.[context];
+        if (model && !c.model)
+          lines.splice(
+            1,
+            0,
+            `model ${model.manifest.version}: not applied, the text is longer than its ${model.manifest.maxChars} characters`,
+          );
         if (opts.title !== undefined)
           lines.splice(2, 0, `title: ${highlight(opts.title, c.reasons, mark, 'title')}`);
         lines.push(c.reasons.length ? 'reasons:' : 'no terms matched');

@@ -23,11 +23,13 @@ import { collect } from '../output.ts';
 import { contextOption, readLabelled } from './classify.ts';
 
 interface TrainCliOptions {
-  input?: string;
-  label?: string;
+  input?: string[];
+  label?: string[];
   positive?: string[];
   negative?: string[];
   group?: string;
+  groupFiles?: boolean;
+  maxChars?: string;
   context?: string;
   out?: string;
   fromReviews?: boolean;
@@ -40,9 +42,14 @@ interface TrainCliOptions {
 }
 
 const HELP = `
-Rows are split into folds by --group (a vendor or site field; no group in two folds). Without
---group, rows whose first 80 letters are the same (mirrors, reposts) share a group. Every figure
-printed is out-of-fold; the model written is then trained on every row.
+Rows are split into folds by --group (a vendor or site field; no group in two folds), or with
+--group-files by input file (sets written or collected apart). Without either, rows whose first
+80 letters are the same (mirrors, reposts) share a group. Every figure printed is out-of-fold; the
+model written is then trained on every row. --input may be given more than once: a text already
+read from an earlier file is skipped, so a corpus that copies rows of another counts them once.
+
+--max-chars N: the model judges texts of up to N characters, and longer ones are left to the
+lexicons. Give it to a model trained on short texts (posts, messages) that has never seen a page.
 
 -o DIR gets manifest.json and weights.bin.gz. Put DIR under <config>/models/ (one directory per
 context) and the classifier loads it beside the lexicons; workers reload it when it changes.
@@ -51,6 +58,8 @@ Examples:
   spiderweb train --input ../shared/data/agora-dev.jsonl --label drug --group vendor \\
       --context marketplace -o config/models/marketplace
   spiderweb train --input ../shared/data/onion-dev.jsonl --label sale --context web -o config/models/web
+  spiderweb train --input a.jsonl --input b.jsonl --group-files --label lead --max-chars 1000 \
+      --context web -o config/models/web
   spiderweb train --from-reviews --context web -o my-config/models/web`;
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -66,8 +75,12 @@ export function register(program: Command): void {
     .description(
       'train the learned layer on labelled JSONL or on analysts\u2019 decisions; prints cross-validated figures',
     )
-    .option('--input <file>', 'JSONL with a text field and a label field per line')
-    .option('--label <field>', 'the field holding the label')
+    .option('--input <file>', 'JSONL with a text field and a label field per line (repeatable)', collect)
+    .option(
+      '--label <field>',
+      'the field holding the label (repeatable: a row\u2019s is the first it has)',
+      collect,
+    )
     .option('--positive <value>', 'label value counted as positive (repeatable; default: true)', collect)
     .option(
       '--negative <value>',
@@ -75,6 +88,8 @@ export function register(program: Command): void {
       collect,
     )
     .option('--group <field>', 'rows with the same value of this field stay in one fold (vendor, site)')
+    .option('--group-files', 'the rows of each --input file stay in one fold')
+    .option('--max-chars <n>', 'the longest text the model judges; longer ones are left to the lexicons')
     .option('--context <kind>', 'web or marketplace: the site context the model serves', 'web')
     .option('-o, --out <dir>', 'directory to write the model to')
     .option(
@@ -94,6 +109,8 @@ export function register(program: Command): void {
       const seed = intOption('--seed', opts.seed, 0, 2 ** 31);
       const bits = intOption('--bits', opts.bits, 12, 24);
       const epochs = intOption('--epochs', opts.epochs, 1, 100);
+      const maxChars =
+        opts.maxChars === undefined ? undefined : intOption('--max-chars', opts.maxChars, 1, 2 ** 31);
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
       // The lexicon layer alone: the model learns on its evidence, not on an older model's.
       const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
@@ -101,7 +118,14 @@ export function register(program: Command): void {
       const started = performance.now();
       let result: TrainResult;
       try {
-        result = train(data.rows, lex, { context, folds, seed, bits, epochs });
+        result = train(data.rows, lex, {
+          context,
+          folds,
+          seed,
+          bits,
+          epochs,
+          ...(maxChars === undefined ? {} : { maxChars }),
+        });
       } catch (err) {
         throw new UsageError(`cannot train: ${(err as Error).message}`);
       }
@@ -117,6 +141,7 @@ export function register(program: Command): void {
         inputs: data.inputs,
         label: data.label,
         groups: data.groups,
+        maxChars,
       });
       if (opts.out) await writeModel(opts.out, manifest, encodeWeights(result.weights));
       const summary = { out: opts.out ?? null, ms, ...manifest };
@@ -135,24 +160,47 @@ interface TrainData {
 async function fileData(opts: TrainCliOptions): Promise<TrainData> {
   if (!opts.input || !opts.label)
     throw new UsageError('train needs --input <file> and --label <field>, or --from-reviews');
-  const input = await readLabelled(opts.input, opts.label, opts.positive, opts.negative);
-  const rows = input.rows.map(({ line, row, text, label }) => {
-    let group: string;
-    if (opts.group) {
-      const g = row[opts.group];
-      if (g === null || g === undefined || g === '')
-        throw new UsageError(`${opts.input}:${line}: field "${opts.group}" (--group) is missing`);
-      group = String(g);
-    } else group = prefixGroup(text);
-    const r: TrainRow = { text, label, group };
-    if (typeof row.title === 'string') r.title = row.title;
-    return r;
-  });
+  if (opts.groupFiles && opts.input.length < 2)
+    throw new UsageError('--group-files needs more than one --input file');
+  const rows: TrainRow[] = [];
+  const inputs: TrainData['inputs'] = [];
+  const seen = new Set<string>();
+  for (const file of opts.input) {
+    const input = await readLabelled(file, opts.label, opts.positive, opts.negative);
+    const name = basename(file);
+    if (inputs.some((i) => i.name === name))
+      throw new UsageError(`--input ${file}: a file named ${name} is already read`);
+    inputs.push({ name, sha256: input.sha256 });
+    const fresh = new Set<string>();
+    let repeated = 0;
+    for (const { line, row, text, label } of input.rows) {
+      if (seen.has(text)) {
+        repeated++;
+        continue;
+      }
+      fresh.add(text);
+      // --group's field first; with --group-files, rows without it take their file.
+      let group: string;
+      const g = opts.group ? row[opts.group] : undefined;
+      if (g !== null && g !== undefined && g !== '') group = String(g);
+      else if (opts.groupFiles) group = name;
+      else if (opts.group)
+        throw new UsageError(`${file}:${line}: field "${opts.group}" (--group) is missing`);
+      else group = prefixGroup(text);
+      const r: TrainRow = { text, label, group, input: name };
+      if (typeof row.title === 'string') r.title = row.title;
+      rows.push(r);
+    }
+    for (const t of fresh) seen.add(t);
+    if (repeated)
+      process.stderr.write(`${file}: ${repeated} texts already read from an earlier --input skipped\n`);
+  }
+  const groups = opts.group ? (opts.groupFiles ? `${opts.group}, else file` : opts.group) : 'file';
   return {
     rows,
-    inputs: [{ name: basename(opts.input), sha256: input.sha256 }],
-    label: opts.label,
-    groups: opts.group ?? 'text-prefix',
+    inputs,
+    label: opts.label.join(' or '),
+    groups: opts.group || opts.groupFiles ? groups : 'text-prefix',
   };
 }
 
@@ -213,6 +261,7 @@ function buildManifest(
     inputs: Array<{ name: string; sha256: string }>;
     label: string;
     groups: string;
+    maxChars: number | undefined;
   },
 ): ModelManifest {
   const weights = encodeWeights(r.weights);
@@ -228,6 +277,7 @@ function buildManifest(
     stack: r.stack,
     threshold: r.threshold,
     lexiconVersion: o.lex.version,
+    ...(o.maxChars === undefined ? {} : { maxChars: o.maxChars }),
     data: {
       inputs: o.inputs,
       label: o.label,
@@ -268,13 +318,18 @@ function negativeClass(m: BinaryMetrics): string {
 function formatTraining(m: ModelManifest, ms: number, out: string | undefined): string {
   const lines = [
     `${m.data.inputs.map((i) => i.name).join(', ')}  label ${m.data.label}  context ${m.context}  lexicons ${m.lexiconVersion}`,
-    `rows ${m.data.rows} (positives ${m.data.positives})  ${m.data.folds} folds by ${m.data.groups}  seed ${m.seed}  ${ms} ms`,
+    `rows ${m.data.rows} (positives ${m.data.positives})  ${m.data.folds} folds by ${m.data.groups}  seed ${m.seed}  ${ms} ms${m.maxChars === undefined ? '' : `  judges texts up to ${m.maxChars} characters`}`,
     '',
     'out-of-fold:',
     line('lexicons', m.metrics.lexicon),
     line('model alone', m.metrics.model),
     line('stacked', m.metrics.stacked),
     negativeClass(m.metrics.stacked),
+    ...(m.metrics.inputs ?? []).flatMap((i) => [
+      `  ${i.name}:`,
+      line('  lexicons', i.lexicon),
+      line('  stacked', i.stacked),
+    ]),
     '',
     `stack: ${m.stack.model.toFixed(3)}·logit(p_text) + ${m.stack.lexicon.toFixed(3)}·lexicon score + ${m.stack.lexiconLead.toFixed(3)}·lexicon lead + ${m.stack.bias.toFixed(3)}   threshold ${m.threshold}`,
     `negative context vetoes: ${m.stack.veto === false ? 'no (it did worse out-of-fold; the model weighs it)' : 'yes'}`,

@@ -26,9 +26,11 @@ const golden = readFileSync(join(root, 'test/fixtures/golden/cases.jsonl'), 'utf
 
 let lex: CompiledLexicons;
 let model: TextModel;
+let models: TextModel[];
 beforeAll(async () => {
   lex = await loadLexicons(join(root, 'config/lexicons'));
   model = lex.models!.marketplace!;
+  models = [model, lex.models!.web!];
 });
 
 /** Every word of a text through one trick. */
@@ -63,9 +65,12 @@ function texts(): Array<{ name: string; text: string; title?: string }> {
 
 describe('the model scoring path', () => {
   it('gives training’s probability for every text, to 1e-9, with or without an explanation', () => {
-    const ref = new Featuriser(model.manifest.bits);
     let compared = 0;
-    for (const context of ['marketplace', 'web'] as const) {
+    for (const [context, model] of [
+      ['marketplace', models[0]!],
+      ['web', models[1]!],
+    ] as const) {
+      const ref = new Featuriser(model.manifest.bits);
       for (const t of texts()) {
         const layer = lexiconLayer(
           t.text,
@@ -96,6 +101,28 @@ describe('the model scoring path', () => {
       }
     }
     expect(compared).toBeGreaterThan(60);
+  });
+
+  it('reads a list of numbered items as one: a number is its shape, and a pair counts once', () => {
+    const list = (from: number, n: number) =>
+      Array.from({ length: n }, (_, k) => `Item ${from + k}`).join('\n');
+    const f = new Featuriser(20);
+    const features = (text: string) => {
+      const layer = lexiconLayer(text, lex);
+      return f.features(allTokens(layer), lexiconFeatures(layer.classification));
+    };
+    const two = features(list(100, 2));
+    const fifty = features(list(100, 50));
+    expect([...fifty.ids].sort()).toEqual([...two.ids].sort());
+    expect(fifty.value).toBe(two.value);
+    expect(features(list(555, 2)).ids).toEqual(two.ids);
+    for (const m of models) {
+      const layer = lexiconLayer(list(550, 50), lex);
+      expect(m.score(allTokens(layer), lexiconFeatures(layer.classification))).toBeCloseTo(
+        m.probability(features(list(100, 2))),
+        12,
+      );
+    }
   });
 
   it('names a word’s attribution by its folded key and weighs it by its features’ weights', () => {
