@@ -87,13 +87,16 @@ export async function readLexiconDir(dir: string): Promise<Array<{ file: string;
  * learned models of the sibling `models/` directory (unless `models: false`). With models, the
  * version names both: a new model is a new classifier, as a new lexicon is.
  */
-export async function loadLexicons(dir: string, opts: { models?: boolean } = {}): Promise<CompiledLexicons> {
+export async function loadLexicons(
+  dir: string,
+  opts: { models?: boolean; modelsDir?: string } = {},
+): Promise<CompiledLexicons> {
   const inputs = await readLexiconDir(dir);
   const lex = compileLexicons(
     inputs.map(({ file, text }) => ({ file, data: parseYaml(file, text, lexiconFileSchema) })),
   );
   if (opts.models === false) return lex;
-  const models = await loadModels(modelsDirOf(dir));
+  const models = await loadModels(opts.modelsDir ?? modelsDirOf(dir));
   const versions = Object.values(models).map((m) => m.manifest.version);
   if (versions.length === 0) return lex;
   const version = createHash('sha256')
@@ -101,6 +104,20 @@ export async function loadLexicons(dir: string, opts: { models?: boolean } = {})
     .digest('hex')
     .slice(0, 12);
   return { ...lex, version, models };
+}
+
+/**
+ * Proposed lexicons as they would run in place of `currentDir`'s: with the proposal's own sibling
+ * `models/` where it has one, else with the models in force (editing the lexicons in place keeps
+ * them), so a what-if shows what the lexicon change does, not what dropping the models would.
+ */
+export async function loadProposedLexicons(
+  dir: string,
+  currentDir: string | undefined,
+): Promise<CompiledLexicons> {
+  const own = modelsDirOf(dir);
+  if (currentDir === undefined || (await stat(own).catch(() => null)) !== null) return loadLexicons(dir);
+  return loadLexicons(dir, { modelsDir: modelsDirOf(currentDir) });
 }
 
 /** The `models/` directory that goes with a lexicon directory: its sibling. */

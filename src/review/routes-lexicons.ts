@@ -2,7 +2,12 @@ import { realpath, stat } from 'node:fs/promises';
 import { isAbsolute, normalize, sep } from 'node:path';
 import type { Context, Hono } from 'hono';
 import { type CompiledLexicons, type LintFinding, type LintResult, lintLexicons } from '../classify/index.ts';
-import { lexiconDirFingerprint, loadLexicons, readLexiconDir } from '../config/index.ts';
+import {
+  lexiconDirFingerprint,
+  loadLexicons,
+  loadProposedLexicons,
+  readLexiconDir,
+} from '../config/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
 import type { Store } from '../leads/index.ts';
 import { countFetchedPages, rescore } from '../leads/index.ts';
@@ -91,7 +96,7 @@ async function whatIf(
   if (lint.errors > 0) return { kind: 'invalid', dir, lint };
   let lex: CompiledLexicons;
   try {
-    lex = await loadLexicons(dir);
+    lex = await loadProposedLexicons(dir, deps.lexiconsDir);
   } catch (err) {
     // Lint passed but the loader refused: shown as one more finding.
     return { kind: 'invalid', dir, lint: withFinding(lint, configFinding(dir, err)) };

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { type CompiledLexicons, classify, type SiteContext } from '../../classify/index.ts';
-import { loadConfig, loadLexicons } from '../../config/index.ts';
+import { loadConfig, loadLexicons, loadProposedLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 
 /** Options shared by `classify`, `explain` and `eval`. */
@@ -16,10 +16,22 @@ export interface LexiconCliOptions {
 /** `--no-model`, for the commands that classify. */
 export const NO_MODEL = ['--no-model', 'the lexicons alone, without the learned model beside them'] as const;
 
-/** Loads the lexicons from `--lexicons DIR`, else the ones workers load (`<--config>/lexicons` or the bundled ones). */
+/**
+ * Loads the lexicons from `--lexicons DIR` (with its own `models/`, else the models in force: see
+ * `loadProposedLexicons`), else the ones workers load (`<--config>/lexicons` or the bundled ones).
+ */
 export async function lexiconsFor(cmd: Command, opts: LexiconCliOptions): Promise<CompiledLexicons> {
-  const dir = opts.lexicons ?? (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir;
-  return loadLexicons(dir, opts.model === false ? { models: false } : {});
+  const config = loadConfig(cmd.optsWithGlobals().config);
+  // With --lexicons, a config that does not load only means no models are lent.
+  const current = opts.lexicons
+    ? await config.then(
+        (c) => c.lexiconsDir,
+        () => undefined,
+      )
+    : (await config).lexiconsDir;
+  const dir = opts.lexicons ?? current!;
+  if (opts.model === false) return loadLexicons(dir, { models: false });
+  return loadProposedLexicons(dir, current);
 }
 
 /** Validates `--context`. */

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { CompiledLexicons } from '../../classify/index.ts';
-import { loadConfig, loadLexicons } from '../../config/index.ts';
+import { loadConfig, loadLexicons, loadProposedLexicons } from '../../config/index.ts';
 import { errorMessage, UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
 import {
@@ -60,7 +60,7 @@ export function register(program: Command): void {
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
       const currentDir = config.lexiconsDir;
       const proposedDir = opts.lexicons ? resolve(opts.lexicons) : currentDir;
-      const lex = await loadLexicons(proposedDir);
+      const lex = await loadProposedLexicons(proposedDir, currentDir);
       let baseline: CompiledLexicons | undefined = lex;
       if (proposedDir !== currentDir) {
         baseline = await loadLexicons(currentDir).catch((err: unknown) => {
