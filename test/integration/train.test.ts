@@ -314,6 +314,16 @@ describe('spiderweb train', () => {
       // Every lead was a lexicon lead; the decisions differ only by the word the model can learn.
       expect(manifest.metrics.lexicon.precision).toBe(0.5);
       expect(manifest.metrics.stacked.f1).toBe(1);
+      // Beside a file: its rows, then the reviewed leads, with figures for each.
+      const both = await runCli(
+        ['-c', cfg, 'train', '--from-reviews', '--input', data, '--label', 'sale', '--group', 'vendor'],
+        { env: { SPIDERWEB_DATA_DIR: dataDir } },
+      );
+      expect(both.stderr).toBe('');
+      expect(both.code).toBe(0);
+      expect(both.stdout).toContain('rows 84 (positives 42)');
+      expect(both.stdout).toContain('train.jsonl, reviews  label sale; reviews: status');
+      expect(both.stdout).toMatch(/ {2}reviews:\n {4}lexicons +P 0\.5000/);
       const none = await runCli(['-c', cfg, 'train', '--from-reviews', '--context', 'marketplace'], {
         env: { SPIDERWEB_DATA_DIR: dataDir },
       });

@@ -60,7 +60,11 @@ Examples:
   spiderweb train --input ../shared/data/onion-dev.jsonl --label sale --context web -o config/models/web
   spiderweb train --input a.jsonl --input b.jsonl --group-files --label lead --max-chars 1000 \
       --context web -o config/models/web
-  spiderweb train --from-reviews --context web -o my-config/models/web`;
+  spiderweb train --from-reviews --context web -o my-config/models/web
+  spiderweb train --from-reviews --input posts.jsonl --label lead --context web -o my-config/models/web
+
+--from-reviews with --input trains on both: the files' rows, then the reviewed leads whose text no
+file holds, each reviewed site a group (or each page, with fewer sites than folds).`;
 
 function intOption(name: string, value: string, min: number, max: number): number {
   const n = Number(value);
@@ -94,7 +98,7 @@ export function register(program: Command): void {
     .option('-o, --out <dir>', 'directory to write the model to')
     .option(
       '--from-reviews',
-      "instead of --input: the analysts' decisions in the store (confirmed/escalated vs dismissed)",
+      "the analysts' decisions in the store (confirmed/escalated vs dismissed), instead of or beside --input",
     )
     .option('--lexicons <dir>', 'lexicon directory (default: <config>/lexicons)')
     .option('--folds <n>', 'cross-validation folds', String(TRAIN_DEFAULTS.folds))
@@ -114,7 +118,11 @@ export function register(program: Command): void {
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
       // The lexicon layer alone: the model learns on its evidence, not on an older model's.
       const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
-      const data = opts.fromReviews ? await reviewData(config, lex, context, folds) : await fileData(opts);
+      const data = opts.fromReviews
+        ? opts.input
+          ? together(await fileData(opts), await reviewData(config, lex, context, folds))
+          : await reviewData(config, lex, context, folds)
+        : await fileData(opts);
       const started = performance.now();
       let result: TrainResult;
       try {
@@ -201,6 +209,18 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
     inputs,
     label: opts.label.join(' or '),
     groups: opts.group || opts.groupFiles ? groups : 'text-prefix',
+  };
+}
+
+/** Files and reviews in one training set: a reviewed text already in a file counts once. */
+function together(files: TrainData, reviews: TrainData): TrainData {
+  const seen = new Set(files.rows.map((r) => r.text));
+  const rows = reviews.rows.filter((r) => !seen.has(r.text)).map((r) => ({ ...r, input: 'reviews' }));
+  return {
+    rows: [...files.rows, ...rows],
+    inputs: [...files.inputs, ...reviews.inputs],
+    label: `${files.label}; reviews: ${reviews.label}`,
+    groups: `${files.groups}; reviews: ${reviews.groups}`,
   };
 }
 
