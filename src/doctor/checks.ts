@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import type { Config } from '../config/index.ts';
+import { type Config, loadLexicons } from '../config/index.ts';
 import { resolveChromiumPath } from '../crawl/browser/index.ts';
 import { errorMessage } from '../errors.ts';
 import { Store } from '../leads/index.ts';
@@ -17,7 +17,7 @@ import { probeClient, type RedisDurability, redact, redisDurability } from '../q
 const run = promisify(execFile);
 
 export interface Check {
-  /** `redis`, `store`, `chromium`, `fonts-cjk`, `fonts-cyrillic`, `disk`. */
+  /** `redis`, `store`, `classifier`, `chromium`, `fonts-cjk`, `fonts-cyrillic`, `disk`. */
   name: string;
   ok: boolean;
   /** A failed required check makes `doctor` exit 1; others are warnings. */
@@ -53,6 +53,7 @@ export async function runDoctor(config: Config, opts: DoctorOptions = {}): Promi
   return [
     await redisCheck(config.runtime.redis.url, opts.redisProbe ?? 'redis://127.0.0.1:6379'),
     await storeCheck(config),
+    await classifierCheck(config.lexiconsDir),
     chromiumCheck(config, env),
     ...fonts,
     await diskCheck(config.runtime.dataDir),
@@ -134,6 +135,45 @@ async function storeCheck(config: Config): Promise<Check> {
       fix: 'check store.url / DATABASE_URL and that the data directory is writable',
     };
   }
+}
+
+/**
+ * The lexicons and models workers would load. A model reads the lexicons' evidence as features, so
+ * one trained with other lexicons still runs but is worth retraining: a warning with its command.
+ */
+async function classifierCheck(dir: string): Promise<Check> {
+  let plain: Awaited<ReturnType<typeof loadLexicons>>;
+  let lex: typeof plain;
+  try {
+    plain = await loadLexicons(dir, { models: false });
+    lex = await loadLexicons(dir);
+  } catch (err) {
+    return {
+      name: 'classifier',
+      ok: false,
+      required: true,
+      detail: errorMessage(err),
+      fix: `npx spiderweb lexicon lint ${dir}`,
+    };
+  }
+  const models = Object.entries(lex.models ?? {});
+  const stale = models.filter(([, m]) => m.manifest.lexiconVersion !== plain.version);
+  const what = `lexicons ${plain.version} (${plain.terms.length} terms) in ${dir}`;
+  if (stale.length)
+    return {
+      name: 'classifier',
+      ok: false,
+      required: false,
+      detail: `${what}; ${stale.map(([c, m]) => `the ${c} model was trained with lexicons ${m.manifest.lexiconVersion}`).join(', ')}: retrain it so its lexicon features match`,
+      fix: stale.map(([, m]) => `npx ${m.manifest.command}`).join(' && '),
+    };
+  const names = models.map(([c]) => c);
+  return {
+    name: 'classifier',
+    ok: true,
+    required: true,
+    detail: `${what}; ${names.length ? `models ${names.join(', ')}, trained with these lexicons` : 'no models'}`,
+  };
 }
 
 function chromiumCheck(config: Config, env: NodeJS.ProcessEnv): Check {

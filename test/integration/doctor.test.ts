@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { dropPrefix, REDIS_URL, repoRoot, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
 
 describe('spiderweb doctor (the built CLI, real Redis and SQLite)', () => {
   let dir: ReturnType<typeof tempDir>;
@@ -58,11 +58,36 @@ describe('spiderweb doctor (the built CLI, real Redis and SQLite)', () => {
     expect(report.checks.map((c) => c.name)).toEqual([
       'redis',
       'store',
+      'classifier',
       'chromium',
       'fonts-cjk',
       'fonts-cyrillic',
       'disk',
     ]);
+  });
+
+  it('says when a model was trained with other lexicons, with the command that retrains it', async () => {
+    const r = await runCli(['--config', configDir, 'doctor']);
+    // The bundled lexicons and the models built from them agree.
+    expect(r.stdout).toMatch(
+      /^ok\s+classifier\s+lexicons [0-9a-f]{12} \(\d+ terms\) .*models marketplace, web, trained with these lexicons$/m,
+    );
+    const cfg = join(dir.path, 'config-edited');
+    cpSync(configDir, cfg, { recursive: true });
+    cpSync(join(repoRoot, 'config/lexicons'), join(cfg, 'lexicons'), { recursive: true });
+    cpSync(join(repoRoot, 'config/models'), join(cfg, 'models'), { recursive: true });
+    const same = await runCli(['--config', cfg, 'doctor']);
+    expect(same.stdout).toMatch(/^ok\s+classifier\s/m);
+    writeFileSync(
+      join(cfg, 'lexicons/zz-local.yaml'),
+      'description: a local slang form\nlang: ru\nsubstances:\n  - { term: zyuzya, class: cathinone, weight: 0.9, forms: [зюзя] }\n',
+    );
+    const edited = await runCli(['--config', cfg, 'doctor']);
+    expect(edited.stdout).toMatch(
+      /^warning\s+classifier\s+lexicons [0-9a-f]{12} .*the marketplace model was trained with lexicons [0-9a-f]{12}, the web model was trained with lexicons [0-9a-f]{12}: retrain it/m,
+    );
+    expect(edited.stdout).toContain('fix: npx spiderweb train --input ../shared/data/agora-dev.jsonl');
+    expect(edited.stdout).not.toMatch(/required check\(s\) failed: .*classifier/);
   });
 
   it('demo prints the one-line warning when screenshots are unavailable', async () => {
