@@ -10,8 +10,10 @@ import { stacked, type TextModel } from './model.ts';
  * 2. The text model reads the tokens and the lexicon's evidence (`lexiconFeatures`) and gives
  *    `p_text`; the stacker combines it with the lexicon score into a calibrated probability `p`
  *    (`model.ts`), and a text is a lead at `p ≥ threshold`.
- * 3. The lexicon layer keeps two decisions of its own: **recruitment** (the model is trained on
- *    sales) stays a lead whenever the lexicons say so, and **vetoes**: when an innocent sense
+ * 3. The lexicon layer keeps two decisions of its own: **recruitment** stays a lead whenever the
+ *    lexicons say so, where the model's training chose it (`Stack.recruitment`: a model trained on
+ *    sales alone knows no recruitment; one trained on posts labelled with recruitment may judge
+ *    complaints that quote recruitment spam better than the lexicons), and **vetoes**: when an innocent sense
  *    (table salt, rock candy: a negative term with `explains`) accounts for the text and no
  *    substance is named, or, where the model's training chose it (`Stack.veto`), when news,
  *    cosmetics or harm-reduction words damped the sale score to `VETO_DAMP` of itself or less, the
@@ -101,10 +103,11 @@ export function decide(
   p: number,
   threshold: number,
   veto: boolean,
+  recruitment = true,
 ): { lead: boolean; vetoed: boolean } {
   const c = layer.classification;
   const vetoed = layer.innocent || (veto && negativeVeto(layer));
-  return { lead: c.kind === 'recruitment' || (!vetoed && p >= threshold), vetoed };
+  return { lead: (recruitment && c.kind === 'recruitment') || (!vetoed && p >= threshold), vetoed };
 }
 
 /** The classification of both layers; `cut` is the lexicons' `scoring.threshold` (step 4 above). */
@@ -119,9 +122,12 @@ export function withModel(
   const top: Attribution[] = [];
   const { text: pText, p } = modelProbabilities(model, layer, top);
   const threshold = model.manifest.threshold;
-  const { lead, vetoed } = decide(layer, p, threshold, model.manifest.stack.veto ?? true);
+  const stack = model.manifest.stack;
+  const keeps = stack.recruitment ?? true;
+  const { lead, vetoed } = decide(layer, p, threshold, stack.veto ?? true, keeps);
   const recruitment = c.kind === 'recruitment';
-  let score = recruitment ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
+  let score =
+    recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
   // A veto keeps the score under the line.
   if (!lead) score = Math.min(score, Math.max(0, cut - 1e-4));
   const out: Classification = {

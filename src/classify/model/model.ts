@@ -37,6 +37,11 @@ export interface Stack {
    * on out-of-fold predictions; a manifest without it (trained before the choice existed) vetoes.
    */
   veto?: boolean | undefined;
+  /**
+   * Whether the lexicons' recruitment decision is a lead whatever the model says (`combine.ts`,
+   * step 3). Training chooses it as it chooses `veto`; a manifest without it keeps the lexicons'.
+   */
+  recruitment?: boolean | undefined;
 }
 
 export interface BinaryMetrics {
@@ -458,6 +463,7 @@ export const manifestSchema = z.object({
     lexiconLead: z.number(),
     bias: z.number(),
     veto: z.boolean().optional(),
+    recruitment: z.boolean().optional(),
   }),
   threshold: z.number().gt(0).lt(1),
   lexiconVersion: z.string(),

@@ -242,29 +242,40 @@ export function fitStack(points: readonly StackPoint[]): Stack {
 }
 
 /**
- * The stacker fitted on the points `use` picks, with the veto (`Stack.veto`) that gives the better
- * F1 on them (a tie vetoes).
+ * The stacker fitted on the points `use` picks, with the veto (`Stack.veto`) and the lexicons'
+ * recruitment decision (`Stack.recruitment`) that give the best F1 on them; a tie keeps the
+ * lexicons' say (veto, recruitment).
  */
 export function fitStacker(
   points: readonly StackPoint[],
   layers: readonly LexiconLayer[],
   threshold: number,
   use: (i: number) => boolean,
-): Stack & { veto: boolean } {
+): Stack & { veto: boolean; recruitment: boolean } {
   const picked = points.map((_, i) => i).filter(use);
   const s = fitStack(picked.map((i) => points[i]!));
-  const f1 = (veto: boolean) => {
+  const f1 = (veto: boolean, recruitment: boolean) => {
     let tp = 0;
     let wrong = 0;
     for (const i of picked) {
       const q = points[i]!;
-      const lead = decide(layers[i]!, stacked(s, q.pText, q.lexScore, q.lexLead), threshold, veto).lead;
+      const p = stacked(s, q.pText, q.lexScore, q.lexLead);
+      const lead = decide(layers[i]!, p, threshold, veto, recruitment).lead;
       if (lead && q.y) tp++;
       else if (lead || q.y) wrong++;
     }
     return tp ? (2 * tp) / (2 * tp + wrong) : 0;
   };
-  return { ...s, veto: f1(true) >= f1(false) };
+  let best = { veto: true, recruitment: true, f1: f1(true, true) };
+  for (const [veto, recruitment] of [
+    [true, false],
+    [false, true],
+    [false, false],
+  ] as const) {
+    const f = f1(veto, recruitment);
+    if (f > best.f1) best = { veto, recruitment, f1: f };
+  }
+  return { ...s, veto: best.veto, recruitment: best.recruitment };
 }
 
 /** Gaussian elimination with partial pivoting (a 4×4 system). */
@@ -386,7 +397,7 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(byModel ? p : q.lexScore),
-        lead: byModel ? decide(layers[i]!, p, o.threshold, s.veto).lead : q.lexLead,
+        lead: byModel ? decide(layers[i]!, p, o.threshold, s.veto, s.recruitment).lead : q.lexLead,
         judged: byModel,
       };
     });

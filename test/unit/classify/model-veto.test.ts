@@ -90,3 +90,54 @@ describe('the negative-context veto', () => {
     expect(c.lead).toBe(false);
   });
 });
+
+/**
+ * The same choice for the lexicons' recruitment decision (`Stack.recruitment`): where texts the
+ * lexicons read as recruitment are labelled no lead (complaints that quote the recruiters' spam),
+ * training lets the model decide them; where they are labelled leads, the lexicons keep the say.
+ */
+describe('the lexicons’ recruitment decision', () => {
+  const HIRING = (v: number) => `Требуются закладчики, оплата ${3000 + v * 100} в день, пиши @boss${v}`;
+  const QUOTED = (v: number) =>
+    `Админ, удали бота: пишет «требуются закладчики, оплата ${3000 + v * 100} в день». Это вербовка, пожаловался`;
+  const SALE = (v: number) => `Мефедрон 1г ${3000 + v * 100}₽, закладки по городу, пиши @shop${v}`;
+  const SOFA = (v: number) => `Продаю диван, ${3000 + v * 100}₽, доставка по городу`;
+  function posts(complaintsAreLeads: boolean): TrainRow[] {
+    const out: TrainRow[] = [];
+    for (let v = 0; v < 30; v++) {
+      const group = `chat${v}`;
+      out.push({ text: HIRING(v), label: true, group }, { text: SALE(v), label: true, group });
+      out.push({ text: QUOTED(v), label: complaintsAreLeads, group }, { text: SOFA(v), label: false, group });
+    }
+    return out;
+  }
+  const web = (t: ReturnType<typeof train>, stack = t.stack): CompiledLexicons => {
+    const manifest = {
+      bits: TRAIN_DEFAULTS.bits,
+      bias: t.bias,
+      stack,
+      threshold: t.threshold,
+      context: 'web',
+    } as ModelManifest;
+    manifest.version = modelVersion(encodeWeights(t.weights), manifest);
+    return { ...lex, models: { web: new TextModel(manifest, t.weights) } };
+  };
+
+  it('passes to the model where quoted recruitment is labelled no lead', () => {
+    const t = train(posts(false), lex, { context: 'web' });
+    expect(t.stack.recruitment).toBe(false);
+    const complaint = QUOTED(99);
+    expect(classify(complaint, lex).kind).toBe('recruitment');
+    expect(classify(complaint, web(t))).toMatchObject({ lead: false, kind: null });
+    // Real recruitment is still a lead, by the model, and still says so.
+    expect(classify(HIRING(99), web(t))).toMatchObject({ lead: true, kind: 'recruitment' });
+    // A manifest written before the choice existed keeps the lexicons' say.
+    const { recruitment: _, ...older } = t.stack;
+    expect(classify(complaint, web(t, older))).toMatchObject({ lead: true, kind: 'recruitment' });
+  });
+
+  it('stays with the lexicons where what they read as recruitment is labelled a lead', () => {
+    const t = train(posts(true), lex, { context: 'web' });
+    expect(t.stack.recruitment).toBe(true);
+  });
+});
