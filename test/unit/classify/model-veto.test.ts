@@ -49,16 +49,20 @@ function rows(kitsAreSales: boolean): TrainRow[] {
   return out;
 }
 
-function modelOf(t: ReturnType<typeof train>, stack = t.stack): CompiledLexicons {
+function modelOf(
+  t: ReturnType<typeof train>,
+  stack = t.stack,
+  context: 'marketplace' | 'web' = 'marketplace',
+): CompiledLexicons {
   const manifest = {
     bits: TRAIN_DEFAULTS.bits,
     bias: t.bias,
     stack,
     threshold: t.threshold,
-    context: 'marketplace',
+    context,
   } as ModelManifest;
   manifest.version = modelVersion(encodeWeights(t.weights), manifest);
-  return { ...lex, models: { marketplace: new TextModel(manifest, t.weights) } };
+  return { ...lex, models: { [context]: new TextModel(manifest, t.weights) } };
 }
 
 describe('the negative-context veto', () => {
@@ -111,17 +115,7 @@ describe('the lexicons’ recruitment decision', () => {
     }
     return out;
   }
-  const web = (t: ReturnType<typeof train>, stack = t.stack): CompiledLexicons => {
-    const manifest = {
-      bits: TRAIN_DEFAULTS.bits,
-      bias: t.bias,
-      stack,
-      threshold: t.threshold,
-      context: 'web',
-    } as ModelManifest;
-    manifest.version = modelVersion(encodeWeights(t.weights), manifest);
-    return { ...lex, models: { web: new TextModel(manifest, t.weights) } };
-  };
+  const web = (t: ReturnType<typeof train>, stack = t.stack) => modelOf(t, stack, 'web');
 
   it('passes to the model where quoted recruitment is labelled no lead', () => {
     const t = train(posts(false), lex, { context: 'web' });
