@@ -178,6 +178,12 @@ describe('spiderweb train', () => {
         `model ${manifest.version}: not applied, the text is longer than its 200 characters`,
       );
 
+      // eval says how many rows the model judged: here the one short row of the pages file.
+      const judged = await runCli(['-c', modelCfg, 'eval', '--input', pages, '--label', 'sale']);
+      expect(judged.stdout).toContain(`model ${manifest.version} judged 1 of 9`);
+      const alone = await runCli(['-c', modelCfg, 'eval', '--input', pages, '--label', 'sale', '--no-model']);
+      expect(alone.stdout).toMatch(/skipped 0\)  lexicons alone/);
+
       const one = await runCli(['train', '--input', postsA, '--group-files', ...args]);
       expect(one.code).toBe(2);
       expect(one.stderr).toContain('--group-files needs more than one --input file');

@@ -124,11 +124,23 @@ export function register(program: Command): void {
         context,
         skipped: input.skipped,
         lexiconVersion: lex.version,
+        model: modelUse(rows),
         ms: Math.round(ms),
       };
       if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
       else process.stdout.write(`${formatResult(result, meta)}\n`);
     });
+}
+
+/** Which model judged how many rows (figures with a model trained on the rows are in-sample). */
+function modelUse(rows: readonly EvalRow[]): string {
+  const versions = new Map<string, number>();
+  for (const r of rows) {
+    const v = r.classification.model?.version;
+    if (v !== undefined) versions.set(v, (versions.get(v) ?? 0) + 1);
+  }
+  if (versions.size === 0) return 'lexicons alone';
+  return [...versions].map(([v, n]) => `model ${v} judged ${n} of ${rows.length}`).join(', ');
 }
 
 function categoryOptions(lex: CompiledLexicons, cats: Set<Category>, topTerms: number) {
@@ -167,6 +179,7 @@ function formatResult(
     context: string;
     skipped: number;
     lexiconVersion: string;
+    model: string;
     ms: number;
   },
 ): string {
@@ -175,7 +188,7 @@ function formatResult(
   const pad = (x: number | string) => String(x).padStart(w);
   const lines = [
     `${meta.input}  label ${meta.label}  predict ${meta.predict}  context ${meta.context}  lexicons ${meta.lexiconVersion}`,
-    `rows ${r.n} (positives ${r.positives}, skipped ${meta.skipped})  ${meta.ms} ms`,
+    `rows ${r.n} (positives ${r.positives}, skipped ${meta.skipped})  ${meta.model}  ${meta.ms} ms`,
     '',
     `precision ${pct(r.precision)}  recall ${pct(r.recall)}  F1 ${pct(r.f1)}  PR-AUC ${pct(r.prAuc)}  accuracy ${pct(r.accuracy)}`,
     '',
@@ -242,6 +255,7 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
     context: 'per site',
     skipped: 0,
     lexiconVersion: lex.version,
+    model: modelUse(rows),
     ms: Math.round(performance.now() - started),
   };
   if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
