@@ -182,7 +182,7 @@ describe('spiderweb train', () => {
       const judged = await runCli(['-c', modelCfg, 'eval', '--input', pages, '--label', 'sale']);
       expect(judged.stdout).toContain(`model ${manifest.version} judged 1 of 9`);
       const alone = await runCli(['-c', modelCfg, 'eval', '--input', pages, '--label', 'sale', '--no-model']);
-      expect(alone.stdout).toMatch(/skipped 0\)  lexicons alone/);
+      expect(alone.stdout).toContain('skipped 0)  lexicons alone');
 
       const one = await runCli(['train', '--input', postsA, '--group-files', ...args]);
       expect(one.code).toBe(2);
