@@ -141,7 +141,8 @@ class BucketSet {
   add(id: number): boolean {
     if (2 * (this.size + 1) > this.slots.length) this.grow();
     const mask = this.slots.length - 1;
-    let h = (Math.imul(id, 0x9e3779b1) >>> 16) & mask;
+    // The product's high 20 bits: as many start slots as a 2^20-bucket model has buckets.
+    let h = (Math.imul(id, 0x9e3779b1) >>> 12) & mask;
     while (this.stamps[h] === this.gen) {
       if (this.slots[h] === id) return false;
       h = (h + 1) & mask;

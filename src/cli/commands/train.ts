@@ -58,7 +58,7 @@ Examples:
   spiderweb train --input ../shared/data/agora-dev.jsonl --label drug --group vendor \\
       --context marketplace -o config/models/marketplace
   spiderweb train --input ../shared/data/onion-dev.jsonl --label sale --context web -o config/models/web
-  spiderweb train --input a.jsonl --input b.jsonl --group-files --label lead --max-chars 1000 \
+  spiderweb train --input a.jsonl --input b.jsonl --group-files --label lead --max-chars 1000 \\
       --context web -o config/models/web
   spiderweb train --from-reviews --context web -o my-config/models/web
   spiderweb train --from-reviews --input posts.jsonl --label lead --context web -o my-config/models/web
@@ -203,13 +203,14 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
     if (repeated)
       process.stderr.write(`${file}: ${repeated} texts already read from an earlier --input skipped\n`);
   }
-  const groups = opts.group ? (opts.groupFiles ? `${opts.group}, else file` : opts.group) : 'file';
-  return {
-    rows,
-    inputs,
-    label: opts.label.join(' or '),
-    groups: opts.group || opts.groupFiles ? groups : 'text-prefix',
-  };
+  const groups = opts.group
+    ? opts.groupFiles
+      ? `${opts.group}, else file`
+      : opts.group
+    : opts.groupFiles
+      ? 'file'
+      : 'text-prefix';
+  return { rows, inputs, label: opts.label.join(' or '), groups };
 }
 
 /** Files and reviews in one training set: a reviewed text already in a file counts once. */
