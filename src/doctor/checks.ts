@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { statfs } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { type Config, loadLexicons } from '../config/index.ts';
+import { type Config, loadLexicons, loadModels, modelsDirOf } from '../config/index.ts';
 import { resolveChromiumPath } from '../crawl/browser/index.ts';
 import { errorMessage } from '../errors.ts';
 import { Store } from '../leads/index.ts';
@@ -142,11 +142,12 @@ async function storeCheck(config: Config): Promise<Check> {
  * one trained with other lexicons still runs but is worth retraining: a warning with its command.
  */
 async function classifierCheck(dir: string): Promise<Check> {
+  // Compiled once: the lexicons' own version is what a model records, and the models load beside.
   let plain: Awaited<ReturnType<typeof loadLexicons>>;
-  let lex: typeof plain;
+  let loaded: Awaited<ReturnType<typeof loadModels>>;
   try {
     plain = await loadLexicons(dir, { models: false });
-    lex = await loadLexicons(dir);
+    loaded = await loadModels(modelsDirOf(dir));
   } catch (err) {
     return {
       name: 'classifier',
@@ -156,7 +157,7 @@ async function classifierCheck(dir: string): Promise<Check> {
       fix: `npx spiderweb lexicon lint ${dir}`,
     };
   }
-  const models = Object.entries(lex.models ?? {});
+  const models = Object.entries(loaded);
   const stale = models.filter(([, m]) => m.manifest.lexiconVersion !== plain.version);
   const what = `lexicons ${plain.version} (${plain.terms.length} terms) in ${dir}`;
   if (stale.length)

@@ -21,14 +21,13 @@ export const NO_MODEL = ['--no-model', 'the lexicons alone, without the learned 
  * `loadProposedLexicons`), else the ones workers load (`<--config>/lexicons` or the bundled ones).
  */
 export async function lexiconsFor(cmd: Command, opts: LexiconCliOptions): Promise<CompiledLexicons> {
-  const config = loadConfig(cmd.optsWithGlobals().config);
-  // With --lexicons, a config that does not load only means no models are lent.
-  const current = opts.lexicons
-    ? await config.then(
-        (c) => c.lexiconsDir,
-        () => undefined,
-      )
-    : (await config).lexiconsDir;
+  let current: string | undefined;
+  try {
+    current = (await loadConfig(cmd.optsWithGlobals().config)).lexiconsDir;
+  } catch (err) {
+    // With --lexicons, a config that does not load only means no models are lent.
+    if (opts.lexicons === undefined) throw err;
+  }
   const dir = opts.lexicons ?? current!;
   if (opts.model === false) return loadLexicons(dir, { models: false });
   return loadProposedLexicons(dir, current);
@@ -87,11 +86,11 @@ export interface LabelledRow {
 
 /**
  * The labelled rows of a JSONL file (`eval` and `train`): rows whose `field` is null or missing are
- * skipped; a row is positive when String(label) is one of `positive` (default `true`), negative when
- * one of `negative`; without `negative` every other labelled row is negative, with it rows matching
- * neither are skipped. Also the file's sha256, for provenance.
+ * skipped (with several fields, a row's label is the first of them it has); a row is positive when
+ * String(label) is one of `positive` (default `true`), negative when one of `negative`; without
+ * `negative` every other labelled row is negative, with it rows matching neither are skipped. Also
+ * the file's sha256, for provenance.
  */
-/** Labelled rows of a JSONL file; with several label fields, each row's is the first of them it has. */
 export async function readLabelled(
   file: string,
   field: string | readonly string[],
