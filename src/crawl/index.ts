@@ -1,3 +1,4 @@
+export { withDeadline } from './browser/util.ts';
 export { SiteFetcher } from './fetch-page.ts';
 export { closeHttpDispatchers, DEFAULT_USER_AGENT, fetchHttp } from './http/index.ts';
 export { PolitenessGate } from './politeness/index.ts';

@@ -1,5 +1,5 @@
 import type { SiteConfig } from '../config/index.ts';
-import { normaliseUrl, scopeOf, siteSeeds } from '../crawl/index.ts';
+import { normaliseUrl, scopeOf, siteSeeds, withDeadline } from '../crawl/index.ts';
 import { errorMessage } from '../errors.ts';
 import type { CrawlEndState } from '../leads/index.ts';
 import { log } from '../log.ts';
@@ -156,6 +156,11 @@ async function waitForCrawl(
 ): Promise<{ state: CrawlEndState; reason: string | null }> {
   const interval = opts.progressMs ?? 250;
   const maxOutageMs = rt.config.runtime.redis.maxOutageMs;
+  // A command in flight when Redis dies waits for a reconnect that may never come (the connection
+  // retries forever for the workers' sake): a tick that gets no answer by then counts as no answer.
+  const answerMs = Math.min(10_000, maxOutageMs);
+  const ask = <T>(work: Promise<T>) =>
+    withDeadline(work, Date.now() + answerMs, () => new Error(`Redis did not answer in ${answerMs} ms`));
   let idleChecks = 0;
   let ticks = 0;
   while (idleChecks < 2) {
@@ -171,11 +176,11 @@ async function waitForCrawl(
     try {
       // Commands wait for a reconnect (workers want that): don't ask a Redis that is not there.
       if (rt.conn.status !== 'ready') throw new Error(`Redis connection ${rt.conn.status}`);
-      const live = await rt.state.liveState(crawlId);
+      const live = await ask(rt.state.liveState(crawlId));
       if (live === 'cancelled') return { state: 'cancelled', reason: 'cancelled with crawl --cancel' };
-      if (live === 'lost') return { state: 'lost', reason: await lostReason(rt, runId) };
-      if (++ticks % 240 === 0) await rt.state.touch(crawlId);
-      pending = await rt.queues.pending();
+      if (live === 'lost') return { state: 'lost', reason: await ask(lostReason(rt, runId)) };
+      if (++ticks % 240 === 0) await ask(rt.state.touch(crawlId));
+      pending = await ask(rt.queues.pending());
       rt.outage.answered();
     } catch (err) {
       // Redis restarting or down: the crawl is not over; ask again on the next tick, for a while.
@@ -194,7 +199,7 @@ async function waitForCrawl(
     }
     idleChecks = pending.fetch + pending.classify + pending.evidence === 0 ? idleChecks + 1 : 0;
     if (opts.onProgress) {
-      const s = await rt.state.stats(crawlId).catch(() => ({}) as Record<string, number>);
+      const s = await ask(rt.state.stats(crawlId)).catch(() => ({}) as Record<string, number>);
       opts.onProgress(progress(crawlId, started, s, pending.fetch, null));
     }
   }
