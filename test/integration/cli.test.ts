@@ -146,7 +146,22 @@ describe('CLI', () => {
         expect.arrayContaining(['id', 'lead', 'score', 'category', 'substances', 'reasons']),
       );
       expect(['synthetic', 'nps', 'classic', 'pharma', 'precursor', null]).toContain(r.category);
+      // The shipped web model judged it: what it and the lexicons each said, and whether a veto held.
+      expect(r.model).toMatchObject({
+        version: expect.stringMatching(/^[0-9a-f]{12}$/),
+        lexiconLead: expect.any(Boolean),
+        vetoed: expect.any(Boolean),
+      });
+      expect(r.lead).toBe(r.model.probability >= 0.5 && !r.model.vetoed);
     }
+    const alone = await runCli(['--config', configDir, 'classify', '--no-model', '--input', input]);
+    expect(alone.code).toBe(0);
+    const aloneRows = alone.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(aloneRows.map((r) => r.model)).toEqual([undefined, undefined, undefined]);
+    expect(aloneRows.map((r) => r.lead)).toEqual(outRows.map((r) => r.model.lexiconLead));
   });
 
   it('a malformed YAML file exits 2 naming file and line', async () => {

@@ -131,7 +131,7 @@ export function register(program: Command): void {
     .command('classify')
     .description(
       'classify texts from a JSONL file ({id, text[, title]} per line); prints one JSON line per input:\n' +
-        '{id, lead, score, kind, category, substances, reasons}',
+        '{id, lead, score, kind, category, substances, reasons[, model]}',
     )
     .requiredOption('--input <file>', 'JSONL file, one {id, text} object per line')
     .option('--context <kind>', 'web or marketplace (marketplace: every listing is an offer)', 'web')
@@ -145,9 +145,9 @@ export function register(program: Command): void {
         const text = rowText(opts.input, line, row);
         const title = typeof row.title === 'string' ? row.title : undefined;
         const c = classify(text, lex, title === undefined ? { context } : { context, title });
-        const { lead, score, kind, category, substances, reasons } = c;
+        const { lead, score, kind, category, substances, reasons, model } = c;
         process.stdout.write(
-          `${JSON.stringify({ id: row.id ?? null, lead, score, kind, category, substances, reasons })}\n`,
+          `${JSON.stringify({ id: row.id ?? null, lead, score, kind, category, substances, reasons, model })}\n`,
         );
       }
     });
