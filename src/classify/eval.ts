@@ -126,3 +126,39 @@ export function evaluate(rows: EvalRow[], opts: EvalOptions = {}): EvalResult {
     examples: { falsePositives: fpIds, falseNegatives: fnIds },
   };
 }
+
+/** The figures of the rows that share one value of a field (`eval --by`). */
+export interface GroupResult
+  extends Pick<
+    EvalResult,
+    'n' | 'positives' | 'precision' | 'recall' | 'f1' | 'prAuc' | 'confusion' | 'examples'
+  > {
+  value: string;
+}
+
+/**
+ * `evaluate` for each value `keyOf` gives the rows (a language, a site, a vendor), most rows first:
+ * a lexicon that is strong in one language and weak in another shows here, not in the total.
+ */
+export function evaluateBy(
+  rows: readonly EvalRow[],
+  keyOf: (row: EvalRow, i: number) => string,
+  opts: EvalOptions = {},
+): GroupResult[] {
+  const groups = new Map<string, EvalRow[]>();
+  rows.forEach((r, i) => {
+    const k = keyOf(r, i);
+    const g = groups.get(k);
+    if (g) g.push(r);
+    else groups.set(k, [r]);
+  });
+  return [...groups]
+    .map(([value, g]) => {
+      const { n, positives, precision, recall, f1, prAuc, confusion, examples } = evaluate(g, {
+        ...opts,
+        topTerms: 0,
+      });
+      return { value, n, positives, precision, recall, f1, prAuc, confusion, examples };
+    })
+    .sort((a, b) => b.n - a.n || a.value.localeCompare(b.value));
+}

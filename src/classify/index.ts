@@ -4,7 +4,16 @@
  */
 export { classify, type ClassifyOptions } from './classify.ts';
 export { type CompileOptions, compileLexicons } from './compile.ts';
-export { type EvalOptions, type EvalResult, type EvalRow, evaluate, prAuc, type TermCount } from './eval.ts';
+export {
+  type EvalOptions,
+  type EvalResult,
+  type EvalRow,
+  evaluate,
+  evaluateBy,
+  type GroupResult,
+  prAuc,
+  type TermCount,
+} from './eval.ts';
 export {
   ansiMarker,
   bracketMarker,

@@ -95,16 +95,17 @@ export async function reviewedLeads(
   });
 }
 
-/** Reviewed leads as labelled rows for `evaluate` (ids are `#<lead id>`). */
+/** Reviewed leads as labelled rows for `evaluate` (ids are `#<lead id>`), with the lead's site. */
 export async function reviewRows(
   store: Store,
   lex: CompiledLexicons,
   opts: ReviewOptions = {},
-): Promise<EvalRow[]> {
+): Promise<Array<EvalRow & { site: string }>> {
   return (await reviewedLeads(store, lex, opts)).map((r) => ({
     label: r.positive,
     classification: r.classification,
     id: `#${r.leadId}`,
+    site: r.page.site_id,
   }));
 }
 

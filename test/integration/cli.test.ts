@@ -164,6 +164,41 @@ describe('CLI', () => {
     expect(aloneRows.map((r) => r.lead)).toEqual(outRows.map((r) => r.model.lexiconLead));
   });
 
+  it('eval --by gives the figures per value of a field, beside the total', async () => {
+    const input = join(dir.path, 'by.jsonl');
+    const rows = [
+      { id: 'r1', lang: 'ru', lead: true, text: 'Мефедрон 1г — 3500₽, закладки магнит, пишите @mef_shop' },
+      { id: 'r2', lang: 'ru', lead: false, text: 'Продаю соль для ванн с лавандой, 500 тенге' },
+      { id: 'e1', lang: 'en', lead: true, text: 'Fresh MDMA crystals 5 gr $100, stealth shipping worldwide' },
+      // Labelled wrongly on purpose: the English group has a false positive, the Russian one none.
+      { id: 'e2', lang: 'en', lead: false, text: 'Ketamine 10g, vacuum sealed, escrow only, wickr me' },
+      { id: 'x1', lead: false, text: 'Weekly farmers market opens on Saturday' },
+    ];
+    writeFileSync(input, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    const evalBy = ['--config', configDir, 'eval', '--input', input, '--label', 'lead', '--by', 'lang'];
+    const res = await runCli([...evalBy, '--json']);
+    expect(res.code).toBe(0);
+    const out = JSON.parse(res.stdout);
+    expect(out.confusion).toEqual({ tp: 2, fp: 1, fn: 0, tn: 2 });
+    expect(out.by.field).toBe('lang');
+    // Most rows first; a row without the field is a group of its own.
+    expect(out.by.groups.map((g: { value: string }) => g.value)).toEqual(['en', 'ru', '(none)']);
+    const [en, ru, none] = out.by.groups;
+    expect(en).toMatchObject({
+      n: 2,
+      positives: 1,
+      precision: 0.5,
+      recall: 1,
+      confusion: { tp: 1, fp: 1, fn: 0, tn: 0 },
+    });
+    expect(en.examples.falsePositives).toEqual(['e2']);
+    expect(ru).toMatchObject({ n: 2, positives: 1, precision: 1, recall: 1, f1: 1 });
+    expect(none).toMatchObject({ n: 1, positives: 0, confusion: { tp: 0, fp: 0, fn: 0, tn: 1 } });
+    const text = await runCli(evalBy);
+    expect(text.stdout).toContain('by lang:');
+    expect(text.stdout).toMatch(/^ {2}en\s+2\s+1\s+0\.500\s+1\.000\s+0\.667\s+\S+\s+1\s+0$/m);
+  });
+
   it('a malformed YAML file exits 2 naming file and line', async () => {
     const bad = join(dir.path, 'bad-yaml');
     mkdirSync(join(bad, 'sites'), { recursive: true });

@@ -279,6 +279,17 @@ describe('tuning loop on a stored crawl (real Redis, SQLite, HTTP, CLI)', () => 
       const rb = JSON.parse(b.stdout);
       expect(rb.confusion).toEqual({ tp: 1, fp: 2, fn: 1, tn: 0 });
       expect(rb.examples.falseNegatives).toEqual([`#${leadId('/p/keta')}`]);
+      // Per site: the lead's site, with the same counts as the whole here (one site crawled).
+      const bySite = JSON.parse(
+        (await runCli(['-c', configDir, 'eval', '--from-reviews', '--by', 'site', '--json'], { env })).stdout,
+      );
+      expect(bySite.by).toEqual({
+        field: 'site',
+        groups: [expect.objectContaining({ value: 'tune', n: 4, confusion: { tp: 2, fp: 2, fn: 0, tn: 0 } })],
+      });
+      const byLang = await runCli(['-c', configDir, 'eval', '--from-reviews', '--by', 'lang'], { env });
+      expect(byLang.code).toBe(2);
+      expect(byLang.stderr).toContain('--by with --from-reviews takes site');
       const usage = await runCli(['-c', configDir, 'eval'], { env });
       expect(usage.code).toBe(2);
       expect(usage.stderr).toContain('--from-reviews');

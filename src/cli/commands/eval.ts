@@ -8,6 +8,8 @@ import {
   type EvalResult,
   type EvalRow,
   evaluate,
+  evaluateBy,
+  type GroupResult,
 } from '../../classify/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
@@ -29,6 +31,7 @@ interface EvalCliOptions extends LexiconCliOptions {
   categories?: string;
   json?: boolean;
   top?: string;
+  by?: string;
 }
 
 const HELP = `
@@ -46,7 +49,8 @@ Examples:
   spiderweb eval --input ../shared/data/agora-dev.jsonl --label drug --context marketplace
   spiderweb eval --input ../shared/data/agora-dev.jsonl --label klass --positive synthetic \\
       --negative classic --context marketplace
-  spiderweb eval --input ../shared/data/onion-dev.jsonl --label sale --json`;
+  spiderweb eval --input ../shared/data/onion-dev.jsonl --label sale --json
+  spiderweb eval --input test/fixtures/golden/cases.jsonl --label lead --by lang`;
 
 export function register(program: Command): void {
   program
@@ -78,6 +82,10 @@ export function register(program: Command): void {
       "instead of --input: the analysts' decisions in the store (confirmed/escalated = positive, dismissed = negative)",
     )
     .option('--site <id>', 'with --from-reviews: only leads of this site (repeatable)', collect)
+    .option(
+      '--by <field>',
+      'also give the figures per value of this field of the rows (lang, site, vendor); with --from-reviews: site',
+    )
     .addHelpText('after', HELP)
     .action(async (opts: EvalCliOptions, cmd: Command) => {
       if (opts.fromReviews) return evalFromReviews(opts, cmd);
@@ -113,10 +121,14 @@ export function register(program: Command): void {
         return r;
       });
       const ms = performance.now() - started;
-      const result =
-        predictMode === 'lead'
-          ? evaluate(rows, { topTerms: top })
-          : evaluate(rows, categoryOptions(lex, cats as Set<Category>, top));
+      const evalOpts =
+        predictMode === 'lead' ? { topTerms: top } : categoryOptions(lex, cats as Set<Category>, top);
+      const result = evaluate(rows, evalOpts);
+      const by = opts.by;
+      const groups =
+        by === undefined
+          ? undefined
+          : evaluateBy(rows, (_r, i) => fieldValue(input.rows[i]!.row[by]), evalOpts);
       const meta = {
         input: opts.input,
         label: opts.label,
@@ -127,9 +139,43 @@ export function register(program: Command): void {
         model: modelUse(rows),
         ms: Math.round(ms),
       };
-      if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
-      else process.stdout.write(`${formatResult(result, meta)}\n`);
+      print(opts, result, meta, groups);
     });
+}
+
+/** A row's value of the `--by` field as its group's name. */
+function fieldValue(v: unknown): string {
+  if (v === undefined || v === null || v === '') return '(none)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
+function print(
+  opts: EvalCliOptions,
+  result: EvalResult,
+  meta: Parameters<typeof formatResult>[1],
+  groups: GroupResult[] | undefined,
+): void {
+  const by = groups && opts.by ? { by: { field: opts.by, groups } } : {};
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result, ...by })}\n`);
+  else
+    process.stdout.write(
+      `${formatResult(result, meta)}\n${groups && opts.by ? `\n${formatGroups(opts.by, groups)}\n` : ''}`,
+    );
+}
+
+/** One line per value of the `--by` field. */
+function formatGroups(field: string, groups: readonly GroupResult[]): string {
+  const w = Math.max(field.length, ...groups.map((g) => g.value.length));
+  const num = (x: number | string, n = 6) => String(x).padStart(n);
+  const lines = [
+    `by ${field}:`,
+    `  ${field.padEnd(w)}  ${num('rows')}  ${num('pos')}  ${num('P', 6)}  ${num('R', 6)}  ${num('F1', 6)}  ${num('PR-AUC')}  ${num('FP', 4)}  ${num('FN', 4)}`,
+  ];
+  for (const g of groups)
+    lines.push(
+      `  ${g.value.padEnd(w)}  ${num(g.n)}  ${num(g.positives)}  ${num(g.precision.toFixed(3))}  ${num(g.recall.toFixed(3))}  ${num(g.f1.toFixed(3))}  ${num(g.prAuc.toFixed(3))}  ${num(g.confusion.fp, 4)}  ${num(g.confusion.fn, 4)}`,
+    );
+  return lines.join('\n');
 }
 
 /** Which model judged how many rows (figures with a model trained on the rows are in-sample). */
@@ -224,6 +270,8 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
   if (predictMode !== 'lead' && predictMode !== 'category') {
     throw new UsageError(`--predict must be lead or category, got "${predictMode}"`);
   }
+  if (opts.by !== undefined && opts.by !== 'site')
+    throw new UsageError(`--by with --from-reviews takes site (a lead's site), got "${opts.by}"`);
   const cats = new Set((opts.categories ?? 'synthetic,nps').split(',').map((s) => s.trim()));
   for (const c of cats) {
     if (!(CATEGORIES as readonly string[]).includes(c)) {
@@ -235,7 +283,7 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
   const siteKinds = new Map<string, SiteKind>([...config.sites].map(([id, s]) => [id, s.kind]));
   const store = await Store.open(config.runtime.store.url, config.runtime.dataDir);
   const started = performance.now();
-  let rows: EvalRow[];
+  let rows: Array<EvalRow & { site: string }>;
   try {
     rows = await reviewRows(store, lex, { siteKinds, ...(opts.site?.length ? { siteIds: opts.site } : {}) });
   } finally {
@@ -244,10 +292,10 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
   if (rows.length === 0) {
     throw new UsageError(`no reviewed leads in ${store.location}: confirm or dismiss leads first`);
   }
-  const result =
-    predictMode === 'lead'
-      ? evaluate(rows, { topTerms: top })
-      : evaluate(rows, categoryOptions(lex, cats as Set<Category>, top));
+  const evalOpts =
+    predictMode === 'lead' ? { topTerms: top } : categoryOptions(lex, cats as Set<Category>, top);
+  const result = evaluate(rows, evalOpts);
+  const groups = opts.by ? evaluateBy(rows, (_r, i) => rows[i]!.site, evalOpts) : undefined;
   const meta = {
     input: `reviews in ${store.location}`,
     label: 'status (confirmed|escalated vs dismissed)',
@@ -258,6 +306,5 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
     model: modelUse(rows),
     ms: Math.round(performance.now() - started),
   };
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result })}\n`);
-  else process.stdout.write(`${formatResult(result, meta)}\n`);
+  print(opts, result, meta, groups);
 }
