@@ -73,5 +73,12 @@ export {
   modelVersion,
   TextModel,
 } from './model/model.ts';
-export { TRAIN_DEFAULTS, type TrainOptions, type TrainResult, type TrainRow, train } from './model/train.ts';
+export {
+  binaryMetrics,
+  TRAIN_DEFAULTS,
+  type TrainOptions,
+  type TrainResult,
+  type TrainRow,
+  train,
+} from './model/train.ts';
 export { VETO_DAMP } from './model/combine.ts';

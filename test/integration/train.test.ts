@@ -103,6 +103,65 @@ describe('spiderweb train', () => {
     CLI_TIMEOUT,
   );
 
+  it(
+    "--by gives out-of-fold figures per value of a field, --oof each row's out-of-fold decision",
+    async () => {
+      // Three "languages" the model learns alike, one seller of the third labelled no sale (a
+      // mislabelled batch): only that group has false positives, and --oof names their rows.
+      const file = join(dir.path, 'by.jsonl');
+      const out: string[] = [];
+      for (let v = 0; v < 24; v++) {
+        const lang = ['aa', 'bb', 'cc'][v % 3]!;
+        for (let k = 0; k < 3; k++) {
+          const seller = Math.floor(v / 3) % 2 === 0;
+          const text = `${(seller ? SELLER : HOBBY)[k]} #${v}`;
+          const sale = v === 2 ? false : seller;
+          out.push(JSON.stringify({ id: `${lang}-${v}-${k}`, lang, text, sale, vendor: `v${v}` }));
+        }
+      }
+      out.push(JSON.stringify({ id: 'none', text: 'zorblax crates ready #99', sale: true, vendor: 'v99' }));
+      writeFileSync(file, `${out.join('\n')}\n`);
+      const oof = join(dir.path, 'oof.jsonl');
+      const args = ['train', '--input', file, '--label', 'sale', '--group', 'vendor', '--by', 'lang'];
+      const r = await runCli([...args, '--oof', oof, '--json']);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      const by = JSON.parse(r.stdout).by;
+      expect(by.field).toBe('lang');
+      expect(by.groups.map((g: { value: string }) => g.value)).toEqual(['aa', 'bb', 'cc', '(none)']);
+      const [aa, bb, cc, none] = by.groups;
+      expect(aa.stacked).toMatchObject({ n: 24, positives: 12, confusion: { fp: 0, fn: 0 } });
+      expect(bb.stacked).toMatchObject({ n: 24, positives: 12, confusion: { fp: 0, fn: 0 } });
+      expect(cc.stacked).toMatchObject({ n: 24, positives: 9, confusion: { tp: 9, fp: 3, fn: 0, tn: 12 } });
+      expect(none.stacked).toMatchObject({ n: 1, positives: 1 });
+      const lines = readFileSync(oof, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(lines).toHaveLength(73);
+      expect(lines[0]).toMatchObject({ input: 'by.jsonl', line: 1, id: 'aa-0-0', group: 'v0', label: true });
+      for (const q of lines) {
+        expect(q.fold).toBeGreaterThanOrEqual(0);
+        expect(q.fold).toBeLessThan(5);
+        expect(q.p).toBeGreaterThanOrEqual(0);
+        expect(q.p).toBeLessThanOrEqual(1);
+      }
+      // Its false positives are exactly the mislabelled batch.
+      const wrong = lines.filter((q) => q.lead && !q.label).map((q) => q.id);
+      expect(wrong.sort()).toEqual(
+        out
+          .map((l) => JSON.parse(l))
+          .filter((x) => x.id.startsWith('cc-2-'))
+          .map((x) => x.id)
+          .sort(),
+      );
+      const text = await runCli(args);
+      expect(text.stdout).toContain('out-of-fold by lang:');
+      expect(text.stdout).toMatch(/^ {2}cc\s+24\s+9\s/m);
+    },
+    CLI_TIMEOUT,
+  );
+
   it('refuses bad input naming the file and line', async () => {
     const bad = join(dir.path, 'bad.jsonl');
     writeFileSync(bad, '{"text":"a","sale":true}\n{not json\n');

@@ -120,6 +120,12 @@ export async function readLabelled(
   return { rows, skipped, sha256: createHash('sha256').update(bytes).digest('hex') };
 }
 
+/** A row's value of a `--by` field, as the name of its group (`(none)` when it has none). */
+export function fieldValue(v: unknown): string {
+  if (v === undefined || v === null || v === '') return '(none)';
+  return typeof v === 'string' ? v : JSON.stringify(v);
+}
+
 /** The text of a row: `text`, with `title` prepended when present and not already in the text. */
 export function rowText(file: string, line: number, row: Record<string, unknown>): string {
   if (typeof row.text !== 'string') throw new UsageError(`${file}:${line}: "text" must be a string`);

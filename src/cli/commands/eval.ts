@@ -17,7 +17,14 @@ import { Store } from '../../leads/index.ts';
 import type { SiteKind } from '../../leads/index.ts';
 import { reviewRows } from '../../leads/index.ts';
 import { collect } from '../output.ts';
-import { contextOption, NO_MODEL, type LexiconCliOptions, lexiconsFor, readLabelled } from './classify.ts';
+import {
+  contextOption,
+  fieldValue,
+  type LexiconCliOptions,
+  lexiconsFor,
+  NO_MODEL,
+  readLabelled,
+} from './classify.ts';
 
 interface EvalCliOptions extends LexiconCliOptions {
   /** Required unless --from-reviews (checked in the action). */
@@ -141,12 +148,6 @@ export function register(program: Command): void {
       };
       print(opts, result, meta, groups);
     });
-}
-
-/** A row's value of the `--by` field as its group's name. */
-function fieldValue(v: unknown): string {
-  if (v === undefined || v === null || v === '') return '(none)';
-  return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
 function print(

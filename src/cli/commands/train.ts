@@ -4,6 +4,7 @@ import { basename, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   type BinaryMetrics,
+  binaryMetrics,
   type CompiledLexicons,
   encodeWeights,
   MODEL_FORMAT,
@@ -20,7 +21,7 @@ import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { reviewedLeads, Store } from '../../leads/index.ts';
 import { collect } from '../output.ts';
-import { contextOption, readLabelled } from './classify.ts';
+import { contextOption, fieldValue, readLabelled } from './classify.ts';
 
 interface TrainCliOptions {
   input?: string[];
@@ -39,6 +40,8 @@ interface TrainCliOptions {
   bits: string;
   epochs: string;
   json?: boolean;
+  by?: string;
+  oof?: string;
 }
 
 const HELP = `
@@ -62,6 +65,7 @@ Examples:
       --context web -o config/models/web
   spiderweb train --from-reviews --context web -o my-config/models/web
   spiderweb train --from-reviews --input posts.jsonl --label lead --context web -o my-config/models/web
+  spiderweb train --input set-1.jsonl --input set-2.jsonl --label lead --group-files --by lang --oof oof.jsonl
 
 --from-reviews with --input trains on both: the files' rows, then the reviewed leads whose text no
 file holds, each reviewed site a group (or each page, with fewer sites than folds).`;
@@ -106,6 +110,11 @@ export function register(program: Command): void {
     .option('--bits <n>', 'hash buckets: 2^bits', String(TRAIN_DEFAULTS.bits))
     .option('--epochs <n>', 'passes over the data', String(TRAIN_DEFAULTS.epochs))
     .option('--json', 'print one JSON object')
+    .option(
+      '--by <field>',
+      'also give the out-of-fold figures per value of this field of the rows (lang, site); reviewed leads: their site',
+    )
+    .option('--oof <file>', "write each row's out-of-fold decision to this JSONL file")
     .addHelpText('after', HELP)
     .action(async (opts: TrainCliOptions, cmd: Command) => {
       const context = contextOption(opts.context);
@@ -120,8 +129,8 @@ export function register(program: Command): void {
       const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
       const data = opts.fromReviews
         ? opts.input
-          ? together(await fileData(opts), await reviewData(config, lex, context, folds))
-          : await reviewData(config, lex, context, folds)
+          ? together(await fileData(opts), await reviewData(config, lex, context, folds, opts.by))
+          : await reviewData(config, lex, context, folds, opts.by)
         : await fileData(opts);
       const started = performance.now();
       let result: TrainResult;
@@ -152,17 +161,35 @@ export function register(program: Command): void {
         maxChars,
       });
       if (opts.out) await writeModel(opts.out, manifest, encodeWeights(result.weights));
-      const summary = { out: opts.out ?? null, ms, ...manifest };
+      if (opts.oof) await writeOutOfFold(opts.oof, result, data);
+      const by = opts.by === undefined ? undefined : groupFigures(opts.by, result, data);
+      const summary = { out: opts.out ?? null, ms, ...manifest, ...(by ? { by } : {}) };
       if (opts.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
-      else process.stdout.write(`${formatTraining(manifest, ms, opts.out)}\n`);
+      else
+        process.stdout.write(
+          `${formatTraining(manifest, ms, opts.out)}\n${by ? `\n${formatGroups(by)}\n` : ''}${opts.oof ? `out-of-fold decisions written to ${opts.oof}\n` : ''}`,
+        );
     });
 }
 
 interface TrainData {
   rows: TrainRow[];
+  /** Where each row came from (same order as `rows`), and its value of `--by`. */
+  origins: Origin[];
   inputs: Array<{ name: string; sha256: string }>;
   label: string;
   groups: string;
+}
+
+interface Origin {
+  /** The input file's name, or `reviews`. */
+  input: string;
+  /** Line in the file (null for a reviewed lead). */
+  line: number | null;
+  /** The row's `id`, or `#<lead id>` for a reviewed lead. */
+  id: string | null;
+  /** The row's value of `--by` (`(none)` without one). */
+  value: string;
 }
 
 async function fileData(opts: TrainCliOptions): Promise<TrainData> {
@@ -171,6 +198,7 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
   if (opts.groupFiles && opts.input.length < 2)
     throw new UsageError('--group-files needs more than one --input file');
   const rows: TrainRow[] = [];
+  const origins: Origin[] = [];
   const inputs: TrainData['inputs'] = [];
   const seen = new Set<string>();
   for (const file of opts.input) {
@@ -198,6 +226,12 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
       const r: TrainRow = { text, label, group, input: name };
       if (typeof row.title === 'string') r.title = row.title;
       rows.push(r);
+      origins.push({
+        input: name,
+        line,
+        id: row.id === undefined || row.id === null ? null : String(row.id),
+        value: fieldValue(opts.by === undefined ? undefined : row[opts.by]),
+      });
     }
     for (const t of fresh) seen.add(t);
     if (repeated)
@@ -210,15 +244,17 @@ async function fileData(opts: TrainCliOptions): Promise<TrainData> {
     : opts.groupFiles
       ? 'file'
       : 'text-prefix';
-  return { rows, inputs, label: opts.label.join(' or '), groups };
+  return { rows, origins, inputs, label: opts.label.join(' or '), groups };
 }
 
 /** Files and reviews in one training set: a reviewed text already in a file counts once. */
 function together(files: TrainData, reviews: TrainData): TrainData {
   const seen = new Set(files.rows.map((r) => r.text));
-  const rows = reviews.rows.filter((r) => !seen.has(r.text)).map((r) => ({ ...r, input: 'reviews' }));
+  const fresh = reviews.rows.map((r) => !seen.has(r.text));
+  const rows = reviews.rows.filter((_, i) => fresh[i]).map((r) => ({ ...r, input: 'reviews' }));
   return {
     rows: [...files.rows, ...rows],
+    origins: [...files.origins, ...reviews.origins.filter((_, i) => fresh[i])],
     inputs: [...files.inputs, ...reviews.inputs],
     label: `${files.label}; reviews: ${reviews.label}`,
     groups: `${files.groups}; reviews: ${reviews.groups}`,
@@ -235,6 +271,7 @@ async function reviewData(
   lex: CompiledLexicons,
   context: SiteContext,
   folds: number,
+  by: string | undefined,
 ): Promise<TrainData> {
   const store = await Store.open(config.runtime.store.url, config.runtime.dataDir);
   const siteKinds = new Map([...config.sites].map(([id, s]) => [id, s.kind] as const));
@@ -258,8 +295,15 @@ async function reviewData(
     });
     const digest = createHash('sha256');
     for (const r of reviewed) digest.update(`${r.leadId}:${r.status}\n`);
+    const origins = reviewed.map((r) => ({
+      input: 'reviews',
+      line: null,
+      id: `#${r.leadId}`,
+      value: by === 'site' ? r.page.site_id : fieldValue(undefined),
+    }));
     return {
       rows,
+      origins,
       inputs: [{ name: 'reviews', sha256: digest.digest('hex') }],
       label: 'status (confirmed|escalated vs dismissed)',
       groups: bySite ? 'site' : 'page',
@@ -267,6 +311,64 @@ async function reviewData(
   } finally {
     await store.close();
   }
+}
+
+/** Out-of-fold figures per value of `--by` (most rows first): the lexicons alone and stacked. */
+function groupFigures(field: string, r: TrainResult, data: TrainData) {
+  const byValue = new Map<string, number[]>();
+  data.origins.forEach((o, i) => {
+    const rows = byValue.get(o.value);
+    if (rows) rows.push(i);
+    else byValue.set(o.value, [i]);
+  });
+  const groups = [...byValue]
+    .map(([value, rows]) => {
+      const qs = rows.map((i) => r.oof[i]!);
+      return {
+        value,
+        lexicon: binaryMetrics(
+          qs.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
+        ),
+        stacked: binaryMetrics(qs.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
+      };
+    })
+    .sort((a, b) => b.stacked.n - a.stacked.n || a.value.localeCompare(b.value));
+  return { field, groups };
+}
+
+function formatGroups(by: ReturnType<typeof groupFigures>): string {
+  const w = Math.max(by.field.length, ...by.groups.map((g) => g.value.length));
+  const f = (x: number) => x.toFixed(3).padStart(6);
+  return [
+    `out-of-fold by ${by.field}:`,
+    `  ${by.field.padEnd(w)}    rows    pos  lexicons F1  stacked P       R      F1`,
+    ...by.groups.map(
+      (g) =>
+        `  ${g.value.padEnd(w)}  ${String(g.stacked.n).padStart(6)}  ${String(g.stacked.positives).padStart(5)}  ${f(g.lexicon.f1).padStart(11)}  ${f(g.stacked.precision).padStart(9)}  ${f(g.stacked.recall)}  ${f(g.stacked.f1)}`,
+    ),
+  ].join('\n');
+}
+
+/** One JSONL line per training row: where it came from and what each layer decided for it out-of-fold. */
+async function writeOutOfFold(file: string, r: TrainResult, data: TrainData): Promise<void> {
+  const lines = r.oof.map((q, i) => {
+    const o = data.origins[i]!;
+    return JSON.stringify({
+      input: o.input,
+      line: o.line,
+      id: o.id,
+      group: q.group,
+      fold: q.fold,
+      label: q.label,
+      lead: q.lead,
+      p: q.stacked,
+      pText: q.text,
+      lexiconScore: q.lexiconScore,
+      lexiconLead: q.lexiconLead,
+      judged: q.judged,
+    });
+  });
+  await writeFile(file, lines.length ? `${lines.join('\n')}\n` : '');
 }
 
 function buildManifest(
