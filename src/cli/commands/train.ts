@@ -65,7 +65,8 @@ Examples:
       --context web -o config/models/web
   spiderweb train --from-reviews --context web -o my-config/models/web
   spiderweb train --from-reviews --input posts.jsonl --label lead --context web -o my-config/models/web
-  spiderweb train --input set-1.jsonl --input set-2.jsonl --label lead --group-files --by lang --oof oof.jsonl
+  spiderweb train --input set-1.jsonl --input set-2.jsonl --label lead --group-files --folds 2 \\
+      --by lang --oof oof.jsonl
 
 --from-reviews with --input trains on both: the files' rows, then the reviewed leads whose text no
 file holds, each reviewed site a group (or each page, with fewer sites than folds).`;
