@@ -76,7 +76,7 @@ export function summary(c: Classification): string {
   const m = c.model;
   if (!m) return line;
   const lexicons = `lexicons alone ${m.lexiconScore.toFixed(3)}${m.lexiconLead ? ' (lead)' : ''}`;
-  return `${line}\nmodel ${m.version}: p ${m.probability.toFixed(3)}  text model ${m.text.toFixed(3)}  ${lexicons}${m.vetoed ? '  vetoed by negative context' : ''}`;
+  return `${line}\nmodel ${m.version}: p ${m.probability.toFixed(3)}  text model ${m.text.toFixed(3)}  ${lexicons}${m.vetoedBy ? `  vetoed by ${m.vetoedBy}` : ''}`;
 }
 
 /** How a lead stores a term seen many times: once, with the count and the first few other spans. */

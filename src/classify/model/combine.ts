@@ -108,10 +108,11 @@ export function decide(
   threshold: number,
   veto: boolean,
   recruitment = true,
-): { lead: boolean; vetoed: boolean } {
+): { lead: boolean; vetoed: boolean; vetoedBy?: 'innocent sense' | 'negative context' } {
   const c = layer.classification;
-  const vetoed = layer.innocent || (veto && negativeVeto(layer));
-  return { lead: (recruitment && c.kind === 'recruitment') || (!vetoed && p >= threshold), vetoed };
+  const by = layer.innocent ? 'innocent sense' : veto && negativeVeto(layer) ? 'negative context' : null;
+  const lead = (recruitment && c.kind === 'recruitment') || (by === null && p >= threshold);
+  return by === null ? { lead, vetoed: false } : { lead, vetoed: true, vetoedBy: by };
 }
 
 /** The classification of both layers; `cut` is the lexicons' `scoring.threshold` (step 4 above). */
@@ -128,7 +129,7 @@ export function withModel(
   const threshold = model.manifest.threshold;
   const stack = model.manifest.stack;
   const keeps = stack.recruitment ?? true;
-  const { lead, vetoed } = decide(layer, p, threshold, stack.veto ?? true, keeps);
+  const { lead, vetoed, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps);
   const recruitment = c.kind === 'recruitment';
   let score =
     recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
@@ -147,6 +148,7 @@ export function withModel(
       lexiconScore: c.score,
       lexiconLead: c.lead,
       vetoed,
+      ...(vetoedBy ? { vetoedBy } : {}),
     },
   };
   return out;

@@ -6,6 +6,7 @@ import {
   encodeWeights,
   type ModelManifest,
   modelVersion,
+  summary,
   TextModel,
   TRAIN_DEFAULTS,
   type TrainRow,
@@ -83,7 +84,13 @@ describe('the negative-context veto', () => {
     // The same model with the veto (as a manifest written before the choice existed) throws it away.
     const { veto: _, ...older } = t.stack;
     const vetoed = classify(text, modelOf(t, older), { context: 'marketplace' });
-    expect(vetoed).toMatchObject({ lead: false, kind: null, model: { vetoed: true } });
+    expect(vetoed).toMatchObject({
+      lead: false,
+      kind: null,
+      model: { vetoed: true, vetoedBy: 'negative context' },
+    });
+    expect(summary(vetoed)).toMatch(/ {2}vetoed by negative context$/);
+    expect(summary(c)).not.toContain('vetoed');
     expect(vetoed.score).toBeLessThan(lex.scoring.threshold);
   });
 
@@ -92,6 +99,17 @@ describe('the negative-context veto', () => {
     expect(t.stack.veto).toBe(true);
     const c = classify('Marquis reagent test kit for mephedrone', modelOf(t), { context: 'marketplace' });
     expect(c.lead).toBe(false);
+  });
+
+  it('is told apart from the innocent-sense veto, which holds whatever training chose', () => {
+    const t = train(rows(true), lex, { context: 'marketplace' });
+    expect(t.stack.veto).toBe(false);
+    // Bath salts, no substance named: an innocent sense accounts for the text.
+    const salts = classify('Соли для ванн «высшего сорта» 1г — 3000₽, клады', modelOf(t), {
+      context: 'marketplace',
+    });
+    expect(salts).toMatchObject({ lead: false, model: { vetoed: true, vetoedBy: 'innocent sense' } });
+    expect(summary(salts)).toMatch(/ {2}vetoed by innocent sense$/);
   });
 });
 
