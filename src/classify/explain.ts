@@ -68,11 +68,22 @@ export function formatReasons(c: Classification): string[] {
   return [...lexical, ...learned];
 }
 
+/**
+ * A score to `digits` places: a lead's rounded, as every list shows it; a text that is no lead has
+ * its score cut rather than rounded, so one vetoed or just under the line (0.4999) never reads as
+ * the threshold (0.50) beside "not a lead".
+ */
+export function scoreText(score: number, lead: boolean, digits = 2): string {
+  if (lead) return score.toFixed(digits);
+  const f = 10 ** digits;
+  return (Math.floor(score * f + 1e-9) / f).toFixed(digits);
+}
+
 /** A one-line summary of the decision. */
 export function summary(c: Classification): string {
   const decision = c.lead ? `LEAD (${c.kind})` : 'not a lead';
   const subs = c.substances.length ? `  substances: ${c.substances.join(', ')}` : '';
-  const line = `${decision}  score ${c.score.toFixed(3)}  category ${c.category ?? '-'}${subs}  lexicons ${c.lexiconVersion}`;
+  const line = `${decision}  score ${scoreText(c.score, c.lead, 3)}  category ${c.category ?? '-'}${subs}  lexicons ${c.lexiconVersion}`;
   const m = c.model;
   if (!m) return line;
   const lexicons = `lexicons alone ${m.lexiconScore.toFixed(3)}${m.lexiconLead ? ' (lead)' : ''}`;

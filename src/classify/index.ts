@@ -24,6 +24,7 @@ export {
   highlight,
   MORE_SPANS,
   type Marker,
+  scoreText,
   summary,
 } from './explain.ts';
 export {

@@ -1,4 +1,4 @@
-import type { LintFinding, LintResult } from '../classify/index.ts';
+import { type LintFinding, type LintResult, scoreText } from '../classify/index.ts';
 import type { LeadChange, LeadState, LexiconVersionRow, RescoreDiff } from '../leads/index.ts';
 import { html, type SafeHtml } from './html.ts';
 import { layout, type PageContext, when } from './view-layout.ts';
@@ -212,7 +212,7 @@ function leadLink(c: LeadChange): SafeHtml {
 }
 
 function score(s: LeadState | null): string {
-  return s ? s.score.toFixed(2) : '-';
+  return s ? scoreText(s.score, s.lead) : '-';
 }
 
 function kindCat(s: LeadState | null): string {

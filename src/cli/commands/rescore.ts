@@ -1,12 +1,13 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import type { CompiledLexicons } from '../../classify/index.ts';
+import { type CompiledLexicons, scoreText } from '../../classify/index.ts';
 import { loadConfig, loadLexicons, loadProposedLexicons } from '../../config/index.ts';
 import { errorMessage, UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
 import {
   applyRescore,
   type LeadChange,
+  type LeadState,
   type RescoreDiff,
   rescore,
   type SiteKind,
@@ -127,7 +128,7 @@ export function formatDiff(d: RescoreDiff, dir: string, location: string, limit:
   );
   for (const c of d.flagged) {
     lines.push(
-      `!! DROPS ${c.status?.toUpperCase()} LEAD #${c.leadId}  ${fmt(c.before?.score)} → ${fmt(c.after.score)}  ${c.url}  ${termList(c)}`,
+      `!! DROPS ${c.status?.toUpperCase()} LEAD #${c.leadId}  ${fmt(c.before)} → ${fmt(c.after)}  ${c.url}  ${termList(c)}`,
     );
   }
   const section = (title: string, list: LeadChange[], mark: string) => {
@@ -139,7 +140,7 @@ export function formatDiff(d: RescoreDiff, dir: string, location: string, limit:
         c.change === 'changed'
           ? `  ${c.before?.kind ?? '-'}/${c.before?.category ?? '-'} → ${c.after.kind ?? '-'}/${c.after.category ?? '-'}`
           : `  ${c.after.kind ?? c.before?.kind ?? '-'}/${c.after.category ?? c.before?.category ?? '-'}`;
-      lines.push(`  ${mark} ${who}  ${fmt(c.before?.score)} → ${fmt(c.after.score)}${cat}  ${c.url}`);
+      lines.push(`  ${mark} ${who}  ${fmt(c.before)} → ${fmt(c.after)}${cat}  ${c.url}`);
       const terms = termList(c);
       if (terms) lines.push(`      ${terms}`);
     }
@@ -171,6 +172,6 @@ function termList(c: LeadChange): string {
   ].join('  ');
 }
 
-function fmt(x: number | undefined): string {
-  return x === undefined ? '-' : x.toFixed(2);
+function fmt(x: LeadState | null | undefined): string {
+  return x ? scoreText(x.score, x.lead) : '-';
 }

@@ -1,6 +1,12 @@
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type CompiledLexicons, classify, compactReasons, MORE_SPANS } from '../../../src/classify/index.ts';
+import {
+  type CompiledLexicons,
+  classify,
+  compactReasons,
+  MORE_SPANS,
+  scoreText,
+} from '../../../src/classify/index.ts';
 import { loadLexicons } from '../../../src/config/index.ts';
 import { reasonRows } from '../../../src/review/fields.ts';
 import { parseReasons } from '../../../src/review/reasons.ts';
@@ -45,5 +51,22 @@ describe('compact reasons', () => {
     const stored = compactReasons(c.reasons);
     expect(stored).toEqual(c.reasons);
     expect(parseReasons(JSON.stringify(c.reasons))).toEqual(c.reasons);
+  });
+});
+
+describe('scoreText', () => {
+  it('cuts the score of a text that is no lead, so none under the line reads as the line', () => {
+    expect(scoreText(0.4999, false)).toBe('0.49');
+    expect(scoreText(0.4999, false, 3)).toBe('0.499');
+    // Binary fractions just under a decimal one are not cut a step too far.
+    expect(scoreText(0.29, false)).toBe('0.29');
+    expect(scoreText(0.57, false)).toBe('0.57');
+    expect(scoreText(0, false)).toBe('0.00');
+  });
+
+  it("rounds a lead's score, as the lists of leads do", () => {
+    expect(scoreText(0.9151, true)).toBe('0.92');
+    expect(scoreText(0.5, true)).toBe('0.50');
+    expect(scoreText(1, true, 3)).toBe('1.000');
   });
 });
