@@ -74,7 +74,7 @@ export interface ModelVerdict {
   /** The lexicon layer's own score and decision. */
   lexiconScore: number;
   lexiconLead: boolean;
-  /** A veto of the lexicons' kept the text from being a lead (`model/combine.ts`, step 3). */
+  /** A veto of the lexicons' applies: the text is no lead whatever the model said (`model/combine.ts`, step 3). */
   vetoed: boolean;
   /** Which: an innocent sense that accounts for the text (no substance named), or negative context. */
   vetoedBy?: 'innocent sense' | 'negative context';
