@@ -121,7 +121,7 @@ describe('spiderweb train', () => {
       }
       out.push(JSON.stringify({ id: 'none', text: 'zorblax crates ready #99', sale: true, vendor: 'v99' }));
       writeFileSync(file, `${out.join('\n')}\n`);
-      const oof = join(dir.path, 'oof.jsonl');
+      const oof = join(dir.path, 'runs', 'oof.jsonl'); // a directory not made yet, as -o's may be
       const args = ['train', '--input', file, '--label', 'sale', '--group', 'vendor', '--by', 'lang'];
       const r = await runCli([...args, '--oof', oof, '--json']);
       expect(r.stderr).toBe('');

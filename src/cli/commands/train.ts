@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   type BinaryMetrics,
@@ -350,8 +350,12 @@ function formatGroups(by: ReturnType<typeof groupFigures>): string {
   ].join('\n');
 }
 
-/** One JSONL line per training row: where it came from and what each layer decided for it out-of-fold. */
+/**
+ * One JSONL line per training row: where it came from and what each layer decided for it
+ * out-of-fold. Its directory is made as `-o`'s is.
+ */
 async function writeOutOfFold(file: string, r: TrainResult, data: TrainData): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
   const lines = r.oof.map((q, i) => {
     const o = data.origins[i]!;
     return JSON.stringify({
