@@ -140,9 +140,9 @@ export interface GroupResult
  * `evaluate` for each value `keyOf` gives the rows (a language, a site, a vendor), most rows first:
  * a lexicon that is strong in one language and weak in another shows here, not in the total.
  */
-export function evaluateBy(
-  rows: readonly EvalRow[],
-  keyOf: (row: EvalRow, i: number) => string,
+export function evaluateBy<R extends EvalRow>(
+  rows: readonly R[],
+  keyOf: (row: R, i: number) => string,
   opts: EvalOptions = {},
 ): GroupResult[] {
   const groups = new Map<string, EvalRow[]>();

@@ -75,7 +75,7 @@ export {
   TextModel,
 } from './model/model.ts';
 export {
-  binaryMetrics,
+  oofBy,
   TRAIN_DEFAULTS,
   type TrainOptions,
   type TrainResult,

@@ -425,20 +425,33 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
 }
 
 function byInput(rows: readonly TrainRow[], oof: readonly OutOfFold[]): { inputs?: InputMetrics[] } {
-  const names = [...new Set(rows.map((r) => r.input ?? ''))];
-  if (names.length < 2) return {};
-  return {
-    inputs: names.map((name) => {
-      const qs = oof.filter((_, i) => (rows[i]!.input ?? '') === name);
-      return {
-        name,
-        lexicon: binaryMetrics(
-          qs.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
-        ),
-        stacked: binaryMetrics(qs.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
-      };
-    }),
-  };
+  const groups = oofBy(oof, (i) => rows[i]!.input ?? '');
+  if (groups.length < 2) return {};
+  return { inputs: groups.map(({ key, lexicon, stacked }) => ({ name: key, lexicon, stacked })) };
+}
+
+/**
+ * Out-of-fold figures of the rows that share a key (their input file, a language), keys in the order
+ * first seen: the lexicons alone and the stacked layers.
+ */
+export function oofBy(
+  oof: readonly OutOfFold[],
+  keyOf: (i: number) => string,
+): Array<{ key: string; lexicon: BinaryMetrics; stacked: BinaryMetrics }> {
+  const byKey = new Map<string, OutOfFold[]>();
+  oof.forEach((q, i) => {
+    const k = keyOf(i);
+    const qs = byKey.get(k);
+    if (qs) qs.push(q);
+    else byKey.set(k, [q]);
+  });
+  return [...byKey].map(([key, qs]) => ({
+    key,
+    lexicon: binaryMetrics(
+      qs.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
+    ),
+    stacked: binaryMetrics(qs.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
+  }));
 }
 
 function round(x: number): number {

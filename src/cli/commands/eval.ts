@@ -156,11 +156,11 @@ function print(
   meta: Parameters<typeof formatResult>[1],
   groups: GroupResult[] | undefined,
 ): void {
-  const by = groups && opts.by ? { by: { field: opts.by, groups } } : {};
-  if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result, ...by })}\n`);
+  const by = groups && opts.by ? { field: opts.by, groups } : undefined;
+  if (opts.json) process.stdout.write(`${JSON.stringify({ ...meta, ...result, ...(by ? { by } : {}) })}\n`);
   else
     process.stdout.write(
-      `${formatResult(result, meta)}\n${groups && opts.by ? `\n${formatGroups(opts.by, groups)}\n` : ''}`,
+      `${formatResult(result, meta)}\n${by ? `\n${formatGroups(by.field, by.groups)}\n` : ''}`,
     );
 }
 
@@ -296,7 +296,7 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
   const evalOpts =
     predictMode === 'lead' ? { topTerms: top } : categoryOptions(lex, cats as Set<Category>, top);
   const result = evaluate(rows, evalOpts);
-  const groups = opts.by ? evaluateBy(rows, (_r, i) => rows[i]!.site, evalOpts) : undefined;
+  const groups = opts.by ? evaluateBy(rows, (r) => r.site, evalOpts) : undefined;
   const meta = {
     input: `reviews in ${store.location}`,
     label: 'status (confirmed|escalated vs dismissed)',

@@ -4,13 +4,13 @@ import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import {
   type BinaryMetrics,
-  binaryMetrics,
   type CompiledLexicons,
   encodeWeights,
   MODEL_FORMAT,
   type ModelManifest,
   modelVersion,
   normaliseText,
+  oofBy,
   type SiteContext,
   TRAIN_DEFAULTS,
   type TrainResult,
@@ -316,23 +316,8 @@ async function reviewData(
 
 /** Out-of-fold figures per value of `--by` (most rows first): the lexicons alone and stacked. */
 function groupFigures(field: string, r: TrainResult, data: TrainData) {
-  const byValue = new Map<string, number[]>();
-  data.origins.forEach((o, i) => {
-    const rows = byValue.get(o.value);
-    if (rows) rows.push(i);
-    else byValue.set(o.value, [i]);
-  });
-  const groups = [...byValue]
-    .map(([value, rows]) => {
-      const qs = rows.map((i) => r.oof[i]!);
-      return {
-        value,
-        lexicon: binaryMetrics(
-          qs.map((q) => ({ label: q.label, predicted: q.lexiconLead, score: q.lexiconScore })),
-        ),
-        stacked: binaryMetrics(qs.map((q) => ({ label: q.label, predicted: q.lead, score: q.stacked }))),
-      };
-    })
+  const groups = oofBy(r.oof, (i) => data.origins[i]!.value)
+    .map(({ key, lexicon, stacked }) => ({ value: key, lexicon, stacked }))
     .sort((a, b) => b.stacked.n - a.stacked.n || a.value.localeCompare(b.value));
   return { field, groups };
 }
