@@ -149,6 +149,27 @@ describe('chemical names', () => {
   it('needs token boundaries: 13mmc is not 3-MMC', () => {
     expect(classify('13mmc', lex).substances).not.toContain('3-MMC');
   });
+
+  // The long tail of research chemicals (TripSit's list): a vendor's title names one and nothing else.
+  it.each([
+    ['1g 2-FA', 'nps'],
+    ['5g 4-FMA crystal', 'nps'],
+    ['10x 15mg 4-AcO-DALT', 'nps'],
+    ['1g Ethaqualone', 'nps'],
+    ['500mg alpha-PBP', 'nps'],
+    ['100mg MK-801', 'synthetic'],
+    ['6-APB pellets', 'nps'],
+  ])('%s is a listing of category %s', (text, category) => {
+    const c = classify(text, lex, { context: 'marketplace' });
+    expect(c.category).toBe(category);
+    expect(c.lead).toBe(true);
+  });
+
+  it('leaves short aliases that are common abbreviations alone: 2-ct, DOB, DOC, ether', () => {
+    for (const text of ['2-ct cookies party pack', 'Fake ID, DOB 1990', 'DOC scans 5 pages', '1 ether']) {
+      expect(classify(text, lex, { context: 'marketplace' }).substances, text).toEqual([]);
+    }
+  });
 });
 
 describe('obfuscation', () => {
