@@ -99,6 +99,11 @@ describe('spiderweb train', () => {
       expect(JSON.parse(again.stdout).version).toBe(manifest.version);
       const other = await train(join(dir.path, 'seed2'), ['--json', '--seed', '2']);
       expect(JSON.parse(other.stdout).version).not.toBe(manifest.version);
+      // The L2 penalty is recorded, and another one makes another model.
+      expect(manifest.l2).toBe(1e-4);
+      const smoother = JSON.parse((await train(join(dir.path, 'l2'), ['--json', '--l2', '0.01'])).stdout);
+      expect(smoother.l2).toBe(0.01);
+      expect(smoother.version).not.toBe(manifest.version);
     },
     CLI_TIMEOUT,
   );
@@ -171,6 +176,9 @@ describe('spiderweb train', () => {
     const noGroup = await runCli(['train', '--input', data, '--label', 'sale', '--group', 'seller']);
     expect(noGroup.code).toBe(2);
     expect(noGroup.stderr).toContain(`${data}:1: field "seller" (--group) is missing`);
+    const badL2 = await runCli(['train', '--input', data, '--label', 'sale', '--l2', 'lots']);
+    expect(badL2.code).toBe(2);
+    expect(badL2.stderr).toContain('--l2 must be a number from 0 to 1, got "lots"');
   });
 
   it(

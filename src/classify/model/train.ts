@@ -55,7 +55,7 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = {
   bits: 20,
   epochs: 8,
-  l2: 1e-6,
+  l2: 1e-4,
   rate: 0.3,
   seed: 1,
   folds: 5,

@@ -39,6 +39,7 @@ interface TrainCliOptions {
   seed: string;
   bits: string;
   epochs: string;
+  l2: string;
   json?: boolean;
   by?: string;
   oof?: string;
@@ -110,6 +111,11 @@ export function register(program: Command): void {
     .option('--seed <n>', 'seed for folds and example order', String(TRAIN_DEFAULTS.seed))
     .option('--bits <n>', 'hash buckets: 2^bits', String(TRAIN_DEFAULTS.bits))
     .option('--epochs <n>', 'passes over the data', String(TRAIN_DEFAULTS.epochs))
+    .option(
+      '--l2 <x>',
+      "L2 penalty on the text model's weights (more: smoother, less fitted to single words)",
+      String(TRAIN_DEFAULTS.l2),
+    )
     .option('--json', 'print one JSON object')
     .option(
       '--by <field>',
@@ -123,6 +129,9 @@ export function register(program: Command): void {
       const seed = intOption('--seed', opts.seed, 0, 2 ** 31);
       const bits = intOption('--bits', opts.bits, 12, 24);
       const epochs = intOption('--epochs', opts.epochs, 1, 100);
+      const l2 = Number(opts.l2);
+      if (!Number.isFinite(opts.l2 === '' ? Number.NaN : l2) || l2 < 0 || l2 > 1)
+        throw new UsageError(`--l2 must be a number from 0 to 1, got "${opts.l2}"`);
       const maxChars =
         opts.maxChars === undefined ? undefined : intOption('--max-chars', opts.maxChars, 1, 2 ** 31);
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
@@ -142,6 +151,7 @@ export function register(program: Command): void {
           seed,
           bits,
           epochs,
+          l2,
           ...(maxChars === undefined ? {} : { maxChars }),
         });
       } catch (err) {
@@ -153,6 +163,7 @@ export function register(program: Command): void {
         bits,
         seed,
         epochs,
+        l2,
         folds,
         lex,
         rows: data.rows,
@@ -368,6 +379,7 @@ function buildManifest(
     bits: number;
     seed: number;
     epochs: number;
+    l2: number;
     folds: number;
     lex: CompiledLexicons;
     rows: TrainRow[];
@@ -385,7 +397,7 @@ function buildManifest(
     bits: o.bits,
     seed: o.seed,
     epochs: o.epochs,
-    l2: TRAIN_DEFAULTS.l2,
+    l2: o.l2,
     bias: r.bias,
     stack: r.stack,
     threshold: r.threshold,
