@@ -129,9 +129,8 @@ export function register(program: Command): void {
       const seed = intOption('--seed', opts.seed, 0, 2 ** 31);
       const bits = intOption('--bits', opts.bits, 12, 24);
       const epochs = intOption('--epochs', opts.epochs, 1, 100);
-      const l2 = Number(opts.l2);
-      if (!Number.isFinite(opts.l2 === '' ? Number.NaN : l2) || l2 < 0 || l2 > 1)
-        throw new UsageError(`--l2 must be a number from 0 to 1, got "${opts.l2}"`);
+      const l2 = opts.l2.trim() === '' ? Number.NaN : Number(opts.l2);
+      if (!(l2 >= 0 && l2 <= 1)) throw new UsageError(`--l2 must be a number from 0 to 1, got "${opts.l2}"`);
       const maxChars =
         opts.maxChars === undefined ? undefined : intOption('--max-chars', opts.maxChars, 1, 2 ** 31);
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
