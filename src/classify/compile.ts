@@ -64,10 +64,16 @@ export function formKeys(form: string): string[] {
   });
 }
 
-function chemicalVariants(pattern: string): string[] {
+/**
+ * The ways a chemical name is written: `alpha`/`a` prefixes and, unless `lookalikes` is false (the
+ * term's `translit: false`), the name in Cyrillic look-alike letters (`4-ммс` for `4-mmc`: how Russian
+ * keyboards write it). Without them `4-mec` stays out of `4 мес` ("4 months").
+ */
+function chemicalVariants(pattern: string, lookalikes: boolean): string[] {
   const out = new Set([pattern]);
   if (pattern.includes('alpha')) out.add(pattern.replace('alpha', 'a'));
   else if (/^a(?=[a-z]{3})/.test(pattern)) out.add(`alpha${pattern.slice(1)}`);
+  if (!lookalikes) return [...out];
   for (const p of [...out]) {
     if (/[a-z]/.test(p) && [...p].every((ch) => !/[a-z]/.test(ch) || LAT_CYR_LOOK[ch] !== undefined)) {
       out.add([...p].map((ch) => LAT_CYR_LOOK[ch] ?? ch).join(''));
@@ -194,7 +200,9 @@ export function compileLexicons(
           } else {
             const bounded = !HAN.test(joined);
             const variants =
-              DIGIT.test(joined) || group === 'substance' ? chemicalVariants(joined) : [joined];
+              DIGIT.test(joined) || group === 'substance'
+                ? chemicalVariants(joined, input.translit)
+                : [joined];
             // A one-word form with digits is also listed as text reads it (`m30s` is read `meos`).
             if (keys.length === 1 && DIGIT.test(joined)) {
               const counts = countScripts(joined);

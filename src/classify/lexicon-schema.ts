@@ -131,7 +131,11 @@ export const termSchema = z
      * slang that is a common word in another form. Forms shorter than 4 letters are always exact.
      */
     match: z.enum(['stem', 'exact']).default('stem'),
-    /** Also match the form written in the other script (`zakladka` for `закладка`). Default `true`. */
+    /**
+     * Also match the form written in the other script: `zakladka` for `закладка`, and a chemical name
+     * in Cyrillic look-alike letters (`4-ммс` for `4-mmc`). Default `true`; `false` where that writing
+     * is a common word (`4-mec` read in Cyrillic is `4 мес`, "4 months").
+     */
     translit: z.boolean().default(true),
     /**
      * Allow a bounded fuzzy match (one typo, two for forms of 11+ letters) for forms of 8+ letters.

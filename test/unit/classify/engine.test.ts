@@ -170,6 +170,38 @@ describe('chemical names', () => {
       expect(classify(text, lex, { context: 'marketplace' }).substances, text).toEqual([]);
     }
   });
+
+  it('names that read as everyday words in the other script are no substance: 4 мес, P2P, boshqa', () => {
+    for (const text of [
+      'Котята 2 мес, привиты, 40 000 тг, доставка',
+      'Щенки 4 мес., цена 30000',
+      'Binance P2P: USDT купим/продадим, курс 509 тг, Kaspi',
+      "Boshqa viloyatga pochta orqali jo'natamiz, narxi 150 000 so'm",
+      'Бошқа вилоятларга етказиб берамиз',
+    ]) {
+      expect(classify(text, lex).substances, text).toEqual([]);
+    }
+    // Written as chemists and vendors write them, they still are.
+    expect(classify('4-MEC 5g', lex).substances).toContain('4-MEC');
+    expect(classify('4-ММС 1г', lex).substances).toContain('mephedrone');
+    expect(classify('бошки 1г', lex).substances).toContain('cannabis');
+  });
+
+  it('translit: false keeps a chemical name out of its Cyrillic look-alike writing', () => {
+    const lexicon = (translit: boolean) =>
+      compileLexicons([
+        {
+          file: 'x.yaml',
+          data: file({
+            lang: 'en',
+            substances: [{ term: '4-MEC', class: 'cathinone', translit, forms: ['4-mec'] }],
+          }),
+        },
+      ]);
+    expect(classify('4-МЕС 1г', lexicon(true)).substances).toEqual(['4-MEC']);
+    expect(classify('4-МЕС 1г', lexicon(false)).substances).toEqual([]);
+    expect(classify('4-MEC 1g', lexicon(false)).substances).toEqual(['4-MEC']);
+  });
 });
 
 describe('obfuscation', () => {
