@@ -16,7 +16,7 @@ import { UsageError } from '../../errors.ts';
 import { Store } from '../../leads/index.ts';
 import type { SiteKind } from '../../leads/index.ts';
 import { reviewRows } from '../../leads/index.ts';
-import { collect } from '../output.ts';
+import { collect, table } from '../output.ts';
 import {
   contextOption,
   fieldValue,
@@ -166,17 +166,19 @@ function print(
 
 /** One line per value of the `--by` field. */
 function formatGroups(field: string, groups: readonly GroupResult[]): string {
-  const w = Math.max(field.length, ...groups.map((g) => g.value.length));
-  const num = (x: number | string, n = 6) => String(x).padStart(n);
-  const lines = [
-    `by ${field}:`,
-    `  ${field.padEnd(w)}  ${num('rows')}  ${num('pos')}  ${num('P', 6)}  ${num('R', 6)}  ${num('F1', 6)}  ${num('PR-AUC')}  ${num('FP', 4)}  ${num('FN', 4)}`,
-  ];
-  for (const g of groups)
-    lines.push(
-      `  ${g.value.padEnd(w)}  ${num(g.n)}  ${num(g.positives)}  ${num(g.precision.toFixed(3))}  ${num(g.recall.toFixed(3))}  ${num(g.f1.toFixed(3))}  ${num(g.prAuc.toFixed(3))}  ${num(g.confusion.fp, 4)}  ${num(g.confusion.fn, 4)}`,
-    );
-  return lines.join('\n');
+  const rows = groups.map((g) => [
+    g.value,
+    g.n,
+    g.positives,
+    g.precision.toFixed(3),
+    g.recall.toFixed(3),
+    g.f1.toFixed(3),
+    g.prAuc.toFixed(3),
+    g.confusion.fp,
+    g.confusion.fn,
+  ]);
+  const lines = table([field, 'rows', 'pos', 'P', 'R', 'F1', 'PR-AUC', 'FP', 'FN'], rows).split('\n');
+  return [`by ${field}:`, ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 /** Which model judged how many rows (figures with a model trained on the rows are in-sample). */

@@ -20,7 +20,7 @@ import {
 import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { reviewedLeads, Store } from '../../leads/index.ts';
-import { collect } from '../output.ts';
+import { collect, table } from '../output.ts';
 import { contextOption, fieldValue, readLabelled } from './classify.ts';
 
 interface TrainCliOptions {
@@ -333,16 +333,18 @@ function groupFigures(field: string, r: TrainResult, data: TrainData) {
 }
 
 function formatGroups(by: ReturnType<typeof groupFigures>): string {
-  const w = Math.max(by.field.length, ...by.groups.map((g) => g.value.length));
-  const f = (x: number) => x.toFixed(3).padStart(6);
-  return [
-    `out-of-fold by ${by.field}:`,
-    `  ${by.field.padEnd(w)}    rows    pos  lexicons F1  stacked P       R      F1`,
-    ...by.groups.map(
-      (g) =>
-        `  ${g.value.padEnd(w)}  ${String(g.stacked.n).padStart(6)}  ${String(g.stacked.positives).padStart(5)}  ${f(g.lexicon.f1).padStart(11)}  ${f(g.stacked.precision).padStart(9)}  ${f(g.stacked.recall)}  ${f(g.stacked.f1)}`,
-    ),
-  ].join('\n');
+  const f = (x: number) => x.toFixed(3);
+  const rows = by.groups.map((g) => [
+    g.value,
+    g.stacked.n,
+    g.stacked.positives,
+    f(g.lexicon.f1),
+    f(g.stacked.precision),
+    f(g.stacked.recall),
+    f(g.stacked.f1),
+  ]);
+  const lines = table([by.field, 'rows', 'pos', 'lexicons F1', 'stacked P', 'R', 'F1'], rows).split('\n');
+  return [`out-of-fold by ${by.field}:`, ...lines.map((l) => `  ${l}`)].join('\n');
 }
 
 /**
