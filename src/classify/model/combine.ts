@@ -108,11 +108,17 @@ export function decide(
   threshold: number,
   veto: boolean,
   recruitment = true,
-): { lead: boolean; vetoed: boolean; vetoedBy?: 'innocent sense' | 'negative context' } {
+): { lead: boolean; vetoedBy: 'innocent sense' | 'negative context' | null } {
   const c = layer.classification;
-  const by = layer.innocent ? 'innocent sense' : veto && negativeVeto(layer) ? 'negative context' : null;
-  const lead = (recruitment && c.kind === 'recruitment') || (by === null && p >= threshold);
-  return by === null ? { lead, vetoed: false } : { lead, vetoed: true, vetoedBy: by };
+  const vetoedBy = layer.innocent
+    ? 'innocent sense'
+    : veto && negativeVeto(layer)
+      ? 'negative context'
+      : null;
+  return {
+    lead: (recruitment && c.kind === 'recruitment') || (vetoedBy === null && p >= threshold),
+    vetoedBy,
+  };
 }
 
 /** The classification of both layers; `cut` is the lexicons' `scoring.threshold` (step 4 above). */
@@ -129,7 +135,7 @@ export function withModel(
   const threshold = model.manifest.threshold;
   const stack = model.manifest.stack;
   const keeps = stack.recruitment ?? true;
-  const { lead, vetoed, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps);
+  const { lead, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps);
   const recruitment = c.kind === 'recruitment';
   let score =
     recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
@@ -147,7 +153,7 @@ export function withModel(
       text: round(pText),
       lexiconScore: c.score,
       lexiconLead: c.lead,
-      vetoed,
+      vetoed: vetoedBy !== null,
       ...(vetoedBy ? { vetoedBy } : {}),
     },
   };
