@@ -397,6 +397,25 @@ describe('spiderweb train', () => {
       expect(both.stdout).toContain('rows 84 (positives 42)');
       expect(both.stdout).toContain('train.jsonl, reviews  label sale; reviews: status');
       expect(both.stdout).toMatch(/ {2}reviews:\n {4}lexicons +P 0\.5000/);
+      const reviews = (...args: string[]) =>
+        runCli(['-c', cfg, 'train', '--from-reviews', ...args], { env: { SPIDERWEB_DATA_DIR: dataDir } });
+      // --by a field only the file has: the reviewed leads are one group, named as such.
+      const byVendor = await reviews(
+        ...['--input', data, '--label', 'sale', '--group', 'vendor'],
+        '--by',
+        'vendor',
+      );
+      expect(byVendor.code).toBe(0);
+      expect(byVendor.stdout).toMatch(/\n {2}\(reviews\) +24 +12 /);
+      expect(byVendor.stdout).toMatch(/\n {2}v0 +3 +3 /);
+      // Alone, reviewed leads can only be grouped by site (as `eval --from-reviews --by`).
+      const byLang = await reviews('--by', 'lang');
+      expect(byLang.code).toBe(2);
+      expect(byLang.stderr).toContain('--by with --from-reviews takes site');
+      const bySite = await reviews('--by', 'site');
+      expect(bySite.code).toBe(0);
+      expect(bySite.stdout).toMatch(/\n {2}site0 +4 +4 /);
+      expect(bySite.stdout).toMatch(/\n {2}site1 +4 +0 /);
       const none = await runCli(['-c', cfg, 'train', '--from-reviews', '--context', 'marketplace'], {
         env: { SPIDERWEB_DATA_DIR: dataDir },
       });

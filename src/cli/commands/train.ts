@@ -119,7 +119,7 @@ export function register(program: Command): void {
     .option('--json', 'print one JSON object')
     .option(
       '--by <field>',
-      'also give the out-of-fold figures per value of this field of the rows (lang, site); reviewed leads: their site',
+      'also give the out-of-fold figures per value of this field of the rows (lang, site); reviewed leads: by site, else all as "(reviews)"',
     )
     .option('--oof <file>', "write each row's out-of-fold decision to this JSONL file")
     .addHelpText('after', HELP)
@@ -133,6 +133,9 @@ export function register(program: Command): void {
       if (!(l2 >= 0 && l2 <= 1)) throw new UsageError(`--l2 must be a number from 0 to 1, got "${opts.l2}"`);
       const maxChars =
         opts.maxChars === undefined ? undefined : intOption('--max-chars', opts.maxChars, 1, 2 ** 31);
+      // Reviewed leads have a site and nothing else to group by: alone, any other field is one "(none)" row.
+      if (opts.fromReviews && !opts.input && opts.by !== undefined && opts.by !== 'site')
+        throw new UsageError(`--by with --from-reviews takes site (a lead's site), got "${opts.by}"`);
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
       // The lexicon layer alone: the model learns on its evidence, not on an older model's.
       const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
@@ -310,7 +313,7 @@ async function reviewData(
       input: 'reviews',
       line: null,
       id: `#${r.leadId}`,
-      value: by === 'site' ? r.page.site_id : fieldValue(undefined),
+      value: by === 'site' ? r.page.site_id : '(reviews)',
     }));
     return {
       rows,
