@@ -147,6 +147,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
   const categoryOf = new Map<string, Category>();
   const generic = new Set(scoring.genericClasses);
   const reported = new Set(scoring.reportedClasses);
+  const goods = new Set(scoring.goodsClasses);
   const entries: Entry[] = [];
   /** Evidence inferred from the matches rather than a lexicon term, explained at the match `at`. */
   const infer = (
@@ -160,6 +161,8 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     entries.push({ ...at, group, evGroup: group, term, weight, cls });
   };
   let innocentGood = false;
+  /** A negative term names the goods: salt, a pipe, a steroid (`scoring.goodsClasses`, or `explains`). */
+  let namedGoods = false;
   let hiring: Entry | undefined;
   let quantity: Entry | undefined;
   let deadDrop: Entry | undefined;
@@ -207,10 +210,15 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
         else if (reported.has(t.class)) evGroup = 'reported';
       }
     }
-    addEvidence(ev, evGroup, term, weight);
+    // A negative term of weight 0 is a shield: it covers the words it shields and names the goods,
+    // and is no negative context (it neither damps nor counts against the dead-drop inference).
+    if (group !== 'negative' || weight > 0) addEvidence(ev, evGroup, term, weight);
     const e: Entry = { m, group, evGroup, term, weight, cls, lang };
     entries.push(e);
-    if (group === 'negative' && m.term >= 0 && lex.terms[m.term]!.explains.length > 0) innocentGood = true;
+    if (group === 'negative' && m.term >= 0) {
+      if (lex.terms[m.term]!.explains.length > 0) innocentGood = namedGoods = true;
+      else if (goods.has(cls)) namedGoods = true;
+    }
     if (quantity === undefined && m.label === 'quantity') quantity = e;
     if (group === 'substance' && m.term >= 0 && PICTOGRAPH.test(formOf(m))) {
       emoji ??= e;
@@ -260,12 +268,12 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     infer(firstPair, 'intent', 'price list', scoring.priceListWeight, 'price-list');
   }
   // A marketplace listing sold by weight or dose: evidence of a (possibly unnamed) substance, unless
-  // no substance is named and an innocent sense (a negative term with `explains`) says what it is.
+  // no substance is named and a negative term says what is weighed (a steroid, scales, table salt).
   if (
     context === 'marketplace' &&
     scoring.soldByWeight > 0 &&
     quantity &&
-    !(innocentGood && ev.substance.size === 0)
+    !(namedGoods && ev.substance.size === 0)
   ) {
     infer(quantity, 'substance', 'unnamed substance', scoring.soldByWeight, 'sold-by-weight');
   }

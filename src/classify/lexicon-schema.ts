@@ -206,6 +206,23 @@ export const scoringSchema = z
      * context. Default `[dead-drop]`; the bundled lexicons add `messenger-name`.
      */
     reportedClasses: z.array(z.string()).default(['dead-drop']),
+    /**
+     * Negative classes that name what a listing sells (salt, a pipe, a steroid, a book): on a
+     * marketplace, a listing sold by weight that names no substance but one of these is not an
+     * unnamed drug (`soldByWeight`). A negative term with `explains` counts too.
+     */
+    goodsClasses: z
+      .array(z.string())
+      .default([
+        'innocent',
+        'other-goods',
+        'paraphernalia',
+        'info-product',
+        'chemical',
+        'merchandise',
+        'hemp',
+        'medical',
+      ]),
     /** Substance matches up to this weight can be explained away by a negative term's `explains`. Default 0.6. */
     explainMaxWeight: weight01.default(0.6),
     /** Default weight of terms that set none, per group. */

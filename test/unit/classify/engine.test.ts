@@ -309,6 +309,40 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(classify('Blue Dream 7g', lex, { context: 'marketplace' }).lead).toBe(true);
   });
 
+  it('a listing sold by weight that names other goods (a steroid, scales) and no substance is no unnamed drug', () => {
+    const unnamed = (t: string) =>
+      classify(t, lex, { context: 'marketplace' }).reasons.some((r) => r.term === 'unnamed substance');
+    for (const t of ['Станозолол 10мг 100 таб', 'Stanozolol 10mg x100', 'Зергерлік таразы 0.01г']) {
+      expect(unnamed(t)).toBe(false);
+      expect(classify(t, lex, { context: 'marketplace' }).lead).toBe(false);
+    }
+    // A named substance keeps it: scales in the bundle do not make the gram innocent.
+    expect(unnamed('Мефедрон 1г + весы')).toBe(true);
+    // Which negative classes name goods is the lexicons' say (`scoring.goodsClasses`).
+    const lexWith = (goodsClasses?: string[]) =>
+      compileLexicons([
+        {
+          file: 't.yaml',
+          data: file({
+            ...(goodsClasses ? { scoring: { goodsClasses } } : {}),
+            quantities: { units: ['mg'] },
+            negative: [{ term: 'steroid', class: 'other-goods', weight: 0.5, forms: ['stanozolol'] }],
+          }),
+        },
+      ]);
+    const terms = (own: CompiledLexicons) =>
+      classify('stanozolol 10mg', own, { context: 'marketplace' }).reasons.map((r) => r.term);
+    expect(terms(lexWith())).not.toContain('unnamed substance');
+    expect(terms(lexWith([]))).toContain('unnamed substance');
+  });
+
+  it('a negative term of weight 0 names the goods but is no negative context', () => {
+    const text = 'Мефедрон 1г 3000₸, клад, реабилитация';
+    const withTea = classify(`${text}, шай`, lex);
+    expect(withTea.reasons.find((r) => r.term === 'tea')?.weight).toBe(0);
+    expect(withTea.score).toBe(classify(text, lex).score);
+  });
+
   it('short English words are not transliterated Russian slang (led ≠ лед, change ≠ чанга)', () => {
     expect(classify('LED flashlight', lex, { context: 'marketplace' }).substances).toEqual([]);
     expect(classify('Change your identity', lex, { context: 'marketplace' }).substances).toEqual([]);
