@@ -244,13 +244,15 @@ export function fitStack(points: readonly StackPoint[]): Stack {
 /**
  * The stacker fitted on the points `use` picks, with the veto (`Stack.veto`) and the lexicons'
  * recruitment decision (`Stack.recruitment`) that give the best F1 on them; a tie keeps the
- * lexicons' say (veto, recruitment).
+ * lexicons' say (veto, recruitment). Without `chooseRecruitment` the lexicons' recruitment
+ * decision stays whatever F1 says.
  */
 export function fitStacker(
   points: readonly StackPoint[],
   layers: readonly LexiconLayer[],
   threshold: number,
   use: (i: number) => boolean,
+  chooseRecruitment = true,
 ): Stack & { veto: boolean; recruitment: boolean } {
   const picked = points.map((_, i) => i).filter(use);
   const s = fitStack(picked.map((i) => points[i]!));
@@ -272,6 +274,7 @@ export function fitStacker(
     [false, true],
     [false, false],
   ] as const) {
+    if (!recruitment && !chooseRecruitment) continue;
     const f = f1(veto, recruitment);
     if (f > best.f1) best = { veto, recruitment, f1: f };
   }
@@ -380,10 +383,13 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
     y: r.label ? 1 : 0,
   }));
   const judged = (i: number) => rows[i]!.text.length <= o.maxChars;
+  // Listings are labelled by what they sell (a drug or not): a courier job ad on a drug market is a
+  // lead whatever such a label says, so a marketplace model keeps the lexicons' recruitment.
+  const chooseRecruitment = o.context !== 'marketplace';
   // Out-of-fold stacking: fold k is stacked by what the other folds fitted.
   const oof: OutOfFold[] = new Array(rows.length);
   for (let k = 0; k < o.folds; k++) {
-    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k && judged(i));
+    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k && judged(i), chooseRecruitment);
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
@@ -403,7 +409,7 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
     });
   }
   const full = fitLogistic(examples, size, fit);
-  const stack = fitStacker(points, layers, o.threshold, judged);
+  const stack = fitStacker(points, layers, o.threshold, judged, chooseRecruitment);
   return {
     weights: full.weights,
     bias: full.bias,

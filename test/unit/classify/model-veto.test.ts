@@ -152,4 +152,16 @@ describe('the lexicons’ recruitment decision', () => {
     const t = train(posts(true), lex, { context: 'web' });
     expect(t.stack.recruitment).toBe(true);
   });
+
+  it('stays with the lexicons on a marketplace, whose listings are labelled by what they sell', () => {
+    // A hiring ad labelled "no drug": on the web F1 would hand recruitment to the model.
+    const rows = posts(false).map((r) => (r.text.startsWith('Требуются') ? { ...r, label: false } : r));
+    expect(train(rows, lex, { context: 'web' }).stack.recruitment).toBe(false);
+    const t = train(rows, lex, { context: 'marketplace' });
+    expect(t.stack.recruitment).toBe(true);
+    expect(classify(HIRING(99), modelOf(t), { context: 'marketplace' })).toMatchObject({
+      lead: true,
+      kind: 'recruitment',
+    });
+  });
 });
