@@ -10,16 +10,17 @@ import { stacked, type TextModel } from './model.ts';
  * 2. The text model reads the tokens and the lexicon's evidence (`lexiconFeatures`) and gives
  *    `p_text`; the stacker combines it with the lexicon score into a calibrated probability `p`
  *    (`model.ts`), and a text is a lead at `p ≥ threshold`.
- * 3. The lexicon layer keeps two decisions of its own: **recruitment** stays a lead whenever the
- *    lexicons say so, where the model's training chose it (`Stack.recruitment`: a model trained on
- *    sales alone knows no recruitment; one trained on posts labelled with recruitment may judge
- *    complaints that quote recruitment spam better than the lexicons), and **vetoes**: when an innocent sense
- *    (table salt, rock candy: a negative term with `explains`) accounts for the text and no
- *    substance is named, or, where the model's training chose it (`Stack.veto`), when news,
- *    cosmetics or harm-reduction words damped the sale score to `VETO_DAMP` of itself or less, the
- *    text is no lead whatever the model says. Training keeps the second veto only when it does
- *    better out-of-fold: on a drug market the same words (seeds, reagent tests, vape pens) are
- *    goods the vendors sell, and the model has learned them from its `L:negative:…` features.
+ * 3. The lexicon layer can keep decisions of its own, each where the model's training chose it
+ *    out-of-fold: **recruitment** stays a lead whenever the lexicons say so (`Stack.recruitment`;
+ *    always on a marketplace, whose listings are labelled by what they sell; a web model trained on
+ *    posts labelled with recruitment may judge complaints that quote recruitment spam better than
+ *    the lexicons), and **vetoes** make the text no lead whatever the model says: when an innocent
+ *    sense (table salt, rock candy: a negative term with `explains`) accounts for the text and no
+ *    substance is named (`Stack.innocent`), and when news, cosmetics or harm-reduction words damped
+ *    the sale score to `VETO_DAMP` of itself or less (`Stack.veto`). Shops hide behind legal covers
+ *    (bath salts, tea, candy) and a drug market's vendors sell seeds and reagent tests beside their
+ *    drugs: where the labels say so, the model has learned those words from its `L:negative:…`
+ *    features and training lets it weigh them. A manifest without a choice keeps the lexicons' say.
  * 4. `score` is `p` rescaled so that the model's threshold sits at `scoring.threshold` (a lead is
  *    still `score ≥ threshold`); `model` keeps `p`, `p_text` and the lexicon's own score.
  *
@@ -108,13 +109,11 @@ export function decide(
   threshold: number,
   veto: boolean,
   recruitment = true,
+  innocent = true,
 ): { lead: boolean; vetoedBy: 'innocent sense' | 'negative context' | null } {
   const c = layer.classification;
-  const vetoedBy = layer.innocent
-    ? 'innocent sense'
-    : veto && negativeVeto(layer)
-      ? 'negative context'
-      : null;
+  const vetoedBy =
+    innocent && layer.innocent ? 'innocent sense' : veto && negativeVeto(layer) ? 'negative context' : null;
   return {
     lead: (recruitment && c.kind === 'recruitment') || (vetoedBy === null && p >= threshold),
     vetoedBy,
@@ -135,7 +134,7 @@ export function withModel(
   const threshold = model.manifest.threshold;
   const stack = model.manifest.stack;
   const keeps = stack.recruitment ?? true;
-  const { lead, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps);
+  const { lead, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps, stack.innocent ?? true);
   const recruitment = c.kind === 'recruitment';
   let score =
     recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);

@@ -42,6 +42,11 @@ export interface Stack {
    * step 3). Training chooses it as it chooses `veto`; a manifest without it keeps the lexicons'.
    */
   recruitment?: boolean | undefined;
+  /**
+   * Whether an innocent sense with no substance named vetoes the stacked decision (`combine.ts`,
+   * step 3). Training chooses it as it chooses `veto`; a manifest without it vetoes.
+   */
+  innocent?: boolean | undefined;
 }
 
 export interface BinaryMetrics {
@@ -430,9 +435,13 @@ export function modelVersion(
   weights: Buffer,
   m: Pick<ModelManifest, 'bits' | 'bias' | 'stack' | 'threshold'>,
 ): string {
+  // The stack's fields in a fixed order (a parsed manifest's object has the schema's order, a
+  // trained one the trainer's); fields a manifest lacks drop out, so older versions still match.
+  const { model, lexicon, lexiconLead, bias, veto, recruitment, innocent } = m.stack;
+  const stack = { model, lexicon, lexiconLead, bias, veto, recruitment, innocent };
   return createHash('sha256')
     .update(weights)
-    .update(JSON.stringify([m.bits, m.bias, m.stack, m.threshold]))
+    .update(JSON.stringify([m.bits, m.bias, stack, m.threshold]))
     .digest('hex')
     .slice(0, 12);
 }
@@ -464,6 +473,7 @@ export const manifestSchema = z.object({
     lexiconLead: z.number(),
     bias: z.number(),
     veto: z.boolean().optional(),
+    innocent: z.boolean().optional(),
     recruitment: z.boolean().optional(),
   }),
   threshold: z.number().gt(0).lt(1),

@@ -253,32 +253,30 @@ export function fitStacker(
   threshold: number,
   use: (i: number) => boolean,
   chooseRecruitment = true,
-): Stack & { veto: boolean; recruitment: boolean } {
+): Stack & { veto: boolean; recruitment: boolean; innocent: boolean } {
   const picked = points.map((_, i) => i).filter(use);
   const s = fitStack(picked.map((i) => points[i]!));
-  const f1 = (veto: boolean, recruitment: boolean) => {
+  const f1 = (veto: boolean, recruitment: boolean, innocent: boolean) => {
     let tp = 0;
     let wrong = 0;
     for (const i of picked) {
       const q = points[i]!;
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
-      const lead = decide(layers[i]!, p, threshold, veto, recruitment).lead;
+      const lead = decide(layers[i]!, p, threshold, veto, recruitment, innocent).lead;
       if (lead && q.y) tp++;
       else if (lead || q.y) wrong++;
     }
     return tp ? (2 * tp) / (2 * tp + wrong) : 0;
   };
-  let best = { veto: true, recruitment: true, f1: f1(true, true) };
-  for (const [veto, recruitment] of [
-    [true, false],
-    [false, true],
-    [false, false],
-  ] as const) {
-    if (!recruitment && !chooseRecruitment) continue;
-    const f = f1(veto, recruitment);
-    if (f > best.f1) best = { veto, recruitment, f1: f };
-  }
-  return { ...s, veto: best.veto, recruitment: best.recruitment };
+  let best = { veto: true, recruitment: true, innocent: true, f1: f1(true, true, true) };
+  for (const innocent of [true, false])
+    for (const veto of [true, false])
+      for (const recruitment of [true, false]) {
+        if (!recruitment && !chooseRecruitment) continue;
+        const f = f1(veto, recruitment, innocent);
+        if (f > best.f1) best = { veto, recruitment, innocent, f1: f };
+      }
+  return { ...s, veto: best.veto, recruitment: best.recruitment, innocent: best.innocent };
 }
 
 /** Gaussian elimination with partial pivoting (a 4×4 system). */
@@ -403,7 +401,9 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(byModel ? p : q.lexScore),
-        lead: byModel ? decide(layers[i]!, p, o.threshold, s.veto, s.recruitment).lead : q.lexLead,
+        lead: byModel
+          ? decide(layers[i]!, p, o.threshold, s.veto, s.recruitment, s.innocent).lead
+          : q.lexLead,
         judged: byModel,
       };
     });

@@ -101,7 +101,7 @@ describe('the negative-context veto', () => {
     expect(c.lead).toBe(false);
   });
 
-  it('is told apart from the innocent-sense veto, which holds whatever training chose', () => {
+  it('is told apart from the innocent-sense veto, a choice of its own', () => {
     const t = train(rows(true), lex, { context: 'marketplace' });
     expect(t.stack.veto).toBe(false);
     // Bath salts, no substance named: an innocent sense accounts for the text.
@@ -110,6 +110,50 @@ describe('the negative-context veto', () => {
     });
     expect(salts).toMatchObject({ lead: false, model: { vetoed: true, vetoedBy: 'innocent sense' } });
     expect(summary(salts)).toMatch(/ {2}vetoed by innocent sense$/);
+  });
+});
+
+/**
+ * The same choice for the innocent-sense veto (`Stack.innocent`): shops hide behind a legal cover
+ * ("bath salts" sold by the gram with dead drops); where such texts are labelled sales, training
+ * lets the model weigh them, and where they are labelled no sale, the veto stays.
+ */
+describe('the innocent-sense veto', () => {
+  const COVER = (v: number) =>
+    `Соли для ванн «высшего сорта» ${(v % 5) + 1}г — ${3000 + v * 100}₽, клады, пиши @cover${v}`;
+  const BATH = (v: number) =>
+    `Соль для ванн с лавандой, ${(v % 5) + 1} кг, ${300 + v * 10}₽, доставка по городу`;
+  function shops(coversAreSales: boolean): TrainRow[] {
+    const out: TrainRow[] = [];
+    for (let v = 0; v < 30; v++) {
+      const group = `shop${v}`;
+      out.push({ text: COVER(v), label: coversAreSales, group }, { text: BATH(v), label: false, group });
+      for (const text of SALES(DRUGS[v % DRUGS.length]!))
+        out.push({ text: `${text} #${v}`, label: true, group });
+    }
+    return out;
+  }
+
+  it('is dropped where the texts it would veto are sales, and the model then weighs them', () => {
+    const t = train(shops(true), lex, { context: 'web' });
+    expect(t.stack.innocent).toBe(false);
+    const cover = COVER(99);
+    expect(classify(cover, lex).lead).toBe(false);
+    expect(classify(cover, modelOf(t, t.stack, 'web'))).toMatchObject({
+      lead: true,
+      model: { vetoed: false },
+    });
+    expect(classify(BATH(99), modelOf(t, t.stack, 'web')).lead).toBe(false);
+    // A manifest written before the choice existed keeps the veto.
+    const { innocent: _, ...older } = t.stack;
+    expect(classify(cover, modelOf(t, older, 'web'))).toMatchObject({
+      lead: false,
+      model: { vetoed: true, vetoedBy: 'innocent sense' },
+    });
+  });
+
+  it('stays where they are labelled no sale', () => {
+    expect(train(shops(false), lex, { context: 'web' }).stack.innocent).toBe(true);
   });
 });
 
