@@ -75,6 +75,7 @@ export {
   TextModel,
 } from './model/model.ts';
 export {
+  choosesRecruitment,
   oofBy,
   TRAIN_DEFAULTS,
   type TrainOptions,

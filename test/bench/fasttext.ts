@@ -274,14 +274,14 @@ function stackedLeads(
     y: r.label ? 1 : 0,
   }));
   for (let k = 0; k < folds; k++) {
-    const s = fitStacker(points, layers, TRAIN_DEFAULTS.threshold, (i) => fold[i] !== k);
+    const s = fitStacker(points, layers, TRAIN_DEFAULTS.threshold, (i) => fold[i] !== k, context);
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
       out[i] = {
         label: r.label,
-        predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold, s.veto).lead,
+        predicted: decide(layers[i]!, p, TRAIN_DEFAULTS.threshold, s).lead,
         score: p,
       };
     });

@@ -1,7 +1,7 @@
 import type { Token } from '../tokenise.ts';
 import type { Classification, LexiconLayer, Reason } from '../types.ts';
 import type { Attribution } from './features.ts';
-import { stacked, type TextModel } from './model.ts';
+import { type Stack, stacked, type TextModel } from './model.ts';
 
 /**
  * # How the two layers decide together
@@ -102,14 +102,15 @@ function negativeVeto(layer: LexiconLayer): boolean {
   return layer.damp <= VETO_DAMP && layer.classification.reasons.some((r) => r.group === 'negative');
 }
 
-/** The decision of both layers for a stacked probability `p` (steps 2–3 above). */
+/**
+ * The decision of both layers for a stacked probability `p` (steps 2–3 above), with the lexicons'
+ * decisions the stack keeps; a choice the stack does not record keeps the lexicons' say.
+ */
 export function decide(
   layer: LexiconLayer,
   p: number,
   threshold: number,
-  veto: boolean,
-  recruitment = true,
-  innocent = true,
+  { veto = true, recruitment = true, innocent = true }: Pick<Stack, 'veto' | 'recruitment' | 'innocent'>,
 ): { lead: boolean; vetoedBy: 'innocent sense' | 'negative context' | null } {
   const c = layer.classification;
   const vetoedBy =
@@ -134,7 +135,7 @@ export function withModel(
   const threshold = model.manifest.threshold;
   const stack = model.manifest.stack;
   const keeps = stack.recruitment ?? true;
-  const { lead, vetoedBy } = decide(layer, p, threshold, stack.veto ?? true, keeps, stack.innocent ?? true);
+  const { lead, vetoedBy } = decide(layer, p, threshold, stack);
   const recruitment = c.kind === 'recruitment';
   let score =
     recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);

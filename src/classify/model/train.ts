@@ -242,18 +242,27 @@ export function fitStack(points: readonly StackPoint[]): Stack {
 }
 
 /**
- * The stacker fitted on the points `use` picks, with the veto (`Stack.veto`) and the lexicons'
- * recruitment decision (`Stack.recruitment`) that give the best F1 on them; a tie keeps the
- * lexicons' say (veto, recruitment). Without `chooseRecruitment` the lexicons' recruitment
- * decision stays whatever F1 says.
+ * Whether training may hand the lexicons' recruitment decision to the model. Not on a marketplace:
+ * listings are labelled by what they sell (a drug or not), and a courier job ad on a drug market is
+ * a lead whatever such a label says.
+ */
+export function choosesRecruitment(context: SiteContext): boolean {
+  return context !== 'marketplace';
+}
+
+/**
+ * The stacker fitted on the points `use` picks, with the vetoes (`Stack.innocent`, `Stack.veto`)
+ * and the lexicons' recruitment decision (`Stack.recruitment`, where `choosesRecruitment`) that give
+ * the best F1 on them; a tie keeps the lexicons' say.
  */
 export function fitStacker(
   points: readonly StackPoint[],
   layers: readonly LexiconLayer[],
   threshold: number,
   use: (i: number) => boolean,
-  chooseRecruitment = true,
+  context: SiteContext,
 ): Stack & { veto: boolean; recruitment: boolean; innocent: boolean } {
+  const chooseRecruitment = choosesRecruitment(context);
   const picked = points.map((_, i) => i).filter(use);
   const s = fitStack(picked.map((i) => points[i]!));
   const f1 = (veto: boolean, recruitment: boolean, innocent: boolean) => {
@@ -262,7 +271,7 @@ export function fitStacker(
     for (const i of picked) {
       const q = points[i]!;
       const p = stacked(s, q.pText, q.lexScore, q.lexLead);
-      const lead = decide(layers[i]!, p, threshold, veto, recruitment, innocent).lead;
+      const lead = decide(layers[i]!, p, threshold, { veto, recruitment, innocent }).lead;
       if (lead && q.y) tp++;
       else if (lead || q.y) wrong++;
     }
@@ -381,13 +390,10 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
     y: r.label ? 1 : 0,
   }));
   const judged = (i: number) => rows[i]!.text.length <= o.maxChars;
-  // Listings are labelled by what they sell (a drug or not): a courier job ad on a drug market is a
-  // lead whatever such a label says, so a marketplace model keeps the lexicons' recruitment.
-  const chooseRecruitment = o.context !== 'marketplace';
   // Out-of-fold stacking: fold k is stacked by what the other folds fitted.
   const oof: OutOfFold[] = new Array(rows.length);
   for (let k = 0; k < o.folds; k++) {
-    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k && judged(i), chooseRecruitment);
+    const s = fitStacker(points, layers, o.threshold, (i) => fold[i] !== k && judged(i), o.context);
     rows.forEach((r, i) => {
       if (fold[i] !== k) return;
       const q = points[i]!;
@@ -401,15 +407,13 @@ export function train(rows: readonly TrainRow[], lex: CompiledLexicons, options:
         lexiconLead: q.lexLead,
         text: round(q.pText),
         stacked: round(byModel ? p : q.lexScore),
-        lead: byModel
-          ? decide(layers[i]!, p, o.threshold, s.veto, s.recruitment, s.innocent).lead
-          : q.lexLead,
+        lead: byModel ? decide(layers[i]!, p, o.threshold, s).lead : q.lexLead,
         judged: byModel,
       };
     });
   }
   const full = fitLogistic(examples, size, fit);
-  const stack = fitStacker(points, layers, o.threshold, judged, chooseRecruitment);
+  const stack = fitStacker(points, layers, o.threshold, judged, o.context);
   return {
     weights: full.weights,
     bias: full.bias,

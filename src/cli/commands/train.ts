@@ -3,6 +3,7 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import {
+  choosesRecruitment,
   type BinaryMetrics,
   type CompiledLexicons,
   encodeWeights,
@@ -463,7 +464,7 @@ function formatTraining(m: ModelManifest, ms: number, out: string | undefined): 
     `stack: ${m.stack.model.toFixed(3)}·logit(p_text) + ${m.stack.lexicon.toFixed(3)}·lexicon score + ${m.stack.lexiconLead.toFixed(3)}·lexicon lead + ${m.stack.bias.toFixed(3)}   threshold ${m.threshold}`,
     `negative context vetoes: ${m.stack.veto === false ? 'no (it did worse out-of-fold; the model weighs it)' : 'yes'}`,
     `an innocent sense with no substance named vetoes: ${m.stack.innocent === false ? 'no (it did worse out-of-fold; the model weighs it)' : 'yes'}`,
-    `the lexicons' recruitment is a lead whatever the model says: ${m.stack.recruitment === false ? 'no (it did worse out-of-fold; the model decides)' : m.context === 'marketplace' ? 'yes (always on a marketplace: listings are labelled by what they sell)' : 'yes'}`,
+    `the lexicons' recruitment is a lead whatever the model says: ${m.stack.recruitment === false ? 'no (it did worse out-of-fold; the model decides)' : choosesRecruitment(m.context) ? 'yes' : 'yes (always on a marketplace: listings are labelled by what they sell)'}`,
     '',
     'calibration (stacked, out-of-fold):',
     '  p range      rows  predicted  observed',
