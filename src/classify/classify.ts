@@ -145,9 +145,7 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
 
   const ev = emptyEvidence();
   const categoryOf = new Map<string, Category>();
-  const generic = new Set(scoring.genericClasses);
-  const reported = new Set(scoring.reportedClasses);
-  const goods = new Set(scoring.goodsClasses);
+  const { generic, reported, goods } = lex.classes;
   const entries: Entry[] = [];
   /** Evidence inferred from the matches rather than a lexicon term, explained at the match `at`. */
   const infer = (

@@ -269,6 +269,11 @@ export function compileLexicons(
     countUnits,
     currencies,
     multipliers,
+    classes: {
+      generic: new Set(scoring.genericClasses),
+      reported: new Set(scoring.reportedClasses),
+      goods: new Set(scoring.goodsClasses),
+    },
     tokenCache: new Map(),
     tokenSlots: new Array(TOKEN_SLOTS),
   };

@@ -168,6 +168,12 @@ export interface CompiledLexicons {
   readonly countUnits: ReadonlySet<string>;
   readonly currencies: ReadonlySet<string>;
   readonly multipliers: ReadonlySet<string>;
+  /** `scoring.genericClasses`, `reportedClasses` and `goodsClasses` as sets. */
+  readonly classes: {
+    readonly generic: ReadonlySet<string>;
+    readonly reported: ReadonlySet<string>;
+    readonly goods: ReadonlySet<string>;
+  };
   /** Per-lexicon memo of token analyses (bounded). */
   readonly tokenCache: Map<string, TokenInfo>;
   /**
