@@ -126,6 +126,12 @@ export function fieldValue(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
 
+/** Refuses a `--by` field that reviewed leads lack: they have a site and nothing else to group by. */
+export function checkReviewsBy(by: string | undefined): void {
+  if (by !== undefined && by !== 'site')
+    throw new UsageError(`--by with --from-reviews takes site (a lead's site), got "${by}"`);
+}
+
 /** The text of a row: `text`, with `title` prepended when present and not already in the text. */
 export function rowText(file: string, line: number, row: Record<string, unknown>): string {
   if (typeof row.text !== 'string') throw new UsageError(`${file}:${line}: "text" must be a string`);

@@ -18,6 +18,7 @@ import type { SiteKind } from '../../leads/index.ts';
 import { reviewRows } from '../../leads/index.ts';
 import { collect, table } from '../output.ts';
 import {
+  checkReviewsBy,
   contextOption,
   fieldValue,
   type LexiconCliOptions,
@@ -273,8 +274,7 @@ async function evalFromReviews(opts: EvalCliOptions, cmd: Command): Promise<void
   if (predictMode !== 'lead' && predictMode !== 'category') {
     throw new UsageError(`--predict must be lead or category, got "${predictMode}"`);
   }
-  if (opts.by !== undefined && opts.by !== 'site')
-    throw new UsageError(`--by with --from-reviews takes site (a lead's site), got "${opts.by}"`);
+  checkReviewsBy(opts.by);
   const cats = new Set((opts.categories ?? 'synthetic,nps').split(',').map((s) => s.trim()));
   for (const c of cats) {
     if (!(CATEGORIES as readonly string[]).includes(c)) {

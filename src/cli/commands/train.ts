@@ -22,7 +22,7 @@ import { loadConfig, loadLexicons } from '../../config/index.ts';
 import { UsageError } from '../../errors.ts';
 import { reviewedLeads, Store } from '../../leads/index.ts';
 import { collect, table } from '../output.ts';
-import { contextOption, fieldValue, readLabelled } from './classify.ts';
+import { checkReviewsBy, contextOption, fieldValue, readLabelled } from './classify.ts';
 
 interface TrainCliOptions {
   input?: string[];
@@ -134,9 +134,8 @@ export function register(program: Command): void {
       if (!(l2 >= 0 && l2 <= 1)) throw new UsageError(`--l2 must be a number from 0 to 1, got "${opts.l2}"`);
       const maxChars =
         opts.maxChars === undefined ? undefined : intOption('--max-chars', opts.maxChars, 1, 2 ** 31);
-      // Reviewed leads have a site and nothing else to group by: alone, any other field is one "(none)" row.
-      if (opts.fromReviews && !opts.input && opts.by !== undefined && opts.by !== 'site')
-        throw new UsageError(`--by with --from-reviews takes site (a lead's site), got "${opts.by}"`);
+      // Beside files, reviewed leads are one "(reviews)" group of any other field.
+      if (opts.fromReviews && !opts.input) checkReviewsBy(opts.by);
       const config = await loadConfig(String(cmd.optsWithGlobals().config ?? 'config'));
       // The lexicon layer alone: the model learns on its evidence, not on an older model's.
       const lex = await loadLexicons(opts.lexicons ?? config.lexiconsDir, { models: false });
