@@ -330,7 +330,9 @@ async function joinCluster(
   const ids = [...new Set([...links.linking, ...links.siteWide])].sort((a, b) => a - b);
   await takeLocks(db, [...ids.map(() => IDENTIFIER_LOCK), CLUSTER_LOCK], [...ids, target], true);
   // Then, in one statement (its snapshot taken under the locks): the page's links are still those read,
-  // each linking one in `target`; the lead is in it or in none; and it joins it.
+  // each linking one in `target`; the lead is in it or in none; and it joins it. A linking identifier in
+  // no cluster now (a site-wide mark split its cluster since) fails the check: `is not distinct from`,
+  // as `=` would give null there, which `bool_and` skips.
   const own = lead.fresh
     ? sql`true`
     : sql`coalesce((select cluster_id from leads where id = ${lead.id}), ${target}) = ${target}`;
@@ -339,7 +341,8 @@ async function joinCluster(
     ok as (
       select count(*) = ${ids.length} and ${own} and coalesce(bool_and(case
         when coalesce(site_wide, 0) <> 0 then identifier_id = any(${links.siteWide}::integer[])
-        else identifier_id = any(${links.linking}::integer[]) and cluster_id = ${target} end), true) as ok
+        else identifier_id = any(${links.linking}::integer[])
+          and cluster_id is not distinct from ${target} end), true) as ok
       from now
     ), u as (
       update leads set cluster_id = ${target}

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { afterEach, beforeEach, expect, it } from 'vitest';
-import { clusterLead } from '../../src/leads/clusters.ts';
+import { clusterLead, type PageLinkRow } from '../../src/leads/clusters.ts';
 import type { Store } from '../../src/leads/index.ts';
 import { storeDb } from '../../src/leads/store.ts';
 import { type TestDb, testDb } from '../helpers/db.ts';
@@ -139,6 +139,51 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     const leads = await store.leads();
     expect(leads).toHaveLength(3);
     expect(new Set(leads.map((l) => l.cluster_id))).toEqual(new Set([later.leadId]));
+  });
+
+  // A save reads its page's links in the statement that inserts its lead, then waits for their locks.
+  // If a fold marked the footer site-wide meanwhile, the split left the footer in no cluster; the check
+  // under the locks compared that null with the cluster read before, and took null for agreement.
+  it('a lead whose links were read before its only identifier went site-wide names a cluster of its own', async () => {
+    const footer = identifier('email', 'support@market.test');
+    const page = (i: number) =>
+      fetched('market', `http://market.test/page${i}`, [footer, identifier('btc', `bc1qseller${i}`)]);
+    const pages: number[] = [];
+    for (let i = 0; i < 20; i++) pages.push((await store.recordFetched(page(i))).pageId);
+    const save = async (pageId: number) =>
+      store.saveClassification((await store.pageToClassify(pageId))!, sale, 'c1', T0);
+    // Not folded yet: the footer still links, and joins the two sellers' listings.
+    const a = await save(pages[0]!);
+    const b = await save(pages[1]!);
+    const cluster = async (value: string) => (await store.findIdentifier(value))!.cluster_id;
+    expect(await cluster(footer.value)).toBe(a.leadId);
+    expect((await store.lead(b.leadId!))!.cluster_id).toBe(a.leadId);
+    const quote = (await store.recordFetched(fetched('forum', 'http://forum.test/t2', [footer]))).pageId;
+    const footerId = (await store.findIdentifier(footer.value))!.id;
+    const stale: PageLinkRow[] = [[footerId, null, a.leadId!]];
+
+    await store.foldSiteCounts();
+    // On all 20 of the market's pages: site-wide there, so the two sellers split and the footer is in no cluster.
+    expect(await cluster(footer.value)).toBeNull();
+    expect((await store.lead(b.leadId!))!.cluster_id).toBe(b.leadId);
+
+    const joined = await storeDb(store)
+      .transaction()
+      .execute(async (tx) => {
+        const row = { ...leadRow(quote, 0), site_id: 'forum', url: 'http://forum.test/t2' };
+        const lead = await tx.insertInto('leads').values(row).returning('id').executeTakeFirstOrThrow();
+        const into = await clusterLead(tx, {
+          id: lead.id,
+          page_id: quote,
+          site_id: 'forum',
+          fresh: true,
+          links: stale,
+        });
+        return { lead: lead.id, into };
+      });
+    expect(joined.into).toBe(joined.lead);
+    expect((await store.lead(joined.lead))!.cluster_id).toBe(joined.lead);
+    expect(await cluster(footer.value)).toBe(joined.lead);
   });
 
   // Every page of a market carries its footer contacts, so counting them in the page's own transaction
