@@ -356,9 +356,20 @@ async function joinCluster(
  * Splits cluster `clusterId` into the connected components its leads still form through linking
  * identifiers (after one of them became site-wide), each named by its smallest lead id. Costs the
  * cluster's size once. The caller holds the cluster's lock.
+ *
+ * Only the cluster's own identifiers move with its leads. A lead may link by an identifier of another
+ * cluster, or of none, for a moment: a recrawl links its page to a new identifier before its save joins
+ * the lead to that identifier's cluster. Taking such an identifier into a part would leave its own
+ * cluster's leads behind, and that save would then find the lead and the identifier in one cluster
+ * already and merge nothing.
  */
 async function recomputeCluster(db: Kysely<Database>, clusterId: number): Promise<void> {
   const members = await db.selectFrom('leads').select('id').where('cluster_id', '=', clusterId).execute();
+  const own = new Set(
+    (await db.selectFrom('identifiers').select('id').where('cluster_id', '=', clusterId).execute()).map(
+      (r) => r.id,
+    ),
+  );
   const edges = await db
     .selectFrom('leads as l')
     .innerJoin('page_identifiers as pi', 'pi.page_id', 'l.page_id')
@@ -402,6 +413,7 @@ async function recomputeCluster(db: Kysely<Database>, clusterId: number): Promis
   await db.updateTable('identifiers').set({ cluster_id: null }).where('cluster_id', '=', clusterId).execute();
   const identifiersBy = new Map<number, number[]>();
   for (const [i, leadId] of byIdentifier) {
+    if (!own.has(i)) continue;
     const c = find(leadId);
     identifiersBy.set(c, [...(identifiersBy.get(c) ?? []), i]);
   }

@@ -186,6 +186,40 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     await expectIdentifierClusters(store);
   });
 
+  it("a lead's new identifier keeps its cluster when the lead's own cluster splits before the lead is saved", async () => {
+    const tag = id('telegram', 'escrowbot');
+    const [walletA, walletB] = [id('btc', 'bc1qsellera'), id('btc', 'bc1qsellerb')];
+    const page = (url: string, identifiers: Identifier[], hash = 'h1') =>
+      fetched('market', `http://market.test/${url}`, identifiers, { contentHash: `${hash}:${url}` });
+    for (let i = 0; i < 20; i++) await store.recordFetched(page(`help${i}`, []));
+    const save = async (pageId: number) =>
+      (await store.saveClassification((await store.pageToClassify(pageId))!, verdict(true), 'c1', T0))
+        .leadId!;
+    const a1 = await save((await store.recordFetched(page('a1', [walletA, tag]))).pageId);
+    const a2 = await save((await store.recordFetched(page('a2', [walletA]))).pageId);
+    const b = await save((await store.recordFetched(page('b', [walletB]))).pageId);
+    const clusterOf = async (lead: number) => (await store.lead(lead))!.cluster_id;
+    expect(await clusterOf(a2)).toBe(await clusterOf(a1));
+    expect(await clusterOf(b)).not.toBe(await clusterOf(a1));
+
+    // Seller A's listing comes back naming seller B's wallet too (one seller after all); before its save,
+    // the tag it also shows goes site-wide (6 of 28 pages), which splits A's cluster again.
+    const again = await store.recordFetched(page('a1', [walletA, tag, walletB], 'h2'));
+    expect(again.changed).toBe(true);
+    for (let i = 0; i < 5; i++) await store.recordFetched(page(`faq${i}`, [tag]));
+    await store.foldSiteCounts();
+    expect(
+      await store.siteWideIdentifiers('market', [(await store.findIdentifier('escrowbot'))!.id]),
+    ).toHaveLength(1);
+    // The split moved only A's own identifiers: B's wallet is still in B's cluster.
+    expect((await store.findIdentifier(walletB.value))!.cluster_id).toBe(await clusterOf(b));
+
+    await save(again.pageId);
+    const cluster = await clusterOf(a1);
+    expect(await Promise.all([a2, b].map(clusterOf))).toEqual([cluster, cluster]);
+    expect((await store.findIdentifier(walletB.value))!.cluster_id).toBe(cluster);
+  });
+
   it('a small site (fewer pages than siteWideMinPages) still links through what every page shows', async () => {
     const pages = market().slice(0, 12);
     for (const p of pages) await crawl(store, p);
