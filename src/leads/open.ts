@@ -2,15 +2,19 @@ import { mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import SQLite from 'better-sqlite3';
 import {
+  type DatabaseIntrospector,
+  type DatabaseMetadataOptions,
   Kysely,
   Migrator,
   PostgresAdapter,
   PostgresDialect,
+  type PostgresDialectConfig,
   type PostgresPool,
   type PostgresPoolClient,
   SqliteDialect,
   type SqliteDatabase,
   sql,
+  type TableMetadata,
 } from 'kysely';
 import pg from 'pg';
 import { ConfigError, errorMessage, SpiderwebError } from '../errors.ts';
@@ -220,11 +224,16 @@ async function openPostgres(url: string, opts: OpenDbOptions): Promise<OpenedDb>
   pool.on('error', (err) =>
     log.child({ component: 'store' }).warn({ err: err.message }, 'PostgreSQL connection error'),
   );
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: preparingStatements(pool) }) });
+  let storeSchema = schema ?? 'public';
+  const db = new Kysely<Database>({
+    dialect: new StoreSchemaDialect({ pool: preparingStatements(pool) }, () => storeSchema),
+  });
   try {
-    const current =
-      schema ?? (await sql<{ s: string | null }>`select current_schema() as s`.execute(db)).rows[0]?.s;
-    await migrate(db, current ?? 'public');
+    if (!schema) {
+      const { rows } = await sql<{ s: string | null }>`select current_schema() as s`.execute(db);
+      storeSchema = rows[0]?.s ?? storeSchema;
+    }
+    await migrate(db, storeSchema);
   } catch (err) {
     await db.destroy();
     throw err instanceof SpiderwebError ? err : unreachable(location, err);
@@ -275,6 +284,113 @@ export function preparingStatements(pool: pg.Pool, max = POSTGRES_STATEMENT_NAME
     },
     end: () => pool.end(),
   };
+}
+
+/**
+ * PostgreSQL as kysely speaks it, introspecting the store's schema alone. Kysely's own introspector reads
+ * every column of every table of every schema, and its migrator asks it whether its two bookkeeping
+ * tables exist each time a process opens the store: slow on a database that many schemas share, and an
+ * error ("schema … does not exist") when another schema is dropped while it reads, as tests and
+ * tenants do.
+ */
+class StoreSchemaDialect extends PostgresDialect {
+  constructor(
+    config: PostgresDialectConfig,
+    private readonly schema: () => string,
+  ) {
+    super(config);
+  }
+
+  override createIntrospector(db: Kysely<unknown>): DatabaseIntrospector {
+    return new SchemaIntrospector(db as unknown as Kysely<PgCatalog>, this.schema);
+  }
+}
+
+/** The catalog columns `SchemaIntrospector` reads. */
+interface PgCatalog {
+  'pg_catalog.pg_namespace': { oid: number; nspname: string };
+  'pg_catalog.pg_class': { oid: number; relname: string; relkind: string; relnamespace: number };
+  'pg_catalog.pg_attribute': {
+    attrelid: number;
+    attname: string;
+    attnum: number;
+    attnotnull: boolean;
+    atthasdef: boolean;
+    attisdropped: boolean;
+    atttypid: number;
+  };
+  'pg_catalog.pg_type': { oid: number; typname: string; typnamespace: number };
+}
+
+/** Kysely's PostgreSQL introspection (the same metadata), restricted to one schema. */
+class SchemaIntrospector implements DatabaseIntrospector {
+  constructor(
+    private readonly db: Kysely<PgCatalog>,
+    private readonly schema: () => string,
+  ) {}
+
+  async getSchemas() {
+    return this.db
+      .selectFrom('pg_catalog.pg_namespace')
+      .select('nspname as name')
+      .where('nspname', '=', this.schema())
+      .execute();
+  }
+
+  async getTables(options: DatabaseMetadataOptions = { withInternalKyselyTables: false }) {
+    const schema = this.schema();
+    let query = this.db
+      .selectFrom('pg_catalog.pg_attribute as a')
+      .innerJoin('pg_catalog.pg_class as c', 'a.attrelid', 'c.oid')
+      .innerJoin('pg_catalog.pg_namespace as ns', 'c.relnamespace', 'ns.oid')
+      .innerJoin('pg_catalog.pg_type as typ', 'a.atttypid', 'typ.oid')
+      .innerJoin('pg_catalog.pg_namespace as dtns', 'typ.typnamespace', 'dtns.oid')
+      .select([
+        'a.attname as column',
+        'a.attnotnull as not_null',
+        'a.atthasdef as has_default',
+        'c.relname as table',
+        'c.relkind as table_type',
+        'typ.typname as type',
+        'dtns.nspname as type_schema',
+        sql<string | null>`col_description(a.attrelid, a.attnum)`.as('description'),
+        sql<
+          string | null
+        >`pg_get_serial_sequence(quote_ident(ns.nspname) || '.' || quote_ident(c.relname), a.attname)`.as(
+          'serial',
+        ),
+      ])
+      .where('ns.nspname', '=', schema)
+      .where('c.relkind', 'in', ['r', 'v', 'p'])
+      .where('a.attnum', '>=', 0)
+      .where('a.attisdropped', '!=', true)
+      .orderBy('c.relname')
+      .orderBy('a.attnum');
+    if (!options.withInternalKyselyTables)
+      query = query.where('c.relname', 'not in', ['kysely_migration', 'kysely_migration_lock']);
+    const tables = new Map<string, TableMetadata>();
+    for (const r of await query.execute()) {
+      let table = tables.get(r.table);
+      if (!table) {
+        table = { name: r.table, schema, isView: r.table_type === 'v', columns: [] };
+        tables.set(r.table, table);
+      }
+      table.columns.push({
+        name: r.column,
+        dataType: r.type,
+        dataTypeSchema: r.type_schema,
+        isNullable: !r.not_null,
+        hasDefaultValue: r.has_default,
+        isAutoIncrementing: r.serial !== null,
+        ...(r.description !== null && { comment: r.description }),
+      });
+    }
+    return [...tables.values()];
+  }
+
+  async getMetadata(options?: DatabaseMetadataOptions) {
+    return { tables: await this.getTables(options) };
+  }
 }
 
 /** Creates the schema when missing; safe when several processes do it at once. */

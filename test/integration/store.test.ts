@@ -192,6 +192,42 @@ describe.each(BACKENDS)('leads store on %s', (backend) => {
     }
   });
 
+  // Kysely's migrator asks whether its tables exist on every open; its own introspector read every
+  // table of every schema, and failed ("schema … does not exist") when another one was dropped meanwhile.
+  it('introspects its own schema only, so other schemas of the database never stall or fail an open', async () => {
+    if (backend === 'sqlite') return;
+    const other = await testDb('postgres');
+    const neighbour = await other.open();
+    try {
+      await storeDb(neighbour).schema.createTable('unrelated').addColumn('x', 'integer').execute();
+      const tables = await storeDb(store).introspection.getTables({ withInternalKyselyTables: true });
+      const names = tables.map((t) => t.name);
+      expect(names).toEqual(expect.arrayContaining(['leads', 'pages', 'kysely_migration']));
+      expect(names).not.toContain('unrelated');
+      expect(new Set(tables.map((t) => t.schema))).toEqual(
+        new Set([new URL(tdb.url).searchParams.get('schema')]),
+      );
+      const leads = tables.find((t) => t.name === 'leads')!;
+      expect(leads.columns.find((c) => c.name === 'id')).toMatchObject({
+        isAutoIncrementing: true,
+        isNullable: false,
+      });
+      expect(leads.columns.find((c) => c.name === 'cluster_id')).toMatchObject({ isNullable: true });
+      expect((await storeDb(store).introspection.getTables()).map((t) => t.name)).not.toContain(
+        'kysely_migration',
+      );
+      expect(await storeDb(store).introspection.getSchemas()).toHaveLength(1);
+      // A store opened while the other schema is dropped under it.
+      await Promise.all([
+        neighbour.close().then(() => other.drop()),
+        Promise.all([1, 2, 3].map(() => tdb.open().then((s) => s.close()))),
+      ]);
+    } finally {
+      await neighbour.close().catch(() => {});
+      await other.drop();
+    }
+  });
+
   it('says where the data is, without the password', async () => {
     if (backend === 'sqlite') {
       expect(store.location).toMatch(/store\.sqlite$/);
