@@ -96,7 +96,11 @@ interface Entry {
  * Alone these are the commonest words of their languages, so they are no lexicon forms.
  */
 const AVAILABLE = new Set(['есть', 'бар', 'бор', 'bor', 'ҳаст', 'hast', 'имеется']);
-const NEXT_WORD = /[\s,:;—–-]{0,3}(\p{L}+)(\s*\?)?/uy;
+/**
+ * The next word when it is short enough to be one of those: read whole, a word could be the rest of a
+ * page without spaces (Chinese, or a hostile page), read again after every substance named in it.
+ */
+const NEXT_WORD = /[\s,:;—–-]{0,3}(\p{L}{1,12})(?!\p{L})(\s*\?)?/uy;
 
 /** The word after `at` says "there is", read through lookalike letters (`ҳacт`); not a question (`кимде чарс бар?`). */
 function availableAfter(text: string, at: number): boolean {

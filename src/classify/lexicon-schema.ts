@@ -241,17 +241,21 @@ export const scoringSchema = z
   .strict();
 export type Scoring = z.output<typeof scoringSchema>;
 
+/** The longest unit, currency or multiplier: the word after a number is read that far and no further. */
+export const MAX_QUANTITY_WORD = 32;
+const quantityWord = z.string().trim().min(1).max(MAX_QUANTITY_WORD);
+
 /** Words that turn a number into a quantity or a price. */
 export const quantitiesSchema = z
   .object({
     /** Units of weight or dose after a number: `g`, `гр`, `kg`, `mg`, `ug`, `oz`, `tabs`, `克`... */
-    units: z.array(z.string().trim().min(1)).default([]),
+    units: z.array(quantityWord).default([]),
     /** Units that only count pieces (`x`, `pcs`, `шт`, `dona`): a quantity, but not "sold by weight". */
-    countUnits: z.array(z.string().trim().min(1)).default([]),
+    countUnits: z.array(quantityWord).default([]),
     /** Currencies after a number or symbol before/after it: `usd`, `руб`, `тг`, `сом`, `$`, `₽`, `元`... */
-    currencies: z.array(z.string().trim().min(1)).default([]),
+    currencies: z.array(quantityWord).default([]),
     /** Words between a number and its unit that multiply it: `k`, `тыс`, `ming`, `мың`, `ҳазор`. */
-    multipliers: z.array(z.string().trim().min(1)).default([]),
+    multipliers: z.array(quantityWord).default([]),
   })
   .strict();
 

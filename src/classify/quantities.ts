@@ -1,4 +1,5 @@
 import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
+import { MAX_QUANTITY_WORD } from './lexicon-schema.ts';
 import { RawMatch } from './match.ts';
 import type { CompiledLexicons } from './types.ts';
 
@@ -11,9 +12,14 @@ import type { CompiledLexicons } from './types.ts';
  */
 
 const NUMBER = /\d+(?:[.,/]\d+)*/g;
-const WORD = /[\p{L}'’‘ʼʻ`]+/uy;
+/**
+ * The word after a number, read up to `MAX_QUANTITY_WORD` characters (the longest a currency or unit
+ * may be, so a longer word is none), and no number costs more than that to look at. Read whole, the word
+ * after every number of a page without spaces (Chinese, or a hostile page) was the rest of the page.
+ */
+const WORD = new RegExp(`[\\p{L}'’‘ʼʻ\`]{1,${MAX_QUANTITY_WORD}}`, 'uy');
 /** A word with leet digits inside (`с0монӣ`, `gr4m`), read when the letters alone mean nothing. */
-const LEET_WORD = /[\p{L}'’‘ʼʻ`][\p{L}\d'’‘ʼʻ`]*/uy;
+const LEET_WORD = new RegExp(`[\\p{L}'’‘ʼʻ\`][\\p{L}\\d'’‘ʼʻ\`]{0,${MAX_QUANTITY_WORD - 1}}`, 'uy');
 const APOS = /['’‘ʼʻ`]/g;
 const HAN = /\p{Script=Han}/u;
 const LETTER = /\p{L}/u;

@@ -482,3 +482,23 @@ describe('compiling', () => {
     expect(hits).toEqual(['1:1-4', '0:2-4', '2:2-6', '3:8-10']);
   });
 });
+
+// Crawled text is hostile, and Chinese pages have no spaces: one word may be a whole page. Whatever was
+// read "after" each match (the next word, the word after a number) was then the rest of the page, so
+// time grew with the square of the page: 200,000 characters of `冰d` took minutes, not milliseconds.
+// The bound below is tens of times what these take, and far below what they took.
+describe('hostile text', () => {
+  it('a page-long word naming substances and quantities over and over is read in linear time', () => {
+    const pages = ['冰d'.repeat(100_000), 'g水1'.repeat(66_666), 'мефесть1г'.repeat(22_222)];
+    const started = performance.now();
+    const found = pages.map((p) => classify(p, lex).substances);
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(found[0]).toContain('methamphetamine');
+    expect(found[1]).toContain('GHB');
+  });
+
+  it('units, currencies and multipliers are at most 32 characters (the word after a number is read that far)', () => {
+    expect(() => file({ quantities: { units: ['x'.repeat(33)] } })).toThrow(/32/);
+    expect(file({ quantities: { currencies: ['y'.repeat(32)] } }).quantities?.currencies).toHaveLength(1);
+  });
+});
