@@ -35,10 +35,23 @@ export function extractIdentifiers(text: string): Identifier[] {
   ];
   if (all.length === 0) return [];
   all.sort((a, b) => b.priority - a.priority || a.span[0] - b.span[0] || b.span[1] - a.span[1]);
+  // Each candidate is checked against the kept ones near it (kept by blocks of the text they cover), not
+  // all of them: a hostile page of thousands of handles would otherwise cost their number squared.
   const kept: Candidate[] = [];
+  const near = new Map<number, Candidate[]>();
   for (const c of all) {
-    if (kept.some((k) => overlaps(k, c) && !coexist(k, c))) continue;
+    const first = Math.floor(c.span[0] / BLOCK);
+    const last = Math.floor(Math.max(c.span[1] - 1, c.span[0]) / BLOCK);
+    let clash = false;
+    for (let b = first; b <= last && !clash; b++)
+      clash = near.get(b)?.some((k) => overlaps(k, c) && !coexist(k, c)) ?? false;
+    if (clash) continue;
     kept.push(c);
+    for (let b = first; b <= last; b++) {
+      const list = near.get(b);
+      if (list) list.push(c);
+      else near.set(b, [c]);
+    }
   }
   kept.sort((a, b) => a.span[0] - b.span[0] || a.span[1] - b.span[1] || a.type.localeCompare(b.type));
   const seen = new Set<string>();
@@ -69,6 +82,9 @@ export function extractPageIdentifiers(text: string, hrefs: readonly string[]): 
   const seen = new Set(inText.map((i) => `${i.type}\u0000${i.value}`));
   return [...inText, ...fromHrefs.filter((i) => !seen.has(`${i.type}\u0000${i.value}`))];
 }
+
+/** Characters of text per block of `extractIdentifiers`' overlap index. */
+const BLOCK = 256;
 
 function overlaps(a: Candidate, b: Candidate): boolean {
   return a.span[0] < b.span[1] && b.span[0] < a.span[1];

@@ -127,3 +127,17 @@ describe('extractIdentifiers: spans, order, deduplication', () => {
     expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
+
+describe('extractIdentifiers: hostile text', () => {
+  // Every candidate was checked against every one kept before it: a page of thousands of handles cost
+  // their number squared (400,000 characters of `t.me@` took seconds). Now only the ones near it.
+  it('thousands of overlapping candidates are resolved in linear time', () => {
+    const text = 't.me@'.repeat(80_000);
+    const started = performance.now();
+    const found = extractIdentifiers(text);
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const handles = extractIdentifiers(Array.from({ length: 5_000 }, (_, i) => `@shop_${i}`).join(' '));
+    expect(handles).toHaveLength(5_000);
+    expect(found.length).toBeLessThan(text.length);
+  });
+});
