@@ -169,12 +169,19 @@ export function parseSitemap(text: string, baseUrl: string): { kind: SitemapKind
   const prefix = root[1] ? `${root[1]}:` : '';
   const kind = root[2] as 'urlset' | 'sitemapindex';
   const tag = `${escapeRegExp(prefix)}loc`;
-  const re = new RegExp(`<${tag}(?:\\s[^>]*)?>([\\s\\S]*?)</${tag}\\s*>`, 'g');
+  // Each `<loc>` to the first `</loc>` after it, in one pass. One regex for both scanned the rest of the
+  // file from every `<loc>` a hostile file leaves unclosed: quadratic in the file (1.6 MB took 6 s).
+  const open = new RegExp(`<${tag}(?:\\s[^<>]{0,200})?>`, 'g');
+  const close = new RegExp(`</${tag}\\s*>`, 'g');
   const locs: string[] = [];
-  re.lastIndex = root.index;
-  for (let m = re.exec(body); m; m = re.exec(body)) {
-    const url = absolute(decodeXmlText(m[1] ?? ''), baseUrl);
+  open.lastIndex = root.index;
+  for (let m = open.exec(body); m; m = open.exec(body)) {
+    close.lastIndex = open.lastIndex;
+    const end = close.exec(body);
+    if (!end) break; // no `</loc>` after this one: none after a later one either
+    const url = absolute(decodeXmlText(body.slice(open.lastIndex, end.index)), baseUrl);
     if (url) locs.push(url);
+    open.lastIndex = close.lastIndex;
   }
   return { kind, locs };
 }

@@ -280,4 +280,17 @@ describe('robots.txt and sitemaps', () => {
       locs: ['http://a.test/p'],
     });
   });
+
+  // A file of `<loc>`s none of which is closed: each one used to be read to the end of the file.
+  it('reads a hostile sitemap of unclosed entries in one pass', () => {
+    const head = '<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">';
+    const closed = '<url><loc>http://a.test/1</loc></url><url><loc >http://a.test/2</loc ></url>';
+    const body = head + closed + '<url><loc>http://a.test/x'.repeat(200_000);
+    const started = performance.now();
+    expect(parseSitemap(body, 'http://a.test/s.xml')).toEqual({
+      kind: 'urlset',
+      locs: ['http://a.test/1', 'http://a.test/2'],
+    });
+    expect(performance.now() - started).toBeLessThan(3_000);
+  });
 });
