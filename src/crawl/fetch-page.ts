@@ -1,18 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SiteConfig } from '../config/index.ts';
 import { RetryLaterError } from '../errors.ts';
-import { BrowserPool, type BrowserPoolOptions, needsBrowser } from './browser/index.ts';
+import { BrowserPool, type BrowserPoolOptions, needsBrowser, roughText } from './browser/index.ts';
 import { fetchHttp, type HttpFetchOptions } from './http/index.ts';
 import { intervalMs, type PolitenessGate } from './politeness/index.ts';
 import type { FetchedPage } from './types.ts';
 
 /** Longest a rendered page's own request waits for its host's turn before it is aborted (ms). */
 const SUBREQUEST_MAX_WAIT_MS = 10_000;
-
-/** Rough visible text of an HTML page (for the `auto` render decision only). */
-function roughText(html: string): string {
-  return html.replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1>|<[^>]+>/gi, ' ');
-}
 
 /**
  * Fetches pages the way their site is configured: plain HTTP, Chromium, or HTTP then Chromium for

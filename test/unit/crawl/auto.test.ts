@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { needsBrowser } from '../../../src/crawl/browser/auto.ts';
+import { needsBrowser, roughText } from '../../../src/crawl/browser/auto.ts';
 
 const prose = 'Магазин закладок: мефедрон 1 г, доставка по городу, оплата USDT TRC20. '.repeat(8);
 
@@ -56,5 +56,52 @@ describe('needsBrowser (auto render mode)', () => {
   it('whitespace does not count as text', () => {
     const html = '<body><main id="app">   \n\n   </main><script src="/app.js"></script></body>';
     expect(needsBrowser(html, '   \n\n\t   ')).toBe(true);
+  });
+});
+
+describe('roughText and needsBrowser on hostile pages', () => {
+  // What roughText replaced: one regex, quadratic on unclosed elements and on `<` without `>`.
+  const byRegex = (html: string) =>
+    html.replace(/<(script|style|noscript|template)\b[\s\S]*?<\/\1>|<[^>]+>/gi, ' ');
+
+  it('gives the text the regex gave, on 5,000 random pages of tags, text and stray brackets', () => {
+    const parts = [
+      '<script>',
+      '</script>',
+      '<style a="1">',
+      '</STYLE>',
+      '<noscript>',
+      '</noscript>',
+      '<Template>',
+      '</template>',
+      '<scripts>',
+      '<div id=root>',
+      '</div>',
+      '<',
+      '>',
+      '<>',
+      'a',
+      'мф ',
+      ' ',
+      '\n',
+    ];
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let n = 0; n < 5000; n++) {
+      const html = Array.from({ length: next() % 40 }, () => parts[next() % parts.length]).join('');
+      expect(roughText(html), html).toBe(byRegex(html));
+    }
+  });
+
+  it('a page of unclosed tags is read in one pass', () => {
+    const started = performance.now();
+    for (const unit of ['<div ', '<noscript ', '<script a', '<script>x', '<a']) {
+      const html = unit.repeat(1_000_000 / unit.length);
+      needsBrowser(html, roughText(html));
+    }
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
