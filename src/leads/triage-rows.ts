@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import { UsageError } from '../errors.ts';
 import type { Analyst } from './analysts.ts';
 import type { Write } from './group-commit.ts';
+import { isPostgres } from './open.ts';
 import type { Database, LeadStatus } from './schema.ts';
 
 export type Decision = 'confirm' | 'dismiss' | 'escalate';
@@ -35,6 +36,16 @@ export interface SavedFilter {
   name: string;
   /** The queue's query string. */
   query: string;
+}
+
+/**
+ * A lead's status, its row locked for the rest of the transaction on PostgreSQL: two analysts deciding
+ * on one lead at once both read its status before either wrote, so the audit log said both changed it
+ * from `new`. SQLite's transactions take the database's one write lock at their start already.
+ */
+function lockedStatus(db: Kysely<Database>, leadId: number) {
+  const q = db.selectFrom('leads').select('status').where('id', '=', leadId);
+  return (isPostgres(db) ? q.forUpdate() : q).executeTakeFirst();
 }
 
 async function audit(db: Kysely<Database>, e: AuditEntry): Promise<number> {
@@ -78,11 +89,7 @@ export class Triage {
   ): Promise<{ status: LeadStatus; before: LeadStatus; auditId: number } | null> {
     const status = DECISIONS[decision];
     return this.write(async (tx) => {
-      const lead = await tx
-        .selectFrom('leads')
-        .select(['status'])
-        .where('id', '=', leadId)
-        .executeTakeFirst();
+      const lead = await lockedStatus(tx, leadId);
       if (!lead) return null;
       await tx.updateTable('leads').set({ status }).where('id', '=', leadId).execute();
       const auditId = await audit(tx, {
@@ -117,11 +124,7 @@ export class Triage {
           `decision ${auditId} is older than ${UNDO_WINDOW_MS / 60_000} minutes: decide again instead`,
         );
       const { from, to } = JSON.parse(row.detail ?? '{}') as { from?: LeadStatus; to?: LeadStatus };
-      const lead = await tx
-        .selectFrom('leads')
-        .select('status')
-        .where('id', '=', row.lead_id)
-        .executeTakeFirst();
+      const lead = await lockedStatus(tx, row.lead_id);
       if (!lead || !from || lead.status !== to)
         throw new UsageError(
           `lead ${row.lead_id} was decided again since: its status is ${lead?.status ?? 'gone'}`,
@@ -137,15 +140,16 @@ export class Triage {
     });
   }
 
-  /** Claims a lead for `analyst`; refused while another analyst holds it. */
+  /**
+   * Claims a lead for `analyst`; refused while another analyst holds it. The claim is inserted unless one
+   * exists (waiting for a claim being made at the same moment), so of two analysts claiming at once one
+   * gets the lead and the other this refusal, not a database error.
+   */
   async claim(analyst: Analyst, leadId: number): Promise<void> {
     await this.write(async (tx) => {
       if (!(await tx.selectFrom('leads').select('id').where('id', '=', leadId).executeTakeFirst()))
         throw new UsageError(`no lead ${leadId}`);
-      const held = await tx.selectFrom('claims').selectAll().where('lead_id', '=', leadId).executeTakeFirst();
-      if (held?.analyst_id === analyst.id) return;
-      if (held) throw new UsageError(`lead ${leadId} is claimed by ${held.analyst} since ${held.claimed_at}`);
-      await tx
+      const claimed = await tx
         .insertInto('claims')
         .values({
           lead_id: leadId,
@@ -153,18 +157,31 @@ export class Triage {
           analyst: analyst.name,
           claimed_at: new Date().toISOString(),
         })
-        .execute();
-      await audit(tx, { analyst, action: 'claim', leadId });
+        .onConflict((oc) => oc.column('lead_id').doNothing())
+        .returning('lead_id')
+        .executeTakeFirst();
+      if (claimed) {
+        await audit(tx, { analyst, action: 'claim', leadId });
+        return;
+      }
+      const held = await tx.selectFrom('claims').selectAll().where('lead_id', '=', leadId).executeTakeFirst();
+      if (!held || held.analyst_id === analyst.id) return;
+      throw new UsageError(`lead ${leadId} is claimed by ${held.analyst} since ${held.claimed_at}`);
     });
   }
 
-  /** Releases a claim (anyone's: a colleague on leave must not block a lead); audited with whose it was. */
+  /**
+   * Releases a claim (anyone's: a colleague on leave must not block a lead); audited with whose it was,
+   * once however many release it at once.
+   */
   async release(analyst: Analyst, leadId: number): Promise<void> {
     await this.write(async (tx) => {
-      const held = await tx.selectFrom('claims').selectAll().where('lead_id', '=', leadId).executeTakeFirst();
-      if (!held) return;
-      await tx.deleteFrom('claims').where('lead_id', '=', leadId).execute();
-      await audit(tx, { analyst, action: 'release', leadId, detail: { claimedBy: held.analyst } });
+      const held = await tx
+        .deleteFrom('claims')
+        .where('lead_id', '=', leadId)
+        .returning('analyst')
+        .executeTakeFirst();
+      if (held) await audit(tx, { analyst, action: 'release', leadId, detail: { claimedBy: held.analyst } });
     });
   }
 
@@ -190,14 +207,12 @@ export class Triage {
   /** Saves (or replaces) the analyst's filter `name`. */
   async saveFilter(analyst: Analyst, name: string, query: string): Promise<void> {
     await this.write(async (tx) => {
-      await tx
-        .deleteFrom('saved_filters')
-        .where('analyst_id', '=', analyst.id)
-        .where('name', '=', name)
-        .execute();
+      // One statement: a delete and an insert let two saves at once (a double click) both insert.
+      const created_at = new Date().toISOString();
       await tx
         .insertInto('saved_filters')
-        .values({ analyst_id: analyst.id, name, query, created_at: new Date().toISOString() })
+        .values({ analyst_id: analyst.id, name, query, created_at })
+        .onConflict((oc) => oc.columns(['analyst_id', 'name']).doUpdateSet({ query, created_at }))
         .execute();
       await audit(tx, { analyst, action: 'filter-save', detail: { name, query } });
     });
