@@ -30,9 +30,16 @@ export async function dropPrefix(prefix: string): Promise<void> {
   }
 }
 
+/**
+ * A temp directory. `remove` retries a few times: a process killed just before may have left a child
+ * still writing there (redis-server's AOF rewrite is a fork that outlives a SIGKILLed server).
+ */
 export function tempDir(name = 'spiderweb-test-'): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), name));
-  return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
+  return {
+    path,
+    remove: () => rmSync(path, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 }),
+  };
 }
 
 /** The bundled config with a private Redis prefix and data dir, and short locks so dead workers' jobs return fast. */

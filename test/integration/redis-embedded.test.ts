@@ -69,6 +69,9 @@ describe('redisDurability', () => {
       await redis.config('SET', 'maxmemory-policy', 'noeviction');
       expect((await redisDurability(redis)).warnings).toEqual([]);
     } finally {
+      // `appendonly yes` started an AOF rewrite in a forked child, which a SIGKILL of the server leaves
+      // writing into `dir` while it is removed; turning AOF off ends the child first.
+      await redis.config('SET', 'appendonly', 'no').catch(() => {});
       redis.disconnect();
       server.kill('SIGKILL');
       await once(server, 'exit');
