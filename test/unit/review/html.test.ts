@@ -29,3 +29,20 @@ describe('html escaping', () => {
     );
   });
 });
+
+describe('bidirectional controls in crawled text', () => {
+  it('are shown by code point, so an override cannot reorder what the analyst reads', () => {
+    const wallet = 'bc1qexample\u202Eelpmaxe';
+    expect(esc(wallet)).toBe('bc1qexample[U+202E]elpmaxe');
+    expect(html`<td title="${'\u2067x\u2069'}">${'a\u202Ab\u202Cc'}</td>`.value).toBe(
+      '<td title="[U+2067]x[U+2069]">a[U+202A]b[U+202C]c</td>',
+    );
+    // Highlighted text keeps its marks where they were: spans index the text, segments are escaped after.
+    const text = 'меф\u202Eедрон 1г';
+    expect(highlight(text, [{ span: [0, 3], kind: 'pos', label: 'mephedrone' }]).html.value).toBe(
+      '<mark class="pos" title="mephedrone">меф</mark>[U+202E]едрон 1г',
+    );
+    // Right-to-left scripts themselves are untouched.
+    expect(esc('שלום مرحبا')).toBe('שלום مرحبا');
+  });
+});
