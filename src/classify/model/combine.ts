@@ -111,14 +111,13 @@ export function decide(
   p: number,
   threshold: number,
   { veto = true, recruitment = true, innocent = true }: Pick<Stack, 'veto' | 'recruitment' | 'innocent'>,
-): { lead: boolean; vetoedBy: 'innocent sense' | 'negative context' | null } {
+): { lead: boolean; recruited: boolean; vetoedBy: 'innocent sense' | 'negative context' | null } {
   const c = layer.classification;
   const vetoedBy =
     innocent && layer.innocent ? 'innocent sense' : veto && negativeVeto(layer) ? 'negative context' : null;
-  return {
-    lead: (recruitment && c.kind === 'recruitment') || (vetoedBy === null && p >= threshold),
-    vetoedBy,
-  };
+  /** The lexicons' recruitment, kept by the stack, makes the text a lead. */
+  const recruited = recruitment && c.kind === 'recruitment';
+  return { lead: recruited || (vetoedBy === null && p >= threshold), recruited, vetoedBy };
 }
 
 /** The classification of both layers; `cut` is the lexicons' `scoring.threshold` (step 4 above). */
@@ -133,12 +132,9 @@ export function withModel(
   const top: Attribution[] = [];
   const { text: pText, p } = modelProbabilities(model, layer, top);
   const threshold = model.manifest.threshold;
-  const stack = model.manifest.stack;
-  const keeps = stack.recruitment ?? true;
-  const { lead, vetoedBy } = decide(layer, p, threshold, stack);
+  const { lead, recruited, vetoedBy } = decide(layer, p, threshold, model.manifest.stack);
   const recruitment = c.kind === 'recruitment';
-  let score =
-    recruitment && keeps ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
+  let score = recruited ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
   // A veto keeps the score under the line.
   if (!lead) score = Math.min(score, Math.max(0, cut - 1e-4));
   const out: Classification = {
