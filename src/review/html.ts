@@ -24,14 +24,15 @@ const ESCAPES: Record<string, string> = {
  * after them, so a crawled `bc1q…\u202E…` would show an analyst characters in another order than the
  * page holds (the "Trojan Source" trick). Shown as their code point instead.
  */
-const BIDI_CONTROLS = /[\u202A-\u202E\u2066-\u2069]/g;
+const ESCAPED = /[&<>"'`\u202A-\u202E\u2066-\u2069]/g;
 
 /** Escapes text for element content and quoted attribute values; bidirectional controls become visible. */
 export function esc(value: unknown): string {
   if (value === null || value === undefined) return '';
-  return String(value)
-    .replace(/[&<>"'`]/g, (ch) => ESCAPES[ch]!)
-    .replace(BIDI_CONTROLS, (ch) => `[U+${ch.codePointAt(0)!.toString(16).toUpperCase()}]`);
+  return String(value).replace(
+    ESCAPED,
+    (ch) => ESCAPES[ch] ?? `[U+${ch.codePointAt(0)!.toString(16).toUpperCase()}]`,
+  );
 }
 
 type Part = SafeHtml | string | number | boolean | null | undefined | readonly Part[];
