@@ -43,13 +43,10 @@ function hasExecutableScript(html: string): boolean {
   });
 }
 
-const RAW_TEXT = /<(script|style|noscript|template)\b/iy;
-const RAW_END: Record<string, RegExp> = {
-  script: /<\/script>/gi,
-  style: /<\/style>/gi,
-  noscript: /<\/noscript>/gi,
-  template: /<\/template>/gi,
-};
+/** Elements whose content is no visible text, and the end tag of each. */
+const RAW_ELEMENTS = ['script', 'style', 'noscript', 'template'];
+const RAW_TEXT = new RegExp(`<(${RAW_ELEMENTS.join('|')})\\b`, 'iy');
+const RAW_END = new Map(RAW_ELEMENTS.map((name) => [name, new RegExp(`</${name}>`, 'gi')]));
 
 /**
  * Rough visible text of an HTML page, for `needsBrowser`: tags replaced by a space, and script, style,
@@ -66,7 +63,7 @@ export function roughText(html: string): string {
     const raw = RAW_TEXT.exec(html);
     const name = raw?.[1]?.toLowerCase();
     if (name && !unclosed.has(name)) {
-      const end = RAW_END[name]!;
+      const end = RAW_END.get(name)!;
       end.lastIndex = RAW_TEXT.lastIndex;
       if (end.exec(html)) {
         out.push(html.slice(copied, i), ' ');
