@@ -288,6 +288,20 @@ export async function clusterLead(db: Kysely<Database>, lead: LeadToCluster): Pr
         update leads set cluster_id = ${lead.id} where id = ${lead.id}`.execute(db);
       return lead.id;
     }
+  } else if (lead.fresh) {
+    // SQLite: this transaction holds the write lock, so the links read are current. A new lead whose
+    // identifiers are all in one cluster joins it, and one whose identifiers are in none names a cluster
+    // of its own with them: its row and theirs are all that change, as `mergeAll` would find after
+    // reading them again (five statements more per lead, most of a seller's listings).
+    const target = links.clusters[0] ?? null;
+    if (links.clusters.every((c) => c === target)) {
+      const cluster = target ?? lead.id;
+      if (target === null)
+        for (const part of chunks(links.linking))
+          await db.updateTable('identifiers').set({ cluster_id: cluster }).where('id', 'in', part).execute();
+      await db.updateTable('leads').set({ cluster_id: cluster }).where('id', '=', lead.id).execute();
+      return cluster;
+    }
   }
   return (await mergeAll(db, [lead.id], links.linking)) ?? lead.id;
 }
