@@ -54,6 +54,10 @@ export class GroupCommit {
   private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyWaits: 0 };
+  /** The connection's busy timeout, outside `begin`. */
+  private timeout: number | null = null;
+  /** `PRAGMA busy_timeout = N` statements, prepared once (`sqlite.pragma()` prepares on every call). */
+  private readonly setTimeouts = new Map<number, SQLite.Statement>();
 
   constructor(
     /** The query layer over `sqlite` (asked each batch: a store's plugins, tests' statement counters, apply). */
@@ -161,8 +165,10 @@ export class GroupCommit {
 
   /** `BEGIN IMMEDIATE` without waiting: false when another connection holds the write lock. */
   private begin(): boolean {
-    const timeout = this.sqlite.pragma('busy_timeout', { simple: true }) as number;
-    this.sqlite.pragma('busy_timeout = 0');
+    // Read once: only this method changes it, and it puts it back.
+    this.timeout ??= this.sqlite.pragma('busy_timeout', { simple: true }) as number;
+    const timeout = this.timeout;
+    this.setBusyTimeout(0);
     try {
       this.sqlite.exec('BEGIN IMMEDIATE');
       return true;
@@ -170,7 +176,16 @@ export class GroupCommit {
       if (SQLITE_BUSY.has((err as { code?: string }).code ?? '')) return false;
       throw err;
     } finally {
-      this.sqlite.pragma(`busy_timeout = ${timeout}`);
+      this.setBusyTimeout(timeout);
     }
+  }
+
+  private setBusyTimeout(ms: number): void {
+    let set = this.setTimeouts.get(ms);
+    if (!set) {
+      set = this.sqlite.prepare(`PRAGMA busy_timeout = ${ms}`);
+      this.setTimeouts.set(ms, set);
+    }
+    set.get();
   }
 }
