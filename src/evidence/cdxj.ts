@@ -3,7 +3,6 @@
  * resource record, `<SURT> <timestamp> {json}`, sorted, with each record's offset and length in the
  * file so a replayer (ReplayWeb.page, pywb) reads one record without reading the rest.
  */
-import { isIP } from 'node:net';
 import { gunzipSync, inflateRawSync } from 'node:zlib';
 import { warcDigestToHex } from './digest.ts';
 import { field, readWarc, splitHttp } from './warc-read.ts';
@@ -24,16 +23,25 @@ function gzipMembers(data: Buffer): Array<{ offset: number; length: number }> | 
   return out;
 }
 
-/** Sort-friendly URL key: host labels reversed (`com,example)/path`), as pywb and py-wacz write it. */
+/**
+ * The URL key replayers look a capture up by (SURT): `www`/`wwwN` dropped, lower-cased, host labels
+ * reversed (IP addresses too: `1,0,0,127)`), the port kept, the fragment dropped and the query's
+ * `&`-separated parts sorted, so `/item?id=5&cat=2` and `/item?cat=2&id=5` are one key. This is
+ * warcio.js's `getSurt`, which ReplayWeb.page computes for the URL it is asked for, and agrees with
+ * the Python `surt` package pywb uses on all of that (`test/unit/evidence/cdxj-warcio.test.ts`
+ * compares them). A URL that is not http(s), or does not parse, is its own key.
+ */
 export function surt(url: string): string {
+  if (!/^https?:/.test(url)) return url;
   try {
-    const u = new URL(url);
-    const host = u.hostname.replace(/^www\d*\./, '');
-    const key = isIP(host) ? host : host.split('.').reverse().join(',');
-    const port = u.port ? `:${u.port}` : '';
-    return `${key}${port})${u.pathname}${u.search}`.toLowerCase();
+    const u = new URL(url.replace(/^(https?:\/\/)www\d*\./, '$1').toLowerCase());
+    let key = u.hostname.split('.').reverse().join(',');
+    if (u.port) key += `:${u.port}`;
+    key += `)${u.pathname}`;
+    if (u.search) key += `?${u.search.slice(1).split('&').sort().join('&')}`;
+    return key;
   } catch {
-    return url.toLowerCase();
+    return url;
   }
 }
 
@@ -51,14 +59,17 @@ export function cdxjIndex(data: Buffer, filename: string): string {
     const url = field(record, 'WARC-Target-URI');
     if ((type !== 'response' && type !== 'resource') || !url) continue;
     const entry: Record<string, string | number> = { url };
+    let mime: string | undefined;
     if (type === 'response') {
       const { head } = splitHttp(record.block);
       entry.status = head.split(' ')[1] ?? '';
-      entry.mime = /\r\ncontent-type:\s*([^;\r\n]+)/i.exec(head)?.[1]?.trim() ?? '';
+      mime = /\r\ncontent-type:\s*([^;\r\n]+)/i.exec(head)?.[1];
     } else {
       entry.status = '200';
-      entry.mime = field(record, 'Content-Type')?.split(';')[0]?.trim() ?? '';
+      mime = field(record, 'Content-Type')?.split(';')[0];
     }
+    // No content type, no field (as warcio writes it), rather than an empty one.
+    if (mime?.trim()) entry.mime = mime.trim();
     const digest = field(record, 'WARC-Payload-Digest') ?? field(record, 'WARC-Block-Digest');
     const hex = digest ? warcDigestToHex(digest) : null;
     if (hex) entry.digest = `sha256:${hex}`;

@@ -12,7 +12,7 @@
  * - The response payload is the entity body AFTER content-encoding (gzip, br...) was removed. So the
  *   headers do not lie about it, `content-encoding`, `transfer-encoding` and a `content-length` that
  *   no longer matches are renamed `x-spiderweb-original-<name>`, and a correct `content-length` is
- *   added. `WARC-Payload-Digest` is the SHA-256 of that decoded entity.
+ *   added (also where the server sent none). `WARC-Payload-Digest` is the SHA-256 of that decoded entity.
  * - A body cut at the fetcher's size cap carries `WARC-Truncated: length`.
  * - Pages rendered in Chromium are stored as a `resource` record (the rendered DOM, UTF-8), not as a
  *   `response`: they are not the bytes the server sent. Their response headers go in the metadata record.
@@ -87,26 +87,24 @@ function headerBytes(headers: Array<[string, string]>): Buffer {
 
 /**
  * The response headers as recorded for a decoded payload: encoding and framing headers that no
- * longer describe it are renamed `x-spiderweb-original-*` and a true `content-length` is added.
+ * longer describe it are renamed `x-spiderweb-original-*`, and a true `content-length` is added
+ * wherever the server's is missing or renamed. So the HTTP block always has a header line: warcio.js
+ * (ReplayWeb.page's reader) reads a status line followed straight by the blank line as a response
+ * with no payload (`test/unit/evidence/cdxj-warcio.test.ts`).
  */
 export function recordedResponseHeaders(
   headers: Record<string, string>,
   payloadLength: number,
 ): Array<[string, string]> {
   const out: Array<[string, string]> = [];
-  let renamed = false;
   for (const [name, value] of Object.entries(headers)) {
     const stale =
       name === 'content-encoding' ||
       name === 'transfer-encoding' ||
       (name === 'content-length' && value.trim() !== String(payloadLength));
-    if (stale) {
-      out.push([ORIGINAL_PREFIX + name, value]);
-      renamed = true;
-    } else out.push([name, value]);
+    out.push([stale ? ORIGINAL_PREFIX + name : name, value]);
   }
-  if (renamed && !out.some(([n]) => n === 'content-length'))
-    out.push(['content-length', String(payloadLength)]);
+  if (!out.some(([n]) => n === 'content-length')) out.push(['content-length', String(payloadLength)]);
   return out;
 }
 

@@ -392,7 +392,7 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
         length: number;
         status: string;
       };
-      expect(line).toMatch(/^127\.0\.0\.1:\d+\)\/item\/7 \d{14} /);
+      expect(line).toMatch(/^1,0,0,127:\d+\)\/item\/7 \d{14} /);
       expect(loc.status).toBe('200');
       const member = Buffer.from(entries['archive/capture.warc.gz']!).subarray(
         loc.offset,
