@@ -10,8 +10,11 @@ const missing = (process.env.SPIDERWEB_TEST_MISSING ?? '').split(',');
 
 export const HAS_CHROMIUM = !missing.includes('chromium');
 export const HAS_POSTGRES = !missing.includes('postgres');
+export const HAS_REPLAYWEBPAGE = !missing.includes('replaywebpage');
 
 /** `describe` for a suite that needs Chromium (`describe.skip` without it). */
 export const needsChromium = HAS_CHROMIUM ? describe : describe.skip;
 /** `describe` for a suite that needs PostgreSQL (`describe.skip` without it). */
 export const needsPostgres = HAS_POSTGRES ? describe : describe.skip;
+/** `describe` for a suite that needs Chromium and ReplayWeb.page's files (`describe.skip` without both). */
+export const needsReplayWebPage = HAS_CHROMIUM && HAS_REPLAYWEBPAGE ? describe : describe.skip;
