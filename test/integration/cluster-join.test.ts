@@ -247,3 +247,45 @@ needsPostgres('saves side by side on PostgreSQL', () => {
     expect(await storeDb(store).selectFrom('site_count_deltas').selectAll().execute()).toEqual([]);
   });
 });
+
+// SQLite: a save holds the write lock from its lead's insert on, so the links it reads are current and
+// a seller's listing needs no second look at them.
+it("SQLite: a seller's first listing names its cluster, the next joins it, each in a few statements", async () => {
+  const db = await testDb('sqlite');
+  const store = await db.open();
+  try {
+    const handle = identifier('telegram', '@seller0shop');
+    const other = identifier('btc', '1BoatSLRHtKNngkdXEeobR76b53LETtpyT');
+    const pages = [
+      await store.recordFetched(fetched('market', 'http://market.test/item0', [wallet, handle])),
+      await store.recordFetched(fetched('market', 'http://market.test/item1', [wallet, handle])),
+      await store.recordFetched(fetched('market', 'http://market.test/item2', [wallet, other])),
+    ];
+    const save = async (i: number) => {
+      const statements = countStatements(store);
+      const saved = await store.saveClassification(pages[i]!.stored!, sale, 'c1', T0);
+      return { leadId: saved.leadId!, statements: statements() };
+    };
+    // The lead, its history, its links; then its identifiers' cluster and its own.
+    const first = await save(0);
+    expect(first.statements).toBe(5);
+    // The lead, its history, its links; then its own cluster.
+    const next = await save(1);
+    expect(next.statements).toBe(4);
+    // A listing that also names a new wallet goes the general way, and takes the wallet in.
+    const third = await save(2);
+    expect(third.statements).toBeGreaterThan(4);
+    const leads = await store.leads();
+    expect(leads.map((l) => l.cluster_id)).toEqual([first.leadId, first.leadId, first.leadId]);
+    const wallets = await storeDb(store)
+      .selectFrom('identifiers')
+      .select(['value', 'cluster_id'])
+      .where('type', '=', 'btc')
+      .orderBy('value')
+      .execute();
+    expect(wallets.map((w) => w.cluster_id)).toEqual([first.leadId, first.leadId]);
+  } finally {
+    await store.close();
+    await db.drop();
+  }
+});
