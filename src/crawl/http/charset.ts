@@ -14,6 +14,7 @@
  * Labels follow the WHATWG Encoding Standard where it matters: gb2312/gbk → gb18030,
  * iso-8859-1/ascii → windows-1252, `utf-16` without a BOM → utf-16le.
  */
+import { isUtf8 } from 'node:buffer';
 import iconv from 'iconv-lite';
 
 const ALIASES: Record<string, string> = {
@@ -92,11 +93,27 @@ function bomCharset(body: Buffer): string | null {
   return null;
 }
 
-/** Valid UTF-8, tolerating a multi-byte character cut at the end (truncated bodies). */
+/**
+ * Valid UTF-8, tolerating a multi-byte character cut at the end (truncated bodies). Checked in place
+ * (`buffer.isUtf8`): decoding the body to a string only to throw it away made a page's worth of
+ * garbage on every fetch.
+ */
 export function isValidUtf8(body: Buffer): boolean {
+  if (isUtf8(body)) return true;
+  // Cut short? Then the last character's lead byte is at most 3 bytes back, everything before it is
+  // valid, and what follows it begins a character.
+  for (let i = body.length - 1; i >= Math.max(0, body.length - 3); i--) {
+    const b = body[i] as number;
+    if (b < 0x80) return false;
+    if (b >= 0xc0) return isUtf8(body.subarray(0, i)) && beginsCharacter(body.subarray(i));
+  }
+  return false;
+}
+
+/** True when `tail` (a few bytes) is the start of a UTF-8 character, cut short. */
+function beginsCharacter(tail: Buffer): boolean {
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(body, { stream: true });
-    return true;
+    return new TextDecoder('utf-8', { fatal: true }).decode(tail, { stream: true }) === '';
   } catch {
     return false;
   }
