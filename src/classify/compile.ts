@@ -19,6 +19,7 @@ import {
   type TermInput,
 } from './lexicon-schema.ts';
 import { normaliseText } from './normalise.ts';
+import { pinyinVariants } from './pinyin.ts';
 import { stemEn, stemRu } from './stem.ts';
 import { tokenise } from './tokenise.ts';
 import type { CompiledLexicons, CompiledTerm, FuzzyForm, PhrasePattern, TermGroup } from './types.ts';
@@ -98,7 +99,7 @@ export function compileLexicons(
   const stems = new Map<string, number[]>();
   const patternIndex = new Map<string, number>();
   const patterns: string[] = [];
-  const phrases: Array<{ terms: number[]; cyrOnly: boolean[]; bounded: boolean }> = [];
+  const phrases: Array<{ terms: number[]; cyrOnly: boolean[]; bounded: boolean; openEnd: boolean }> = [];
   const fuzzy = new Map<string, FuzzyForm[]>();
   const formOwner = new Map<string, { term: string; file: string }>();
   const units = new Set<string>();
@@ -120,7 +121,7 @@ export function compileLexicons(
       idx = patterns.length;
       patternIndex.set(pattern, idx);
       patterns.push(pattern);
-      phrases.push({ terms: [], cyrOnly: [], bounded });
+      phrases.push({ terms: [], cyrOnly: [], bounded, openEnd: HAN.test(pattern.slice(-1)) });
     }
     const ph = phrases[idx]!;
     const at = ph.terms.indexOf(id);
@@ -198,11 +199,14 @@ export function compileLexicons(
               fuzzy.set(joined[0]!, list);
             }
           } else {
-            const bounded = !HAN.test(joined);
             const variants =
               DIGIT.test(joined) || group === 'substance'
                 ? chemicalVariants(joined, input.translit)
                 : [joined];
+            // A Chinese form half (or, from three characters, wholly) in pinyin: `ke卡因`, `ke ka yin`.
+            if (HAN.test(joined))
+              for (const v of pinyinVariants(joined))
+                if (!formOwner.has(`${group}\u0000${v}`)) variants.push(v);
             // A one-word form with digits is also listed as text reads it (`m30s` is read `meos`).
             if (keys.length === 1 && DIGIT.test(joined)) {
               const counts = countScripts(joined);
@@ -215,6 +219,7 @@ export function compileLexicons(
             // Cyrillic form that must not match Latin text (`translit: false`, or short ones:
             // `а-пгп` → `apgp` is "a PGP") only matches text written in Cyrillic.
             for (const v of variants) {
+              const bounded = !HAN.test(v);
               if (countScripts(v).cyrillic === 0) addPattern(v, id, bounded, false);
               else addPattern(cyrToLat(v), id, bounded, !(input.translit && v.length > 4));
             }

@@ -414,7 +414,7 @@ function searchPhrases(
     if (aOff === 0 && bEnd === bLen) {
       startNorm = ta.start;
       endNorm = tb.end;
-    } else if (!ph.bounded) {
+    } else if (!ph.bounded && (bEnd === bLen || ph.openEnd)) {
       // Exact character offsets when the token key is the token's own text (Chinese is).
       startNorm = keys[a]!.length === ta.end - ta.start ? ta.start + aOff : ta.start;
       endNorm = bLen === tb.end - tb.start ? tb.start + bEnd : tb.end;

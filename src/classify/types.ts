@@ -140,6 +140,11 @@ export interface PhrasePattern {
   readonly cyrOnly: readonly boolean[];
   /** Must start and end on token boundaries (false for Chinese). */
   readonly bounded: boolean;
+  /**
+   * An unbounded pattern may end inside a token: true when it ends in a Han character (Chinese runs
+   * are one token), false when it ends in Latin letters (`大ma` must not match in `大Mac`).
+   */
+  readonly openEnd: boolean;
 }
 
 /** Fuzzy candidate: a long substance form. */
