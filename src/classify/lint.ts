@@ -4,6 +4,7 @@ import { commonWordLangs } from './common-words.ts';
 import { compileLexicons, formKeys } from './compile.ts';
 import { countScripts, dominantScript } from './fold.ts';
 import { boundedDistance } from './match.ts';
+import { pinyinReadings } from './pinyin.ts';
 import {
   CLASS_CATEGORY,
   type LexiconFile,
@@ -31,6 +32,7 @@ export type LintCode =
   | 'empty-form'
   | 'common-word'
   | 'short-form'
+  | 'no-pinyin'
   | 'shadowed'
   | 'duplicate'
   | 'unknown-lang'
@@ -226,6 +228,20 @@ export function lintLexicons(inputs: LintInput[]): LintResult {
           'short-form',
         )(
           `form "${form}" is only ${[...key].length} ${han ? 'character' : 'letters'}: it matches ${han ? 'inside any Chinese text that has it' : 'that word anywhere'}, with no context; use a phrase with context or a longer form`,
+        );
+      }
+      // Its spellings half in pinyin need every character's reading.
+      const unread = han
+        ? [...new Set([...key].filter((ch) => HAN.test(ch) && !pinyinReadings(ch).length))]
+        : [];
+      if (unread.length) {
+        add(
+          p,
+          at('forms', fi),
+          'warning',
+          'no-pinyin',
+        )(
+          `form "${form}": no pinyin reading for ${unread.join(' ')}, so the form is not found with ${unread.length === 1 ? 'it' : 'them'} spelled in pinyin; \`npx tsx test/dev/generate-pinyin.ts\` adds the readings of the lexicons' characters`,
         );
       }
     });

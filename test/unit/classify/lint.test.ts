@@ -108,6 +108,16 @@ describe('lexicon lint', () => {
     ]);
   });
 
+  it('a Chinese form with a character the pinyin table cannot read', () => {
+    // 𪚥 (four dragons) is outside the everyday characters and the bundled lexicons.
+    const { lines } = lint({
+      'a.yaml': `${HEAD}substances:\n  - { term: methamphetamine, class: ats, lang: zh, forms: [冰毒, 𪚥毒] }\n`,
+    });
+    expect(lines).toEqual([
+      'a.yaml:3:64: warning: form "𪚥毒": no pinyin reading for 𪚥, so the form is not found with it spelled in pinyin; `npx tsx test/dev/generate-pinyin.ts` adds the readings of the lexicons\' characters (substances.0.forms.1)',
+    ]);
+  });
+
   it('duplicate forms and duplicate terms across files', () => {
     const { lines } = lint({
       'a.yaml': `${HEAD}substances:\n  - { term: mephedrone, class: cathinone, weight: 0.9, forms: [мефедрон] }\n`,
