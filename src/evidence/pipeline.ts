@@ -28,6 +28,8 @@ export interface EvidenceDeps {
   evidence: EvidenceStore;
   /** For screenshots of HTTP pages; null or absent: sealed without one (the manifest says why). */
   screenshots?: Screenshotter | null;
+  /** Why there is no `screenshots`, for the manifest (default: no browser was available). */
+  noScreenshotReason?: string;
 }
 
 export interface ArchiveInput {
@@ -186,7 +188,10 @@ async function renderCaptured(
   if (!deps.screenshots) {
     return {
       sha256: null,
-      info: { source: 'none', reason: 'no browser was available to render the capture' },
+      info: {
+        source: 'none',
+        reason: deps.noScreenshotReason ?? 'no browser was available to render the capture',
+      },
     };
   }
   const body = capturedBody(readWarc(await deps.evidence.get(row.warc_sha256)));
@@ -204,7 +209,10 @@ async function renderCaptured(
     const stored = await storeScreenshot(deps.evidence, png);
     return { sha256: stored.sha256, info: { source: 'captured-body', takenAt } };
   } catch (err) {
-    if (err instanceof NonRetryableError) {
+    // The capture is fixed and rendered with scripts and the network off, so a render past its
+    // deadline would be past it again: a page can be built for that (100,000 nested elements). The
+    // lead is sealed now, without a screenshot, and says why; a crashed browser is retried.
+    if (err instanceof NonRetryableError || (err instanceof TransientError && err.reason === 'timeout')) {
       return { sha256: null, info: { source: 'none', reason: `screenshot failed: ${errorMessage(err)}` } };
     }
     throw err;

@@ -287,8 +287,22 @@ export function startWorkers(rt: Runtime, opts: WorkerOptions): WorkerSet {
             return out;
           },
           async (reason, message) => {
-            evidenceLog.warn({ jobId: job.id, leadId: data.leadId, reason, message }, 'evidence not sealed');
             m?.errors.inc({ stage: 'evidence', reason });
+            // The browser kept failing: the lead is sealed without a screenshot, saying why, rather
+            // than not at all.
+            let why = message;
+            if (data.screenshot) {
+              try {
+                const deps = { ...evidenceDeps(false), noScreenshotReason: `screenshot failed: ${message}` };
+                return await captureLeadEvidence(deps, data);
+              } catch (err) {
+                why = `${message}; sealing without a screenshot failed too: ${errorMessage(err)}`;
+              }
+            }
+            evidenceLog.warn(
+              { jobId: job.id, leadId: data.leadId, reason, message: why },
+              'evidence not sealed',
+            );
             return null;
           },
         );

@@ -575,6 +575,31 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     expect(html).not.toContain('evidence/screenshot.png');
   });
 
+  it('a page built so its screenshot never finishes is sealed at once without one, saying why', async () => {
+    // 100,000 nested elements: Chromium lays them out for minutes. A retry would take as long again.
+    const body = Buffer.from(
+      `<!doctype html><p>Мефедрон 1г</p>${'<div>'.repeat(100_000)}x${'</div>'.repeat(100_000)}`,
+    );
+    const page = { ...(await fetchListing()), body, text: body.toString('utf8') };
+    const text = extract(page);
+    const ids = await pageAndLead({ ...page, url: `${page.url}?nested` }, text);
+    const deps = { store, evidence };
+    await archiveFetchedPage(deps, { pageId: ids.pageId, page, requestHeaders, proxy: null, text });
+    const quick = new BrowserPool({ maxConcurrentPages: 1, navigationTimeoutMs: 1500 });
+    try {
+      const started = Date.now();
+      const sealed = await captureLeadEvidence({ ...deps, screenshots: quick }, ids);
+      expect(Date.now() - started).toBeLessThan(15_000);
+      expect(sealed.manifest.screenshot).toMatchObject({
+        source: 'none',
+        reason: expect.stringMatching(/^screenshot failed: .*did not finish in time/),
+      });
+      expect(sealed.manifest.files.map((f) => f.role)).toEqual(['warc', 'text']);
+    } finally {
+      await quick.close();
+    }
+  });
+
   it('seals the capture its worker just stored from memory, reading neither page nor capture back', async () => {
     const page = await fetchListing();
     const text = extract(page);
