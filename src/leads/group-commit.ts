@@ -54,10 +54,11 @@ export class GroupCommit {
   private immediate: NodeJS.Immediate | null = null;
   private flushing: Promise<void> | null = null;
   readonly stats: GroupCommitStats = { commits: 0, writes: 0, busyWaits: 0 };
-  /** The connection's busy timeout, outside `begin`. */
-  private timeout: number | null = null;
-  /** `PRAGMA busy_timeout = N` statements, prepared once (`sqlite.pragma()` prepares on every call). */
-  private readonly setTimeouts = new Map<number, SQLite.Statement>();
+  /**
+   * `begin`'s two pragmas, prepared once (`sqlite.pragma()` prepares on every call): no busy timeout, and
+   * the connection's own back (read once: only `begin` changes it, and it puts it back).
+   */
+  private busyTimeout: { none: SQLite.Statement; restore: SQLite.Statement } | null = null;
 
   constructor(
     /** The query layer over `sqlite` (asked each batch: a store's plugins, tests' statement counters, apply). */
@@ -165,10 +166,13 @@ export class GroupCommit {
 
   /** `BEGIN IMMEDIATE` without waiting: false when another connection holds the write lock. */
   private begin(): boolean {
-    // Read once: only this method changes it, and it puts it back.
-    this.timeout ??= this.sqlite.pragma('busy_timeout', { simple: true }) as number;
-    const timeout = this.timeout;
-    this.setBusyTimeout(0);
+    this.busyTimeout ??= {
+      none: this.sqlite.prepare('PRAGMA busy_timeout = 0'),
+      restore: this.sqlite.prepare(
+        `PRAGMA busy_timeout = ${this.sqlite.pragma('busy_timeout', { simple: true })}`,
+      ),
+    };
+    this.busyTimeout.none.get();
     try {
       this.sqlite.exec('BEGIN IMMEDIATE');
       return true;
@@ -176,16 +180,7 @@ export class GroupCommit {
       if (SQLITE_BUSY.has((err as { code?: string }).code ?? '')) return false;
       throw err;
     } finally {
-      this.setBusyTimeout(timeout);
+      this.busyTimeout.restore.get();
     }
-  }
-
-  private setBusyTimeout(ms: number): void {
-    let set = this.setTimeouts.get(ms);
-    if (!set) {
-      set = this.sqlite.prepare(`PRAGMA busy_timeout = ${ms}`);
-      this.setTimeouts.set(ms, set);
-    }
-    set.get();
   }
 }
