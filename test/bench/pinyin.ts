@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { classify } from '../../src/classify/index.ts';
-import { rng } from '../../src/classify/model/train.ts';
+import { binaryMetrics, rng } from '../../src/classify/model/train.ts';
 import { pinyinReadings } from '../../src/classify/pinyin.ts';
 import { loadLexicons } from '../../src/config/index.ts';
 
@@ -34,19 +34,14 @@ const rows = positionals.flatMap((file) =>
 const lex = await loadLexicons(join(import.meta.dirname, '../../config/lexicons'), { models: false });
 
 function measure(name: string, rewrite: (text: string) => string): void {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const r of rows) {
-    const lead = classify(rewrite(r.text), lex).lead;
-    if (lead && r.label) tp++;
-    else if (lead) fp++;
-    else if (r.label) fn++;
-  }
-  const f = (x: number) => x.toFixed(3);
-  process.stdout.write(
-    `${name.padEnd(24)} P ${f(tp / (tp + fp || 1))}  R ${f(tp / (tp + fn || 1))}  F1 ${f((2 * tp) / (2 * tp + fp + fn || 1))}\n`,
+  const m = binaryMetrics(
+    rows.map((r) => {
+      const c = classify(rewrite(r.text), lex);
+      return { label: r.label, predicted: c.lead, score: c.score };
+    }),
   );
+  const f = (x: number) => x.toFixed(3);
+  process.stdout.write(`${name.padEnd(24)} P ${f(m.precision)}  R ${f(m.recall)}  F1 ${f(m.f1)}\n`);
 }
 
 process.stdout.write(`${rows.length} Chinese rows (${rows.filter((r) => r.label).length} positive)\n`);
