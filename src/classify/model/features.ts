@@ -35,19 +35,47 @@ const ALL_DIGITS = /^[0-9]+$/;
 
 /** FNV-1a over UTF-16 units. */
 export function hashString(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
+  return fnv(FNV_OFFSET, s, 0, s.length) >>> 0;
+}
+
+const FNV_OFFSET = 0x811c9dc5;
+
+/** FNV-1a state `h` carried on over `s[from, to)`; `>>> 0` of it is `hashString` of what it has read. */
+function fnv(h: number, s: string, from: number, to: number): number {
+  for (let i = from; i < to; i++) {
     h ^= s.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  return h >>> 0;
+  return h;
 }
+
+/** The hash states after each feature kind's prefix: a feature's hash without its string. */
+const W_PREFIX = fnv(FNV_OFFSET, 'w:', 0, 2);
+const C_PREFIX = fnv(FNV_OFFSET, 'c:', 0, 2);
+const H_PREFIX = fnv(FNV_OFFSET, 'h:', 0, 2);
+const B_PREFIX = fnv(FNV_OFFSET, 'b:', 0, 2);
+const HAN = /\p{Script=Han}/u;
+/** The most buckets one token key has (a key of `MAX_SUBWORD_TOKEN` units: 1 + 25 + 24 + 23 + 22). */
+const MAX_TOKEN_IDS = 128;
 
 /** A bigram's bucket from its two keys' hashes (order matters), without building its string. */
 export function bigramBucket(a: number, b: number): number {
   let h = Math.imul(a ^ 0x2545f491, 0x9e3779b1) ^ b;
   h = Math.imul(h ^ (h >>> 15), 0x85ebca6b);
   return (h ^ (h >>> 13)) >>> 0;
+}
+
+/** A token key's hash for word pairs (`bigramBucket`). */
+export function pairHash(key: string): number {
+  return fnv(B_PREFIX, key, 0, key.length) >>> 0;
+}
+
+/** 2 where `s[i]` starts a surrogate pair, else 1: the units of the code point at `i`. */
+function unitsAt(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  if (c < 0xd800 || c > 0xdbff || i + 1 >= s.length) return 1;
+  const d = s.charCodeAt(i + 1);
+  return d >= 0xdc00 && d <= 0xdfff ? 2 : 1;
 }
 
 /** The folded key of a normalised token (see above). */
@@ -70,7 +98,7 @@ export function tokenFeatures(key: string): string[] {
     out.push(`len:${Math.min(64, key.length)}`);
     return out;
   }
-  if (/\p{Script=Han}/u.test(key)) {
+  if (HAN.test(key)) {
     const chars = [...key];
     for (let i = 0; i < chars.length; i++) {
       out.push(`h:${chars[i]}`);
@@ -122,6 +150,8 @@ const CACHE_LIMIT = 200_000;
 export class Featuriser {
   readonly mask: number;
   private readonly cache = new Map<string, TokenFeatures>();
+  /** What `fillRow` wrote. */
+  readonly row = new Int32Array(MAX_TOKEN_IDS);
 
   constructor(readonly bits: number) {
     this.mask = (1 << bits) - 1;
@@ -134,10 +164,54 @@ export class Featuriser {
   /** One token's folded key and feature buckets (not memoised: `TextModel` keeps its own memo). */
   analyse(text: string): TokenFeatures {
     const key = foldKey(text);
-    const feats = tokenFeatures(key);
-    const ids = new Int32Array(feats.length);
-    for (let i = 0; i < feats.length; i++) ids[i] = this.bucket(feats[i]!);
-    return { key, kh: hashString(`b:${key}`), ids };
+    return { key, kh: pairHash(key), ids: this.row.slice(0, this.fillRow(key)) };
+  }
+
+  /**
+   * Writes the buckets of `tokenFeatures(key)` into `row`, in its order, and returns how many: hashed
+   * as the feature strings would be but without making them, and without allocating (a small typed
+   * array costs microseconds), so a token new to `TextModel`'s memo (a page's IDs, prices and hashes)
+   * is cheap.
+   */
+  fillRow(key: string): number {
+    const out = this.row;
+    const mask = this.mask;
+    const len = key.length;
+    let k = 0;
+    if (ALL_DIGITS.test(key)) {
+      out[k++] = hashString(`d:${len}`) & mask;
+      return k;
+    }
+    out[k++] = fnv(W_PREFIX, key, 0, len) & mask;
+    if (len > MAX_SUBWORD_TOKEN) {
+      out[k++] = hashString(`len:${Math.min(64, len)}`) & mask;
+      return k;
+    }
+    if (HAN.test(key)) {
+      // By code point, as `[...key]`: a character outside the BMP is two units.
+      let i = 0;
+      while (i < len) {
+        const a = i + unitsAt(key, i);
+        out[k++] = fnv(H_PREFIX, key, i, a) & mask;
+        if (a < len) out[k++] = fnv(H_PREFIX, key, i, a + unitsAt(key, a)) & mask;
+        i = a;
+      }
+      return k;
+    }
+    // Character n-grams of `<key>`: position 0 is `<`, position len + 1 is `>`.
+    const outer = len + 2;
+    for (let n = MIN_N; n <= MAX_N; n++) {
+      if (n === outer) continue; // the whole word is `w:` already
+      for (let i = 0; i + n <= outer; i++) {
+        let h = C_PREFIX;
+        for (let j = i; j < i + n; j++) {
+          h ^= j === 0 ? 60 : j === outer - 1 ? 62 : key.charCodeAt(j - 1);
+          h = Math.imul(h, 0x01000193);
+        }
+        out[k++] = h & mask;
+      }
+    }
+    return k;
   }
 
   /** `analyse`, memoised (training reads each text's tokens once per row). */

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { type Token, unpinned } from '../tokenise.ts';
-import { type Attribution, bigramBucket, Featuriser, type TextFeatures } from './features.ts';
+import {
+  type Attribution,
+  bigramBucket,
+  Featuriser,
+  foldKey,
+  pairHash,
+  type TextFeatures,
+} from './features.ts';
 
 /**
  * # The learned layer's model
@@ -318,13 +325,15 @@ export class TextModel {
     let s = this.scored.get(text);
     text = unpinned(text);
     if (s === undefined) {
-      const t = this.featuriser.analyse(text);
-      s = this.byKey.get(t.key);
+      const key = foldKey(text);
+      s = this.byKey.get(key);
       if (s === undefined) {
+        const n = this.featuriser.fillRow(key);
+        const row = this.featuriser.row;
         let z = 0;
-        for (let i = 0; i < t.ids.length; i++) z += this.weights[t.ids[i]!]!;
-        s = { key: t.key, kh: t.kh, z, n: t.ids.length, gen: 0 };
-        this.byKey.set(t.key, s);
+        for (let i = 0; i < n; i++) z += this.weights[row[i]!]!;
+        s = { key, kh: pairHash(key), z, n, gen: 0 };
+        this.byKey.set(key, s);
       }
       if (this.scored.size >= SCORED_LIMIT) {
         this.scored.clear();

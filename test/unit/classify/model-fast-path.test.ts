@@ -8,7 +8,13 @@ import {
   type TextModel,
 } from '../../../src/classify/index.ts';
 import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
-import { type Attribution, Featuriser } from '../../../src/classify/model/features.ts';
+import {
+  type Attribution,
+  Featuriser,
+  foldKey,
+  hashString,
+  tokenFeatures,
+} from '../../../src/classify/model/features.ts';
 import { loadLexicons } from '../../../src/config/lexicons.ts';
 import { homoglyphs, leet, obfuscate, spaced, translit } from './obfuscate.ts';
 
@@ -142,5 +148,66 @@ describe('the model scoring path', () => {
       expect(a.weight).toBeCloseTo(z * f.value, 12);
     }
     expect(out.some((a) => a.tokens && a.tokens[1] - a.tokens[0] === 2)).toBe(true);
+  });
+
+  it('hashes a token’s features as their strings would hash, without making them', () => {
+    // `analyse` fills its buckets without building `w:…`, `c:…`, `h:…` strings; the strings are the
+    // definition (weights of shipped models were trained on them), so every kind of token must agree.
+    const f = new Featuriser(20);
+    const alphabet = [
+      'a',
+      'z',
+      'k',
+      '0',
+      '7',
+      '3',
+      'м',
+      'е',
+      'қ',
+      'ў',
+      'ё',
+      '冰',
+      '毒',
+      '𠀀',
+      '😀',
+      '\ud800',
+      '-',
+      'é',
+      'ا',
+    ];
+    let seed = 11;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const tokens = [
+      '',
+      'a',
+      'ab',
+      'abc',
+      'abcd',
+      '0',
+      '1150',
+      'x'.repeat(24),
+      'x'.repeat(25),
+      '冰',
+      '冰毒',
+      '𠀀毒',
+    ];
+    for (let n = 0; n < 20_000; n++) {
+      let t = '';
+      const len = 1 + Math.floor(next() * 30);
+      for (let i = 0; i < len; i++) t += alphabet[Math.floor(next() * alphabet.length)];
+      tokens.push(t);
+    }
+    let differ = 0;
+    for (const t of tokens) {
+      const key = foldKey(t);
+      const want = tokenFeatures(key).map((s) => hashString(s) & f.mask);
+      const got = f.analyse(t);
+      if (got.key !== key || got.kh !== hashString(`b:${key}`) || [...got.ids].join() !== want.join())
+        differ++;
+    }
+    expect(differ).toBe(0);
   });
 });
