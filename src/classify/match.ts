@@ -114,24 +114,32 @@ function lookup(lex: CompiledLexicons, key: string, script: Script, via: Via): T
   return [];
 }
 
+/** `boundedDistance`'s three rows, reused (grown to the longest form): a call allocates nothing. */
+let rows = [new Int32Array(32), new Int32Array(32), new Int32Array(32)] as const;
+
 /**
  * Damerau-Levenshtein distance if it is at most `max`, else `max + 1` (banded, early exit): a cheap
- * filter before natural's full distance.
+ * filter before natural's full distance, run on every fuzzy candidate of a word new to the memo.
  */
 export function boundedDistance(a: string, b: string, max: number): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
   const n = a.length;
   const m = b.length;
-  let prev2 = new Array<number>(m + 1).fill(0);
-  let prev = Array.from({ length: m + 1 }, (_, j) => j);
-  let cur = new Array<number>(m + 1).fill(0);
+  if (rows[0].length <= m) {
+    const size = 2 ** Math.ceil(Math.log2(m + 1));
+    rows = [new Int32Array(size), new Int32Array(size), new Int32Array(size)];
+  }
+  // Row i - 2 (read from i = 2 on), row i - 1, and row i.
+  let [prev2, prev, cur] = rows;
+  for (let j = 0; j <= m; j++) prev[j] = j;
   for (let i = 1; i <= n; i++) {
     cur[0] = i;
     let rowMin = i;
+    const ai = a.charCodeAt(i - 1);
     for (let j = 1; j <= m; j++) {
-      const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
+      const cost = ai === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min(prev[j]! + 1, cur[j - 1]! + 1, prev[j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+      if (i > 1 && j > 1 && ai === b.charCodeAt(j - 2) && a.charCodeAt(i - 2) === b.charCodeAt(j - 1))
         v = Math.min(v, prev2[j - 2]! + 1);
       cur[j] = v;
       if (v < rowMin) rowMin = v;

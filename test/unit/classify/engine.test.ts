@@ -254,6 +254,39 @@ describe('fuzzy fallback', () => {
     expect(boundedDistance('ketamine', 'ketamnie', 1)).toBe(1);
     expect(boundedDistance('ketamine', 'kettlebell', 2)).toBe(3);
   });
+
+  it('bounded distance is the restricted Damerau-Levenshtein distance, capped at max + 1', () => {
+    // The full matrix, as the textbook writes it (optimal string alignment).
+    const osa = (a: string, b: string) => {
+      const d = Array.from({ length: a.length + 1 }, (_, i) =>
+        Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+      );
+      for (let i = 1; i <= a.length; i++)
+        for (let j = 1; j <= b.length; j++) {
+          const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+          let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+          if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+            v = Math.min(v, d[i - 2]![j - 2]! + 1);
+          d[i]![j] = v;
+        }
+      return d[a.length]![b.length]!;
+    };
+    let seed = 5;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x7fffffff;
+    };
+    const word = (n: number) => Array.from({ length: n }, () => 'abcdм'[Math.floor(next() * 5)]).join('');
+    let differ = 0;
+    for (let k = 0; k < 20_000; k++) {
+      // Lengths up to 70, past the rows first allocated, so growing them is covered too.
+      const a = word(Math.floor(next() * (k % 50 === 0 ? 70 : 14)));
+      const b = next() < 0.5 ? word(a.length + Math.floor(next() * 3) - 1) : `${a.slice(1)}${a[0] ?? ''}`;
+      const max = 1 + Math.floor(next() * 3);
+      if (boundedDistance(a, b, max) !== Math.min(osa(a, b), max + 1)) differ++;
+    }
+    expect(differ).toBe(0);
+  });
 });
 
 describe('scoring', () => {
