@@ -269,6 +269,14 @@ const LAT_SINGLE: Record<string, string> = {
 };
 const VOWELS = new Set(['a', 'e', 'i', 'o', 'u', 'y']);
 
+/** `LAT_DIGRAPHS` by first letter, each list in its order (the first that matches is taken). */
+const DIGRAPHS_BY_FIRST = new Map<string, Array<[string, string]>>();
+for (const d of LAT_DIGRAPHS) {
+  const list = DIGRAPHS_BY_FIRST.get(d[0][0]!) ?? [];
+  list.push(d);
+  DIGRAPHS_BY_FIRST.set(d[0][0]!, list);
+}
+
 /**
  * Latin → Cyrillic for Russian written in Latin letters (`mefedron` → `мефедрон`,
  * `zakladki` → `закладки`, `sol` → `сол`). Returns `null` for tokens with non-Latin letters.
@@ -277,14 +285,16 @@ export function latToCyr(token: string): string | null {
   let out = '';
   let i = 0;
   outer: while (i < token.length) {
-    for (const [from, to] of LAT_DIGRAPHS) {
-      if (token.startsWith(from, i)) {
-        out += to;
-        i += from.length;
-        continue outer;
-      }
-    }
     const ch = token[i]!;
+    const digraphs = DIGRAPHS_BY_FIRST.get(ch);
+    if (digraphs !== undefined)
+      for (const [from, to] of digraphs) {
+        if (token.startsWith(from, i)) {
+          out += to;
+          i += from.length;
+          continue outer;
+        }
+      }
     if (ch === 'y') out += i > 0 && VOWELS.has(token[i - 1]!) ? 'й' : 'ы';
     else {
       const m = LAT_SINGLE[ch];

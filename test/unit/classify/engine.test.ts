@@ -4,6 +4,7 @@ import { ConfigError } from '../../../src/errors.ts';
 import { Automaton } from '../../../src/classify/automaton.ts';
 import { compileLexicons, lexiconFileSchema, type LexiconFile } from '../../../src/classify/index.ts';
 import { classify, type CompiledLexicons, normaliseText, originalSpan } from '../../../src/classify/index.ts';
+import { latToCyr } from '../../../src/classify/fold.ts';
 import { boundedDistance, maxEdits } from '../../../src/classify/match.ts';
 import { stemEn, stemRu } from '../../../src/classify/stem.ts';
 import { tokenise } from '../../../src/classify/tokenise.ts';
@@ -253,6 +254,33 @@ describe('fuzzy fallback', () => {
   it('bounded distance stops early', () => {
     expect(boundedDistance('ketamine', 'ketamnie', 1)).toBe(1);
     expect(boundedDistance('ketamine', 'kettlebell', 2)).toBe(3);
+  });
+
+  it('reads Russian written in Latin letters, the longest digraph first', () => {
+    const read = [
+      'shchuka',
+      'schastye',
+      'shishki',
+      'kharkiv',
+      'yolka',
+      'phen',
+      'tsar',
+      'chay',
+      'sol2',
+      'café',
+    ];
+    expect(read.map(latToCyr)).toEqual([
+      'щука',
+      'щасте',
+      'шишки',
+      'харкив',
+      'елка',
+      'фен',
+      'цар',
+      'чай',
+      'сол2',
+      null,
+    ]);
   });
 
   it('bounded distance is the restricted Damerau-Levenshtein distance, capped at max + 1', () => {
