@@ -78,14 +78,15 @@ function lookup(lex: CompiledLexicons, key: string, script: Script, via: Via): T
   const letters = script === 'latin' || script === 'cyrillic';
   if (!letters) return [];
   const stemVia: Via = via === 'exact' ? 'stem' : via;
-  const st =
-    script === 'latin'
-      ? key.length >= 4
-        ? lex.stems.get(`en:${stemEn(key)}`)
-        : undefined
-      : key.length >= 4
-        ? lex.stems.get(`ru:${stemRu(key)}`)
-        : undefined;
+  // Stems are made of forms of letters only, and stemming takes only letters off a word's end: a
+  // word with a digit (an ID, a hash, a price glued to a word) has no stem to find, nor has its
+  // transliteration below, which keeps the digits.
+  const stemmed = key.length >= 4 && !hasDigit(key);
+  const st = !stemmed
+    ? undefined
+    : script === 'latin'
+      ? lex.stems.get(`en:${stemEn(key)}`)
+      : lex.stems.get(`ru:${stemRu(key)}`);
   if (st) return st.map((term) => ({ term, via: stemVia }));
   for (const s of turkicStems(key, script)) {
     // A Kazakh/Kyrgyz/Uzbek/Tajik suffix on a Russian loanword (`мефті`, `ботқа`, `курерҳо`) is
@@ -104,7 +105,7 @@ function lookup(lex: CompiledLexicons, key: string, script: Script, via: Via): T
     const trVia: Via = via === 'exact' ? 'translit' : via;
     const found =
       lex.exact.get(other) ??
-      (other.length >= MIN_TRANSLIT_STEM
+      (other.length >= MIN_TRANSLIT_STEM && stemmed
         ? lex.stems.get(script === 'latin' ? `ru:${stemRu(other)}` : `en:${stemEn(other)}`)
         : undefined) ??
       [];
@@ -167,6 +168,14 @@ function fuzzyLookup(lex: CompiledLexicons, key: string): TokenHit[] {
 }
 
 const NO_HITS: readonly TokenHit[] = [];
+
+function hasDigit(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) return true;
+  }
+  return false;
+}
 
 function isDigits(text: string): boolean {
   for (let i = 0; i < text.length; i++) {

@@ -126,6 +126,37 @@ describe('stemming', () => {
     expect(classify('zx9q', own).substances).toEqual(['m30']);
     expect(classify('m30s', lex).substances).toEqual(['opioid pharma']);
   });
+
+  it('keeps a word’s digits in its stem, and stems only forms of letters', () => {
+    // What lets the lexicon layer leave IDs, hashes and prices glued to words unstemmed.
+    const words = [
+      'item1234567',
+      'k2spices',
+      'b1uesky',
+      'tabs100',
+      '4mmcing',
+      'закладки2',
+      'мефедрон11а',
+      '9ies',
+      'ab11ed',
+    ];
+    for (const w of words) {
+      expect(stemEn(w), w).toMatch(/[0-9]/);
+      expect(stemRu(w), w).toMatch(/[0-9]/);
+    }
+    expect([...lex.stems.keys()].filter((k) => /[0-9]/.test(k))).toEqual([]);
+    const own = compileLexicons([
+      {
+        file: 't.yaml',
+        data: file({
+          substances: [{ term: 'k2', class: 'synthetic-cannabinoid', forms: ['k2spices', 'spices'] }],
+        }),
+      },
+    ]);
+    expect([...own.stems.keys()]).toEqual(['en:spice']);
+    expect(classify('spicing', own).reasons.map((r) => r.via)).toEqual(['stem']);
+    expect(classify('k2spicing', own).substances).toEqual([]);
+  });
 });
 
 describe('chemical names', () => {
