@@ -268,6 +268,15 @@ const SCORED_LIMIT = 200_000;
 /** Size of the direct-mapped front of the token memo (a power of two). */
 const TOKEN_SLOTS = 8192;
 
+function isDigits(text: string): boolean {
+  if (text.length === 0) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** A cheap slot for a token text (length and three of its characters), as the lexicon layer's. */
 function slotOf(text: string): number {
   const len = text.length;
@@ -318,23 +327,36 @@ export class TextModel {
     return sigmoid(this.manifest.bias + z * f.value);
   }
 
+  /** Token texts the memo holds (tests: numbers are never among them). */
+  get memoised(): number {
+    return this.scored.size;
+  }
+
+  /** The token of a folded key (spellings of one key share it), scored when first met. */
+  private keyed(key: string): ScoredToken {
+    let s = this.byKey.get(key);
+    if (s === undefined) {
+      const n = this.featuriser.fillRow(key);
+      const row = this.featuriser.row;
+      let z = 0;
+      for (let i = 0; i < n; i++) z += this.weights[row[i]!]!;
+      s = { key, kh: pairHash(key), z, n, gen: 0 };
+      this.byKey.set(key, s);
+    }
+    return s;
+  }
+
   private token(text: string): ScoredToken {
+    // A number is its shape (`1150` → `0000`): found by that, never kept by its text, or a page's
+    // prices, order numbers and dates would fill the memo.
+    if (isDigits(text)) return this.keyed('0'.repeat(text.length));
     const slot = slotOf(text);
     if (this.slotText[slot] === text) return this.slotToken[slot]!;
     // The memo and the slots keep only owned copies of token texts (see `unpinned`).
     let s = this.scored.get(text);
     text = unpinned(text);
     if (s === undefined) {
-      const key = foldKey(text);
-      s = this.byKey.get(key);
-      if (s === undefined) {
-        const n = this.featuriser.fillRow(key);
-        const row = this.featuriser.row;
-        let z = 0;
-        for (let i = 0; i < n; i++) z += this.weights[row[i]!]!;
-        s = { key, kh: pairHash(key), z, n, gen: 0 };
-        this.byKey.set(key, s);
-      }
+      s = this.keyed(foldKey(text));
       if (this.scored.size >= SCORED_LIMIT) {
         this.scored.clear();
         this.byKey.clear();

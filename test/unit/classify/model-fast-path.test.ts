@@ -150,6 +150,22 @@ describe('the model scoring path', () => {
     expect(out.some((a) => a.tokens && a.tokens[1] - a.tokens[0] === 2)).toBe(true);
   });
 
+  it('keeps no number in its memo: a page’s prices, order numbers and dates are found by their shape', () => {
+    const web = lex.models!.web!;
+    const numbers = Array.from(
+      { length: 5000 },
+      (_, i) => `заказ ${100_000 + i * 7} от ${1 + (i % 28)}.11.2026`,
+    );
+    const text = `Продаю диван. ${numbers.join(', ')}`;
+    const layer = lexiconLayer(text, lex, { context: 'web' });
+    const tokens = allTokens(layer);
+    const lexicon = lexiconFeatures(layer.classification);
+    const before = web.memoised;
+    const p = web.score(tokens, lexicon);
+    expect(web.memoised - before).toBeLessThan(10);
+    expect(p).toBeCloseTo(web.probability(new Featuriser(web.manifest.bits).features(tokens, lexicon)), 9);
+  });
+
   it('hashes a token’s features as their strings would hash, without making them', () => {
     // `analyse` fills its buckets without building `w:…`, `c:…`, `h:…` strings; the strings are the
     // definition (weights of shipped models were trained on them), so every kind of token must agree.
