@@ -71,8 +71,10 @@ const CHECKPOINTS = [0.1, 0.25, 0.5, 0.75, 1];
 const MB = 1024 * 1024;
 
 // `sparse`: one listing in ten sells, each with one of five shared handles. `lead-heavy`: a real market —
-// 70% of listings sell, vendors of 50 listings each name their own handle and wallet, and every page's
-// footer carries the market's support e-mail and Telegram (which must not join vendors into one cluster).
+// 70% of listings sell, vendors of 50 listings each name their own handle and wallet, every page's
+// footer carries the market's support e-mail and Telegram (which must not join vendors into one cluster),
+// and listings are written as sellers write them (`varied`: sentences, article codes, buyers' reviews),
+// so each page brings words the classifier has not met.
 if (values.market !== 'sparse' && values.market !== 'lead-heavy')
   throw new Error(`--market must be sparse or lead-heavy, got ${values.market}`);
 const leadHeavy = values.market === 'lead-heavy';
@@ -80,7 +82,7 @@ const site = await startGeneratedSite({
   listings,
   linksPerListing: 30,
   bodyBytes: 9000,
-  ...(leadHeavy ? { leadShare: 0.7, vendorSize: 50, footer: true } : { leadEvery: 10 }),
+  ...(leadHeavy ? { leadShare: 0.7, vendorSize: 50, footer: true, varied: true } : { leadEvery: 10 }),
 });
 const total = site.paths.length;
 const load = () => loadavg().map((x) => Math.round(x * 100) / 100);

@@ -82,7 +82,8 @@ async function crawlThroughput(): Promise<void> {
   const backend = values.store as Backend;
   if (backend !== 'postgres' && backend !== 'sqlite') throw new Error('--store postgres|sqlite');
   // `sparse`: one listing in ten sells; `lead-heavy`: 70% sell, vendors of 50 listings with their own
-  // handle and wallet, the market's contacts in every footer (as crawl.ts --market lead-heavy).
+  // handle and wallet, the market's contacts in every footer, listings written as sellers write them
+  // (as crawl.ts --market lead-heavy).
   if (values.market !== 'sparse' && values.market !== 'lead-heavy')
     throw new Error(`--market must be sparse or lead-heavy, got ${values.market}`);
   const site = await startGeneratedSite({
@@ -90,7 +91,7 @@ async function crawlThroughput(): Promise<void> {
     linksPerListing: 30,
     bodyBytes: 9000,
     ...(values.market === 'lead-heavy'
-      ? { leadShare: 0.7, vendorSize: 50, footer: true }
+      ? { leadShare: 0.7, vendorSize: 50, footer: true, varied: true }
       : { leadEvery: 10 }),
   });
   const total = site.paths.length;

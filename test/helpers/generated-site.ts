@@ -39,6 +39,13 @@ export interface GeneratedSiteOptions {
   vendorSize?: number;
   /** Every page ends with the market's support e-mail (`mailto:`) and Telegram link, as real markets do. */
   footer?: boolean;
+  /**
+   * Listings written as sellers write them: the body drawn from a pool of sentences, with an article
+   * code and buyers' reviews (masked names, dates, order numbers), so a page brings words no other
+   * page has, as real ones do. Without it every body repeats one sentence: twenty words for the
+   * whole site, all in the classifier's memos after the first page.
+   */
+  varied?: boolean;
 }
 
 /** A valid legacy Bitcoin address (base58check, version 0) for vendor `v`. */
@@ -54,6 +61,65 @@ const FOOTER = `<footer>Поддержка: <a href="mailto:${FOOTER_EMAIL}">${F
 const FILLER =
   'Доставка по городу в течение дня. Состояние отличное, без дефектов. Самовывоз возможен. Пишите в личные сообщения. ';
 
+const SENTENCES = [
+  'Доставка по городу в течение дня.',
+  'Состояние отличное, без дефектов.',
+  'Самовывоз возможен после шести вечера.',
+  'Пишите в личные сообщения, отвечаю быстро.',
+  'Упаковка надёжная, отправка в день оплаты.',
+  'Работаем без выходных, заказы принимаются круглосуточно.',
+  'Постоянным покупателям скидка и бонусы.',
+  'Перед отправкой всё проверяется и фотографируется.',
+  'Качество проверено временем, претензий не было.',
+  'Возможна отправка в соседние города почтой.',
+  'Цена указана за единицу, опт обсуждается отдельно.',
+  'Если товар не подошёл, решим вопрос спокойно.',
+  'Фото реальные, сделаны сегодня утром.',
+  'Новая партия пришла на этой неделе.',
+  'Отзывы можно посмотреть в профиле магазина.',
+  'Курьер позвонит за час до приезда.',
+  'Оплата после подтверждения заказа.',
+  'Остатки ограничены, успевайте.',
+  'Все вопросы по наличию уточняйте заранее.',
+  'Гарантия магазина на каждую позицию.',
+  'Жеткізу қала бойынша бір күн ішінде.',
+  'Sifati yaxshi, yetkazib berish tez.',
+  'Fast delivery, careful packing, discreet parcel.',
+  'Сапаты жакшы, жеткирүү тез.',
+];
+const LETTERS = 'абвгдежзиклмнопрстуфэюя';
+const REVIEWS = [
+  'всё пришло вовремя, рекомендую',
+  'продавец на связи, спасибо',
+  'упаковка целая, качество как в описании',
+  'второй раз беру, всё отлично',
+  'немного задержали, но в итоге норм',
+  'быстро ответили и отправили',
+  'лучший магазин в городе',
+  'всё чётко, без вопросов',
+];
+
+/** A listing body of about `bytes`: sentences, an article code, and reviews with dates and order numbers. */
+function variedBody(n: number, bytes: number): string {
+  let h = Math.imul(n + 1, 0x9e3779b1) >>> 0;
+  const next = () => {
+    h = (Math.imul(h ^ (h >>> 15), 0x85ebca6b) + 0x6b43a9b5) >>> 0;
+    return h;
+  };
+  const code = (len: number) => next().toString(36).padStart(len, '0').slice(-len).toUpperCase();
+  let out = `Артикул ${code(6)}-${code(4)}. `;
+  while (out.length < bytes) {
+    if (next() % 3 === 0) {
+      const day = 1 + (next() % 28);
+      const month = 1 + (next() % 12);
+      // Reviewers' names masked, as markets show them (a handle would be an identifier of the page).
+      const name = `${LETTERS[next() % LETTERS.length]}***${LETTERS[next() % LETTERS.length]}`;
+      out += `${day}.${month}.2026 отзыв от ${name} о заказе №${100_000 + (next() % 900_000)}: ${REVIEWS[next() % REVIEWS.length]}. `;
+    } else out += `${SENTENCES[next() % SENTENCES.length]} `;
+  }
+  return out.slice(0, bytes);
+}
+
 /** A generated shop on 127.0.0.1: `/` → `/page/<k>` → `/item/<n>`, deterministic, for crawl and fault tests. */
 export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<GeneratedSite> {
   const {
@@ -66,6 +132,7 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
     leadShare,
     vendorSize = 50,
     footer = false,
+    varied = false,
   } = opts;
   // Which listings sell: every n-th, or a share spread over the site (a fixed stride modulo 100).
   const isLead = (n: number) =>
@@ -85,7 +152,8 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
     ...Array.from({ length: listings }, (_, n) => `/item/${n}`),
   ];
   const leadListings = Array.from({ length: listings }, (_, n) => n).filter(isLead);
-  const filler = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
+  const repeated = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
+  const filler = (n: number) => (varied ? variedBody(n, bodyBytes) : repeated);
 
   const render = (path: string): string | null => {
     if (path === '/') {
@@ -110,10 +178,10 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
       const lead = isLead(n);
       const v = Math.floor(n / vendorSize);
       const text = !lead
-        ? `Продаю диван и стол, ${n} тысяч тенге. ${filler}`
+        ? `Продаю диван и стол, ${n} тысяч тенге. ${filler(n)}`
         : leadShare !== undefined
-          ? `Мефедрон кристалл ${1 + (n % 5)}г — ${3500 + (n % 7) * 500}₽, закладки по городу. Продавец: телеграм @vendor_${v}, оплата BTC ${vendorWallet(v)}. ${filler}`
-          : `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler}`;
+          ? `Мефедрон кристалл ${1 + (n % 5)}г — ${3500 + (n % 7) * 500}₽, закладки по городу. Продавец: телеграм @vendor_${v}, оплата BTC ${vendorWallet(v)}. ${filler(n)}`
+          : `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler(n)}`;
       const links = Array.from(
         { length: linksPerListing },
         (_, j) => `<a href="/item/${(n * 7 + j * 13 + 1) % listings}">see also</a>`,
