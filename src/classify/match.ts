@@ -59,7 +59,13 @@ export class RawMatch {
 const TURKIC_LANGS = new Set(['kk', 'ky', 'uz', 'uz-cyrl', 'tg']);
 /** Letters of Kazakh, Kyrgyz, Uzbek and Tajik Cyrillic that Russian does not have. */
 const TURKIC_LETTERS = /[әғқңөұүһіӣӯҳҷў]/;
-const MAX_TOKEN_CACHE = 100_000;
+/**
+ * Tokens the lexicon layer keeps analysed (cleared when full). A site's vocabulary fits; a market's
+ * article codes and order numbers, met once each, would fill a larger one for nothing: at 100,000 (and
+ * the model's 200,000) a 5,000-listing crawl of a market written as sellers write peaked at 315–323 MB
+ * instead of 249–252 MB, for no CPU saved (`test/bench/crawl.ts --market lead-heavy`).
+ */
+const MAX_TOKEN_CACHE = 30_000;
 /** Fuzzy matching: minimum token length, and the Jaro-Winkler pre-filter. */
 export const FUZZY_MIN_LENGTH = 8;
 const FUZZY_MIN_JW = 0.88;

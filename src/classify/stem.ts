@@ -16,7 +16,8 @@ const porterRu = require('natural/lib/natural/stemmers/porter_stemmer_ru.js') as
 
 const cacheEn = new Map<string, string>();
 const cacheRu = new Map<string, string>();
-const MAX_CACHE = 100_000;
+/** Words each stemmer keeps (cleared when full; see `MAX_TOKEN_CACHE` in match.ts). */
+const MAX_CACHE = 30_000;
 /**
  * Longer words are left as they are: no lexicon term is this long, and natural's stemmers use
  * patterns that are quadratic in word length (a hostile 200,000-letter "word" took minutes).

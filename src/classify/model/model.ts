@@ -264,7 +264,8 @@ interface ScoredToken {
   gen: number;
 }
 
-const SCORED_LIMIT = 200_000;
+/** Token texts the model keeps scored (cleared when full; see `MAX_TOKEN_CACHE` in match.ts). */
+const SCORED_LIMIT = 40_000;
 /** Size of the direct-mapped front of the token memo (a power of two). */
 const TOKEN_SLOTS = 8192;
 
