@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { type Token, unpinned } from './tokenise.ts';
+import { isDigits, type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -181,14 +181,6 @@ function hasDigit(text: string): boolean {
     if (c >= 48 && c <= 57) return true;
   }
   return false;
-}
-
-function isDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
 }
 
 function tokenInfo(

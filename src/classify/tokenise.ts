@@ -101,6 +101,18 @@ export function unpinned(s: string): string {
   return s.length < 13 ? s : ` ${s}`.slice(1);
 }
 
+/**
+ * Whether a token is a number (ASCII digits only): the lexicon layer and the model read a number by
+ * its shape and keep none in their memos (a page's prices, order numbers and dates would fill them).
+ */
+export function isDigits(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 /** Splits normalised text into tokens; see the module comment. */
 export function tokenise(norm: string): Token[] {
   // One pass makes the tokens of the raw runs (runs of letters/digits, or one emoji); a second pass,

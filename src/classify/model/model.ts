@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { type Token, unpinned } from '../tokenise.ts';
+import { isDigits, type Token, unpinned } from '../tokenise.ts';
 import {
   type Attribution,
   bigramBucket,
@@ -268,15 +268,6 @@ interface ScoredToken {
 const SCORED_LIMIT = 40_000;
 /** Size of the direct-mapped front of the token memo (a power of two). */
 const TOKEN_SLOTS = 8192;
-
-function isDigits(text: string): boolean {
-  if (text.length === 0) return false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 48 || c > 57) return false;
-  }
-  return true;
-}
 
 /** A cheap slot for a token text (length and three of its characters), as the lexicon layer's. */
 function slotOf(text: string): number {
