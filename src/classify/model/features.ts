@@ -90,33 +90,6 @@ export function foldKey(text: string): string {
   return counts.cyrillic > 0 ? cyrToLat(key) : key;
 }
 
-/** The feature strings of one token key, word feature first. */
-export function tokenFeatures(key: string): string[] {
-  if (/^\d+$/.test(key)) return [`d:${key.length}`];
-  const out = [`w:${key}`];
-  if (key.length > MAX_SUBWORD_TOKEN) {
-    out.push(`len:${Math.min(64, key.length)}`);
-    return out;
-  }
-  if (HAN.test(key)) {
-    const chars = [...key];
-    for (let i = 0; i < chars.length; i++) {
-      out.push(`h:${chars[i]}`);
-      if (i + 1 < chars.length) out.push(`h:${chars[i]}${chars[i + 1]}`);
-    }
-    return out;
-  }
-  const s = `<${key}>`;
-  for (let n = MIN_N; n <= MAX_N; n++) {
-    for (let i = 0; i + n <= s.length; i++) {
-      const g = s.slice(i, i + n);
-      if (g.length === s.length) continue; // the whole word is `w:` already
-      out.push(`c:${g}`);
-    }
-  }
-  return out;
-}
-
 /** One token's analysis for the model: its folded key and the buckets of its features. */
 export interface TokenFeatures {
   readonly key: string;
@@ -168,10 +141,11 @@ export class Featuriser {
   }
 
   /**
-   * Writes the buckets of `tokenFeatures(key)` into `row`, in its order, and returns how many: hashed
-   * as the feature strings would be but without making them, and without allocating (a small typed
-   * array costs microseconds), so a token new to `TextModel`'s memo (a page's IDs, prices and hashes)
-   * is cheap.
+   * Writes the buckets of a token key's features (see the module comment: `d:<length>` for a
+   * number, else `w:<key>` then `len:<length>`, Chinese `h:` characters and pairs, or the `c:`
+   * n-grams of `<key>`) into `row`, and returns how many. Each is hashed as its string would be,
+   * without making it and without allocating (a small typed array costs microseconds), so a token
+   * new to `TextModel`'s memo (a page's IDs, prices and hashes) is cheap.
    */
   fillRow(key: string): number {
     const out = this.row;

@@ -8,13 +8,7 @@ import {
   type TextModel,
 } from '../../../src/classify/index.ts';
 import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
-import {
-  type Attribution,
-  Featuriser,
-  foldKey,
-  hashString,
-  tokenFeatures,
-} from '../../../src/classify/model/features.ts';
+import { type Attribution, Featuriser, foldKey, hashString } from '../../../src/classify/model/features.ts';
 import { loadLexicons } from '../../../src/config/lexicons.ts';
 import { homoglyphs, leet, obfuscate, spaced, translit } from './obfuscate.ts';
 
@@ -165,6 +159,32 @@ describe('the model scoring path', () => {
     expect(web.memoised - before).toBeLessThan(10);
     expect(p).toBeCloseTo(web.probability(new Featuriser(web.manifest.bits).features(tokens, lexicon)), 9);
   });
+
+  /**
+   * The feature strings of one token key, word feature first: the definition the shipped models were
+   * trained on (a number is its length; a key over 24 units its word and length; Chinese characters and
+   * their pairs; else the 2–5-grams of `<key>` but the whole).
+   */
+  function tokenFeatures(key: string): string[] {
+    if (/^\d+$/.test(key)) return [`d:${key.length}`];
+    const out = [`w:${key}`];
+    if (key.length > 24) return [...out, `len:${Math.min(64, key.length)}`];
+    if (/\p{Script=Han}/u.test(key)) {
+      const chars = [...key];
+      for (let i = 0; i < chars.length; i++) {
+        out.push(`h:${chars[i]}`);
+        if (i + 1 < chars.length) out.push(`h:${chars[i]}${chars[i + 1]}`);
+      }
+      return out;
+    }
+    const s = `<${key}>`;
+    for (let n = 2; n <= 5; n++)
+      for (let i = 0; i + n <= s.length; i++) {
+        const g = s.slice(i, i + n);
+        if (g.length !== s.length) out.push(`c:${g}`);
+      }
+    return out;
+  }
 
   it('hashes a token’s features as their strings would hash, without making them', () => {
     // `analyse` fills its buckets without building `w:…`, `c:…`, `h:…` strings; the strings are the
