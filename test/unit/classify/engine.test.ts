@@ -6,6 +6,7 @@ import { compileLexicons, lexiconFileSchema, type LexiconFile } from '../../../s
 import { classify, type CompiledLexicons, normaliseText, originalSpan } from '../../../src/classify/index.ts';
 import { latToCyr } from '../../../src/classify/fold.ts';
 import { boundedDistance, maxEdits } from '../../../src/classify/match.ts';
+import { rng } from '../../../src/classify/model/train.ts';
 import { stemEn, stemRu } from '../../../src/classify/stem.ts';
 import { tokenise } from '../../../src/classify/tokenise.ts';
 import { loadLexicons } from '../../../src/config/lexicons.ts';
@@ -330,11 +331,7 @@ describe('fuzzy fallback', () => {
         }
       return d[a.length]![b.length]!;
     };
-    let seed = 5;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const next = rng(5);
     const word = (n: number) => Array.from({ length: n }, () => 'abcdм'[Math.floor(next() * 5)]).join('');
     let differ = 0;
     for (let k = 0; k < 20_000; k++) {

@@ -9,6 +9,7 @@ import {
 } from '../../../src/classify/index.ts';
 import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
 import { type Attribution, Featuriser, foldKey, hashString } from '../../../src/classify/model/features.ts';
+import { rng } from '../../../src/classify/model/train.ts';
 import { loadLexicons } from '../../../src/config/lexicons.ts';
 import { homoglyphs, leet, obfuscate, spaced, translit } from './obfuscate.ts';
 
@@ -211,11 +212,7 @@ describe('the model scoring path', () => {
       'é',
       'ا',
     ];
-    let seed = 11;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed / 0x7fffffff;
-    };
+    const next = rng(11);
     const tokens = [
       '',
       'a',

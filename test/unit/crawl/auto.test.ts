@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { needsBrowser, roughText } from '../../../src/crawl/browser/auto.ts';
+import { rng } from '../../../src/classify/model/train.ts';
 
 const prose = 'Магазин закладок: мефедрон 1 г, доставка по городу, оплата USDT TRC20. '.repeat(8);
 
@@ -85,11 +86,8 @@ describe('roughText and needsBrowser on hostile pages', () => {
       ' ',
       '\n',
     ];
-    let seed = 7;
-    const next = () => {
-      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-      return seed;
-    };
+    const random = rng(7);
+    const next = () => Math.floor(random() * 0x7fffffff);
     for (let n = 0; n < 5000; n++) {
       const html = Array.from({ length: next() % 40 }, () => parts[next() % parts.length]).join('');
       expect(roughText(html), html).toBe(byRegex(html));
