@@ -62,17 +62,18 @@ needsReplayWebPage('evidence bundles replayed in ReplayWeb.page (a real crawl of
     for (const { lead, wacz, identifiers } of bundles) {
       const server = await startReplayServer(wacz, lead.url);
       try {
-        const frame = await replayedFrame(browser, server, lead.title);
-        expect(frame, `lead ${lead.id} (${lead.url}) was not replayed`).not.toBeNull();
+        const frame = await replayedFrame(browser, server, lead.title).catch((e: Error) => {
+          throw new Error(`lead ${lead.id} (${lead.url}) was not replayed: ${e.message}`);
+        });
         // The frame is the replayer's archive view of the captured URL, not the live page.
-        expect(frame!.url).toContain(`/replay/w/`);
-        expect(frame!.url).toContain(lead.url);
+        expect(frame.url).toContain(`/replay/w/`);
+        expect(frame.url).toContain(lead.url);
         // The seller's contacts on the page, as captured (a card's digits as grouped on the page).
         expect(identifiers.length).toBeGreaterThan(0);
         const squash = (s: string) => s.toLowerCase().replace(/[\s-]+/g, '');
-        const text = squash(frame!.text);
+        const text = squash(frame.text);
         expect(identifiers.filter((v) => !text.includes(squash(v)))).toEqual([]);
-        expect(frame!.requests.filter((u) => u.startsWith(marketOrigin))).toEqual([]);
+        expect(frame.requests.filter((u) => u.startsWith(marketOrigin))).toEqual([]);
         // The bundle was read over HTTP range requests of our server, entry by entry.
         expect(server.hits.filter((h) => h.path === '/bundle.wacz').length).toBeGreaterThan(1);
       } finally {

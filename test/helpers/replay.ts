@@ -46,31 +46,43 @@ export function startReplayServer(wacz: Buffer, pageUrl: string): Promise<Fixtur
 
 /**
  * Opens the replay page and waits for a frame whose text contains `want`: the archived page as
- * replayed. Returns that frame's URL and text, or null when none showed it within `timeoutMs`.
+ * replayed. Returns that frame's URL and text, and the URLs the browser requested. Throws when no
+ * frame showed it within `timeoutMs`, naming every frame and the start of its text at the last
+ * look, and the requests made, so a failure says where the replay stopped.
  */
 export async function replayedFrame(
   browser: Browser,
   server: FixtureServer,
   want: string,
   timeoutMs = 30_000,
-): Promise<{ url: string; text: string; requests: string[] } | null> {
+): Promise<{ url: string; text: string; requests: string[] }> {
   const context = await browser.newContext();
   const requests: string[] = [];
   context.on('request', (r) => requests.push(r.url()));
+  let seen: string[] = [];
   try {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+      seen = [];
       for (const frame of page.frames()) {
-        const text = await frame
-          .evaluate<string>('document.body ? document.body.innerText : ""')
-          .catch(() => '');
+        // A frame torn down mid-call can leave `evaluate` pending; one look must not eat the wait.
+        const text = await Promise.race([
+          frame
+            .evaluate<string>('document.body ? document.body.innerText : ""')
+            .catch((e: Error) => `(${e.message})`),
+          new Promise<string>((resolve) => setTimeout(resolve, 2_000, '(no answer in 2 s)')),
+        ]);
         if (text.includes(want)) return { url: frame.url(), text, requests };
+        seen.push(`${frame.url()}: ${JSON.stringify(text.slice(0, 120))}`);
       }
       await page.waitForTimeout(250);
     }
-    return null;
   } finally {
     await context.close();
   }
+  throw new Error(
+    `no frame showed ${JSON.stringify(want)} within ${timeoutMs} ms.\nFrames at the last look:\n  ${seen.join('\n  ')}` +
+      `\nRequests (${requests.length}):\n  ${requests.slice(-30).join('\n  ')}`,
+  );
 }
