@@ -30,6 +30,9 @@ function send(req: IncomingMessage, res: ServerResponse, body: Buffer, type: str
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** The paths {@link startReplayServer} serves. */
+const ROUTES = new Set(['/', '/replay/ui.js', '/replay/sw.js', '/bundle.wacz']);
+
 /** A page embedding `<replay-web-page>` for `pageUrl` in the bundle, and what it loads. */
 export function startReplayServer(wacz: Buffer, pageUrl: string): Promise<FixtureServer> {
   const js = (name: string) => readFileSync(join(REPLAYWEBPAGE_DIR, name));
@@ -46,9 +49,12 @@ export function startReplayServer(wacz: Buffer, pageUrl: string): Promise<Fixtur
 
 /**
  * Opens the replay page and waits for a frame whose text contains `want`: the archived page as
- * replayed. Returns that frame's URL and text, and the URLs the browser requested. Throws when no
- * frame showed it within `timeoutMs`, naming every frame and the start of its text at the last
- * look, and the requests made, so a failure says where the replay stopped.
+ * replayed. Returns that frame's URL and text, and the URLs the browser requested. If nothing shows
+ * by half of `timeoutMs`, the page is reloaded once, as an analyst would: on a busy machine the
+ * replayer's service worker can take control after its first frame has asked our server instead.
+ * Throws when no frame showed it within `timeoutMs`, naming every frame and the start of its text
+ * at the last look, the paths our server did not have, and the requests made, so a failure says
+ * where the replay stopped.
  */
 export async function replayedFrame(
   browser: Browser,
@@ -63,7 +69,13 @@ export async function replayedFrame(
   try {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
-    for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+    const start = Date.now();
+    let reloaded = false;
+    for (const until = start + timeoutMs; Date.now() < until; ) {
+      if (!reloaded && Date.now() - start > timeoutMs / 2) {
+        reloaded = true;
+        await page.reload().catch(() => {});
+      }
       seen = [];
       for (const frame of page.frames()) {
         // A frame torn down mid-call can leave `evaluate` pending; one look must not eat the wait.
@@ -81,8 +93,10 @@ export async function replayedFrame(
   } finally {
     await context.close();
   }
+  const missing = server.hits.filter((h) => !ROUTES.has(h.path.split('?')[0]!)).map((h) => h.path);
   throw new Error(
-    `no frame showed ${JSON.stringify(want)} within ${timeoutMs} ms.\nFrames at the last look:\n  ${seen.join('\n  ')}` +
+    `no frame showed ${JSON.stringify(want)} within ${timeoutMs} ms, reloaded once.\nFrames at the last look:\n  ${seen.join('\n  ')}` +
+      `\nAsked of our server, which has no such path: ${missing.length ? missing.join(', ') : 'nothing'}` +
       `\nRequests (${requests.length}):\n  ${requests.slice(-30).join('\n  ')}`,
   );
 }
