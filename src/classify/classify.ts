@@ -57,7 +57,7 @@ function find(lex: CompiledLexicons, text: string, inTitle: boolean, out: RawMat
   const norm = normaliseText(text);
   const tokens = dropUrlQueries(norm.text, tokenise(norm.text));
   const from = out.length;
-  matchTokens(lex, tokens, out);
+  matchTokens(lex, tokens, norm.text, out);
   scanQuantities(lex, norm.text, out);
   scanHandles(norm.text, out);
   const starts = norm.starts;

@@ -83,6 +83,24 @@ function chemicalVariants(pattern: string, lookalikes: boolean): string[] {
   return [...out];
 }
 
+/** A letter and a digit side by side in a form, with what stands between them. */
+const JUNCTION = /(?<=\p{L})([^\p{L}\p{N}]*)(?=\p{N})|(?<=\p{N})([^\p{L}\p{N}]*)(?=\p{L})/gu;
+
+/**
+ * Whether a form writes a code: a letter and a digit together or across one hyphen (`K2`, `W-15`,
+ * `3-MMC`, `2C-B`), and nowhere across more (`Лирика 300`, `#4 heroin` are words and a number).
+ */
+export function tightCode(form: string): boolean {
+  let junctions = 0;
+  for (const m of form.matchAll(JUNCTION)) {
+    const gap = m[1] ?? m[2] ?? '';
+    if (gap !== '' && !HYPHEN.test(gap)) return false;
+    junctions++;
+  }
+  return junctions > 0;
+}
+const HYPHEN = /^[-‐‑‒–]$/;
+
 /**
  * Compiles validated lexicon files into one matcher: a hash map over exact forms and stems, an
  * Aho-Corasick automaton over phrases, chemical names and Chinese, and fuzzy candidates.
@@ -99,7 +117,13 @@ export function compileLexicons(
   const stems = new Map<string, number[]>();
   const patternIndex = new Map<string, number>();
   const patterns: string[] = [];
-  const phrases: Array<{ terms: number[]; cyrOnly: boolean[]; bounded: boolean; openEnd: boolean }> = [];
+  const phrases: Array<{
+    terms: number[];
+    cyrOnly: boolean[];
+    bounded: boolean;
+    openEnd: boolean;
+    tight: boolean;
+  }> = [];
   const fuzzy = new Map<string, FuzzyForm[]>();
   const formOwner = new Map<string, { term: string; file: string }>();
   const units = new Set<string>();
@@ -115,13 +139,13 @@ export function compileLexicons(
     if (!list) map.set(key, [id]);
     else if (!list.includes(id)) list.push(id);
   };
-  const addPattern = (pattern: string, id: number, bounded: boolean, cyrOnly: boolean) => {
+  const addPattern = (pattern: string, id: number, bounded: boolean, cyrOnly: boolean, tight: boolean) => {
     let idx = patternIndex.get(pattern);
     if (idx === undefined) {
       idx = patterns.length;
       patternIndex.set(pattern, idx);
       patterns.push(pattern);
-      phrases.push({ terms: [], cyrOnly: [], bounded, openEnd: HAN.test(pattern.slice(-1)) });
+      phrases.push({ terms: [], cyrOnly: [], bounded, openEnd: HAN.test(pattern.slice(-1)), tight });
     }
     const ph = phrases[idx]!;
     const at = ph.terms.indexOf(id);
@@ -130,6 +154,7 @@ export function compileLexicons(
       ph.cyrOnly.push(cyrOnly);
     } else if (!cyrOnly) ph.cyrOnly[at] = false;
     if (!bounded) ph.bounded = false;
+    if (!tight) ph.tight = false;
   };
 
   for (const { file, data } of files) {
@@ -218,10 +243,11 @@ export function compileLexicons(
             // `закладка`, `zakladka` and half-transliterated phrases meet one pattern in one pass. A
             // Cyrillic form that must not match Latin text (`translit: false`, or short ones:
             // `а-пгп` → `apgp` is "a PGP") only matches text written in Cyrillic.
+            const tight = tightCode(form);
             for (const v of variants) {
               const bounded = !HAN.test(v);
-              if (countScripts(v).cyrillic === 0) addPattern(v, id, bounded, false);
-              else addPattern(cyrToLat(v), id, bounded, !(input.translit && v.length > 4));
+              if (countScripts(v).cyrillic === 0) addPattern(v, id, bounded, false, tight);
+              else addPattern(cyrToLat(v), id, bounded, !(input.translit && v.length > 4), tight);
             }
           }
         }

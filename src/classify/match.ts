@@ -279,12 +279,15 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
 
 /**
  * Finds every term in the tokens: hash-map hits per token, then one automaton pass over the
- * tokens' keys joined without separators (so `3-MMC`, `3 mmc`, `3mmc` meet the same pattern),
+ * tokens' keys joined without separators (so `3-MMC`, `3 mmc`, `3mmc` meet the same pattern; a code
+ * such as `K2` not across more than a hyphen or a space, see `tightJunctions`),
  * keeping only matches that start and end on token boundaries (anywhere for Chinese).
  */
 export function matchTokens(
   lex: CompiledLexicons,
   tokens: readonly Token[],
+  /** The normalised text the tokens index (what stands between tokens decides some phrases). */
+  text: string,
   out: RawMatch[] = [],
 ): RawMatch[] {
   const n = tokens.length;
@@ -310,7 +313,7 @@ export function matchTokens(
     }
     if (info.hits.length === 0 && tok.letters !== undefined) segmentSpaced(lex, tok.text, tok.letters, out);
   }
-  if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, infos, latinKeys, cyrillic, han, out);
+  if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, infos, latinKeys, cyrillic, han, out, text);
   return out;
 }
 
@@ -392,6 +395,33 @@ function chemicalAt(
   return terms.length > 0 ? terms : undefined;
 }
 
+/** What a code's letter and digits may stand apart by in text (`3-MMC`, `3 mmc`, `W–15`). */
+const CODE_GAP = /^[-‐‑‒– _]$/;
+
+/**
+ * Whether every letter–digit junction between tokens `a..b` is a code's: the tokens one hyphen or
+ * space apart (`PhrasePattern.tight`). `w***1 15.3`, `г, 13 000` and `UK/CH/NO: 4-10 days` spell
+ * W-15, G13 and heroin No. 4 only across masking, a comma or a colon.
+ */
+function tightJunctions(
+  tokens: readonly Token[],
+  keys: readonly string[],
+  text: string,
+  a: number,
+  b: number,
+): boolean {
+  for (let k = a; k < b; k++) {
+    const left = keys[k]!;
+    if (isDigitCode(left.charCodeAt(left.length - 1)) === isDigitCode(keys[k + 1]!.charCodeAt(0))) continue;
+    if (!CODE_GAP.test(text.slice(tokens[k]!.end, tokens[k + 1]!.start))) return false;
+  }
+  return true;
+}
+
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
 /**
  * Phrase search over the tokens' Latin keys (Cyrillic transliterated: phrase patterns are compiled
  * the same way), so Cyrillic, transliterated and half-transliterated phrases meet one pattern.
@@ -408,6 +438,7 @@ function searchPhrases(
   cyrillic: Uint8Array | null,
   han: Uint8Array | null,
   out: RawMatch[],
+  text: string,
 ): void {
   const automaton = lex.automaton;
   const n = tokens.length;
@@ -434,6 +465,7 @@ function searchPhrases(
       startNorm = keys[a]!.length === ta.end - ta.start ? ta.start + aOff : ta.start;
       endNorm = bLen === tb.end - tb.start ? tb.start + bEnd : tb.end;
     } else return;
+    if (ph.tight && b > a && !tightJunctions(tokens, keys, text, a, b)) return;
     const inCyrillic = cyrillic !== null && (cyrillic[a] === 1 || cyrillic[b] === 1);
     for (let k = 0; k < ph.terms.length; k++) {
       if (ph.cyrOnly[k] && !inCyrillic) continue;

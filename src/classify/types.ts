@@ -145,6 +145,12 @@ export interface PhrasePattern {
    * are one token), false when it ends in Latin letters (`大ma` must not match in `大Mac`).
    */
   readonly openEnd: boolean;
+  /**
+   * Every form behind the pattern writes a letter and a digit together or across one hyphen (`K2`,
+   * `W-15`, `3-MMC`): in text such a code is read across at most one hyphen or space between tokens
+   * (`3 mmc`), never across a comma, a colon or masking (`г, 13`, `NO: 4`, `k***2`).
+   */
+  readonly tight: boolean;
 }
 
 /** Fuzzy candidate: a long substance form. */

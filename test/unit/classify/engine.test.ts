@@ -183,6 +183,29 @@ describe('chemical names', () => {
     expect(classify('13mmc', lex).substances).not.toContain('3-MMC');
   });
 
+  it('reads a code across one hyphen or space, never across a comma, a colon or masking', () => {
+    for (const [text, term] of [
+      ['W-15 1g', 'synthetic opioid'],
+      ['W 15 1g', 'synthetic opioid'],
+      ['W–15 1g', 'synthetic opioid'],
+      ['к2 микс', 'synthetic cannabinoid'],
+      ['к-2 5г', 'synthetic cannabinoid'],
+      ['G13 seeds', 'cannabis strain'],
+    ]) {
+      expect(classify(text!, lex).substances, text).toContain(term);
+    }
+    for (const [text, term] of [
+      // A masked reviewer and the date of the review.
+      ['Отзыв от w***1 15.3.2026: всё пришло вовремя', 'synthetic opioid'],
+      ['отзыв от к***2 2.3.2026', 'synthetic cannabinoid'],
+      // A price list: 0,5 g for 13,000.
+      ['0,5 г — 13 000, 1 г — 24 000 тг', 'cannabis strain'],
+      ['лот к, 2 шт', 'synthetic cannabinoid'],
+    ]) {
+      expect(classify(text!, lex).substances, text).not.toContain(term);
+    }
+  });
+
   // The long tail of research chemicals (TripSit's list): a vendor's title names one and nothing else.
   it.each([
     ['1g 2-FA', 'nps'],
