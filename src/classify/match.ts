@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { isDigits, type Token, unpinned } from './tokenise.ts';
+import { isDigits, isNumero, type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -212,7 +212,7 @@ const NO_ENDS: readonly number[] = [];
 /** Analyses one token (memoised per lexicon): its phrase key and its hash-map hits. */
 export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
   // Numbers (prices, ids, dates) never hit the hash map and would flood the cache.
-  if (isDigits(text)) return tokenInfo(lex, text, text, text, NO_HITS, false);
+  if (isDigits(text) || isNumero(text)) return tokenInfo(lex, text, text, text, NO_HITS, false);
   const len = text.length;
   const slot =
     (len * 0x9e37 +

@@ -106,7 +106,27 @@ export function unpinned(s: string): string {
  * its shape and keep none in their memos (a page's prices, order numbers and dates would fill them).
  */
 export function isDigits(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
+  return text.length > 0 && digitsFrom(text, 0);
+}
+
+/**
+ * Whether a token is a number after the numero sign: NFKC writes `№` as `No`, glued to the number
+ * (`заказ №521400` → `no521400`), so each order or ad number would be a word of its own. Read like
+ * a number (`no4` still spells the heroin grade `no 4` as a phrase).
+ */
+export function isNumero(text: string): boolean {
+  return text.length > 2 && text.charCodeAt(0) === 110 && text.charCodeAt(1) === 111 && digitsFrom(text, 2);
+}
+
+/** A number's or numbered token's shape (`1150` → `0000`, `no521400` → `no000000`), else null. */
+export function numberShape(text: string): string | null {
+  if (isDigits(text)) return '0'.repeat(text.length);
+  if (isNumero(text)) return `no${'0'.repeat(text.length - 2)}`;
+  return null;
+}
+
+function digitsFrom(text: string, from: number): boolean {
+  for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (c < 48 || c > 57) return false;
   }

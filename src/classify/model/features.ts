@@ -1,5 +1,5 @@
 import { countScripts, cyrToLat, dominantScript, foldHomoglyphs, leetVariants } from '../fold.ts';
-import type { Token } from '../tokenise.ts';
+import { isDigits, numberShape, type Token } from '../tokenise.ts';
 
 /**
  * # Features of the learned layer
@@ -14,7 +14,8 @@ import type { Token } from '../tokenise.ts';
  *   endings and compounds share weight with the forms in the training data; Chinese runs give
  *   character 1–2-grams instead;
  * - a number only as its length (`d:4`), never its value: its key is its shape (`1150` → `0000`),
- *   so a page listing numbers counts the word once and its bigrams meet `1г 0000` as one pair.
+ *   so a page listing numbers counts the word once and its bigrams meet `1г 0000` as one pair;
+ *   a number after the numero sign (`№521400`, which NFKC writes `no521400`) is `no000000`, a word.
  *
  * The lexicon layer's evidence is added as features too (`L:substance:mephedrone`, the category,
  * the lexicon score in tenths), so the model learns how far to trust each kind of evidence.
@@ -30,8 +31,6 @@ const MIN_N = 2;
 const MAX_N = 5;
 /** Longer tokens (hashes, base64, wallets) give only their word feature and a length. */
 const MAX_SUBWORD_TOKEN = 24;
-
-const ALL_DIGITS = /^[0-9]+$/;
 
 /** FNV-1a over UTF-16 units. */
 export function hashString(s: string): number {
@@ -81,7 +80,8 @@ function unitsAt(s: string, i: number): number {
 /** The folded key of a normalised token (see above). */
 export function foldKey(text: string): string {
   // A number is its shape: 1150 and 1151 are one word, and a list of numbers counts it once.
-  if (ALL_DIGITS.test(text)) return '0'.repeat(text.length);
+  const shape = numberShape(text);
+  if (shape !== null) return shape;
   const counts = countScripts(text);
   if (counts.latin + counts.cyrillic === 0) return text;
   const script = dominantScript(counts);
@@ -152,7 +152,7 @@ export class Featuriser {
     const mask = this.mask;
     const len = key.length;
     let k = 0;
-    if (ALL_DIGITS.test(key)) {
+    if (isDigits(key)) {
       out[k++] = hashString(`d:${len}`) & mask;
       return k;
     }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
-import { isDigits, type Token, unpinned } from '../tokenise.ts';
+import { numberShape, type Token, unpinned } from '../tokenise.ts';
 import {
   type Attribution,
   bigramBucket,
@@ -339,9 +339,10 @@ export class TextModel {
   }
 
   private token(text: string): ScoredToken {
-    // A number is its shape (`1150` → `0000`): found by that, never kept by its text, or a page's
-    // prices, order numbers and dates would fill the memo.
-    if (isDigits(text)) return this.keyed('0'.repeat(text.length));
+    // A number is its shape (`1150` → `0000`, `№521400` → `no000000`): found by that, never kept by
+    // its text, or a page's prices, order numbers and dates would fill the memo.
+    const shape = numberShape(text);
+    if (shape !== null) return this.keyed(shape);
     const slot = slotOf(text);
     if (this.slotText[slot] === text) return this.slotToken[slot]!;
     // The memo and the slots keep only owned copies of token texts (see `unpinned`).

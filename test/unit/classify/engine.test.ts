@@ -183,6 +183,11 @@ describe('chemical names', () => {
     expect(classify('13mmc', lex).substances).not.toContain('3-MMC');
   });
 
+  it('reads the heroin grade written with the numero sign, which NFKC makes no4', () => {
+    const c = classify('Порошок №4 0,5 г', lex);
+    expect(c.reasons.find((r) => r.term === 'heroin')?.form).toBe('№4');
+  });
+
   it('reads a code across one hyphen or space, never across a comma, a colon or masking', () => {
     for (const [text, term] of [
       ['W-15 1g', 'synthetic opioid'],
