@@ -40,8 +40,9 @@ export interface GeneratedSiteOptions {
   /** Every page ends with the market's support e-mail (`mailto:`) and Telegram link, as real markets do. */
   footer?: boolean;
   /**
-   * Listings written as sellers write them: the body drawn from a pool of sentences, with an article
-   * code and buyers' reviews (masked names, dates, order numbers), so a page brings words no other
+   * Listings written as sellers write them: the body drawn from a pool of sentences (a shop's for a
+   * sale, a furniture seller's for an ordinary listing: a sofa is not sold in "discreet parcels"),
+   * with an article code and buyers' reviews (masked names, dates, order numbers), so a page brings words no other
    * page has, as real ones do. Without it every body repeats one sentence: twenty words for the
    * whole site, all in the classifier's memos after the first page.
    */
@@ -87,6 +88,27 @@ const SENTENCES = [
   'Fast delivery, careful packing, discreet parcel.',
   'Сапаты жакшы, жеткирүү тез.',
 ];
+/** What a seller of furniture writes: the ordinary listings of a `varied` site. */
+const GOODS_SENTENCES = [
+  'Диван в хорошем состоянии, без пятен и потёртостей.',
+  'Размеры 210 на 95 сантиметров, раскладывается.',
+  'Стол из массива дуба, ножки складные.',
+  'Продаю в связи с переездом.',
+  'Самовывоз с третьего этажа, лифт есть.',
+  'Торг уместен при осмотре.',
+  'Цвет серый, обивка велюр.',
+  'Доставка по городу за отдельную плату.',
+  'Пишите в личные сообщения, отвечаю быстро.',
+  'Фото реальные, сделаны сегодня утром.',
+  'Механизм еврокнижка, всё работает.',
+  'Покупали два года назад, пользовались аккуратно.',
+  'В комплекте четыре стула.',
+  'Можно посмотреть вечером после шести.',
+  'Диван жақсы күйде, жеткізу бар.',
+  'Divan yaxshi holatda, narxi kelishiladi.',
+  'Sofa in good condition, pickup only.',
+  'Диван жакшы абалда, алып кетүү.',
+];
 const LETTERS = 'абвгдежзиклмнопрстуфэюя';
 const REVIEWS = [
   'всё пришло вовремя, рекомендую',
@@ -99,8 +121,11 @@ const REVIEWS = [
   'всё чётко, без вопросов',
 ];
 
-/** A listing body of about `bytes`: sentences, an article code, and reviews with dates and order numbers. */
-function variedBody(n: number, bytes: number): string {
+/**
+ * A listing body of about `bytes`: sentences of `pool` (a shop's for a sale, a furniture seller's
+ * for an ordinary listing), an article code, and reviews with dates and order numbers.
+ */
+function variedBody(n: number, bytes: number, pool: readonly string[]): string {
   let h = Math.imul(n + 1, 0x9e3779b1) >>> 0;
   const next = () => {
     h = (Math.imul(h ^ (h >>> 15), 0x85ebca6b) + 0x6b43a9b5) >>> 0;
@@ -115,7 +140,7 @@ function variedBody(n: number, bytes: number): string {
       // Reviewers' names masked, as markets show them (a handle would be an identifier of the page).
       const name = `${LETTERS[next() % LETTERS.length]}***${LETTERS[next() % LETTERS.length]}`;
       out += `${day}.${month}.2026 отзыв от ${name} о заказе №${100_000 + (next() % 900_000)}: ${REVIEWS[next() % REVIEWS.length]}. `;
-    } else out += `${SENTENCES[next() % SENTENCES.length]} `;
+    } else out += `${pool[next() % pool.length]} `;
   }
   return out.slice(0, bytes);
 }
@@ -153,7 +178,8 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   ];
   const leadListings = Array.from({ length: listings }, (_, n) => n).filter(isLead);
   const repeated = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
-  const filler = (n: number) => (varied ? variedBody(n, bodyBytes) : repeated);
+  const filler = (n: number) =>
+    varied ? variedBody(n, bodyBytes, isLead(n) ? SENTENCES : GOODS_SENTENCES) : repeated;
 
   const render = (path: string): string | null => {
     if (path === '/') {
