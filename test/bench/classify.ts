@@ -24,6 +24,7 @@ import {
 } from '../../src/classify/index.ts';
 import { loadModels } from '../../src/config/lexicons.ts';
 import { readYamlFile } from '../../src/config/yaml.ts';
+import { rng } from '../../src/classify/model/train.ts';
 
 const args = process.argv.slice(2);
 const argOf = (name: string) => {
@@ -33,11 +34,8 @@ const argOf = (name: string) => {
 const dir = join(import.meta.dirname, '../../config/lexicons');
 
 // Deterministic generator of listing-like titles and shop-like pages.
-let seed = 42;
-const rnd = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
+// train's seeded generator: the float LCG used before repeated itself after about 10,000 draws.
+const rnd = rng(42);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
 const SUBSTANCES = [
   'Mephedrone',

@@ -17,6 +17,7 @@ import { encodeCursor } from '../../src/review/filters.ts';
 import { AppClient } from '../unit/review/helpers.ts';
 import { tempDir } from '../helpers/runtime.ts';
 import { storeDb } from '../../src/leads/store.ts';
+import { rng } from '../../src/classify/model/train.ts';
 
 const { values } = parseArgs({
   options: {
@@ -77,11 +78,8 @@ const STATUS = [
   'escalated',
 ] as const;
 
-let seed = 42;
-const rand = () => {
-  seed = (seed * 1103515245 + 12345) & 0x7fffffff;
-  return seed / 0x7fffffff;
-};
+// train's seeded generator: the float LCG used before repeated itself after about 10,000 draws.
+const rand = rng(42);
 const pick = <T>(a: readonly T[]): T => a[Math.floor(rand() * a.length)]!;
 
 function text(i: number): string {
