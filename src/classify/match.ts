@@ -59,6 +59,9 @@ export class RawMatch {
 const TURKIC_LANGS = new Set(['kk', 'ky', 'uz', 'uz-cyrl', 'tg']);
 /** Letters of Kazakh, Kyrgyz, Uzbek and Tajik Cyrillic that Russian does not have. */
 const TURKIC_LETTERS = /[әғқңөұүһіӣӯҳҷў]/;
+/** A run of three digits or more: no leet reading of a word holding one is looked up. */
+const DIGIT_RUN = /\d{3}/;
+
 /**
  * Tokens the lexicon layer keeps analysed (cleared when full). A site's vocabulary fits; a market's
  * article codes and order numbers, met once each, would fill a larger one for nothing: at 100,000 (and
@@ -252,7 +255,8 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
     }
     if (counts.digits > 0) {
       const variants = leetVariants(key, script, counts);
-      for (const v of hits.length === 0 ? variants : []) {
+      // Three digits in a row are a number (`vendor483920`, `250мг`), not letters written as digits.
+      for (const v of hits.length === 0 && !DIGIT_RUN.test(key) ? variants : []) {
         const vc = countScripts(v);
         const vs = dominantScript(vc);
         hits = lookup(lex, vc.latin > 0 && vc.cyrillic > 0 ? foldHomoglyphs(v, vs) : v, vs, 'leet');

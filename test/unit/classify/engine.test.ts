@@ -128,6 +128,15 @@ describe('stemming', () => {
     expect(classify('m30s', lex).substances).toEqual(['opioid pharma']);
   });
 
+  it('reads digits as letters one or two at a time, never a run of three (a number)', () => {
+    const own = compileLexicons([
+      { file: 't.yaml', data: file({ substances: [{ term: 'sosos', class: 'pharma', forms: ['sosos'] }] }) },
+    ]);
+    expect(classify('s0s0s', own).reasons.map((r) => r.via)).toEqual(['leet']);
+    expect(classify('s050s', own).substances).toEqual([]);
+    expect(classify('k3t4m1n3', lex).substances).toContain('ketamine');
+  });
+
   it('keeps a word’s digits in its stem, and stems only forms of letters', () => {
     // What lets the lexicon layer leave IDs, hashes and prices glued to words unstemmed.
     const words = [
