@@ -399,8 +399,11 @@ function chemicalAt(
   return terms.length > 0 ? terms : undefined;
 }
 
-/** What a code's letter and digits may stand apart by in text (`3-MMC`, `3 mmc`, `W–15`). */
-const CODE_GAP = /^[-‐‑‒– _]$/;
+/**
+ * What a code's letter and digits may stand apart by in text (`3-MMC`, `3 mmc`, `W–15`), or nothing:
+ * a Chinese character and a digit are tokens of their own even when glued (`4号`).
+ */
+const CODE_GAP = /^[-‐‑‒– _]?$/;
 
 /**
  * Whether every letter–digit junction between tokens `a..b` is a code's: the tokens one hyphen or

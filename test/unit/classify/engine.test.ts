@@ -208,6 +208,12 @@ describe('chemical names', () => {
     ]) {
       expect(classify(text!, lex).substances, text).toContain(term);
     }
+    // A digit and a Chinese character are tokens of their own even when glued: still one code.
+    const own = compileLexicons([
+      { file: 't.yaml', data: file({ substances: [{ term: 'heroin', class: 'opiate', forms: ['4号'] }] }) },
+    ]);
+    expect(classify('出售4号，纯度高', own).substances).toEqual(['heroin']);
+    expect(classify('出售4，号', own).substances).toEqual([]);
     for (const [text, term] of [
       // A masked reviewer and the date of the review.
       ['Отзыв от w***1 15.3.2026: всё пришло вовремя', 'synthetic opioid'],
