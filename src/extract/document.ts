@@ -4,7 +4,7 @@ import { textContent } from 'domutils';
 import type { SiteConfig } from '../config/index.ts';
 import { flattenDeep } from './flatten.ts';
 import { extractIdentifiers, extractPageIdentifiers } from './identifiers/index.ts';
-import type { Document, ListingFields } from './types.ts';
+import type { Document, Identifier, ListingFields } from './types.ts';
 
 /** Elements whose content is never visible text. */
 const SKIP = new Set([
@@ -78,6 +78,38 @@ const FORMATTING = new Set([
   'abbr',
   'wbr',
 ]);
+/**
+ * Words of a `class` or `id` that mark reviews and comments: what buyers write under a listing, whose
+ * identifiers are theirs, not the seller's. (Mozilla's Readability drops `comment` blocks from an
+ * article for the same reason.) Not `reply` or `post`: a forum's posts are its sellers' ads.
+ */
+const QUOTED_WORDS = new Set([
+  'review',
+  'reviews',
+  'comment',
+  'comments',
+  'feedback',
+  'feedbacks',
+  'testimonial',
+  'testimonials',
+  'otzyv',
+  'otzyvy',
+  'otziv',
+  'otzivy',
+]);
+const QUOTED_ITEMPROP = /(?:^|\s)(?:review|comment)(?:\s|$)/i;
+const QUOTED_ITEMTYPE = /schema\.org\/(?:Review|Comment|UserComments)\b/i;
+
+/** Whether an element holds reviews or comments (see {@link QUOTED_WORDS}). */
+function holdsQuotes(attribs: Record<string, string>): boolean {
+  if (attribs.itemprop !== undefined && QUOTED_ITEMPROP.test(attribs.itemprop)) return true;
+  if (attribs.itemtype !== undefined && QUOTED_ITEMTYPE.test(attribs.itemtype)) return true;
+  for (const value of [attribs.class, attribs.id])
+    if (value)
+      for (const word of value.toLowerCase().split(/[^a-z0-9]+/)) if (QUOTED_WORDS.has(word)) return true;
+  return false;
+}
+
 /** Text kept per page at most (characters); the rest of a giant page adds nothing a reviewer reads. */
 export const MAX_TEXT_CHARS = 200_000;
 /** Links kept per page at most, unless the site's `maxLinks` says otherwise. */
@@ -160,19 +192,38 @@ export function parseHtml(input: ParseInput): Document {
     text,
     links,
     listing,
-    identifiers: extractPageIdentifiers(text, page.hrefs),
+    identifiers: markQuoted(extractPageIdentifiers(text, page.hrefs), page),
     lang,
     linksOverCap,
     textCut: page.textCut || fullText.length > MAX_TEXT_CHARS,
   };
 }
 
+/**
+ * Marks the identifiers the page shows only inside reviews and comments (`Identifier.quoted`): those
+ * not found again in the text and links outside them.
+ */
+function markQuoted(identifiers: Identifier[], page: PageParts): Identifier[] {
+  if (page.own === null || identifiers.length === 0) return identifiers;
+  const key = (i: Identifier) => `${i.type}\u0000${i.value}`;
+  const ownText = collapse(page.own.join('')).slice(0, MAX_TEXT_CHARS);
+  const own = new Set(extractPageIdentifiers(ownText, page.ownHrefs).map(key));
+  return identifiers.map((i) => (own.has(key(i)) ? i : { ...i, quoted: true }));
+}
+
 /** What one pass over a parsed page collects. */
 interface PageParts {
   /** Visible text in document order, '\n' between blocks; stops growing past {@link MAX_TEXT_CHARS}. */
   text: string[];
+  /**
+   * Once the page has a review or comment block: its text outside such blocks, '\n' where one was
+   * (else null, and `text` is all the page's own).
+   */
+  own: string[] | null;
   /** `href`s of `<a>` and `<area>`, in document order, up to the walk's `maxHrefs`. */
   hrefs: string[];
+  /** With `own`: the `href`s outside review and comment blocks. */
+  ownHrefs: string[];
   /** `href`s past `maxHrefs`: counted, not read. */
   hrefsNotRead: number;
   /** True when there was more text than {@link MAX_TEXT_CHARS}. */
@@ -189,6 +240,8 @@ interface PageParts {
 
 /** Ends a skipped element on the walk's stack. */
 const END_SKIP = Symbol('end-skip');
+/** Ends a review or comment block on the walk's stack. */
+const END_QUOTE = Symbol('end-quote');
 
 /**
  * One depth-first pass (an explicit stack: hostile pages nest deeply) over the whole tree, collecting
@@ -198,7 +251,9 @@ const END_SKIP = Symbol('end-skip');
 function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
   const parts: PageParts = {
     text: [],
+    own: null,
     hrefs: [],
+    ownHrefs: [],
     hrefsNotRead: 0,
     textCut: false,
     refreshes: [],
@@ -210,8 +265,14 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
   };
   let size = 0;
   let skipping = 0;
+  let quoting = 0;
   let html = false;
-  const stack: (AnyNode | '\n' | typeof END_SKIP)[] = root ? [root] : [];
+  /** Adds to the text, and to the page's own text outside reviews and comments. */
+  const push = (s: string) => {
+    parts.text.push(s);
+    if (parts.own !== null && quoting === 0) parts.own.push(s);
+  };
+  const stack: (AnyNode | '\n' | typeof END_SKIP | typeof END_QUOTE)[] = root ? [root] : [];
   while (stack.length > 0) {
     const node = stack.pop();
     if (node === undefined) break;
@@ -219,13 +280,17 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
       skipping--;
       continue;
     }
+    if (node === END_QUOTE) {
+      quoting--;
+      continue;
+    }
     if (node === '\n') {
-      if (size <= MAX_TEXT_CHARS) parts.text.push(node);
+      if (size <= MAX_TEXT_CHARS) push(node);
       continue;
     }
     if (node.type === 'text') {
       if (skipping === 0 && size <= MAX_TEXT_CHARS) {
-        parts.text.push(node.data);
+        push(node.data);
         size += node.data.length;
       } else if (skipping === 0 && node.data.trim()) parts.textCut = true;
       continue;
@@ -238,8 +303,10 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
         case 'a':
         case 'area':
           if (attribs.href === undefined) break;
-          if (parts.hrefs.length < maxHrefs) parts.hrefs.push(attribs.href);
-          else parts.hrefsNotRead++;
+          if (parts.hrefs.length < maxHrefs) {
+            parts.hrefs.push(attribs.href);
+            if (parts.own !== null && quoting === 0) parts.ownHrefs.push(attribs.href);
+          } else parts.hrefsNotRead++;
           break;
         case 'meta':
           if (attribs.property === 'og:title' && parts.ogTitle === null) parts.ogTitle = attribs.content;
@@ -264,12 +331,22 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
           }
           break;
       }
-      if (skipping === 0 && size <= MAX_TEXT_CHARS && needsSpace(node, parts.text)) parts.text.push(' ');
+      if (skipping === 0 && size <= MAX_TEXT_CHARS && needsSpace(node, parts.text)) push(' ');
+      if (skipping === 0 && holdsQuotes(attribs)) {
+        if (parts.own === null) {
+          parts.own = [...parts.text];
+          parts.ownHrefs = [...parts.hrefs];
+        }
+        // What stands before and after the block must not run together in the page's own text.
+        if (quoting === 0) parts.own.push('\n');
+        quoting++;
+        stack.push(END_QUOTE);
+      }
       if (SKIP.has(name)) {
         skipping++;
         stack.push(END_SKIP);
       } else if (BLOCK.has(name) && skipping === 0) {
-        if (size <= MAX_TEXT_CHARS) parts.text.push('\n');
+        if (size <= MAX_TEXT_CHARS) push('\n');
         stack.push('\n');
       }
     }

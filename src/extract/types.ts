@@ -40,6 +40,11 @@ export interface Identifier {
   validated: string;
   /** True when it was written obfuscated (spaced letters, `t . me`, split digits) and put back together. */
   deobfuscated: boolean;
+  /**
+   * Set when the page shows it only inside reviews or comments (`class="review"`, `itemprop="review"`
+   * and the like): a buyer's, quoted on the page, not the page's own. Kept with the page, never linked.
+   */
+  quoted?: true;
 }
 
 /** A fetched page turned into what the classifier and the store need. */

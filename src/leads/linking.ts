@@ -45,7 +45,8 @@ export function identifiersToStore(
   identifiers: readonly Identifier[],
   ignore: IgnoreSet,
 ): { kept: Identifier[]; rows: Identifier[] } {
-  const kept = identifiers.filter((i) => !ignore.has(identifierKey(i)));
+  // A buyer's identifier quoted in reviews or comments is kept with the page, not linked.
+  const kept = identifiers.filter((i) => !i.quoted && !ignore.has(identifierKey(i)));
   const distinct = new Map<string, Identifier>();
   for (const i of kept) {
     const k = identifierKey(i);

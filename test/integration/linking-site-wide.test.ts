@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Identifier } from '../../src/extract/index.ts';
+import { type Identifier, parseHtml } from '../../src/extract/index.ts';
 import type { Store } from '../../src/leads/index.ts';
 import { addAnalyst, createReviewApp } from '../../src/review/index.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
@@ -176,6 +176,48 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
       .execute();
     expect(marks).toEqual([{ site_id: 'market', value: FOOTER, pages: 30, site_wide: 1 }]);
     await expectIdentifierClusters(store);
+  });
+
+  it("a buyer's handle in two sellers' reviews is kept with their pages and joins neither", async () => {
+    // Identifiers as the crawler reads them from the listings' markup.
+    const listing = (url: string, seller: string, buyerIn: 'reviews' | 'listing') => {
+      const buyer = '<p>отзыв от @buyer_x: всё нашёл, спасибо</p>';
+      const html = `<article><h1>Мефедрон 1 г</h1><p>Продавец: @${seller}</p>${buyerIn === 'listing' ? buyer : ''}</article>
+        <div class="reviews">${buyerIn === 'reviews' ? buyer : '<p>отзывов пока нет</p>'}</div>`;
+      return { url, identifiers: parseHtml({ html, url, finalUrl: url, siteId: 'shop' }).identifiers };
+    };
+    const save = async (s: Store, p: { url: string; identifiers: Identifier[] }) => {
+      const { pageId } = await s.recordFetched(fetched('shop', p.url, p.identifiers));
+      await s.saveClassification((await s.pageToClassify(pageId))!, verdict(true), 'c1', T0);
+    };
+    for (const p of [
+      listing('http://shop.test/a1', 'seller_a', 'reviews'),
+      listing('http://shop.test/a2', 'seller_a', 'reviews'),
+      listing('http://shop.test/b1', 'seller_b', 'reviews'),
+    ])
+      await save(store, p);
+    expect(await clusters(store)).toEqual([
+      ['http://shop.test/a1', 'http://shop.test/a2'],
+      ['http://shop.test/b1'],
+    ]);
+    expect(await store.findIdentifier('buyer_x')).toBeFalsy();
+    const b1 = (await store.leads()).find((l) => l.url === 'http://shop.test/b1')!;
+    expect((await store.pageIdentifiers(b1.page_id)).map((i) => i.value)).toEqual(['seller_b']);
+    const kept = await storeDb(store)
+      .selectFrom('pages')
+      .select('identifiers')
+      .where('id', '=', b1.page_id)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(kept.identifiers)).toContainEqual(
+      expect.objectContaining({ value: 'buyer_x', quoted: true }),
+    );
+    // The same handle in a listing's own text is that page's, and links as before.
+    await save(store, listing('http://shop.test/b2', 'seller_b', 'listing'));
+    await save(store, listing('http://shop.test/c1', 'seller_c', 'listing'));
+    expect(await clusters(store)).toEqual([
+      ['http://shop.test/a1', 'http://shop.test/a2'],
+      ['http://shop.test/b1', 'http://shop.test/b2', 'http://shop.test/c1'],
+    ]);
   });
 
   it('ends with the same clusters when pages are written concurrently', async () => {

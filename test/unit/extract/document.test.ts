@@ -216,3 +216,45 @@ describe('parseHtml: identifiers from link targets', () => {
     expect(ids(html)).toEqual([]);
   });
 });
+
+describe('parseHtml: identifiers quoted in reviews and comments', () => {
+  const wallet = base58Address(rng(3), 0);
+  const listing = (reviews: string) =>
+    `<article><h1>Мефедрон 1 г</h1><p>Продавец: @seller_one, BTC ${wallet}</p></article>${reviews}`;
+  const quoted = (html: string) =>
+    Object.fromEntries(parse(html).identifiers.map((i) => [i.value, i.quoted ?? false]));
+
+  it('marks what a page shows only inside reviews or comments, by class, id or microdata', () => {
+    for (const block of [
+      '<div class="reviews"><p>отзыв от @buyer_x: всё пришло</p></div>',
+      '<section id="comments"><p>@buyer_x спасибо</p></section>',
+      '<ul class="product-review-list"><li>@buyer_x: ok</li></ul>',
+      '<div itemprop="review" itemscope><span>@buyer_x</span></div>',
+      '<div itemscope itemtype="https://schema.org/Comment"><p>пишите @buyer_x</p></div>',
+      '<div class="otzyvy"><div><p>by <a href="https://t.me/buyer_x">@buyer_x</a></p></div></div>',
+    ]) {
+      expect(quoted(listing(block)), block).toEqual({ seller_one: false, [wallet]: false, buyer_x: true });
+    }
+  });
+
+  it('keeps an identifier the page also shows outside them as its own, and reads links inside them as quoted', () => {
+    expect(quoted(`${listing('<div class="review">@seller_one ответил: спасибо</div>')}`)).toEqual({
+      seller_one: false,
+      [wallet]: false,
+    });
+    const link = '<div class="comments"><a href="mailto:buyer@mail.test">написать</a></div>';
+    expect(quoted(listing(link))).toEqual({ seller_one: false, [wallet]: false, 'buyer@mail.test': true });
+  });
+
+  it('leaves a forum thread of posts and replies alone: a post is its seller’s ad', () => {
+    const html = `<div class="post"><p>продаю, пишите @seller_one</p></div><div class="reply"><p>@seller_two тоже продаёт</p></div>`;
+    expect(quoted(html)).toEqual({ seller_one: false, seller_two: false });
+  });
+
+  it('keeps the text before and after a review block apart in the page’s own reading', () => {
+    // Without the break, "@seller_one" and "ok" would read as one handle in the page's own text, and
+    // the seller's handle as only quoted.
+    const html = '<p>@seller_one<span class="review"> @buyer_x </span>ok</p>';
+    expect(quoted(html)).toEqual({ seller_one: false, buyer_x: true });
+  });
+});
