@@ -206,9 +206,12 @@ export function parseHtml(input: ParseInput): Document {
 function markQuoted(identifiers: Identifier[], page: PageParts): Identifier[] {
   if (page.own === null || identifiers.length === 0) return identifiers;
   const key = (i: Identifier) => `${i.type}\u0000${i.value}`;
+  // Reviews mostly name nobody (`a***b`): then the page's own text need not be read again.
+  const inQuotes = new Set(extractPageIdentifiers(collapse(page.quoted.join('')), page.quotedHrefs).map(key));
+  if (!identifiers.some((i) => inQuotes.has(key(i)))) return identifiers;
   const ownText = collapse(page.own.join('')).slice(0, MAX_TEXT_CHARS);
   const own = new Set(extractPageIdentifiers(ownText, page.ownHrefs).map(key));
-  return identifiers.map((i) => (own.has(key(i)) ? i : { ...i, quoted: true }));
+  return identifiers.map((i) => (!inQuotes.has(key(i)) || own.has(key(i)) ? i : { ...i, quoted: true }));
 }
 
 /** What one pass over a parsed page collects. */
@@ -224,6 +227,9 @@ interface PageParts {
   hrefs: string[];
   /** With `own`: the `href`s outside review and comment blocks. */
   ownHrefs: string[];
+  /** The text inside review and comment blocks, '\n' between blocks, and their `href`s. */
+  quoted: string[];
+  quotedHrefs: string[];
   /** `href`s past `maxHrefs`: counted, not read. */
   hrefsNotRead: number;
   /** True when there was more text than {@link MAX_TEXT_CHARS}. */
@@ -254,6 +260,8 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
     own: null,
     hrefs: [],
     ownHrefs: [],
+    quoted: [],
+    quotedHrefs: [],
     hrefsNotRead: 0,
     textCut: false,
     refreshes: [],
@@ -270,7 +278,9 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
   /** Adds to the text, and to the page's own text outside reviews and comments. */
   const push = (s: string) => {
     parts.text.push(s);
-    if (parts.own !== null && quoting === 0) parts.own.push(s);
+    if (parts.own === null) return;
+    if (quoting === 0) parts.own.push(s);
+    else parts.quoted.push(s);
   };
   const stack: (AnyNode | '\n' | typeof END_SKIP | typeof END_QUOTE)[] = root ? [root] : [];
   while (stack.length > 0) {
@@ -305,7 +315,7 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
           if (attribs.href === undefined) break;
           if (parts.hrefs.length < maxHrefs) {
             parts.hrefs.push(attribs.href);
-            if (parts.own !== null && quoting === 0) parts.ownHrefs.push(attribs.href);
+            if (parts.own !== null) (quoting === 0 ? parts.ownHrefs : parts.quotedHrefs).push(attribs.href);
           } else parts.hrefsNotRead++;
           break;
         case 'meta':
@@ -337,8 +347,12 @@ function walk(root: AnyNode | undefined, maxHrefs: number): PageParts {
           parts.own = [...parts.text];
           parts.ownHrefs = [...parts.hrefs];
         }
-        // What stands before and after the block must not run together in the page's own text.
-        if (quoting === 0) parts.own.push('\n');
+        // What stands before and after the block must not run together in the page's own text, nor
+        // two blocks in the quoted text.
+        if (quoting === 0) {
+          parts.own.push('\n');
+          parts.quoted.push('\n');
+        }
         quoting++;
         stack.push(END_QUOTE);
       }

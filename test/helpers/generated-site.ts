@@ -123,26 +123,28 @@ const REVIEWS = [
 
 /**
  * A listing body of about `bytes`: sentences of `pool` (a shop's for a sale, a furniture seller's
- * for an ordinary listing), an article code, and reviews with dates and order numbers.
+ * for an ordinary listing) with an article code, and buyers' reviews with dates and order numbers,
+ * which the page shows in a block of their own, as markets do.
  */
-function variedBody(n: number, bytes: number, pool: readonly string[]): string {
+function variedBody(n: number, bytes: number, pool: readonly string[]): { text: string; reviews: string } {
   let h = Math.imul(n + 1, 0x9e3779b1) >>> 0;
   const next = () => {
     h = (Math.imul(h ^ (h >>> 15), 0x85ebca6b) + 0x6b43a9b5) >>> 0;
     return h;
   };
   const code = (len: number) => next().toString(36).padStart(len, '0').slice(-len).toUpperCase();
-  let out = `Артикул ${code(6)}-${code(4)}. `;
-  while (out.length < bytes) {
+  let text = `Артикул ${code(6)}-${code(4)}. `;
+  let reviews = '';
+  while (text.length + reviews.length < bytes) {
     if (next() % 3 === 0) {
       const day = 1 + (next() % 28);
       const month = 1 + (next() % 12);
       // Reviewers' names masked, as markets show them (a handle would be an identifier of the page).
       const name = `${LETTERS[next() % LETTERS.length]}***${LETTERS[next() % LETTERS.length]}`;
-      out += `${day}.${month}.2026 отзыв от ${name} о заказе №${100_000 + (next() % 900_000)}: ${REVIEWS[next() % REVIEWS.length]}. `;
-    } else out += `${pool[next() % pool.length]} `;
+      reviews += `<p>${day}.${month}.2026 отзыв от ${name} о заказе №${100_000 + (next() % 900_000)}: ${REVIEWS[next() % REVIEWS.length]}.</p>`;
+    } else text += `${pool[next() % pool.length]} `;
   }
-  return out.slice(0, bytes);
+  return { text, reviews };
 }
 
 /** A generated shop on 127.0.0.1: `/` → `/page/<k>` → `/item/<n>`, deterministic, for crawl and fault tests. */
@@ -178,8 +180,10 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
   ];
   const leadListings = Array.from({ length: listings }, (_, n) => n).filter(isLead);
   const repeated = FILLER.repeat(Math.ceil(bodyBytes / FILLER.length)).slice(0, bodyBytes);
-  const filler = (n: number) =>
-    varied ? variedBody(n, bodyBytes, isLead(n) ? SENTENCES : GOODS_SENTENCES) : repeated;
+  const body = (n: number) =>
+    varied
+      ? variedBody(n, bodyBytes, isLead(n) ? SENTENCES : GOODS_SENTENCES)
+      : { text: repeated, reviews: '' };
 
   const render = (path: string): string | null => {
     if (path === '/') {
@@ -203,18 +207,19 @@ export async function startGeneratedSite(opts: GeneratedSiteOptions): Promise<Ge
       if (n >= listings) return null;
       const lead = isLead(n);
       const v = Math.floor(n / vendorSize);
+      const { text: filler, reviews } = body(n);
       const text = !lead
-        ? `Продаю диван и стол, ${n} тысяч тенге. ${filler(n)}`
+        ? `Продаю диван и стол, ${n} тысяч тенге. ${filler}`
         : leadShare !== undefined
-          ? `Мефедрон кристалл ${1 + (n % 5)}г — ${3500 + (n % 7) * 500}₽, закладки по городу. Продавец: телеграм @vendor_${v}, оплата BTC ${vendorWallet(v)}. ${filler(n)}`
-          : `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler(n)}`;
+          ? `Мефедрон кристалл ${1 + (n % 5)}г — ${3500 + (n % 7) * 500}₽, закладки по городу. Продавец: телеграм @vendor_${v}, оплата BTC ${vendorWallet(v)}. ${filler}`
+          : `Мефедрон кристалл 1г — 3500₽, закладки по городу, пишите в телеграм @mef_shop_${Math.floor(n / leadEvery) % 5}. ${filler}`;
       const links = Array.from(
         { length: linksPerListing },
         (_, j) => `<a href="/item/${(n * 7 + j * 13 + 1) % listings}">see also</a>`,
       );
       return page(
         `Item ${n}`,
-        `${scriptTags}<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${links.join('\n')}`,
+        `${scriptTags}<article class="listing"><h1 class="title">Item ${n}</h1><div class="description">${text}</div></article>${reviews ? `<div class="reviews">${reviews}</div>` : ''}${links.join('\n')}`,
       );
     }
     return null;
