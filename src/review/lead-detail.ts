@@ -1,4 +1,4 @@
-import type { ListingFields } from '../extract/index.ts';
+import type { Identifier, ListingFields } from '../extract/index.ts';
 import { type IdentifierRow, type LeadRow, listingText, type Store } from '../leads/index.ts';
 import type { EvidenceAccess, EvidenceView } from './evidence.ts';
 import { type LeadFields, leadFields } from './fields.ts';
@@ -20,6 +20,8 @@ export interface LeadDetail {
   identifiers: IdentifierRow[];
   /** Ids of those identifiers that are site-wide on the lead's site (its contact, in every footer): shown, linking nothing. */
   siteWide: number[];
+  /** Identifiers the page shows only in its reviews or comments (a buyer's): kept with the page, linking nothing. */
+  quoted: Array<Pick<Identifier, 'type' | 'value' | 'validated'>>;
   mates: Awaited<ReturnType<Store['review']['clusterMates']>>;
   history: Awaited<ReturnType<Store['review']['auditLog']>>;
   evidence: EvidenceView | null;
@@ -69,9 +71,24 @@ export async function leadDetail(
         identifiers.map((i) => i.id),
       )),
     ],
+    quoted: quotedIdentifiers(page?.identifiers),
     claim: claim ?? null,
     fields: leadFields(reasons, listing, `${page?.title ?? lead.title}\n${pageText}`),
   };
+}
+
+/** The page record's quoted identifiers (see `Identifier.quoted`); none when the record is unreadable. */
+function quotedIdentifiers(json: string | undefined): LeadDetail['quoted'] {
+  try {
+    const all = JSON.parse(json ?? '[]') as Identifier[];
+    return Array.isArray(all)
+      ? all
+          .filter((i) => i?.quoted === true)
+          .map(({ type, value, validated }) => ({ type, value, validated }))
+      : [];
+  } catch {
+    return [];
+  }
 }
 
 /** The leads before and after this one in a queue (same filter and order), for j/k and "next" after a decision. */

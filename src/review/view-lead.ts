@@ -142,6 +142,16 @@ export function leadView(
             )}</ul>`
           : html`<p class="muted">None.</p>`
       }
+      ${
+        d.quoted.length
+          ? html`<h3>Quoted in reviews or comments</h3>
+      <p class="hint">A buyer's, most likely: kept with the page, linking no leads.</p>
+      <ul class="ids quoted">${d.quoted.map(
+        (i) =>
+          html`<li><span class="type">${i.type}</span> <span class="value">${i.value}</span> <span class="muted">${i.validated}</span></li>`,
+      )}</ul>`
+          : ''
+      }
     </section>
     <section><h2>Cluster ${l.cluster_id !== null ? html`<a href="/clusters/${l.cluster_id}">#${l.cluster_id}</a>` : ''}</h2>
       ${

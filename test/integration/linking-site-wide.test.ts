@@ -211,6 +211,16 @@ describe.each(BACKENDS)('site-wide identifiers on %s', (backend) => {
     expect(JSON.parse(kept.identifiers)).toContainEqual(
       expect.objectContaining({ value: 'buyer_x', quoted: true }),
     );
+    // The lead page lists it apart, as quoted, and links it to nothing.
+    await addAnalyst(store, 'alice', 'correct horse battery');
+    const app = new AppClient(createReviewApp({ store }));
+    await app.login('alice', 'correct horse battery');
+    const page = await (await app.request(`/leads/${b1.id}`)).text();
+    expect(page.slice(page.indexOf('Quoted in reviews or comments'))).toContain(
+      '<span class="value">buyer_x</span>',
+    );
+    expect(page).not.toContain('identifier=telegram%3Abuyer_x');
+    expect(page).toContain('identifier=telegram%3Aseller_b');
     // The same handle in a listing's own text is that page's, and links as before.
     await save(store, listing('http://shop.test/b2', 'seller_b', 'listing'));
     await save(store, listing('http://shop.test/c1', 'seller_c', 'listing'));
