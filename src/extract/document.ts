@@ -97,6 +97,8 @@ const QUOTED_WORDS = new Set([
   'otziv',
   'otzivy',
 ]);
+/** A part of every word of {@link QUOTED_WORDS}: most classes and ids hold none, and are not split. */
+const QUOTED_PART = /review|comment|feedback|testimonial|otz[iy]v/i;
 const QUOTED_ITEMPROP = /(?:^|\s)(?:review|comment)(?:\s|$)/i;
 const QUOTED_ITEMTYPE = /schema\.org\/(?:Review|Comment|UserComments)\b/i;
 
@@ -105,7 +107,7 @@ function holdsQuotes(attribs: Record<string, string>): boolean {
   if (attribs.itemprop !== undefined && QUOTED_ITEMPROP.test(attribs.itemprop)) return true;
   if (attribs.itemtype !== undefined && QUOTED_ITEMTYPE.test(attribs.itemtype)) return true;
   for (const value of [attribs.class, attribs.id])
-    if (value)
+    if (value && QUOTED_PART.test(value))
       for (const word of value.toLowerCase().split(/[^a-z0-9]+/)) if (QUOTED_WORDS.has(word)) return true;
   return false;
 }
