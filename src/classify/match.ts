@@ -179,11 +179,13 @@ function fuzzyLookup(lex: CompiledLexicons, key: string): TokenHit[] {
 const NO_HITS: readonly TokenHit[] = [];
 
 function hasDigit(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c >= 48 && c <= 57) return true;
-  }
+  for (let i = 0; i < text.length; i++) if (isDigitCode(text.charCodeAt(i))) return true;
   return false;
+}
+
+/** An ASCII digit's UTF-16 code. */
+function isDigitCode(c: number): boolean {
+  return c >= 48 && c <= 57;
 }
 
 function tokenInfo(
@@ -423,10 +425,6 @@ function tightJunctions(
     if (!CODE_GAP.test(text.slice(tokens[k]!.end, tokens[k + 1]!.start))) return false;
   }
   return true;
-}
-
-function isDigitCode(c: number): boolean {
-  return c >= 48 && c <= 57;
 }
 
 /**
