@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { type FixtureServer, startServer } from './fixture-server.ts';
+import { type FixtureServer, type RouteHandler, startServer } from './fixture-server.ts';
 import { repoRoot } from './runtime.ts';
 
 export const REPLAYWEBPAGE_DIR = join(repoRoot, 'node_modules', '.cache', 'replaywebpage-2.5.3');
@@ -30,21 +30,22 @@ function send(req: IncomingMessage, res: ServerResponse, body: Buffer, type: str
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-/** The paths {@link startReplayServer} serves. */
-const ROUTES = new Set(['/', '/replay/ui.js', '/replay/sw.js', '/bundle.wacz']);
+/** A replay server, and the paths it serves (what a failure names the requests beyond). */
+export type ReplayServer = FixtureServer & { served: ReadonlySet<string> };
 
 /** A page embedding `<replay-web-page>` for `pageUrl` in the bundle, and what it loads. */
-export function startReplayServer(wacz: Buffer, pageUrl: string): Promise<FixtureServer> {
+export async function startReplayServer(wacz: Buffer, pageUrl: string): Promise<ReplayServer> {
   const js = (name: string) => readFileSync(join(REPLAYWEBPAGE_DIR, name));
   const page = `<!doctype html><meta charset="utf-8"><script src="/replay/ui.js"></script>
 <replay-web-page source="/bundle.wacz" url="${pageUrl}" replayBase="/replay/" embed="replayonly"
   style="display:block;width:1000px;height:700px"></replay-web-page>`;
-  return startServer({
+  const routes: Record<string, RouteHandler> = {
     '/': (req, res) => send(req, res, Buffer.from(page), 'text/html; charset=utf-8'),
     '/replay/ui.js': (req, res) => send(req, res, js('ui.js'), 'application/javascript'),
     '/replay/sw.js': (req, res) => send(req, res, js('sw.js'), 'application/javascript'),
     '/bundle.wacz': (req, res) => send(req, res, wacz, 'application/zip'),
-  });
+  };
+  return Object.assign(await startServer(routes), { served: new Set(Object.keys(routes)) });
 }
 
 /**
@@ -58,7 +59,7 @@ export function startReplayServer(wacz: Buffer, pageUrl: string): Promise<Fixtur
  */
 export async function replayedFrame(
   browser: Browser,
-  server: FixtureServer,
+  server: ReplayServer,
   want: string,
   timeoutMs = 30_000,
 ): Promise<{ url: string; text: string; requests: string[] }> {
@@ -93,7 +94,7 @@ export async function replayedFrame(
   } finally {
     await context.close();
   }
-  const missing = server.hits.filter((h) => !ROUTES.has(h.path.split('?')[0]!)).map((h) => h.path);
+  const missing = server.hits.filter((h) => !server.served.has(h.path.split('?')[0]!)).map((h) => h.path);
   throw new Error(
     `no frame showed ${JSON.stringify(want)} within ${timeoutMs} ms, reloaded once.\nFrames at the last look:\n  ${seen.join('\n  ')}` +
       `\nAsked of our server, which has no such path: ${missing.length ? missing.join(', ') : 'nothing'}` +
