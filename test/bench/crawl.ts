@@ -22,7 +22,9 @@
  * of the bin's `#!` line, as the file itself would be; Node 20 refuses --cpu-prof in NODE_OPTIONS).
  * `--heap-profile DIR` does the same with `--heap-prof`: sampled allocations still live when the crawl
  * exits, i.e. what a worker holds on to (caches, leaks).
- * "Ready to crawl" RSS is the last sample before the site saw its first request.
+ * "Ready to crawl" RSS is the last sample before the site saw its first request. "Peak first seen at" is
+ * the share of the site's pages requested when the peak was reached: near 100%, RSS grew all along; far
+ * from it, a spike (the high-water mark catches one between two samples).
  * CPU per page (user + system over all threads, from the first request on) is printed beside pages/s:
  * on a shared host the machine's speed changes from run to run, and CPU per page moves less.
  * Beside it, the machine's CPU per pipeline page: the crawler's, the Redis server's (INFO cpu) and this
@@ -100,6 +102,8 @@ interface ChildResult {
 interface RunOutcome {
   result: ChildResult;
   peakRss: number;
+  /** When the peak was first seen: share of the site's pages requested by then, and seconds into the run. */
+  peakAt: { progress: number; seconds: number };
   /** RSS just before the site saw the first request: modules loaded, runtime open. */
   readyRss: number;
   /** RSS (bytes) when 10/25/50/75/100% of the site's pages had been requested. */
@@ -216,6 +220,8 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   });
   const started = performance.now();
   let peak = 0;
+  /** Where the crawl was when the peak was first seen: share of pages requested (1 = all: the crawl's end). */
+  let peakAt = { progress: 0, seconds: 0 };
   let readyRss = 0;
   const cpu = new Map<number, number>();
   let readyCpu = 0;
@@ -224,11 +230,14 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   const sample = () => {
     const mem = memOf(pid);
     if (!mem) return;
+    const before = peak;
     peak = Math.max(peak, mem.rss, mem.hwm);
     for (const w of workers) {
       const m = w.pid === undefined ? null : memOf(w.pid);
       if (m) peak = Math.max(peak, m.rss, m.hwm);
     }
+    if (peak > before)
+      peakAt = { progress: site.hits.size / total, seconds: (performance.now() - started) / 1000 };
     for (const p of [pid, ...workers.map((w) => w.pid)]) {
       const ms = p === undefined ? undefined : procCpu(p)?.ownMs;
       if (p !== undefined && ms !== undefined) cpu.set(p, ms);
@@ -279,6 +288,7 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   return {
     result,
     peakRss: peak,
+    peakAt,
     readyRss,
     checkpoints,
     refetched,
@@ -333,7 +343,7 @@ try {
         `  c=${c} run ${i + 1} pipeline: ${round(p.result.pagesPerSec)} pages/s, CPU ${round(p.cpuMs / p.result.pages, 2)} ms/page, peak RSS ${round(p.peakRss / MB)} MB, ${p.result.leads} leads in ${p.clusters} clusters (${site.vendors} vendors), ${p.refetched} refetched (load ${p.load.join(' ')})`,
       );
       console.log(
-        `      RSS ready-to-crawl ${round(p.readyRss / MB)} MB; at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}`,
+        `      RSS ready-to-crawl ${round(p.readyRss / MB)} MB; at ${p.checkpoints.map((k) => `${k.progress * 100}%: ${round(k.rss / MB)} MB`).join(', ')}; peak first seen at ${round(p.peakAt.progress * 100)}% (${round(p.peakAt.seconds)} s)`,
       );
     }
     const floorPps = floors.length ? median(floors.map((f) => f.result.pagesPerSec)) : null;
