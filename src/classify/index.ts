@@ -72,6 +72,7 @@ export {
   type ModelManifest,
   manifestSchema,
   modelVersion,
+  SparseWeights,
   TextModel,
 } from './model/model.ts';
 export {

@@ -11,6 +11,7 @@ import {
   manifestSchema,
   modelVersion,
   type SiteContext,
+  type SparseWeights,
   TextModel,
 } from '../classify/index.ts';
 import { ConfigError, errorMessage } from '../errors.ts';
@@ -176,7 +177,7 @@ export async function readModel(dir: string): Promise<TextModel> {
     throw new ConfigError(file, issue.message, { field: issue.path.join('.') });
   }
   const weightsFile = join(dir, 'weights.bin.gz');
-  let weights: Float32Array;
+  let weights: SparseWeights;
   try {
     const bytes = await readFile(weightsFile);
     const version = modelVersion(bytes, parsed.data);

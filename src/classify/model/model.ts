@@ -282,6 +282,72 @@ function slotOf(text: string): number {
   );
 }
 
+/** Set bits in a 32-bit word. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/**
+ * A model's bucket weights, only the non-zero ones kept: a web model has a quarter of its 2^20
+ * buckets trained, a marketplace model a twentieth, and a dense array took 4 MB of every worker's
+ * memory per model. A bit per bucket says whether it has a weight (128 KB, in cache: most word pairs
+ * of a page were never trained on, and are answered by it alone); the weights follow in bucket
+ * order, found by the set bits before the bucket (counted per 32 buckets as they are added).
+ */
+export class SparseWeights {
+  private readonly nonZero: Uint32Array;
+  /** Set bits of `nonZero` before each of its words (those up to the last bucket added). */
+  private readonly before: Uint32Array;
+  private readonly values: Float32Array;
+  private n = 0;
+  private last = -1;
+  /** Words of `before` filled. */
+  private words = 0;
+
+  /** Empty weights of `length` buckets, `add` filling at most `capacity` of them. */
+  constructor(
+    readonly length: number,
+    capacity: number,
+  ) {
+    this.nonZero = new Uint32Array(Math.ceil(length / 32));
+    this.before = new Uint32Array(this.nonZero.length);
+    this.values = new Float32Array(capacity);
+  }
+
+  /** Training's dense weights. */
+  static fromDense(dense: Float32Array): SparseWeights {
+    let n = 0;
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) n++;
+    const w = new SparseWeights(dense.length, n);
+    for (let i = 0; i < dense.length; i++) if (dense[i] !== 0) w.add(i, dense[i]!);
+    return w;
+  }
+
+  /** Sets bucket `i` to `weight` (0 is left out); buckets are added in ascending order. */
+  add(i: number, weight: number): void {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length)
+      throw new Error(`weight index ${i} is outside ${this.length} buckets`);
+    if (i <= this.last) throw new Error(`weight index ${i} comes after ${this.last}: indices must ascend`);
+    this.last = i;
+    if (weight === 0) return;
+    if (this.n === this.values.length) throw new Error(`more than ${this.values.length} weights`);
+    const word = i >>> 5;
+    while (this.words <= word) this.before[this.words++] = this.n;
+    this.nonZero[word]! |= 1 << (i & 31);
+    this.values[this.n++] = weight;
+  }
+
+  /** The weight of bucket `i` (0 when untrained). */
+  get(i: number): number {
+    const word = this.nonZero[i >>> 5]!;
+    const bit = i & 31;
+    if (((word >>> bit) & 1) === 0) return 0;
+    return this.values[this.before[i >>> 5]! + popcount(word & ((1 << bit) - 1))]!;
+  }
+}
+
 export class TextModel {
   readonly featuriser: Featuriser;
   /** By token text, and by folded key (spellings of one key share the object). */
@@ -291,31 +357,27 @@ export class TextModel {
   private readonly slotText: Array<string | undefined> = new Array(TOKEN_SLOTS);
   private readonly slotToken: Array<ScoredToken | undefined> = new Array(TOKEN_SLOTS);
   private gen = 0;
-  /**
-   * One bit per bucket, set where the weight is not 0 (a few percent of them): 128 KB that stay in
-   * cache where the 4 MB of weights do not. A page's word pairs are mostly pairs never trained on.
-   */
-  private readonly nonZero: Uint32Array;
   private readonly top = new TopK();
   /** The distinct lexicon buckets of the text being scored (and the feature naming each), and its word pairs. */
   private readonly lexBuckets = new BucketSet();
   private lexLabels: string[] = [];
   private readonly pairBuckets = new BucketSet();
 
+  readonly weights: SparseWeights;
+
   constructor(
     readonly manifest: ModelManifest,
-    readonly weights: Float32Array,
+    weights: Float32Array | SparseWeights,
   ) {
     this.featuriser = new Featuriser(manifest.bits);
-    this.nonZero = new Uint32Array(Math.ceil(weights.length / 32));
-    for (let i = 0; i < weights.length; i++) if (weights[i] !== 0) this.nonZero[i >>> 5]! |= 1 << (i & 31);
+    this.weights = weights instanceof SparseWeights ? weights : SparseWeights.fromDense(weights);
   }
 
   /** p_text for features made by this model's featuriser (training's path). */
   probability(f: TextFeatures): number {
     let z = 0;
     const w = this.weights;
-    for (let i = 0; i < f.ids.length; i++) z += w[f.ids[i]!]!;
+    for (let i = 0; i < f.ids.length; i++) z += w.get(f.ids[i]!);
     return sigmoid(this.manifest.bias + z * f.value);
   }
 
@@ -331,7 +393,7 @@ export class TextModel {
       const n = this.featuriser.fillRow(key);
       const row = this.featuriser.row;
       let z = 0;
-      for (let i = 0; i < n; i++) z += this.weights[row[i]!]!;
+      for (let i = 0; i < n; i++) z += this.weights.get(row[i]!);
       s = { key, kh: pairHash(key), z, n, gen: 0 };
       this.byKey.set(key, s);
     }
@@ -372,7 +434,6 @@ export class TextModel {
     explain?: { top: number; out: Attribution[] },
   ): number {
     const w = this.weights;
-    const nz = this.nonZero;
     const mask = this.featuriser.mask;
     const top = explain ? this.top.reset(explain.top) : null;
     const gen = ++this.gen;
@@ -393,8 +454,7 @@ export class TextModel {
       if (prev !== null && !tok.breakBefore) {
         const b = bigramBucket(prev.kh, t.kh) & mask;
         if (pairs.add(b)) {
-          // Most pairs of a page were never trained on: the bitmap (in cache) says so without a read of the table.
-          const wb = (nz[b >>> 5]! >>> (b & 31)) & 1 ? w[b]! : 0;
+          const wb = w.get(b);
           z += wb;
           n++;
           if (top !== null) top.offer(wb, BIGRAM, i, prev.key, t.key);
@@ -410,7 +470,7 @@ export class TextModel {
     }
     const m = lex.size;
     for (let k = 0; k < m; k++) {
-      const wl = w[lex.ids[k]!]!;
+      const wl = w.get(lex.ids[k]!);
       z += wl;
       n++;
       if (top !== null) top.offer(wl, LEXICON, -1, this.lexLabels[k]!, '');
@@ -438,19 +498,15 @@ export function encodeWeights(weights: Float32Array): Buffer {
   return gzipSync(buf, { level: 9 });
 }
 
-/** Reads `encodeWeights` output into a dense array of `2^bits`; throws on a malformed file. */
-export function decodeWeights(gz: Buffer, bits: number): Float32Array {
+/** Reads `encodeWeights` output (buckets of `2^bits`); throws on a malformed file. */
+export function decodeWeights(gz: Buffer, bits: number): SparseWeights {
   const buf = gunzipSync(gz);
   if (buf.length < 4) throw new Error('weights file is truncated');
   const n = buf.readUInt32LE(0);
   if (buf.length !== 4 + 8 * n)
     throw new Error(`weights file holds ${buf.length} bytes, expected ${4 + 8 * n}`);
-  const w = new Float32Array(1 << bits);
-  for (let k = 0; k < n; k++) {
-    const i = buf.readUInt32LE(4 + 4 * k);
-    if (i >= w.length) throw new Error(`weight index ${i} is outside 2^${bits} buckets`);
-    w[i] = buf.readFloatLE(4 + 4 * n + 4 * k);
-  }
+  const w = new SparseWeights(1 << bits, n);
+  for (let k = 0; k < n; k++) w.add(buf.readUInt32LE(4 + 4 * k), buf.readFloatLE(4 + 4 * n + 4 * k));
   return w;
 }
 

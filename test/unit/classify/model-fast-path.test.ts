@@ -1,10 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type CompiledLexicons,
+  decodeWeights,
+  encodeWeights,
   lexiconLayer,
   type SiteContext,
+  SparseWeights,
   type TextModel,
 } from '../../../src/classify/index.ts';
 import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
@@ -139,7 +143,7 @@ describe('the model scoring path', () => {
       const t = model.featuriser.analyse(tokens[a.tokens[0]]!.text);
       expect(a.label).toBe(t.key);
       let z = 0;
-      for (const id of t.ids) z += model.weights[id]!;
+      for (const id of t.ids) z += model.weights.get(id);
       expect(a.weight).toBeCloseTo(z * f.value, 12);
     }
     expect(out.some((a) => a.tokens && a.tokens[1] - a.tokens[0] === 2)).toBe(true);
@@ -245,5 +249,58 @@ describe('the model scoring path', () => {
         differ++;
     }
     expect(differ).toBe(0);
+  });
+
+  it('keeps only the non-zero weights and reads every bucket as the dense array does', () => {
+    const r = rng(7);
+    const dense = new Float32Array(1 << 12);
+    // Runs of zeros longer than 32 buckets (whole empty words), single weights, full words, the last bucket.
+    for (let i = 0; i < dense.length; i++)
+      if (r() < (i < 1024 ? 0.02 : i < 2048 ? 0.97 : 0.3)) dense[i] = r() - 0.5;
+    dense[31] = 0.25;
+    dense[dense.length - 1] = -1.5;
+    const fromFile = decodeWeights(encodeWeights(dense), 12);
+    for (const w of [SparseWeights.fromDense(dense), fromFile])
+      for (let i = 0; i < dense.length; i++) expect(w.get(i)).toBe(dense[i]);
+  });
+
+  it('refuses a weights file whose buckets are out of range or out of order', () => {
+    const file = (entries: Array<[number, number]>) => {
+      const buf = Buffer.alloc(4 + 8 * entries.length);
+      buf.writeUInt32LE(entries.length, 0);
+      entries.forEach(([i, w], k) => {
+        buf.writeUInt32LE(i, 4 + 4 * k);
+        buf.writeFloatLE(w, 4 + 4 * entries.length + 4 * k);
+      });
+      return gzipSync(buf);
+    };
+    expect(
+      decodeWeights(
+        file([
+          [3, 1],
+          [9, 2],
+        ]),
+        4,
+      ).get(9),
+    ).toBe(2);
+    expect(() => decodeWeights(file([[16, 1]]), 4)).toThrow('weight index 16 is outside 16 buckets');
+    expect(() =>
+      decodeWeights(
+        file([
+          [9, 1],
+          [3, 2],
+        ]),
+        4,
+      ),
+    ).toThrow('weight index 3 comes after 9');
+    expect(() =>
+      decodeWeights(
+        file([
+          [3, 1],
+          [3, 2],
+        ]),
+        4,
+      ),
+    ).toThrow('weight index 3 comes after 3');
   });
 });
