@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConfigError } from '../errors.ts';
 import { Automaton } from './automaton.ts';
+import { Memo } from './memo.ts';
 import {
   countScripts,
   cyrToLat,
@@ -28,6 +29,14 @@ import type { z } from 'zod';
 /** Shortest stem registered for stem matching (shorter ones would match unrelated words). */
 const MIN_STEM = 4;
 
+/**
+ * Tokens the lexicon layer keeps analysed: `Memo`'s two maps of this many each, so a site's everyday
+ * words stay while the article codes and handles met once pass through. The model keeps as many
+ * (`SCORED_MEMO`). Cleared when full at 30,000 (and the model's 40,000), a 50,000-listing crawl of a
+ * market written as sellers write peaked at 271 MB; with these and the models' sparse weights, at 247
+ * MB, for no CPU lost (`test/bench/crawl.ts --market lead-heavy`, see the README's *Development*).
+ */
+export const TOKEN_MEMO = 10_000;
 /** Size of the direct-mapped token cache (a power of two). */
 export const TOKEN_SLOTS = 8192;
 
@@ -305,7 +314,7 @@ export function compileLexicons(
       reported: new Set(scoring.reportedClasses),
       goods: new Set(scoring.goodsClasses),
     },
-    tokenCache: new Map(),
+    tokenCache: new Memo(TOKEN_MEMO),
     tokenSlots: new Array(TOKEN_SLOTS),
   };
 

@@ -62,13 +62,6 @@ const TURKIC_LETTERS = /[әғқңөұүһіӣӯҳҷў]/;
 /** A run of three digits or more: no leet reading of a word holding one is looked up. */
 const DIGIT_RUN = /\d{3}/;
 
-/**
- * Tokens the lexicon layer keeps analysed (cleared when full). A site's vocabulary fits; a market's
- * article codes and order numbers, met once each, would fill a larger one for nothing: at 100,000 (and
- * the model's 200,000) a 5,000-listing crawl of a market written as sellers write peaked at 315–323 MB
- * instead of 249–252 MB, for no CPU saved (`test/bench/crawl.ts --market lead-heavy`).
- */
-const MAX_TOKEN_CACHE = 30_000;
 /** Fuzzy matching: minimum token length, and the Jaro-Winkler pre-filter. */
 export const FUZZY_MIN_LENGTH = 8;
 const FUZZY_MIN_JW = 0.88;
@@ -278,7 +271,6 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
   const latinKey = counts.cyrillic > 0 ? cyrToLat(key) : key;
   const info = tokenInfo(lex, text, key, latinKey, hits, counts.han > 0);
   lex.tokenSlots[slot] = info;
-  if (lex.tokenCache.size >= MAX_TOKEN_CACHE) lex.tokenCache.clear();
   lex.tokenCache.set(text, info);
   return info;
 }

@@ -1,4 +1,5 @@
 import type { Automaton } from './automaton.ts';
+import type { Memo } from './memo.ts';
 import type { TextModel } from './model/model.ts';
 import type { Token } from './tokenise.ts';
 import type { Category, Scoring } from './lexicon-schema.ts';
@@ -185,8 +186,8 @@ export interface CompiledLexicons {
     readonly reported: ReadonlySet<string>;
     readonly goods: ReadonlySet<string>;
   };
-  /** Per-lexicon memo of token analyses (bounded). */
-  readonly tokenCache: Map<string, TokenInfo>;
+  /** Per-lexicon memo of token analyses (bounded: `TOKEN_MEMO` in compile.ts). */
+  readonly tokenCache: Memo<TokenInfo>;
   /**
    * Direct-mapped front of `tokenCache` (a cheap hash of the token, compared by value): most
    * tokens of a page are a few hundred words, found here without hashing the whole string.

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
+import { Memo } from '../memo.ts';
 import { numberShape, type Token, unpinned } from '../tokenise.ts';
 import {
   type Attribution,
@@ -264,8 +265,8 @@ interface ScoredToken {
   gen: number;
 }
 
-/** Token texts the model keeps scored (cleared when full; see `MAX_TOKEN_CACHE` in match.ts). */
-const SCORED_LIMIT = 40_000;
+/** Token texts the model keeps scored: `Memo`'s two maps of this many each (see `TOKEN_MEMO` in compile.ts). */
+const SCORED_MEMO = 10_000;
 /** Size of the direct-mapped front of the token memo (a power of two). */
 const TOKEN_SLOTS = 8192;
 
@@ -350,9 +351,14 @@ export class SparseWeights {
 
 export class TextModel {
   readonly featuriser: Featuriser;
-  /** By token text, and by folded key (spellings of one key share the object). */
-  private readonly scored = new Map<string, ScoredToken>();
-  private readonly byKey = new Map<string, ScoredToken>();
+  /**
+   * By token text, and by folded key: spellings of one key share the object, so it counts once in a
+   * text. The two rotate together, between texts (`score`), never in the middle of one; and a token's
+   * key is read back into `byKey`'s young map whenever its text is, so a key leaves `byKey` only with
+   * every text that holds it.
+   */
+  private readonly scored = new Memo<ScoredToken>(Number.POSITIVE_INFINITY);
+  private readonly byKey = new Memo<ScoredToken>(Number.POSITIVE_INFINITY);
   /** Direct-mapped front of `scored`: a slot's text and its token, compared by value. */
   private readonly slotText: Array<string | undefined> = new Array(TOKEN_SLOTS);
   private readonly slotToken: Array<ScoredToken | undefined> = new Array(TOKEN_SLOTS);
@@ -368,6 +374,8 @@ export class TextModel {
   constructor(
     readonly manifest: ModelManifest,
     weights: Float32Array | SparseWeights,
+    /** Token texts read or scored since the memo last rotated that make it rotate again. */
+    private readonly memo = SCORED_MEMO,
   ) {
     this.featuriser = new Featuriser(manifest.bits);
     this.weights = weights instanceof SparseWeights ? weights : SparseWeights.fromDense(weights);
@@ -412,12 +420,9 @@ export class TextModel {
     text = unpinned(text);
     if (s === undefined) {
       s = this.keyed(foldKey(text));
-      if (this.scored.size >= SCORED_LIMIT) {
-        this.scored.clear();
-        this.byKey.clear();
-      }
       this.scored.set(text, s);
     }
+    if (this.byKey.get(s.key) === undefined) this.byKey.set(s.key, s);
     this.slotText[slot] = text;
     this.slotToken[slot] = s;
     return s;
@@ -436,6 +441,12 @@ export class TextModel {
     const w = this.weights;
     const mask = this.featuriser.mask;
     const top = explain ? this.top.reset(explain.top) : null;
+    if (this.scored.youngSize >= this.memo) {
+      // Between texts: a token counted in this one stays in both maps until it ends. The slots may hold what goes.
+      this.scored.rotate();
+      this.byKey.rotate();
+      this.slotText.fill(undefined);
+    }
     const gen = ++this.gen;
     const pairs = this.pairBuckets.clear();
     let z = 0;

@@ -9,7 +9,7 @@ import {
   lexiconLayer,
   type SiteContext,
   SparseWeights,
-  type TextModel,
+  TextModel,
 } from '../../../src/classify/index.ts';
 import { allTokens, lexiconFeatures } from '../../../src/classify/model/combine.ts';
 import { type Attribution, Featuriser, foldKey, hashString } from '../../../src/classify/model/features.ts';
@@ -106,6 +106,31 @@ describe('the model scoring path', () => {
       }
     }
     expect(compared).toBeGreaterThan(60);
+  });
+
+  it('gives training’s probability with a memo far smaller than a text: spellings of a word count once', () => {
+    // Every spelling of `mef` folds to one key; a text writes several of them far apart, with more new
+    // words between them than the memo holds, and texts follow one another so that it rotates often.
+    const web = lex.models!.web!;
+    const small = new TextModel(web.manifest, web.weights, 4);
+    const ref = new Featuriser(web.manifest.bits);
+    const r = rng(11);
+    const spellings = ['mef', 'меф', 'm3f', 'мeф', 'MEF'];
+    let compared = 0;
+    for (let t = 0; t < 40; t++) {
+      const words: string[] = [];
+      for (let k = 0; k < 30; k++)
+        words.push(r() < 0.2 ? spellings[Math.floor(r() * spellings.length)]! : `w${Math.floor(r() * 60)}x`);
+      const layer = lexiconLayer(words.join(' '), lex);
+      const tokens = allTokens(layer);
+      const lexicon = lexiconFeatures(layer.classification);
+      const expected = web.probability(ref.features(tokens, lexicon));
+      expect(Math.abs(small.score(tokens, lexicon) - expected), words.join(' ')).toBeLessThan(1e-9);
+      compared++;
+    }
+    expect(compared).toBe(40);
+    // Two maps, each at most its bound and one text's words.
+    expect(small.memoised).toBeLessThanOrEqual(2 * (4 + 30));
   });
 
   it('reads a list of numbered items as one: a number is its shape, and a pair counts once', () => {
