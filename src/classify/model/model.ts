@@ -416,13 +416,13 @@ export class TextModel {
     const slot = slotOf(text);
     if (this.slotText[slot] === text) return this.slotToken[slot]!;
     // The memo and the slots keep only owned copies of token texts (see `unpinned`).
+    const young = this.scored.youngSize;
     let s = this.scored.get(text);
     text = unpinned(text);
     if (s === undefined) {
       s = this.keyed(foldKey(text));
       this.scored.set(text, s);
-    }
-    if (this.byKey.get(s.key) === undefined) this.byKey.set(s.key, s);
+    } else if (this.scored.youngSize !== young) this.byKey.get(s.key); // read back from the old map: its key too
     this.slotText[slot] = text;
     this.slotToken[slot] = s;
     return s;
