@@ -10,7 +10,7 @@ export class Memo<V> {
   private old = new Map<string, V>();
 
   /** `half`: entries of the young map that make the next `set` start a new one (never: `Infinity`, see `rotate`). */
-  constructor(readonly half: number) {}
+  constructor(private readonly half: number) {}
 
   get size(): number {
     return this.young.size + this.old.size;
@@ -38,10 +38,5 @@ export class Memo<V> {
   rotate(): void {
     this.old = this.young;
     this.young = new Map();
-  }
-
-  clear(): void {
-    this.young = new Map();
-    this.old = new Map();
   }
 }

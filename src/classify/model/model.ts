@@ -342,10 +342,11 @@ export class SparseWeights {
 
   /** The weight of bucket `i` (0 when untrained). */
   get(i: number): number {
-    const word = this.nonZero[i >>> 5]!;
+    const at = i >>> 5;
+    const word = this.nonZero[at]!;
     const bit = i & 31;
     if (((word >>> bit) & 1) === 0) return 0;
-    return this.values[this.before[i >>> 5]! + popcount(word & ((1 << bit) - 1))]!;
+    return this.values[this.before[at]! + popcount(word & ((1 << bit) - 1))]!;
   }
 }
 
