@@ -67,11 +67,29 @@ const EXTRA_G = /[ёαβγεηικμνορσςτυχωƒ]/g;
 /** Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Additional): `ï` → `i`. */
 const LATIN_DIACRITIC = /[\u00c0-\u024f\u1e00-\u1eff]/;
 
+/**
+ * Letterlike symbols that NFKC spells as letters (`™` → `TM`, `№` → `No`, `℡` → `TEL`). Glued to a
+ * word they would change it (`Cocaine™` → `cocainetm`): `™ ℠ ℡` become a space. `№` glued to a number
+ * is `no`, as NFKC writes it (`Порошок №4`: the heroin grade; `№521400` then reads as a number, see
+ * `isNumero`). Elsewhere it stays itself, a sign between words: as `No`, `№ 4`, the way Russian numbers
+ * an ad, a flat or a school, read as the heroin grade `no 4`; as a space, a pack size (`50 мг № 10`)
+ * would read as a price.
+ */
+const WORD_SYMBOLS: Record<string, string> = { '№': '№', '™': ' ', '℠': ' ', '℡': ' ' };
+const NUMERO = 0x2116;
+
+/** `№` right before an ASCII digit: written `no` (see `WORD_SYMBOLS`). */
+function numeroGlued(c: number, next: number): boolean {
+  return c === NUMERO && next >= 48 && next <= 57;
+}
+
 const segmentCache = new Map<string, string>();
 
 function foldSegment(seg: string): string {
   let out = segmentCache.get(seg);
   if (out !== undefined) return out;
+  const symbol = WORD_SYMBOLS[seg];
+  if (symbol !== undefined) return symbol;
   out = seg.normalize('NFKC').toLowerCase().replace(INVISIBLE_G, '');
   // NFKC composes what can be composed (и + ̆ → й); what is left over (stress marks) goes.
   if (out.length > 1 || COMBINING.test(out)) out = out.replace(MARKS_G, '');
@@ -132,7 +150,7 @@ export function normaliseText(input: string): NormalisedText {
     let f = c >= 65 && c <= 90 ? c + 32 : c;
     if (c >= 0x80) {
       const next = i + 1 < n ? input.charCodeAt(i + 1) : 0;
-      if (next >= 0x300 && isMark(next)) break;
+      if ((next >= 0x300 && isMark(next)) || numeroGlued(c, next)) break;
       f = foldOf(c);
       if (f < 0) break;
     }
@@ -174,7 +192,7 @@ export function normaliseText(input: string): NormalisedText {
     }
     // Fast path: a BMP character with a one-unit fold, not followed by a combining mark.
     const next = i + 1 < n ? input.charCodeAt(i + 1) : 0;
-    if (next < 0x300 || !isMark(next)) {
+    if ((next < 0x300 || !isMark(next)) && !numeroGlued(c, next)) {
       const f = foldOf(c);
       if (f === REMOVED) {
         i++;
@@ -202,7 +220,9 @@ export function normaliseText(input: string): NormalisedText {
       if (!COMBINING.test(ch) || INVISIBLE.test(ch)) break;
       i += nextCp > 0xffff ? 2 : 1;
     }
-    const folded = foldSegment(input.slice(start, i));
+    const folded = numeroGlued(cp, i < n ? input.charCodeAt(i) : 0)
+      ? 'no'
+      : foldSegment(input.slice(start, i));
     if (folded.length === 0) continue;
     ensure(folded.length);
     for (let k = 0; k < folded.length; k++) {

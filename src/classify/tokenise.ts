@@ -110,8 +110,8 @@ export function isDigits(text: string): boolean {
 }
 
 /**
- * Whether a token is a number after the numero sign: NFKC writes `№` as `No`, glued to the number
- * (`заказ №521400` → `no521400`), so each order or ad number would be a word of its own. Read like
+ * Whether a token is a number glued to the numero sign, which normalising writes `no` (`заказ №521400`
+ * → `no521400`, see `normalise.ts`), so each order or ad number would be a word of its own. Read like
  * a number (`no4` still spells the heroin grade `no 4` as a phrase).
  */
 export function isNumero(text: string): boolean {

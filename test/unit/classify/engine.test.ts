@@ -43,6 +43,27 @@ describe('normalisation', () => {
     expect(n.starts).toBeNull();
   });
 
+  it('does not spell letterlike symbols into the words beside them', () => {
+    // NFKC makes `™` the letters `TM`: `Cocaine™` would be the word `cocainetm`.
+    expect(normaliseText('Cocaine™ 1g').text).toBe('cocaine  1g');
+    expect(classify('Cocaine™ 1g 80$', lex).substances).toEqual(['cocaine']);
+    expect(normaliseText('℡ +7').text).toBe('  +7');
+  });
+
+  it('writes the numero sign no only when a number is glued to it', () => {
+    const glued = normaliseText('Порошок №4');
+    expect(glued.text).toBe('порошок no4');
+    expect(originalSpan(glued, 8, 11)).toEqual([8, 10]);
+    expect(normaliseText('№4').text).toBe('no4');
+    expect(normaliseText('Объявление № 4').text).toBe('объявление № 4');
+    // An ad, a flat or a school numbered `№ 4` is no heroin grade, and a pack size (`№ 10`) no price.
+    const ad = classify('Объявление № 4 018 772 551. Продам велосипед, 5000 тг', lex);
+    expect(ad.substances).toEqual([]);
+    expect(ad.lead).toBe(false);
+    const pack = classify('Трамадол 50 мг № 10 – 38 000 сўм', lex);
+    expect(pack.reasons.map((r) => r.form)).not.toContain('10');
+  });
+
   it('reports spans of matches in the original text, including homoglyphs and spacing', () => {
     const text = 'Продам  М е ф е д р о н — или Мeфeдрoн, 1г 3500₽';
     const c = classify(text, lex);
