@@ -1,6 +1,7 @@
 import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
 import { MAX_QUANTITY_WORD } from './lexicon-schema.ts';
 import { RawMatch } from './match.ts';
+import { isDigits } from './tokenise.ts';
 import type { CompiledLexicons } from './types.ts';
 
 /**
@@ -12,6 +13,11 @@ import type { CompiledLexicons } from './types.ts';
  */
 
 const NUMBER = /\d+(?:[.,/]\d+)*/g;
+/**
+ * Thousands grouped by spaces after a number of one to three digits, as Russian and the region write
+ * sums (`38 000 сўм`, `1 500₽`: one price, not `000 сўм`).
+ */
+const THOUSANDS_GROUPS = /(?:[ \u00a0\u202f]\d{3}(?!\d))+/y;
 /**
  * The word after a number, read up to `MAX_QUANTITY_WORD` characters (the longest a currency or unit
  * may be, so a longer word is none), and no number costs more than that to look at. Read whole, the word
@@ -99,12 +105,25 @@ export function scanHandles(text: string, out: RawMatch[] = []): RawMatch[] {
 /** Finds prices and quantities in normalised text. */
 export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatch[] = []): RawMatch[] {
   if (lex.units.size === 0 && lex.currencies.size === 0) return out;
+  let groupedTo = 0;
   for (const m of text.matchAll(NUMBER)) {
     const start = m.index;
-    let end = start + m[0].length;
+    if (start < groupedTo) continue;
+    let num = m[0];
+    let end = start + num.length;
     const before = start > 0 ? text[start - 1]! : '';
-    // `jwh018`, `mdmb4en`: digits glued after letters are part of a name, not a number.
+    // `jwh018`, `mdmb4en`: digits glued after letters are part of a name, not a number (nor is what
+    // follows its thousands: `x300 200mg` is a count and a dose).
     if (before && LETTER.test(before) && !HAN.test(before)) continue;
+    if (num.length <= 3 && text.charCodeAt(end) <= 0x202f && isDigits(num)) {
+      THOUSANDS_GROUPS.lastIndex = end;
+      const groups = THOUSANDS_GROUPS.exec(text);
+      if (groups !== null) {
+        end += groups[0].length;
+        num = text.slice(start, end);
+        groupedTo = end;
+      }
+    }
     // Currency symbol before: `$100`, `₽ 3500`.
     let sym = before;
     if (sym === ' ' && start > 1) sym = text[start - 2]!;
@@ -149,7 +168,7 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
         last.term < 0 &&
         (last.label === 'quantity' || last.label === 'count') &&
         last.end <= start &&
-        (multiplied || m[0].replace(/\D/g, '').length >= 2) &&
+        (multiplied || num.replace(/\D/g, '').length >= 2) &&
         PRICE_GAP.test(text.slice(last.end, start))
       ) {
         out.push(new RawMatch(-1, start, end, 'exact', 'price'));
@@ -162,7 +181,7 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
     } else if (lex.countUnits.has(w.word)) {
       out.push(new RawMatch(-1, start, w.end, 'exact', 'count'));
     } else if (lex.units.has(w.word)) {
-      const n = Number.parseInt(m[0], 10);
+      const n = Number.parseInt(num, 10);
       // `2019г` is a year, not grams.
       if ((w.word === 'г' || w.word === 'г.') && n >= 1900 && n <= 2100) continue;
       out.push(new RawMatch(-1, start, w.end, 'exact', 'quantity'));

@@ -525,6 +525,21 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(prices('м.е.ф, 1-і 17к, Grammi 300 ming, 4k video')).toEqual(['17к', '300 ming']);
   });
 
+  it('reads thousands grouped by spaces as one sum, but not after a word they are glued to', () => {
+    const spans = (t: string, term: string) =>
+      classify(t, lex)
+        .reasons.filter((r) => r.term === term)
+        .map((r) => t.slice(...r.span));
+    expect(spans('Нурофен – 38 000 сўм, 1г 12 500, 1 200 000 тг', 'price')).toEqual([
+      '38 000 сўм',
+      '12 500',
+      '1 200 000 тг',
+    ]);
+    expect(spans('x300 200mg methylone pills', 'quantity')).toEqual(['200mg']);
+    // Not thousands: more than three digits before the space, or a group of other than three.
+    expect(spans('1500 000 тг, 5 00 тг', 'price')).toEqual(['000 тг', '00 тг']);
+  });
+
   it('a dead drop arranged in two words carries an unnamed substance, unless anything says otherwise', () => {
     const review = classify('Отзыв клиента: клад целый, магнит на месте. Заказывайте в боте', lex);
     expect(review).toMatchObject({ lead: true, kind: 'sale', substances: [] });
