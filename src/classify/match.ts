@@ -248,6 +248,7 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
         key = otherKey;
       }
     }
+    const unread = key;
     if (counts.digits > 0) {
       const variants = leetVariants(key, script, counts);
       // Three digits in a row are a number (`vendor483920`, `250мг`), not letters written as digits.
@@ -267,12 +268,40 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
     ) {
       hits = fuzzyLookup(lex, key);
     }
+    if (hits.length === 0 && counts.digits > 0) hits = gluedNumber(lex, unread);
   }
   const latinKey = counts.cyrillic > 0 ? cyrToLat(key) : key;
   const info = tokenInfo(lex, text, key, latinKey, hits, counts.han > 0);
   lex.tokenSlots[slot] = info;
   lex.tokenCache.set(text, info);
   return info;
+}
+
+/**
+ * A word of three letters or more with a number of up to four digits, and perhaps a unit, glued on:
+ * `мефедрон1г`, `кокс05` (`vendor483920`, `item12345` are IDs).
+ */
+const GLUED_NUMBER = /^(\p{L}{3,})\d{1,4}\p{L}{0,3}$/u;
+
+/**
+ * The word of a token that read as nothing whole (`мефедр0н` is leet, read before), when a number is
+ * glued after it (`мефедрон1г`): a listed form (no stem, no transliteration: a page's words glued to
+ * IDs are each new, and looked up here once each), the hit spanning its letters. Substances only,
+ * and no weak slang (weight at most `explainMaxWeight`): `base64`, `pure0.036` and `ice3` are a data
+ * URI, a price glued to a word and a game. The number's quantity is `scanQuantities`'.
+ */
+function gluedNumber(lex: CompiledLexicons, key: string): TokenHit[] {
+  const m = GLUED_NUMBER.exec(key);
+  const found = m === null ? undefined : lex.exact.get(m[1]!);
+  if (found === undefined) return [];
+  const letters = m![1]!.length;
+  const out: TokenHit[] = [];
+  for (const term of found) {
+    const t = lex.terms[term]!;
+    if (t.group === 'substance' && t.weight > lex.scoring.explainMaxWeight)
+      out.push({ term, via: 'exact', letters });
+  }
+  return out;
 }
 
 /**
@@ -307,7 +336,10 @@ export function matchTokens(
       han[i] = 1;
     }
     for (const h of info.hits) {
-      out.push(new RawMatch(h.term, tok.start, tok.end, tok.spaced && h.via === 'exact' ? 'spaced' : h.via));
+      // A glued word's own letters, where the token is its slice of the text (no apostrophe taken out).
+      const end =
+        h.letters !== undefined && tok.end - tok.start === tok.text.length ? tok.start + h.letters : tok.end;
+      out.push(new RawMatch(h.term, tok.start, end, tok.spaced && h.via === 'exact' ? 'spaced' : h.via));
     }
     if (info.hits.length === 0 && tok.letters !== undefined) segmentSpaced(lex, tok.text, tok.letters, out);
   }

@@ -102,6 +102,28 @@ export function scanHandles(text: string, out: RawMatch[] = []): RawMatch[] {
   return out;
 }
 
+const THREE_LETTERS = /\p{L}{3}$/u;
+
+/**
+ * Whether the number at `[start, end)`, glued after letters, is a quantity all the same: a unit glued
+ * after it and a word of three letters or more before (`мефедрон1г`, `кокс0.5гр`), or a quantity
+ * just before it (`1г3500р`, a price).
+ */
+function gluedDose(
+  lex: CompiledLexicons,
+  text: string,
+  start: number,
+  end: number,
+  out: RawMatch[],
+): boolean {
+  const last = out.length > 0 ? out[out.length - 1]! : undefined;
+  if (last !== undefined && last.term < 0 && last.end === start && last.label !== 'price') return true;
+  if (end >= text.length || !LETTER.test(text[end]!)) return false;
+  if (!THREE_LETTERS.test(text.slice(Math.max(0, start - 3), start))) return false;
+  const w = wordAt(text, end);
+  return w !== null && (lex.units.has(w.word) || lex.countUnits.has(w.word));
+}
+
 /** Finds prices and quantities in normalised text. */
 export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatch[] = []): RawMatch[] {
   if (lex.units.size === 0 && lex.currencies.size === 0) return out;
@@ -113,8 +135,10 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
     let end = start + num.length;
     const before = start > 0 ? text[start - 1]! : '';
     // `jwh018`, `mdmb4en`: digits glued after letters are part of a name, not a number (nor is what
-    // follows its thousands: `x300 200mg` is a count and a dose).
-    if (before && LETTER.test(before) && !HAN.test(before)) continue;
+    // follows its thousands: `x300 200mg` is a count and a dose). Unless a unit is glued after them
+    // too, to a word (`мефедрон1г`), or they follow a quantity (`1г3500р`).
+    if (before && LETTER.test(before) && !HAN.test(before) && !gluedDose(lex, text, start, end, out))
+      continue;
     if (num.length <= 3 && text.charCodeAt(end) <= 0x202f && isDigits(num)) {
       THOUSANDS_GROUPS.lastIndex = end;
       const groups = THOUSANDS_GROUPS.exec(text);

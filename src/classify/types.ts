@@ -114,6 +114,8 @@ export type Via =
 export interface TokenHit {
   readonly term: number;
   readonly via: Via;
+  /** The hit is the token's first `letters` units, a number glued after them (`мефедрон1г`). */
+  readonly letters?: number;
 }
 
 /** What a token turns into: its key for phrase matching and its hash-map hits. */

@@ -525,6 +525,23 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(prices('м.е.ф, 1-і 17к, Grammi 300 ming, 4k video')).toEqual(['17к', '300 ming']);
   });
 
+  it('reads a substance with its dose glued on, and a price glued to the dose', () => {
+    const forms = (t: string, group: string) =>
+      classify(t, lex)
+        .reasons.filter((r) => r.group === group)
+        .map((r) => `${r.term}:${t.slice(...r.span)}`);
+    expect(forms('Мефедрон1г 3500р', 'substance')).toEqual(['mephedrone:Мефедрон']);
+    expect(forms('Мефедрон1г 3500р', 'intent')).toEqual(
+      expect.arrayContaining(['quantity:1г', 'price:3500р']),
+    );
+    expect(forms('меф 1г3500р', 'intent')).toEqual(expect.arrayContaining(['quantity:1г', 'price:3500р']));
+    expect(forms('Codeine 50x30mg', 'intent')).toContain('quantity:30mg');
+    // Names with digits stay names, and weak slang does not take a number glued to it.
+    expect(forms('jwh018 mdmb4en', 'substance')).toEqual(['JWH-018:jwh018']);
+    expect(classify('svg+xml;utf8;base64,PD94bWwg', lex).substances).toEqual([]);
+    expect(classify('iphone13 128gb, ice3', lex).substances).toEqual([]);
+  });
+
   it('reads thousands grouped by spaces as one sum, but not after a word they are glued to', () => {
     const spans = (t: string, term: string) =>
       classify(t, lex)
