@@ -39,8 +39,9 @@ const INVISIBLE_G = new RegExp(INVISIBLE.source, 'gu');
 const MARKS_G = /\p{M}/gu;
 const COMBINING = /\p{M}/u;
 /**
- * Folds applied to every character: `ё → е`, and Greek letters (not a target language) to the
- * Latin letters they pass for in "fancy text" (`Cσcαιηє` → `cocaine`, `µg` → `ug`).
+ * Folds applied to every character: `ё → е`, and Greek letters (not a target language) and Latin
+ * small capitals, which NFKC leaves as they are, to the Latin letters they pass for in "fancy text"
+ * (`Cσcαιηє` → `cocaine`, `µg` → `ug`, `ᴍᴅᴍᴀ` → `mdma`).
  */
 const EXTRA_FOLDS: Record<string, string> = {
   ё: 'е',
@@ -62,8 +63,41 @@ const EXTRA_FOLDS: Record<string, string> = {
   χ: 'x',
   ω: 'w',
   ƒ: 'f',
+  ᴀ: 'a',
+  ʙ: 'b',
+  ᴄ: 'c',
+  ᴅ: 'd',
+  ᴇ: 'e',
+  ꜰ: 'f',
+  ɢ: 'g',
+  ʜ: 'h',
+  ɪ: 'i',
+  ᴊ: 'j',
+  ᴋ: 'k',
+  ʟ: 'l',
+  ᴍ: 'm',
+  ɴ: 'n',
+  ᴏ: 'o',
+  ᴘ: 'p',
+  ʀ: 'r',
+  ꜱ: 's',
+  ᴛ: 't',
+  ᴜ: 'u',
+  ᴠ: 'v',
+  ᴡ: 'w',
+  ʏ: 'y',
+  ᴢ: 'z',
 };
-const EXTRA_G = /[ёαβγεηικμνορσςτυχωƒ]/g;
+const EXTRA_G = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('')}]`, 'g');
+/**
+ * Negative circled and negative squared Latin capitals (`🅜`, `🅼🅳🅼🅰`), emoji that NFKC leaves as
+ * they are (the plain circled and squared ones, `Ⓜ`, `🄼`, it writes as letters): `a` + offset.
+ */
+function emojiLetter(cp: number): string | null {
+  if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(97 + cp - 0x1f150);
+  if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(97 + cp - 0x1f170);
+  return null;
+}
 /** Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Additional): `ï` → `i`. */
 const LATIN_DIACRITIC = /[\u00c0-\u024f\u1e00-\u1eff]/;
 
@@ -88,8 +122,8 @@ const segmentCache = new Map<string, string>();
 function foldSegment(seg: string): string {
   let out = segmentCache.get(seg);
   if (out !== undefined) return out;
-  const symbol = WORD_SYMBOLS[seg];
-  if (symbol !== undefined) return symbol;
+  const symbol = WORD_SYMBOLS[seg] ?? emojiLetter(seg.codePointAt(0)!);
+  if (symbol !== null && symbol !== undefined) return symbol;
   out = seg.normalize('NFKC').toLowerCase().replace(INVISIBLE_G, '');
   // NFKC composes what can be composed (и + ̆ → й); what is left over (stress marks) goes.
   if (out.length > 1 || COMBINING.test(out)) out = out.replace(MARKS_G, '');

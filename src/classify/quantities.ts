@@ -41,8 +41,8 @@ const HAN_WEIGHT = new Set(['克', '公斤']);
  * (`17к`, `300 ming`, `15 мың`). Not Latin `k` (`4k video`, `10k followers`), nor `т` (tonnes).
  */
 const THOUSANDS = new Set(['к', 'тыс', 'тысяч', 'ming', 'минг', 'мың', 'миң', 'ҳазор', 'hazor', 'hazar']);
-/** What may stand between a quantity and the bare number after it that prices it: `1g 600`, `1г — 25к`. */
-const PRICE_GAP = /^[\s\-–—:=]{1,4}$/;
+/** What may stand between a quantity and the bare number after it that prices it: `1g 600`, `1г — 25к`, `1гр/3500`. */
+const PRICE_GAP = /^[\s\-–—:=/]{1,4}$/;
 
 interface Word {
   readonly word: string;

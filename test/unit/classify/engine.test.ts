@@ -43,6 +43,15 @@ describe('normalisation', () => {
     expect(n.starts).toBeNull();
   });
 
+  it('reads small capitals and letters in negative circles and squares as Latin letters', () => {
+    expect(normaliseText('ᴍᴇꜰᴇᴅʀᴏɴᴇ').text).toBe('mefedrone');
+    const emoji = normaliseText('🅼🅳🅼🅰\ufe0f 🅜');
+    expect(emoji.text).toBe('mdma m');
+    expect(originalSpan(emoji, 0, 4)).toEqual([0, 8]);
+    expect(classify('🅼🅳🅼🅰 1g 30$', lex).substances).toEqual(['MDMA']);
+    expect(classify('ᴍᴅᴍᴀ pills 10$', lex).substances).toEqual(['MDMA']);
+  });
+
   it('does not spell letterlike symbols into the words beside them', () => {
     // NFKC makes `™` the letters `TM`: `Cocaine™` would be the word `cocainetm`.
     expect(normaliseText('Cocaine™ 1g').text).toBe('cocaine  1g');
@@ -517,7 +526,7 @@ describe('innocent senses, shop structure and recruitment', () => {
       classify(t, lex)
         .reasons.filter((r) => r.term === 'price')
         .map((r) => t.slice(...r.span));
-    expect(prices('1g 25 3.5g 70, 0.5g 400 ming')).toEqual(['25', '70', '400 ming']);
+    expect(prices('1g 25 3.5g 70, 0.5g 400 ming, 1гр/3500')).toEqual(['25', '70', '400 ming', '3500']);
     expect(prices('摇头丸 一粒180 每件300')).toEqual(['180', '300']);
     // A one-digit count after a quantity is no price.
     expect(prices('5 g 2 pcs, 10 g 3')).toEqual([]);
