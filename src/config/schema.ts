@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { politenessSchema } from '../crawl/politeness/index.ts';
 
-/** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ltc, xmr...). */
+/** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ton, ltc, xmr...). */
 /**
  * `robots:` in `config/sites/<id>.yaml`. `obey` (default): robots.txt is fetched per host;
  * disallowed URLs fail with reason `robots`, and its `Crawl-delay` slows requests to the host
@@ -17,6 +17,7 @@ export const SEARCH_TYPES = [
   'btc',
   'eth',
   'tron',
+  'ton',
   'ltc',
   'xmr',
   'card',

@@ -11,6 +11,7 @@ export type IdentifierType =
   | 'btc'
   | 'eth'
   | 'tron'
+  | 'ton'
   | 'ltc'
   | 'xmr'
   | 'card'

@@ -11,7 +11,7 @@ export function identifierKey(i: { type: string; value: string }): string {
 
 /** Groups a site's `search.types` may name, besides exact identifier types. */
 export const IDENTIFIER_GROUPS: Record<string, IdentifierType[]> = {
-  crypto: ['btc', 'eth', 'tron', 'ltc', 'xmr'],
+  crypto: ['btc', 'eth', 'tron', 'ton', 'ltc', 'xmr'],
   messenger: ['telegram', 'session', 'wickr', 'threema', 'jabber'],
   ewallet: ['qiwi', 'yoomoney', 'payeer', 'perfectmoney'],
 };

@@ -106,6 +106,22 @@ describe('CLI', () => {
     }
   });
 
+  it('cluster finds a vendor by an identifier as stored or as a page writes it', async () => {
+    const ids = (stdout: string) =>
+      (JSON.parse(stdout) as { leads: { id: number }[] }).leads.map((l) => l.id);
+    const stored = await runCli(['--config', configDir, 'cluster', 'mef_shop_0', '--json']);
+    expect(stored.code).toBe(0);
+    expect(ids(stored.stdout).length).toBeGreaterThan(0);
+    for (const written of ['@Mef_Shop_0', 't.me/mef_shop_0', 'https://t.me/Mef_Shop_0']) {
+      const found = await runCli(['--config', configDir, 'cluster', written, '--json']);
+      expect(found.code, written).toBe(0);
+      expect(ids(found.stdout), written).toEqual(ids(stored.stdout));
+    }
+    const none = await runCli(['--config', configDir, 'cluster', 't.me/nobody_here']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/no lead or linked identifier matches "t\.me\/nobody_here"/);
+  });
+
   it('crawl says what went wrong in the terms of its flags', async () => {
     // A seed on loopback without --allow-private-network: refused, exit 1, and the flag is named.
     const refused = await runCli(['--config', configDir, 'crawl', '--seed', site.url, '--json']);

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
+import { extractIdentifiers } from '../../extract/index.ts';
 import type { ClusterView, Store } from '../../leads/index.ts';
 import { collect, out, table } from '../output.ts';
 import { openStore } from './leads.ts';
@@ -13,17 +14,33 @@ async function withStore<T>(cmd: Command, fn: (store: Store) => Promise<T>): Pro
   }
 }
 
-/** Finds the cluster of a lead id (digits) or of an identifier's value. */
+/**
+ * Finds the cluster of a lead id (digits) or of an identifier, by its stored value or as a page would
+ * write it (`t.me/mef_shop`, `+7 705 111 22 33`, a TON address's `UQ…` form): read by the extractor,
+ * when the whole of `ref` is one identifier.
+ */
 export async function findCluster(store: Store, ref: string): Promise<ClusterView | null> {
   if (/^\d+$/.test(ref)) {
     const lead = await store.lead(Number(ref));
     if (lead?.cluster_id != null) return store.cluster(lead.cluster_id);
   }
   const value = ref.replace(/^@/, '');
-  const identifier = (await store.findIdentifier(ref)) ?? (await store.findIdentifier(value.toLowerCase()));
+  const identifier =
+    (await store.findIdentifier(ref)) ??
+    (await store.findIdentifier(value.toLowerCase())) ??
+    (await asWritten(store, ref.trim()));
   if (!identifier) return null;
   const lead = (await store.leadsWithIdentifier(identifier.id))[0];
   return lead?.cluster_id != null ? store.cluster(lead.cluster_id) : null;
+}
+
+async function asWritten(store: Store, ref: string): ReturnType<Store['findIdentifier']> {
+  for (const i of extractIdentifiers(ref)) {
+    if (i.span[0] !== 0 || i.span[1] !== ref.length) continue;
+    const row = await store.findIdentifier(i.value, i.type);
+    if (row) return row;
+  }
+  return undefined;
 }
 
 export function register(program: Command): void {
@@ -32,7 +49,7 @@ export function register(program: Command): void {
     .description('list payment and contact identifiers with the leads that carry them')
     .option(
       '--type <type>',
-      'only this type: btc, eth, tron, ltc, xmr, card, phone, telegram, email, ... (repeatable)',
+      'only this type: btc, eth, tron, ton, ltc, xmr, card, phone, telegram, email, ... (repeatable)',
       collect,
     )
     .option('--min-leads <n>', 'only identifiers carried by at least n leads', '0')
@@ -73,7 +90,7 @@ export function register(program: Command): void {
     )
     .argument(
       '<ref>',
-      'a lead id, or an identifier value such as TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7 or @mef_shop',
+      'a lead id, or an identifier as stored or as a page writes it: TLa2f6VPqDgRE67v1736s7bJ8Ray5wYjU7, @mef_shop, t.me/mef_shop, +7 705 111 22 33',
     )
     .option('--json', 'as one JSON object')
     .action(async (ref: string, opts: { json?: boolean }, cmd: Command) => {

@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { base58xmr, bech32, bech32m, createBase58check } from '@scure/base';
+import { Buffer } from 'node:buffer';
 import { type Candidate, candidate, PRIORITY } from './context.ts';
 
 /**
@@ -12,6 +13,10 @@ import { type Candidate, candidate, PRIORITY } from './context.ts';
  * - TRON: base58check, 21 bytes starting 0x41 (`T…`).
  * - Ethereum / ERC-20 / BEP-20: `0x` + 40 hex; mixed case must pass EIP-55, one-case is accepted.
  * - Monero: `4…`/`8…`, 95 or 106 chars, Monero block base58 with a keccak-256 checksum.
+ * - TON (Toncoin, USDT on TON, Telegram's wallet): the user-friendly form, 48 characters of base64 or
+ *   base64url (`EQ…` bounceable, `UQ…` not; 36 bytes: flags, workchain, account id, CRC16-XMODEM), or the
+ *   raw `0:` + 64 hex. Both forms of one account are one value, the raw one (`0:ca6e…`): a vendor's
+ *   `UQ…` on one site and `EQ…` on another link.
  */
 
 const b58check = createBase58check(sha256);
@@ -25,6 +30,11 @@ const BASE58_RE = /(?<![0-9A-Za-z])[13LMT48][1-9A-HJ-NP-Za-km-z]{24,105}(?![0-9A
 const BECH32_RE = /(?<![0-9A-Za-z])(?:bc|ltc)1[02-9ac-hj-np-z]{8,87}(?![0-9A-Za-z])/gi;
 /** Ethereum candidates: exactly 40 hex digits after 0x (a 64-hex tx hash does not fit). */
 const ETH_RE = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g;
+
+/** TON user-friendly candidates: mainnet flags (`E`/`U`), basechain `Q` or masterchain `f`, not inside a longer base64 run. */
+const TON_RE = /(?<![0-9A-Za-z+/_-])[EU][Qf][0-9A-Za-z+/_-]{46}(?![0-9A-Za-z+/=_-])/g;
+/** TON raw form: workchain, colon, 64 hex digits of the account id. */
+const TON_RAW_RE = /(?<![0-9A-Za-z:-])(0|-1):([0-9a-fA-F]{64})(?![0-9A-Za-z])/g;
 
 const XMR_NETBYTES: Record<number, string> = { 18: 'standard', 19: 'integrated', 42: 'subaddress' };
 
@@ -46,7 +56,39 @@ export function extractCrypto(text: string): Candidate[] {
       if (c) out.push(c);
     }
   }
+  for (const m of text.matchAll(TON_RE)) {
+    const c = checkTon(m[0], m.index);
+    if (c) out.push(c);
+  }
+  if (text.includes(':')) {
+    for (const m of text.matchAll(TON_RAW_RE)) {
+      const value = `${m[1]}:${m[2]!.toLowerCase()}`;
+      out.push(candidate('ton', value, m.index, m.index + m[0].length, 'syntax:raw', false, PRIORITY.crypto));
+    }
+  }
   return out;
+}
+
+/** CRC16-XMODEM (polynomial 0x1021, initial 0), TON's address checksum. */
+export function crc16(bytes: Uint8Array): number {
+  let crc = 0;
+  for (const b of bytes) {
+    crc ^= b << 8;
+    for (let i = 0; i < 8; i++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+function checkTon(s: string, start: number): Candidate | null {
+  const bytes = Buffer.from(s.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+  if (bytes.length !== 36) return null;
+  const flags = bytes[0];
+  const workchain = bytes[1];
+  if ((flags !== 0x11 && flags !== 0x51) || (workchain !== 0x00 && workchain !== 0xff)) return null;
+  if (crc16(bytes.subarray(0, 34)) !== bytes.readUInt16BE(34)) return null;
+  const value = `${workchain === 0xff ? -1 : 0}:${bytes.subarray(2, 34).toString('hex')}`;
+  const form = flags === 0x11 ? 'bounceable' : 'non-bounceable';
+  return candidate('ton', value, start, start + s.length, `crc16:${form}`, false, PRIORITY.crypto);
 }
 
 function checkBase58(s: string, start: number): Candidate | null {

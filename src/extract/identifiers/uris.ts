@@ -3,7 +3,7 @@ import type { Identifier, IdentifierType } from '../types.ts';
 /**
  * Identifiers in link targets, where the page holds the exact value: `mailto:`, `tel:`/`callto:`,
  * `wa.me/…`, `t.me/…`/`telegram.me/…`/`tg://resolve`, and the payment URIs `bitcoin:`, `litecoin:`,
- * `ethereum:` (EIP-681, also `pay-…@chain/transfer?address=…`), `monero:` and `tron:`. Each value
+ * `ethereum:` (EIP-681, also `pay-…@chain/transfer?address=…`), `monero:`, `tron:` and `ton://transfer/…`. Each value
  * goes through the same validators as text (checksums, libphonenumber, Telegram's username rules)
  * and must be the whole value the URI names, of the type its scheme names: `bitcoin:` with a
  * Litecoin address, or `mailto:` with something that is not an address, yields nothing.
@@ -13,13 +13,14 @@ import type { Identifier, IdentifierType } from '../types.ts';
 const MAX_URIS = 2_000;
 /** The schemes and hosts worth parsing; every other href is skipped without decoding it. */
 const WANTED =
-  /^\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|tg:|(?:https?:)?\/\/(?:www\.)?(?:[a-z0-9_]+\.)?(?:t\.me|telegram\.me|telegram\.dog|wa\.me)(?:[/?#]|$))/i;
+  /^\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|ton:|tg:|(?:https?:)?\/\/(?:www\.)?(?:[a-z0-9_]+\.)?(?:t\.me|telegram\.me|telegram\.dog|wa\.me)(?:[/?#]|$))/i;
 const PAYMENT: Record<string, IdentifierType> = {
   bitcoin: 'btc',
   litecoin: 'ltc',
   ethereum: 'eth',
   monero: 'xmr',
   tron: 'tron',
+  ton: 'ton',
 };
 
 /** A piece of a URI to run the text extractors on, and what it must turn out to be. */
@@ -89,6 +90,11 @@ function piecesOf(uri: string): [number, Piece][] {
   if (payment !== undefined) {
     const [start, path] = body(rest, /[?#]/);
     if (payment === 'eth') return ethereumPieces(uri, start, path);
+    // `ton://transfer/ADDRESS?amount=…`, the TON wallets' payment link.
+    if (payment === 'ton') {
+      const skip = /^transfer\//i.exec(path)?.[0].length ?? 0;
+      return [[start + skip, { value: path.slice(skip), types: ['ton'], whole: true }]];
+    }
     return [[start, { value: path, types: [payment], whole: true }]];
   }
   if (/^(?:https?:)?\/\/(?:www\.)?wa\.me\//i.test(uri)) {

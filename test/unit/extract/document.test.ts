@@ -202,8 +202,16 @@ describe('parseHtml: identifiers from link targets', () => {
     const html = `<a href="bitcoin:${BTC}?amount=0.01&label=shop">pay</a>
       <a href="ethereum:pay-${ETH}@1?value=1e18">eth</a>
       <a href="ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7@1/transfer?address=${ETH.toLowerCase()}&uint256=1">usdt</a>
-      <a href="monero:${XMR}?tx_amount=1">xmr</a><a href="tron:${TRON}">trx</a><a href="litecoin://${LTC}">ltc</a>`;
-    expect(ids(html)).toEqual([`btc:${BTC}`, `eth:${ETH}`, `xmr:${XMR}`, `tron:${TRON}`, `ltc:${LTC}`]);
+      <a href="monero:${XMR}?tx_amount=1">xmr</a><a href="tron:${TRON}">trx</a><a href="litecoin://${LTC}">ltc</a>
+      <a href="ton://transfer/UQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPuwA?amount=1000000000">ton</a>`;
+    expect(ids(html)).toEqual([
+      `btc:${BTC}`,
+      `eth:${ETH}`,
+      `xmr:${XMR}`,
+      `tron:${TRON}`,
+      `ltc:${LTC}`,
+      'ton:0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
+    ]);
   });
 
   it('reads nothing from links that only look like identifiers', () => {
@@ -212,7 +220,8 @@ describe('parseHtml: identifiers from link targets', () => {
       <a href="mailto:not-an-address">x</a><a href="mailto:a@b.test extra">x</a><a href="tel:12">x</a>
       <a href="https://t.me/share/url?url=x">share</a><a href="https://t.me/joinchat">x</a>
       <a href="https://example.test/t.me/mef_shop">not telegram</a><a href="/mailto:a@b.test">relative</a>
-      <a href="mailto:%E0%A4%A">bad escape</a><a href="ethereum:0x1234">short</a>`;
+      <a href="mailto:%E0%A4%A">bad escape</a><a href="ethereum:0x1234">short</a>
+      <a href="ton://transfer/${BTC}">wrong coin</a>`;
     expect(ids(html)).toEqual([]);
   });
 });
