@@ -245,7 +245,7 @@ export function compileLexicons(
             if (keys.length === 1 && DIGIT.test(joined)) {
               const counts = countScripts(joined);
               const script = dominantScript(counts);
-              const read = phraseReading(joined, script, leetVariants(joined, script, counts));
+              const read = phraseReading(joined, leetVariants(joined, script, counts));
               if (!variants.includes(read)) variants.push(read);
             }
             // Phrases are searched in Latin letters (Cyrillic transliterated, text and forms alike), so

@@ -153,19 +153,18 @@ export function leetVariants(token: string, script: Script, counts: ScriptCounts
   return usedAlt && b !== a ? [a, b] : [a];
 }
 
-/** Letters only at both ends, digits inside: `m0ve`, `p4cks`, `m30s`. */
-const INNER_DIGITS = /^[a-z]+(?:\d+[a-z]+)+$/;
+/** Letters only at both ends, digits inside: `m0ve`, `p4cks`, `m30s`, `м3ф`. */
+const INNER_DIGITS = /^\p{L}+(?:\d+\p{L}+)+$/u;
 
 /**
  * The reading phrase search sees of a token with digits: its first leet reading when the digits are
- * leetspeak — every Cyrillic word (chemical names are Latin), and Latin words whose digits all sit
- * between letters (`m0ve`, `p4cks`); chemical names start or end with theirs (`3mmc`, `jwh018`,
- * `4en`) — else the token itself. Text tokens and lexicon forms are read alike, so a listed `m30s`
- * meets the text's `m30s`.
+ * leetspeak — words whose digits all sit between letters (`m0ve`, `p4cks`, `мефедр0н`); chemical names
+ * start or end with theirs, in either script (`3mmc`, `jwh018`, `4en`, `3ммс`, `к2`) — else the token
+ * itself. Text tokens and lexicon forms are read alike, so a listed `m30s` meets the text's `m30s`.
  */
-export function phraseReading(key: string, script: Script, variants: readonly string[]): string {
+export function phraseReading(key: string, variants: readonly string[]): string {
   const leet = variants[0];
-  return leet !== undefined && (script === 'cyrillic' || INNER_DIGITS.test(key)) ? leet : key;
+  return leet !== undefined && INNER_DIGITS.test(key) ? leet : key;
 }
 
 const CYR_LATIN: Record<string, string> = {

@@ -258,7 +258,7 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
         hits = lookup(lex, vc.latin > 0 && vc.cyrillic > 0 ? foldHomoglyphs(v, vs) : v, vs, 'leet');
         if (hits.length) break;
       }
-      key = phraseReading(key, script, variants);
+      key = phraseReading(key, variants);
     }
     if (
       hits.length === 0 &&

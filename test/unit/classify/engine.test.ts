@@ -214,6 +214,9 @@ describe('chemical names', () => {
     ['2cb', '2C-B'],
     ['25I-NBOMe', 'NBOMe'],
     ['4-ММС', 'mephedrone'],
+    // A code in Cyrillic letters glued to its digits is a code, as in Latin (`3mmc`), not leetspeak.
+    ['3ммс', '3-MMC'],
+    ['4ммс 1г', 'mephedrone'],
   ])('%s → %s', (text, term) => {
     expect(classify(text, lex).substances).toContain(term);
   });
