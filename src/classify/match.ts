@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { isDigits, isNumero, type Token, unpinned } from './tokenise.ts';
+import { hasIdRun, isDigits, isNumero, type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -225,7 +225,19 @@ export function analyseToken(lex: CompiledLexicons, text: string): TokenInfo {
     lex.tokenSlots[slot] = cached;
     return cached;
   }
+  if (hasIdRun(text)) return idToken(lex, text);
   return analyseNew(lex, unpinned(text), slot);
+}
+
+/**
+ * A token holding an ID (`hasIdRun`): a listed form as written (`u47700`) or nothing, read like a number
+ * (no stem, no transliteration or leet reading, none of which a form with five digits has), and kept in
+ * no memo.
+ */
+function idToken(lex: CompiledLexicons, text: string): TokenInfo {
+  const exact = lex.exact.get(text);
+  const hits = exact === undefined ? NO_HITS : exact.map((term): TokenHit => ({ term, via: 'exact' }));
+  return tokenInfo(lex, text, text, text, hits, false);
 }
 
 /** A token not seen before (`text` owned, see `unpinned`): analysed once, then kept in the caches. */

@@ -125,6 +125,27 @@ export function numberShape(text: string): string | null {
   return null;
 }
 
+/**
+ * Whether a token holds an ID: five digits in a row among letters (`item483920`, `id10234567`, an order,
+ * ad or phone number glued to a word). Both layers read it by its shape and keep none in their memos:
+ * each is new, a page holds dozens, and the words the memos keep would make way for them.
+ */
+export function hasIdRun(text: string): boolean {
+  let run = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      if (++run === 5) return true;
+    } else run = 0;
+  }
+  return false;
+}
+
+/** An ID token's shape: its digits as 0 (`item483920` → `item000000`). */
+export function idShape(text: string): string {
+  return text.replace(/\d/g, '0');
+}
+
 function digitsFrom(text: string, from: number): boolean {
   for (let i = from; i < text.length; i++) {
     const c = text.charCodeAt(i);

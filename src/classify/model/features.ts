@@ -1,5 +1,5 @@
 import { countScripts, cyrToLat, dominantScript, foldHomoglyphs, leetVariants } from '../fold.ts';
-import { isDigits, numberShape, type Token } from '../tokenise.ts';
+import { hasIdRun, idShape, isDigits, numberShape, type Token } from '../tokenise.ts';
 
 /**
  * # Features of the learned layer
@@ -15,7 +15,8 @@ import { isDigits, numberShape, type Token } from '../tokenise.ts';
  *   character 1–2-grams instead;
  * - a number only as its length (`d:4`), never its value: its key is its shape (`1150` → `0000`),
  *   so a page listing numbers counts the word once and its bigrams meet `1г 0000` as one pair;
- *   a number after the numero sign (`№521400`, which NFKC writes `no521400`) is `no000000`, a word.
+ *   a number after the numero sign (`№521400`, which NFKC writes `no521400`) is `no000000`, a word;
+ *   a token with an ID in it (five digits in a row, `item483920`) is its shape, `item000000`.
  *
  * The lexicon layer's evidence is added as features too (`L:substance:mephedrone`, the category,
  * the lexicon score in tenths), so the model learns how far to trust each kind of evidence.
@@ -82,6 +83,7 @@ export function foldKey(text: string): string {
   // A number is its shape: 1150 and 1151 are one word, and a list of numbers counts it once.
   const shape = numberShape(text);
   if (shape !== null) return shape;
+  if (hasIdRun(text)) return idShape(text);
   const counts = countScripts(text);
   if (counts.latin + counts.cyrillic === 0) return text;
   const script = dominantScript(counts);

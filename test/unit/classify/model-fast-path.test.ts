@@ -174,16 +174,14 @@ describe('the model scoring path', () => {
     expect(out.some((a) => a.tokens && a.tokens[1] - a.tokens[0] === 2)).toBe(true);
   });
 
-  it('keeps no number in its memo: a page’s prices, order numbers (`№200003`) and dates are found by their shape', () => {
+  /**
+   * Classifies `text` with both layers; each may keep fewer than 10 of its words in its memo, and the
+   * model must score it as training would. Returns the lexicon layer's classification.
+   */
+  function memoisesFew(text: string) {
     const web = lex.models!.web!;
-    const numbers = Array.from(
-      { length: 5000 },
-      (_, i) => `заказ ${100_000 + i * 7} от ${1 + (i % 28)}.11.2026, отзыв №${200_000 + i * 3}`,
-    );
-    const text = `Продаю диван. ${numbers.join(', ')}`;
     const words = lex.tokenCache.size;
     const layer = lexiconLayer(text, lex, { context: 'web' });
-    // Nor does the lexicon layer: NFKC writes `№200003` as the one word `no200003`.
     expect(lex.tokenCache.size - words).toBeLessThan(10);
     const tokens = allTokens(layer);
     const lexicon = lexiconFeatures(layer.classification);
@@ -191,6 +189,28 @@ describe('the model scoring path', () => {
     const p = web.score(tokens, lexicon);
     expect(web.memoised - before).toBeLessThan(10);
     expect(p).toBeCloseTo(web.probability(new Featuriser(web.manifest.bits).features(tokens, lexicon)), 9);
+    return layer.classification;
+  }
+
+  it('keeps no number in its memo: a page’s prices, order numbers (`№200003`) and dates are found by their shape', () => {
+    const numbers = Array.from(
+      { length: 5000 },
+      (_, i) => `заказ ${100_000 + i * 7} от ${1 + (i % 28)}.11.2026, отзыв №${200_000 + i * 3}`,
+    );
+    // Nor does the lexicon layer: `№200003` is written as the one word `no200003`.
+    memoisesFew(`Продаю диван. ${numbers.join(', ')}`);
+  });
+
+  it('keeps no ID in its memo either: words with five digits in a row are found by their shape', () => {
+    const ids = Array.from(
+      { length: 5000 },
+      (_, i) => `item${483_920 + i * 7} id${10_234_567 + i} заказ${600_000 + i}`,
+    );
+    const c = memoisesFew(`Мефедрон 1г 3500р, u47700. ${ids.join(', ')}`);
+    // A listed form with five digits is still read.
+    expect(c.substances).toEqual(expect.arrayContaining(['mephedrone', 'fentanyl analogue']));
+    expect(foldKey('item483920')).toBe('item000000');
+    expect(foldKey('заказ600001')).toBe('заказ000000');
   });
 
   /**
