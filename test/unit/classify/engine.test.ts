@@ -569,6 +569,28 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(spans('1500 000 тг, 5 00 тг', 'price')).toEqual(['000 тг', '00 тг']);
   });
 
+  it('a buyer saying they will buy is no seller; a seller asking who wants to buy still is', () => {
+    for (const text of [
+      'Looking to buy molly in Berlin, anyone?',
+      'Куплю меф в Алматы, кто продаёт?',
+      'Меф сатып аламын Алматы, кім сатады?',
+      '求购冰毒，谁有卖',
+    ]) {
+      const c = classify(text, lex);
+      expect(c.lead, text).toBe(false);
+      expect(
+        c.reasons.map((r) => r.term),
+        text,
+      ).toContain('buyer asking');
+    }
+    for (const text of [
+      'Selling molly, who wants to buy? 10 for 100',
+      'Продам меф 1г 3500р, кто хочет купить — пишите',
+    ]) {
+      expect(classify(text, lex).lead, text).toBe(true);
+    }
+  });
+
   it('a dead drop arranged in two words carries an unnamed substance, unless anything says otherwise', () => {
     const review = classify('Отзыв клиента: клад целый, магнит на месте. Заказывайте в боте', lex);
     expect(review).toMatchObject({ lead: true, kind: 'sale', substances: [] });
