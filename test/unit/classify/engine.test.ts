@@ -569,6 +569,16 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(spans('1500 000 тг, 5 00 тг', 'price')).toEqual(['000 тг', '00 тг']);
   });
 
+  it('snow removal is no cocaine, however it is paid and contacted; snow by the gram still is', () => {
+    const ad = classify('Снег убираем, вывоз снега 1 машина 3000 тг, пишите в телеграм @snow_clean', lex);
+    expect(ad.substances).toEqual([]);
+    expect(ad.lead).toBe(false);
+    expect(classify('Snow removal, driveway $40, same-day, text 555-0100', lex).substances).toEqual([]);
+    expect(classify('Снег 1г 15000 тг, клад, пишите в телеграм @snow_shop', lex).substances).toEqual([
+      'cocaine',
+    ]);
+  });
+
   it('a buyer saying they will buy is no seller; a seller asking who wants to buy still is', () => {
     for (const text of [
       'Looking to buy molly in Berlin, anyone?',
