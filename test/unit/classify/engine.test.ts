@@ -579,6 +579,23 @@ describe('innocent senses, shop structure and recruitment', () => {
     ]);
   });
 
+  it('wheels, coconuts, pine cones and stamps for sale are what they say, unless sold by the gram', () => {
+    for (const text of [
+      'Колёса R16 на литых дисках, 4 шт — 120 000 тг, доставка по городу, пишите в WhatsApp',
+      'Кокос свежий 1 шт 900 тг, доставка по Алматы',
+      'Шишки сосновые для декора, 1 кг 2000 тг, доставка',
+      'Марки для коллекции, блок 1 шт 2500 тг, пишите в телеграм @stamps_kz',
+    ]) {
+      expect(classify(text, lex).substances, text).toEqual([]);
+    }
+    expect(classify('Колёса Тесла 10 шт 30 000 тг, закладка', lex).substances).toEqual(['MDMA']);
+    expect(classify('Кокос 1г 15000, клад', lex).substances).toEqual(['cocaine']);
+    // A form transliterates: `шины` (tyres) alone would be the English `shiny`.
+    expect(classify('Shiny Flakes shop: cocaine 1g 80 EUR', lex).reasons.map((r) => r.term)).not.toContain(
+      'car wheels',
+    );
+  });
+
   it('a buyer saying they will buy is no seller; a seller asking who wants to buy still is', () => {
     for (const text of [
       'Looking to buy molly in Berlin, anyone?',
