@@ -103,6 +103,7 @@ export function scanHandles(text: string, out: RawMatch[] = []): RawMatch[] {
 }
 
 const THREE_LETTERS = /\p{L}{3}$/u;
+const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
  * Whether the number at `[start, end)`, glued after letters, is a quantity all the same: a unit glued
@@ -121,7 +122,9 @@ function gluedDose(
   if (end >= text.length || !LETTER.test(text[end]!)) return false;
   if (!THREE_LETTERS.test(text.slice(Math.max(0, start - 3), start))) return false;
   const w = wordAt(text, end);
-  return w !== null && (lex.units.has(w.word) || lex.countUnits.has(w.word));
+  // The unit ends the word (`EBK0kf9ApWO6UIvt6G1bAQ`, an ID, holds no `6g`).
+  if (w === null || (w.end < text.length && WORD_CHAR.test(text[w.end]!))) return false;
+  return lex.units.has(w.word) || lex.countUnits.has(w.word);
 }
 
 /** Finds prices and quantities in normalised text. */

@@ -552,6 +552,8 @@ describe('innocent senses, shop structure and recruitment', () => {
     expect(forms('jwh018 mdmb4en', 'substance')).toEqual(['JWH-018:jwh018']);
     expect(classify('svg+xml;utf8;base64,PD94bWwg', lex).substances).toEqual([]);
     expect(classify('iphone13 128gb, ice3', lex).substances).toEqual([]);
+    // A unit glued inside an ID is none: it must end the word.
+    expect(forms('Consumer key EBK0kf9ApWO6UIvt6G1bAQA9j', 'intent')).toEqual([]);
   });
 
   it('reads thousands grouped by spaces as one sum, but not after a word they are glued to', () => {
