@@ -118,7 +118,13 @@ function gluedDose(
   out: RawMatch[],
 ): boolean {
   const last = out.length > 0 ? out[out.length - 1]! : undefined;
-  if (last !== undefined && last.term < 0 && last.end === start && last.label !== 'price') return true;
+  if (
+    last !== undefined &&
+    last.term < 0 &&
+    last.end === start &&
+    (last.label === 'quantity' || last.label === 'count')
+  )
+    return true;
   if (end >= text.length || !LETTER.test(text[end]!)) return false;
   if (!THREE_LETTERS.test(text.slice(Math.max(0, start - 3), start))) return false;
   const w = wordAt(text, end);
