@@ -581,17 +581,20 @@ describe('innocent senses, shop structure and recruitment', () => {
     ]);
   });
 
-  it('wheels, coconuts, pine cones and stamps for sale are what they say, unless sold by the gram', () => {
+  it('wheels, coconuts, pine cones, stamps, flowers and flour for sale are what they say, unless sold by the gram', () => {
     for (const text of [
       'Колёса R16 на литых дисках, 4 шт — 120 000 тг, доставка по городу, пишите в WhatsApp',
       'Кокос свежий 1 шт 900 тг, доставка по Алматы',
       'Шишки сосновые для декора, 1 кг 2000 тг, доставка',
       'Марки для коллекции, блок 1 шт 2500 тг, пишите в телеграм @stamps_kz',
+      'We deliver flowers same day, 12 roses $45, DM for orders',
+      'Мука высший сорт 50 кг 12 000 тг, доставка',
     ]) {
       expect(classify(text, lex).substances, text).toEqual([]);
     }
     expect(classify('Колёса Тесла 10 шт 30 000 тг, закладка', lex).substances).toEqual(['MDMA']);
     expect(classify('Кокос 1г 15000, клад', lex).substances).toEqual(['cocaine']);
+    expect(classify('Top shelf flowers 3.5g $40, same day drop', lex).substances).toEqual(['cannabis']);
     // A form transliterates: `шины` (tyres) alone would be the English `shiny`.
     expect(classify('Shiny Flakes shop: cocaine 1g 80 EUR', lex).reasons.map((r) => r.term)).not.toContain(
       'car wheels',
