@@ -25,6 +25,39 @@ export { fingerprintOfPacket } from './pgp.ts';
  * a phone and the QIWI wallet written as that phone share their span.
  */
 export function extractIdentifiers(text: string): Identifier[] {
+  if (!INVISIBLE.test(text)) return extractVisible(text);
+  // Zero-width and formatting characters slipped inside an address or a handle (`bc1q…\u200b…`)
+  // break every pattern: they are read without, and spans mapped back to `text` (`deobfuscated`).
+  // `cut` holds, per character taken out, the offset in the text without them where it stood.
+  const cut: number[] = [];
+  const visible = text.replace(INVISIBLE_G, (_ch: string, at: number) => {
+    cut.push(at - cut.length);
+    return '';
+  });
+  /** The offset in `text` of the character at `p` in `visible`. */
+  const back = (p: number) => {
+    let lo = 0;
+    let hi = cut.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cut[mid]! <= p) lo = mid + 1;
+      else hi = mid;
+    }
+    return p + lo;
+  };
+  return extractVisible(visible).map((id) => {
+    const start = back(id.span[0]);
+    const end = id.span[1] > id.span[0] ? back(id.span[1] - 1) + 1 : start;
+    const hidden = end - start !== id.span[1] - id.span[0];
+    return { ...id, span: [start, end], deobfuscated: id.deobfuscated || hidden };
+  });
+}
+
+/** Soft hyphen, zero-width spaces and joiners, direction marks, word joiners, BOM. */
+const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/;
+const INVISIBLE_G = new RegExp(INVISIBLE.source, 'g');
+
+function extractVisible(text: string): Identifier[] {
   const all: Candidate[] = [
     ...extractPgp(text),
     ...extractCrypto(text),

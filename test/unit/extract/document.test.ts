@@ -214,6 +214,16 @@ describe('parseHtml: identifiers from link targets', () => {
     ]);
   });
 
+  it('reads an address a page breaks up with zero-width characters (`&#8203;`, `&zwj;`)', () => {
+    const html =
+      '<p>BTC: bc1qar0srrr7xfk&#8203;vy5l643lydnw9re59gtzzwf5mdq</p>' +
+      '<p>TON UQDKbjIcfM6ezt8KjKJJ&zwj;LshZJJSqX7XOA4ff-W72r5gqPuwA</p>';
+    expect(ids(html)).toEqual([
+      'btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq',
+      'ton:0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
+    ]);
+  });
+
   it('reads nothing from links that only look like identifiers', () => {
     const typo = `${BTC.slice(0, 10)}X${BTC.slice(11)}`;
     const html = `<a href="bitcoin:${typo}">bad checksum</a><a href="bitcoin:${LTC}">wrong coin</a>

@@ -29,15 +29,21 @@ describe('extractIdentifiers: near misses are not identifiers', () => {
 });
 
 describe('extractIdentifiers: spans, order, deduplication', () => {
-  it('spans point into the original text, also for de-obfuscated forms', () => {
-    const text = 'Пиши @ m e f _ s h o p или t . me/mef_kz, тг: almaty_24';
-    const got = extractIdentifiers(text);
-    expect(got.map((g) => text.slice(g.span[0], g.span[1]))).toEqual([
-      '@ m e f _ s h o p',
-      't . me/mef_kz',
-      'almaty_24',
+  it('spans point into the original text, also for de-obfuscated forms and over zero-width characters', () => {
+    const spans = (text: string) =>
+      extractIdentifiers(text).map((g) => [text.slice(g.span[0], g.span[1]), g.deobfuscated]);
+    expect(spans('Пиши @ m e f _ s h o p или t . me/mef_kz, тг: almaty_24')).toEqual([
+      ['@ m e f _ s h o p', true],
+      ['t . me/mef_kz', true],
+      ['almaty_24', true],
     ]);
-    expect(got.every((g) => g.deobfuscated)).toBe(true);
+    // Read without the invisible characters, mapped back over them.
+    expect(
+      spans('\u200bBTC:\u200b bc1qar0srrr7xfk\u200b\u200bvy5l643lydnw9re59gtzzwf5mdq, tg @mef_shop'),
+    ).toEqual([
+      ['bc1qar0srrr7xfk\u200b\u200bvy5l643lydnw9re59gtzzwf5mdq', true],
+      ['@mef_shop', false],
+    ]);
   });
 
   it('returns one entry per (type, value) with the first span, sorted by start', () => {
