@@ -64,7 +64,7 @@ function extractVisible(text: string): Identifier[] {
     ...extractMessengers(text),
     ...extractWallets(text),
     ...extractTelegram(text),
-    ...extractDigits(text),
+    ...digitsOf(text),
   ];
   if (all.length === 0) return [];
   all.sort((a, b) => b.priority - a.priority || a.span[0] - b.span[0] || b.span[1] - a.span[1]);
@@ -114,6 +114,27 @@ export function extractPageIdentifiers(text: string, hrefs: readonly string[]): 
   if (fromHrefs.length === 0) return inText;
   const seen = new Set(inText.map((i) => `${i.type}\u0000${i.value}`));
   return [...inText, ...fromHrefs.filter((i) => !seen.has(`${i.type}\u0000${i.value}`))];
+}
+
+/** A letter O (Latin or Cyrillic) between two digits: `8-7О5-111-22-33` writes a phone's zero so. */
+const O_FOR_ZERO = /(?<=\d)[OoОо](?=\d)/g;
+
+/**
+ * Phones, cards and wallets written with digits (`extractDigits`), reading a letter O between two digits
+ * as the zero it stands for (one character for one: spans hold). Not for the other extractors: a base58
+ * address holds `o` between digits as itself.
+ */
+function digitsOf(text: string): Candidate[] {
+  O_FOR_ZERO.lastIndex = 0;
+  if (!O_FOR_ZERO.test(text)) return extractDigits(text);
+  const zeros: number[] = [];
+  const read = text.replace(O_FOR_ZERO, (_o: string, at: number) => {
+    zeros.push(at);
+    return '0';
+  });
+  return extractDigits(read).map((c) =>
+    zeros.some((z) => z >= c.span[0] && z < c.span[1]) ? { ...c, deobfuscated: true } : c,
+  );
 }
 
 /** Characters of text per block of `extractIdentifiers`' overlap index. */
