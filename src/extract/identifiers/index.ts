@@ -132,9 +132,17 @@ function digitsOf(text: string): Candidate[] {
     zeros.push(at);
     return '0';
   });
-  return extractDigits(read).map((c) =>
-    zeros.some((z) => z >= c.span[0] && z < c.span[1]) ? { ...c, deobfuscated: true } : c,
-  );
+  return extractDigits(read).map((c) => {
+    // The first zero read at or after the candidate's start (they are in order), within it or not.
+    let lo = 0;
+    let hi = zeros.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (zeros[mid]! < c.span[0]) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < zeros.length && zeros[lo]! < c.span[1] ? { ...c, deobfuscated: true } : c;
+  });
 }
 
 /** Characters of text per block of `extractIdentifiers`' overlap index. */
