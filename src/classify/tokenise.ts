@@ -29,6 +29,8 @@ export interface Token {
 const INNER_APOSTROPHE = /[ʼʻ]/g;
 /** Gaps allowed between letter-spaced letters. */
 const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
+/** One emoji between letter-spaced letters, spaces around it or not (`М💎Е💎Ф`, `м ❄ е ❄ ф`). */
+const EMOJI_GAP = /^\s?\p{Extended_Pictographic}\s?$/u;
 const LETTER = /\p{L}/u;
 
 function breaks(norm: string, from: number, to: number): boolean {
@@ -219,6 +221,16 @@ export function tokenise(norm: string): Token[] {
   return singles >= 3 ? collapseSpacing(norm, out) : out;
 }
 
+/** A token of one letter or digit. */
+function isSingle(norm: string, t: Tok): boolean {
+  return t.end - t.start === 1 && classOf(norm.charCodeAt(t.start)) === 1;
+}
+
+/** A token of one emoji. */
+function isEmojiTok(norm: string, t: Tok): boolean {
+  return t.end - t.start <= 2 && PICTO.test(norm.slice(t.start, t.end));
+}
+
 /**
  * Letter-spacing: three or more single letters separated by the same short gap make one token (in
  * place: the tokens the runs came from are left out). A token of one character is a raw run of one.
@@ -234,19 +246,30 @@ function collapseSpacing(norm: string, raw: Tok[]): Token[] {
       // The run's first gap is its spacing; a different gap (`м е ф  б а р`, `m_e_f b_o_r`) is
       // the space between two spaced words, and ends the run.
       let spacing: string | undefined;
-      while (j < raw.length && raw[j]!.end - raw[j]!.start === 1) {
-        const gap = norm.slice(raw[j - 1]!.end, raw[j]!.start);
-        if (spacing === undefined ? !SPACING_GAP.test(gap) : gap !== spacing) break;
+      // An emoji between the letters is spacing too, and a token of its own: `step` 2 skips it.
+      let step = 1;
+      while (j < raw.length) {
+        let next = j;
+        if (isEmojiTok(norm, raw[j]!)) {
+          if (step === 1 && spacing !== undefined) break;
+          if (j + 1 >= raw.length || !isSingle(norm, raw[j + 1]!)) break;
+          next = j + 1;
+        } else if (!isSingle(norm, raw[j]!)) break;
+        const gap = norm.slice(raw[j - 1]!.end, raw[next]!.start);
+        const emoji = next !== j;
+        if (emoji ? !EMOJI_GAP.test(gap) : step === 2) break;
+        if (spacing === undefined ? !emoji && !SPACING_GAP.test(gap) : gap !== spacing) break;
         spacing = gap;
-        if (isLetterAt(norm, raw[j]!.start)) letters++;
-        j++;
+        step = emoji ? 2 : 1;
+        if (isLetterAt(norm, raw[next]!.start)) letters++;
+        j = next + 1;
       }
       // A run ends on a letter (`m 3 p h 5 g` keeps `5` out); digits inside are leetspeak.
-      while (j > r + 1 && !isLetterAt(norm, raw[j - 1]!.start)) j--;
+      while (j > r + 1 && !isLetterAt(norm, raw[j - 1]!.start)) j -= step;
       if (letters >= 3 && j - r >= 3) {
         let text = '';
         const at: number[] = [];
-        for (let k = r; k < j; k++) {
+        for (let k = r; k < j; k += step) {
           text += norm[raw[k]!.start];
           at.push(raw[k]!.start);
         }

@@ -337,6 +337,20 @@ describe('letter-spaced words run together', () => {
     expect(classify('к у п и т ь м е ф е д р о н а л м а т ы', lex).substances).toContain('mephedrone');
   });
 
+  it('reads letters spaced by an emoji as one word, the emoji left out', () => {
+    expect(tokenise(normaliseText('м💎е💎ф 1г').text).map((t) => [t.text, t.letters])).toEqual([
+      ['меф', [0, 3, 6]],
+      ['1г', undefined],
+    ]);
+    const text = 'М💎Е💎Ф 1г — 6000₽, закладки по городу';
+    const c = classify(text, lex);
+    expect(c.substances).toEqual(['mephedrone']);
+    expect(text.slice(...c.reasons.find((r) => r.term === 'mephedrone')!.span)).toBe('М💎Е💎Ф');
+    expect(classify('м ❄ е ❄ ф 1г 3500р', lex).substances).toEqual(['mephedrone']);
+    // One emoji between words is no spacing.
+    expect(classify('я 💎 ты 💎 мы', lex).reasons.map((r) => r.via)).not.toContain('spaced');
+  });
+
   it('does not take a short form spelled across innocent words', () => {
     // `pot` sits inside `h o t s p o t s h i e l d`, neither at an end nor beside another term.
     expect(classify('h o t s p o t s h i e l d e l i t e', lex).substances).toEqual([]);
