@@ -1,9 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Identifier } from '../../../src/extract/index.ts';
 import { Store } from '../../../src/leads/index.ts';
 import { addAnalyst, createApiToken, createReviewApp } from '../../../src/review/index.ts';
 import { tempDir } from '../../helpers/runtime.ts';
 import { AppClient, insertLead } from './helpers.ts';
 import { storeDb } from '../../../src/leads/store.ts';
+
+const id = (type: Identifier['type'], value: string): Identifier => ({
+  type,
+  value,
+  span: [0, 1],
+  validated: 'syntax',
+  deobfuscated: false,
+});
+const PHONE = id('phone', '+77051112233');
+const TON = id('ton', '0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e');
 
 const CSP =
   "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'";
@@ -31,6 +42,7 @@ describe('review app through its fetch handler (real SQLite)', () => {
         substances: i % 2 ? ['mephedrone'] : ['a-pvp'],
         category: i % 2 ? 'synthetic' : 'nps',
         at: new Date(base + i * 86_400_000).toISOString(),
+        ...(i === 3 ? { identifiers: [PHONE, TON] } : {}),
       });
       ids.push(leadId);
     }
@@ -154,6 +166,16 @@ describe('review app through its fetch handler (real SQLite)', () => {
     expect(await count(`q=${encodeURIComponent('закладка мефедрона')}&in_text=1`)).toBe(5);
     expect((await alice.request('/api/leads?q=x&in_text=maybe')).status).toBe(400);
     expect(await count('identifier=@nobody')).toBe(0);
+    // As stored, or as a page writes it.
+    for (const written of [
+      '+77051112233',
+      'phone:+77051112233',
+      '+7 705 111 22 33',
+      '8 (705) 111-22-33',
+      'UQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPuwA',
+      'EQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPrHF',
+    ])
+      expect(await count(`identifier=${encodeURIComponent(written)}`), written).toBe(1);
     const bad = await alice.request('/api/leads?status=bogus');
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: string }).error).toMatch(/status=bogus/);

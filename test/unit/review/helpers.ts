@@ -1,3 +1,4 @@
+import type { Identifier } from '../../../src/extract/index.ts';
 import type { FetchedRecord, Store } from '../../../src/leads/index.ts';
 import { storeDb } from '../../../src/leads/store.ts';
 
@@ -15,6 +16,7 @@ export async function insertLead(
     lang?: string | null;
     reasons?: unknown[];
     at?: string;
+    identifiers?: Identifier[];
   },
 ): Promise<{ leadId: number; pageId: number }> {
   const at = l.at ?? new Date().toISOString();
@@ -30,7 +32,7 @@ export async function insertLead(
     text: l.text,
     listing: null,
     lang: l.lang ?? 'ru',
-    identifiers: [],
+    identifiers: l.identifiers ?? [],
     fetchedVia: 'http',
     robots: 'ignore',
     foundVia: 'seed',
