@@ -8,5 +8,5 @@ export {
   parseText,
 } from './document.ts';
 export { MAX_DEPTH } from './flatten.ts';
-export { extractIdentifiers } from './identifiers/index.ts';
+export { extractIdentifiers, identifiersWrittenAs } from './identifiers/index.ts';
 export type { Document, Identifier, IdentifierType, ListingFields } from './types.ts';

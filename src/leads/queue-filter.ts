@@ -3,7 +3,7 @@
  * included: `search-terms.ts` reads the words, `search-fold.ts` folds them as the index does).
  */
 import { type RawBuilder, type SelectQueryBuilder, sql } from 'kysely';
-import { extractIdentifiers } from '../extract/index.ts';
+import { identifiersWrittenAs } from '../extract/index.ts';
 import type { OpenedDb } from './open.ts';
 import type { Database, LeadStatus } from './schema.ts';
 import { SEARCH_FOLD_FROM, SEARCH_FOLD_TO, searchFold } from './search-fold.ts';
@@ -162,9 +162,7 @@ export function applyFilter<O>(q: LeadQuery<O>, f: QueueFilter, dialect: Dialect
     const m = /^([a-z]+):(.+)$/.exec(f.identifier);
     const raw = f.identifier;
     // As stored, or as a page writes it (`+7 705 111 22 33`, `t.me/mef_shop`, a TON `UQ…` address).
-    const written = extractIdentifiers(raw.trim())
-      .filter((i) => i.span[0] === 0 && i.span[1] === raw.trim().length)
-      .map((i) => i.value);
+    const written = identifiersWrittenAs(raw).map((i) => i.value);
     const values = [...new Set([raw, raw.replace(/^@/, '').toLowerCase(), m?.[2] ?? raw, ...written])];
     q = q.where('leads.page_id', 'in', (eb) => {
       let sub = eb

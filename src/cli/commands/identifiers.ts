@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../errors.ts';
-import { extractIdentifiers } from '../../extract/index.ts';
+import { identifiersWrittenAs } from '../../extract/index.ts';
 import type { ClusterView, Store } from '../../leads/index.ts';
 import { collect, out, table } from '../output.ts';
 import { openStore } from './leads.ts';
@@ -28,15 +28,14 @@ export async function findCluster(store: Store, ref: string): Promise<ClusterVie
   const identifier =
     (await store.findIdentifier(ref)) ??
     (await store.findIdentifier(value.toLowerCase())) ??
-    (await asWritten(store, ref.trim()));
+    (await asWritten(store, ref));
   if (!identifier) return null;
   const lead = (await store.leadsWithIdentifier(identifier.id))[0];
   return lead?.cluster_id != null ? store.cluster(lead.cluster_id) : null;
 }
 
 async function asWritten(store: Store, ref: string): ReturnType<Store['findIdentifier']> {
-  for (const i of extractIdentifiers(ref)) {
-    if (i.span[0] !== 0 || i.span[1] !== ref.length) continue;
+  for (const i of identifiersWrittenAs(ref)) {
     const row = await store.findIdentifier(i.value, i.type);
     if (row) return row;
   }

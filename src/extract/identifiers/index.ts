@@ -35,16 +35,7 @@ export function extractIdentifiers(text: string): Identifier[] {
     return '';
   });
   /** The offset in `text` of the character at `p` in `visible`. */
-  const back = (p: number) => {
-    let lo = 0;
-    let hi = cut.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cut[mid]! <= p) lo = mid + 1;
-      else hi = mid;
-    }
-    return p + lo;
-  };
+  const back = (p: number) => p + countAtMost(cut, p);
   return extractVisible(visible).map((id) => {
     const start = back(id.span[0]);
     const end = id.span[1] > id.span[0] ? back(id.span[1] - 1) + 1 : start;
@@ -132,17 +123,31 @@ function digitsOf(text: string): Candidate[] {
     zeros.push(at);
     return '0';
   });
-  return extractDigits(read).map((c) => {
-    // The first zero read at or after the candidate's start (they are in order), within it or not.
-    let lo = 0;
-    let hi = zeros.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (zeros[mid]! < c.span[0]) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < zeros.length && zeros[lo]! < c.span[1] ? { ...c, deobfuscated: true } : c;
-  });
+  return extractDigits(read).map((c) =>
+    // A zero read inside the candidate: fewer zeros before its end than before its start.
+    countAtMost(zeros, c.span[1] - 1) > countAtMost(zeros, c.span[0] - 1) ? { ...c, deobfuscated: true } : c,
+  );
+}
+
+/** How many of the ascending `sorted` are at most `p` (a binary search). */
+function countAtMost(sorted: readonly number[], p: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! <= p) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * The identifiers that the whole of `ref` is, as a page would write it (`+7 705 111 22 33`,
+ * `t.me/mef_shop`, a TON `UQ…` address): what an analyst pastes to look a stored one up by.
+ */
+export function identifiersWrittenAs(ref: string): Identifier[] {
+  const text = ref.trim();
+  return extractIdentifiers(text).filter((i) => i.span[0] === 0 && i.span[1] === text.length);
 }
 
 /** Characters of text per block of `extractIdentifiers`' overlap index. */
