@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { z } from 'zod';
 import { Memo } from '../memo.ts';
-import { hasIdRun, idShape, numberShape, type Token, unpinned } from '../tokenise.ts';
+import { hasIdRun, numberShape, type Token, unpinned } from '../tokenise.ts';
 import {
   type Attribution,
   bigramBucket,
@@ -421,9 +421,9 @@ export class TextModel {
     let s = this.scored.get(text);
     text = unpinned(text);
     if (s === undefined) {
-      // An ID is its shape (`item483920` → `item000000`), kept only by that, as a number is.
-      if (hasIdRun(text)) return this.keyed(idShape(text));
       s = this.keyed(foldKey(text));
+      // An ID's key is its shape (`item483920` → `item000000`): kept only by that, as a number is.
+      if (hasIdRun(text)) return s;
       this.scored.set(text, s);
     } else if (this.scored.youngSize !== young) this.byKey.get(s.key); // read back from the old map: its key too
     this.slotText[slot] = text;
