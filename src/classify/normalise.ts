@@ -16,6 +16,7 @@
  */
 
 import { Buffer } from 'node:buffer';
+import { INVISIBLE, INVISIBLE_G } from '../invisible.ts';
 
 export interface NormalisedText {
   /** The normalised text. */
@@ -26,16 +27,6 @@ export interface NormalisedText {
   readonly ends: Int32Array | null;
 }
 
-/** Zero-width and formatting characters, variation selectors, skin tones, tags: removed. */
-const INVISIBLE_SOURCE = [
-  '[\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e' +
-    '\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0]',
-  '[\\u{1f3fb}-\\u{1f3ff}]',
-  '[\\u{e0000}-\\u{e007f}]',
-  '[\\u{e0100}-\\u{e01ef}]',
-].join('|');
-const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
-const INVISIBLE_G = new RegExp(INVISIBLE.source, 'gu');
 const MARKS_G = /\p{M}/gu;
 const COMBINING = /\p{M}/u;
 /**

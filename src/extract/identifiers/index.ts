@@ -1,3 +1,4 @@
+import { INVISIBLE, INVISIBLE_G } from '../../invisible.ts';
 import type { Identifier } from '../types.ts';
 import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
@@ -30,8 +31,9 @@ export function extractIdentifiers(text: string): Identifier[] {
   // break every pattern: they are read without, and spans mapped back to `text` (`deobfuscated`).
   // `cut` holds, per character taken out, the offset in the text without them where it stood.
   const cut: number[] = [];
-  const visible = text.replace(INVISIBLE_G, (_ch: string, at: number) => {
-    cut.push(at - cut.length);
+  const visible = text.replace(INVISIBLE_G, (ch: string, at: number) => {
+    // A tag or a variation selector beyond U+FFFF is two code units: one entry each.
+    for (let i = 0; i < ch.length; i++) cut.push(at + i - cut.length);
     return '';
   });
   /** The offset in `text` of the character at `p` in `visible`. */
@@ -43,10 +45,6 @@ export function extractIdentifiers(text: string): Identifier[] {
     return { ...id, span: [start, end], deobfuscated: id.deobfuscated || hidden };
   });
 }
-
-/** Soft hyphen, zero-width spaces and joiners, direction marks, word joiners, BOM. */
-const INVISIBLE = /[\u00ad\u200b-\u200f\u2060-\u2064\ufeff]/;
-const INVISIBLE_G = new RegExp(INVISIBLE.source, 'g');
 
 function extractVisible(text: string): Identifier[] {
   const all: Candidate[] = [

@@ -44,6 +44,18 @@ describe('extractIdentifiers: spans, order, deduplication', () => {
       ['bc1qar0srrr7xfk\u200b\u200bvy5l643lydnw9re59gtzzwf5mdq', true],
       ['@mef_shop', false],
     ]);
+    // The classifier's invisible set: bidi isolates and overrides, a Hangul filler, a variation
+    // selector, and a tag character (two code units: the spans after it still map back).
+    expect(
+      spans(
+        'BTC bc1qar0srrr7xfk\u2066\u2069vy5l643lydnw9re59\u202egtzzwf5mdq, тг @mef\u3164_sh\ufe0fop, ' +
+          'почта mef\u{e0041}shop@proton.me',
+      ),
+    ).toEqual([
+      ['bc1qar0srrr7xfk\u2066\u2069vy5l643lydnw9re59\u202egtzzwf5mdq', true],
+      ['@mef\u3164_sh\ufe0fop', true],
+      ['mef\u{e0041}shop@proton.me', true],
+    ]);
   });
 
   it('returns one entry per (type, value) with the first span, sorted by start', () => {

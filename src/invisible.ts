@@ -1,0 +1,19 @@
+/**
+ * Characters that show nothing: zero-width spaces and joiners, the soft hyphen, direction marks,
+ * embeddings, overrides and isolates, word joiners and invisible operators, the BOM, Hangul and
+ * Khmer fillers, variation selectors, skin tones, tag characters. A page slips them into a word or
+ * an address to break matching (`меф\u200bедрон`, `bc1q…\u2066\u2069…`); the classifier
+ * (`classify/normalise.ts`) and the identifier extractor (`extract/identifiers`) both read the text
+ * without them, so one set serves both.
+ */
+export const INVISIBLE_SOURCE = [
+  '[\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e' +
+    '\\u2060-\\u206f\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0]',
+  '[\\u{1f3fb}-\\u{1f3ff}]',
+  '[\\u{e0000}-\\u{e007f}]',
+  '[\\u{e0100}-\\u{e01ef}]',
+].join('|');
+/** One invisible character (test). */
+export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
+/** Every invisible character (replace). */
+export const INVISIBLE_G = new RegExp(INVISIBLE_SOURCE, 'gu');
