@@ -1,4 +1,4 @@
-import { INVISIBLE, INVISIBLE_G } from '../../invisible.ts';
+import { INVISIBLE, INVISIBLE_SOURCE } from '../../invisible.ts';
 import type { Identifier } from '../types.ts';
 import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
@@ -26,24 +26,60 @@ export { fingerprintOfPacket } from './pgp.ts';
  * a phone and the QIWI wallet written as that phone share their span.
  */
 export function extractIdentifiers(text: string): Identifier[] {
-  if (!INVISIBLE.test(text)) return extractVisible(text);
-  // Zero-width and formatting characters slipped inside an address or a handle (`bc1q…\u200b…`)
-  // break every pattern: they are read without, and spans mapped back to `text` (`deobfuscated`).
-  // `cut` holds, per character taken out, the offset in the text without them where it stood.
-  const cut: number[] = [];
-  const visible = text.replace(INVISIBLE_G, (ch: string, at: number) => {
-    // A tag or a variation selector beyond U+FFFF is two code units: one entry each.
-    for (let i = 0; i < ch.length; i++) cut.push(at + i - cut.length);
-    return '';
+  if (!DISGUISED.test(text)) return extractVisible(text);
+  // Invisible characters slipped inside an address or a handle (`bc1q…\u200b…`) and letters and
+  // digits written in other forms (`ｔ.ｍｅ/ｍｅｆ`, `𝗺𝗲𝗳_𝘀𝗵𝗼𝗽`, `8️⃣7️⃣0️⃣`) break every pattern: the
+  // text is read as it passes for (`readAs`), and spans mapped back to `text` (`deobfuscated`).
+  // Per edit, in order: where it starts and ends in the text read, and in `text`.
+  const readAt: number[] = [];
+  const readEnd: number[] = [];
+  const origAt: number[] = [];
+  const origEnd: number[] = [];
+  let delta = 0;
+  const read = text.replace(DISGUISED_G, (ch: string, at: number) => {
+    const out = readAs(ch);
+    readAt.push(at + delta);
+    readEnd.push(at + delta + out.length);
+    origAt.push(at);
+    origEnd.push(at + ch.length);
+    delta += out.length - ch.length;
+    return out;
   });
-  /** The offset in `text` of the character at `p` in `visible`. */
-  const back = (p: number) => p + countAtMost(cut, p);
-  return extractVisible(visible).map((id) => {
-    const start = back(id.span[0]);
-    const end = id.span[1] > id.span[0] ? back(id.span[1] - 1) + 1 : start;
-    const hidden = end - start !== id.span[1] - id.span[0];
+  /** The offset in `text` where the character at `p` in `read` starts (`end`: ends). */
+  const back = (p: number, end: boolean) => {
+    const k = countAtMost(readEnd, p);
+    if (k < readAt.length && readAt[k]! <= p) return end ? origEnd[k]! : origAt[k]!;
+    return (k === 0 ? p : p - readEnd[k - 1]! + origEnd[k - 1]!) + (end ? 1 : 0);
+  };
+  return extractVisible(read).map((id) => {
+    const [s, e] = id.span;
+    const start = back(s, false);
+    const end = e > s ? back(e - 1, true) : start;
+    const hidden = text.slice(start, end) !== read.slice(s, e);
     return { ...id, span: [start, end], deobfuscated: id.deobfuscated || hidden };
   });
+}
+
+/**
+ * What `extractIdentifiers` reads other than as written: invisible characters, the keycap mark of
+ * `8️⃣`, fullwidth letters, digits and the signs of an address (`＠ ＿ ． ／ ＋ －`, not the colon and
+ * comma of Chinese text), circled and parenthesised ones (`①`, `ⓜ`), mathematical letters and digits
+ * (`𝐦𝐞𝐟`, `𝟴𝟳𝟬𝟱`: what fancy-text generators make), and squared letters (`🄼 🅼`).
+ */
+const DISGUISED_SOURCE = `${INVISIBLE_SOURCE}|[\\u20e3\\u2460-\\u24ff\\uff0b\\uff0d-\\uff19\\uff20-\\uff3a\\uff3f\\uff41-\\uff5a]|[\\u{1d400}-\\u{1d7ff}\\u{1f130}-\\u{1f189}]`;
+const DISGUISED = new RegExp(DISGUISED_SOURCE, 'u');
+const DISGUISED_G = new RegExp(DISGUISED_SOURCE, 'gu');
+const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
+
+/** How `extractIdentifiers` reads one `DISGUISED` character: nothing, or the ASCII it passes for. */
+function readAs(ch: string): string {
+  if (ch === '\u20e3' || INVISIBLE.test(ch)) return '';
+  const cp = ch.codePointAt(0)!;
+  // Negative circled and negative squared letters, which NFKC leaves as they are.
+  if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(0x61 + cp - 0x1f150);
+  if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(0x61 + cp - 0x1f170);
+  const folded = ch.normalize('NFKC');
+  return PRINTABLE_ASCII.test(folded) ? folded : ch;
 }
 
 function extractVisible(text: string): Identifier[] {

@@ -58,6 +58,33 @@ describe('extractIdentifiers: spans, order, deduplication', () => {
     ]);
   });
 
+  it('reads letters and digits written in fancy forms as the ASCII they pass for, spans on the page', () => {
+    const found = (text: string) =>
+      extractIdentifiers(text).map((g) => [
+        g.type,
+        g.value,
+        text.slice(g.span[0], g.span[1]),
+        g.deobfuscated,
+      ]);
+    expect(
+      found(
+        'тг @𝗺𝗲𝗳_𝘀𝗵𝗼𝗽 (жирный шрифт), тел 𝟴 𝟳𝟬𝟱 𝟭𝟭𝟭 𝟮𝟮 𝟯𝟯, резерв 8️⃣7️⃣0️⃣5️⃣1️⃣1️⃣1️⃣2️⃣2️⃣3️⃣4️⃣ ' +
+          'канал ｔ.ｍｅ/ｍｅｆ＿ｋｚ почта 🅼🅴🅵@proton.me',
+      ),
+    ).toEqual([
+      ['telegram', 'mef_shop', '@𝗺𝗲𝗳_𝘀𝗵𝗼𝗽', true],
+      ['phone', '+77051112233', '𝟴 𝟳𝟬𝟱 𝟭𝟭𝟭 𝟮𝟮 𝟯𝟯', true],
+      ['phone', '+77051112234', '8️⃣7️⃣0️⃣5️⃣1️⃣1️⃣1️⃣2️⃣2️⃣3️⃣4', true],
+      ['telegram', 'mef_kz', 'ｔ.ｍｅ/ｍｅｆ＿ｋｚ', true],
+      ['email', 'mef@proton.me', '🅼🅴🅵@proton.me', true],
+    ]);
+    // Fullwidth Latin in Chinese text: the slang for Telegram and the handle itself.
+    expect(found('联系ＴＧ：mef_kz，飞机号 ｍｅｆ＿ｋｚ2')).toEqual([
+      ['telegram', 'mef_kz', 'mef_kz', true],
+      ['telegram', 'mef_kz2', 'ｍｅｆ＿ｋｚ2', true],
+    ]);
+  });
+
   it('returns one entry per (type, value) with the first span, sorted by start', () => {
     const text = 'tg @Mef_Shop ... https://t.me/mef_shop ... +7 701 123 45 67 / 8 701 123 45 67';
     const got = extractIdentifiers(text);
