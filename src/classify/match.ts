@@ -330,6 +330,7 @@ export function matchTokens(
   out: RawMatch[] = [],
 ): RawMatch[] {
   const n = tokens.length;
+  const from = out.length;
   const infos: TokenInfo[] = new Array(n);
   const latinKeys: string[] = new Array(n);
   let cyrillic: Uint8Array | null = null;
@@ -356,7 +357,122 @@ export function matchTokens(
     if (info.hits.length === 0 && tok.letters !== undefined) segmentSpaced(lex, tok.text, tok.letters, out);
   }
   if (lex.phrases.length > 0 && n > 0) searchPhrases(lex, tokens, infos, latinKeys, cyrillic, han, out, text);
+  if (n > 1) splitWords(lex, tokens, text, out, from);
   return out;
+}
+
+/** Longest word read joined from its pieces (`splitWords`), in letters. */
+const SPLIT_MAX = 24;
+const LETTERS = /^\p{L}+$/u;
+
+/**
+ * Words split into pieces to slip past a filter: by syllables (`ме-фе-дрон`, `he.ro.in`, `мефе_дрон`)
+ * or with a letter masked by a star (`мефедр*н`, `м*ф`, `ге*оин`). Tokens of letters one `-`, `_`,
+ * `.`, `·`, `•` or `*` apart are read joined; with one star between two pieces, the star is also read
+ * as any one letter inside the word. Strong substance forms only (weight above `explainMaxWeight`): a
+ * hyphenated compound or a censored swear word that joins into weak slang is no drug.
+ */
+function splitWords(
+  lex: CompiledLexicons,
+  tokens: readonly Token[],
+  text: string,
+  out: RawMatch[],
+  /** Where this text's matches start in `out`. */
+  from: number,
+): void {
+  const n = tokens.length;
+  for (let i = 0; i < n - 1; ) {
+    let j = i;
+    let stars = 0;
+    for (; j + 1 < n; j++) {
+      const end = tokens[j]!.end;
+      if (tokens[j + 1]!.start !== end + 1) break;
+      const c = text.charCodeAt(end);
+      if (c === 0x2a) stars++;
+      else if (
+        c !== 0x2d &&
+        c !== 0x2010 &&
+        c !== 0x2011 &&
+        c !== 0x5f &&
+        c !== 0x2e &&
+        c !== 0xb7 &&
+        c !== 0x2022
+      )
+        break;
+    }
+    if (j > i) readSplit(lex, tokens, i, j, stars, out, from);
+    i = j + 1;
+  }
+}
+
+/** `splitWords` for tokens `a..b`, `stars` of their gaps a star. */
+function readSplit(
+  lex: CompiledLexicons,
+  tokens: readonly Token[],
+  a: number,
+  b: number,
+  stars: number,
+  out: RawMatch[],
+  from: number,
+): void {
+  let joined = '';
+  for (let k = a; k <= b; k++) {
+    const t = tokens[k]!;
+    if (t.spaced || !LETTERS.test(t.text)) return;
+    joined += t.text;
+  }
+  if (joined.length > SPLIT_MAX) return;
+  const counts = countScripts(joined);
+  if (counts.han > 0) return;
+  const fold =
+    counts.latin > 0 && counts.cyrillic > 0 ? (w: string) => foldHomoglyphs(w, dominantScript(counts)) : null;
+  let terms = strongSubstances(lex, lex.exact.get(fold ? fold(joined) : joined));
+  if (terms.length === 0 && stars === 1 && b === a + 1) {
+    const masked = `${tokens[a]!.text}*${tokens[b]!.text}`;
+    terms = maskedForms(lex).get(fold ? fold(masked) : masked) ?? [];
+  }
+  const start = tokens[a]!.start;
+  const end = tokens[b]!.end;
+  // Read already, by a phrase or a chemical name (`α-PVP`, `crystal-meth`) or in a piece: once is enough.
+  const known = (term: number) => {
+    for (let k = from; k < out.length; k++) {
+      const m = out[k]!;
+      if (m.term === term && m.start < end && m.end > start) return true;
+    }
+    return false;
+  };
+  for (const term of terms) if (!known(term)) out.push(new RawMatch(term, start, end, 'split'));
+}
+
+function strongSubstances(lex: CompiledLexicons, terms: readonly number[] | undefined): number[] {
+  const out: number[] = [];
+  for (const term of terms ?? []) {
+    const t = lex.terms[term]!;
+    if (t.group === 'substance' && t.weight > lex.scoring.explainMaxWeight) out.push(term);
+  }
+  return out;
+}
+
+/** Per lexicon (its `exact` map), each strong substance form with one inner letter a star. */
+const maskedIndexes = new WeakMap<CompiledLexicons['exact'], Map<string, number[]>>();
+
+function maskedForms(lex: CompiledLexicons): Map<string, number[]> {
+  let index = maskedIndexes.get(lex.exact);
+  if (index !== undefined) return index;
+  index = new Map();
+  for (const [form, terms] of lex.exact) {
+    if (form.length < 3 || !LETTERS.test(form)) continue;
+    const strong = strongSubstances(lex, terms);
+    if (strong.length === 0) continue;
+    for (let p = 1; p < form.length - 1; p++) {
+      const key = `${form.slice(0, p)}*${form.slice(p + 1)}`;
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [...strong]);
+      else for (const t of strong) if (!list.includes(t)) list.push(t);
+    }
+  }
+  maskedIndexes.set(lex.exact, index);
+  return index;
 }
 
 /**

@@ -14,6 +14,7 @@ export const VIA_FACTOR: Readonly<Record<Via, number>> = {
   homoglyph: 1,
   leet: 1,
   spaced: 1,
+  split: 1,
   phrase: 1,
   translit: 0.9,
   fuzzy: 0.8,

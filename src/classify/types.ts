@@ -40,7 +40,7 @@ export interface Reason {
   class?: string;
   /** Language of the matched form. */
   lang?: string;
-  /** How the form matched: `exact`, `stem`, `suffix`, `homoglyph`, `leet`, `translit`, `spaced`, `fuzzy`, `phrase`. */
+  /** How the form matched: `exact`, `stem`, `suffix`, `homoglyph`, `leet`, `translit`, `spaced`, `split` (`ме-фе-дрон`, `мефедр*н`), `fuzzy`, `phrase`. */
   via?: string;
   /** Set to `title` when the match is in `opts.title`, not in the text. */
   in?: 'title';
@@ -108,6 +108,7 @@ export type Via =
   | 'translit'
   | 'fuzzy'
   | 'spaced'
+  | 'split'
   | 'phrase';
 
 /** A hash-map hit for one token. */

@@ -360,6 +360,43 @@ describe('letter-spaced words run together', () => {
   });
 });
 
+describe('words split to slip past a filter', () => {
+  it.each([
+    ['ме-фе-дрон 1г 3500р', 'mephedrone', 'ме-фе-дрон'],
+    ['ам-фе-та-мин 1г', 'amphetamine', 'ам-фе-та-мин'],
+    ['he.ro.in 1g', 'heroin', 'he.ro.in'],
+    ['мефе_дрон 2г', 'mephedrone', 'мефе_дрон'],
+    ['мефедр*н 1г', 'mephedrone', 'мефедр*н'],
+    ['м*ф 1г 3500', 'mephedrone', 'м*ф'],
+    ['ге*оин 1г', 'heroin', 'ге*оин'],
+    ['Ме-фе-дрoн 1г', 'mephedrone', 'Ме-фе-дрoн'],
+  ])('%s names %s', (text, term, form) => {
+    const c = classify(text, lex);
+    expect(c.substances).toEqual([term]);
+    const r = c.reasons.find((x) => x.term === term)!;
+    expect(r.via).toBe('split');
+    expect(text.slice(...r.span)).toBe(form);
+  });
+
+  it('reads no weak slang, no compound and no censored swear word as a drug', () => {
+    for (const text of [
+      'кто-то из-за онлайн-магазин, северо-запад',
+      'sh*t f*ck b*tch d*mn cr*p h*ll',
+      'х*й б*я с*ка п*здец бл*ть',
+      // Two stars are a masked name (a market's reviewer), not a letter.
+      'отзыв от м**ф: всё пришло',
+      // Weak slang (`соль` is also salt) is not read through a mask.
+      'с*ль 1кг',
+    ])
+      expect(classify(text, lex).reasons.filter((r) => r.via === 'split')).toEqual([]);
+  });
+
+  it('counts a word a phrase or a piece already read once', () => {
+    const c = classify('α-PVP 1g, crystal-meth 2g', lex);
+    expect(c.reasons.filter((r) => r.group === 'substance').map((r) => r.via)).not.toContain('split');
+  });
+});
+
 describe('fuzzy fallback', () => {
   it('allows one typo in long names, two from eleven letters', () => {
     expect(maxEdits(8)).toBe(1);
