@@ -364,13 +364,23 @@ export function matchTokens(
 /** Longest word read joined from its pieces (`splitWords`), in letters. */
 const SPLIT_MAX = 24;
 const LETTERS = /^\p{L}+$/u;
+/** Signs written for a letter inside a word (`k0k@1n`, `x@n@x`, `м€ф`, `ca$h`), by UTF-16 code. */
+const READ_AS: ReadonlyMap<number, string> = new Map([
+  [0x40, 'a'], // @
+  [0x20ac, 'e'], // €
+  [0x24, 's'], // $
+]);
+/** A piece of a split word: letters, and digits for letters (`k0k@1n`). */
+const PIECE = /^[\p{L}\d]+$/u;
 
 /**
  * Words split into pieces to slip past a filter: by syllables (`ме-фе-дрон`, `he.ro.in`, `мефе_дрон`)
- * or with a letter masked by a star (`мефедр*н`, `м*ф`, `ге*оин`). Tokens of letters one `-`, `_`,
- * `.`, `·`, `•` or `*` apart are read joined; with one star between two pieces, the star is also read
- * as any one letter inside the word. Strong substance forms only (weight above `explainMaxWeight`): a
- * hyphenated compound or a censored swear word that joins into weak slang is no drug.
+ * or with a letter masked by a star or written as a sign (`мефедр*н`, `м*ф`, `k0k@1n`, `м€ф`). Tokens
+ * one `-`, `_`, `.`, `·`, `•`, `*` or `READ_AS` sign apart are read joined (`@` as `a`, `€` as `e`, `$`
+ * as `s`, digits as leetspeak); with one
+ * star between two pieces of letters, the star is also read as any one letter inside the word. Strong
+ * substance forms only (weight above `explainMaxWeight`): a hyphenated compound, an e-mail address or
+ * a censored swear word that joins into weak slang is no drug.
  */
 function splitWords(
   lex: CompiledLexicons,
@@ -390,6 +400,7 @@ function splitWords(
       const c = text.charCodeAt(end);
       if (c === 0x2a) stars++;
       else if (
+        !READ_AS.has(c) &&
         c !== 0x2d &&
         c !== 0x2010 &&
         c !== 0x2011 &&
@@ -400,7 +411,7 @@ function splitWords(
       )
         break;
     }
-    if (j > i) readSplit(lex, tokens, i, j, stars, out, from);
+    if (j > i) readSplit(lex, tokens, text, i, j, stars, out, from);
     i = j + 1;
   }
 }
@@ -409,6 +420,7 @@ function splitWords(
 function readSplit(
   lex: CompiledLexicons,
   tokens: readonly Token[],
+  text: string,
   a: number,
   b: number,
   stars: number,
@@ -418,18 +430,33 @@ function readSplit(
   let joined = '';
   for (let k = a; k <= b; k++) {
     const t = tokens[k]!;
-    if (t.spaced || !LETTERS.test(t.text)) return;
+    if (t.spaced || !PIECE.test(t.text)) return;
+    if (k > a) joined += READ_AS.get(text.charCodeAt(tokens[k - 1]!.end)) ?? '';
     joined += t.text;
   }
   if (joined.length > SPLIT_MAX) return;
   const counts = countScripts(joined);
-  if (counts.han > 0) return;
-  const fold =
-    counts.latin > 0 && counts.cyrillic > 0 ? (w: string) => foldHomoglyphs(w, dominantScript(counts)) : null;
-  let terms = strongSubstances(lex, lex.exact.get(fold ? fold(joined) : joined));
-  if (terms.length === 0 && stars === 1 && b === a + 1) {
+  // Two letters and a star may be a word (`м*ф`); joined, three letters at least.
+  if (counts.han > 0 || counts.latin + counts.cyrillic < 2) return;
+  const script = dominantScript(counts);
+  const read = (w: string) => {
+    const c = countScripts(w);
+    return strongSubstances(
+      lex,
+      lex.exact.get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(w, script) : w),
+    );
+  };
+  let terms = joined.length >= 3 ? read(joined) : [];
+  if (terms.length === 0 && counts.digits > 0)
+    for (const v of leetVariants(joined, script, counts)) {
+      terms = read(v);
+      if (terms.length > 0) break;
+    }
+  if (terms.length === 0 && stars === 1 && b === a + 1 && counts.digits === 0) {
     const masked = `${tokens[a]!.text}*${tokens[b]!.text}`;
-    terms = maskedForms(lex).get(fold ? fold(masked) : masked) ?? [];
+    const c = countScripts(masked);
+    terms =
+      maskedForms(lex).get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(masked, script) : masked) ?? [];
   }
   const start = tokens[a]!.start;
   const end = tokens[b]!.end;

@@ -370,6 +370,10 @@ describe('words split to slip past a filter', () => {
     ['м*ф 1г 3500', 'mephedrone', 'м*ф'],
     ['ге*оин 1г', 'heroin', 'ге*оин'],
     ['Ме-фе-дрoн 1г', 'mephedrone', 'Ме-фе-дрoн'],
+    ['k0k@1n 1g 90$', 'cocaine', 'k0k@1n'],
+    ['м€ф 1г, тг', 'mephedrone', 'м€ф'],
+    ['L$D blotters', 'LSD', 'L$D'],
+    ['M.3.F 1g', 'mephedrone', 'M.3.F'],
   ])('%s names %s', (text, term, form) => {
     const c = classify(text, lex);
     expect(c.substances).toEqual([term]);
@@ -387,6 +391,8 @@ describe('words split to slip past a filter', () => {
       'отзыв от м**ф: всё пришло',
       // Weak slang (`соль` is also salt) is not read through a mask.
       'с*ль 1кг',
+      // Nor is an e-mail address run into its domain.
+      'пишите на shop@mail.ru или info@yandex.kz',
     ])
       expect(classify(text, lex).reasons.filter((r) => r.via === 'split')).toEqual([]);
   });
