@@ -441,10 +441,7 @@ function readSplit(
   const script = dominantScript(counts);
   const read = (w: string) => {
     const c = countScripts(w);
-    return strongSubstances(
-      lex,
-      lex.exact.get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(w, script) : w),
-    );
+    return hidable(lex, lex.exact.get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(w, script) : w));
   };
   let terms = joined.length >= 3 ? read(joined) : [];
   if (terms.length === 0 && counts.digits > 0)
@@ -471,11 +468,19 @@ function readSplit(
   for (const term of terms) if (!known(term)) out.push(new RawMatch(term, start, end, 'split'));
 }
 
-function strongSubstances(lex: CompiledLexicons, terms: readonly number[] | undefined): number[] {
+/**
+ * The terms a split word may read as: strong forms (weight above `explainMaxWeight`) of substances,
+ * dead drops and recruitment (`з@кладки`, `кл*дмен`), the words a post hides from a filter.
+ */
+function hidable(lex: CompiledLexicons, terms: readonly number[] | undefined): number[] {
   const out: number[] = [];
   for (const term of terms ?? []) {
     const t = lex.terms[term]!;
-    if (t.group === 'substance' && t.weight > lex.scoring.explainMaxWeight) out.push(term);
+    if (
+      t.weight > lex.scoring.explainMaxWeight &&
+      (t.group === 'substance' || t.group === 'recruitment' || t.class === 'dead-drop')
+    )
+      out.push(term);
   }
   return out;
 }
@@ -489,7 +494,7 @@ function maskedForms(lex: CompiledLexicons): Map<string, number[]> {
   index = new Map();
   for (const [form, terms] of lex.exact) {
     if (form.length < 3 || !LETTERS.test(form)) continue;
-    const strong = strongSubstances(lex, terms);
+    const strong = hidable(lex, terms);
     if (strong.length === 0) continue;
     for (let p = 1; p < form.length - 1; p++) {
       const key = `${form.slice(0, p)}*${form.slice(p + 1)}`;

@@ -382,6 +382,17 @@ describe('words split to slip past a filter', () => {
     expect(text.slice(...r.span)).toBe(form);
   });
 
+  it('reads hidden dead drops and hiring the same way', () => {
+    const text = 'Ищем кл@дменов, оплата сразу. Закл@дки по городу, м3ф';
+    const c = classify(text, lex);
+    const split = c.reasons.filter((r) => r.via === 'split');
+    expect(split.map((r) => [r.group, r.term, text.slice(...r.span)])).toEqual([
+      ['recruitment', 'dead-drop courier wanted', 'кл@дменов'],
+      ['intent', 'dead drop', 'Закл@дки'],
+    ]);
+    expect(classify('ищем кл@дменов', lex).kind).toBe('recruitment');
+  });
+
   it('reads no weak slang, no compound and no censored swear word as a drug', () => {
     for (const text of [
       'кто-то из-за онлайн-магазин, северо-запад',
