@@ -370,6 +370,10 @@ const READ_AS: ReadonlyMap<number, string> = new Map([
   [0x20ac, 'e'], // €
   [0x24, 's'], // $
 ]);
+/** What may stand between the pieces of a split word (besides the star), by UTF-16 code. */
+const SPLITS: ReadonlySet<number> = new Set(
+  [...'-‐‑_.·•'].map((c) => c.charCodeAt(0)).concat([...READ_AS.keys()]),
+);
 /** A piece of a split word: letters, and digits for letters (`k0k@1n`). */
 const PIECE = /^[\p{L}\d]+$/u;
 
@@ -399,17 +403,7 @@ function splitWords(
       if (tokens[j + 1]!.start !== end + 1) break;
       const c = text.charCodeAt(end);
       if (c === 0x2a) stars++;
-      else if (
-        !READ_AS.has(c) &&
-        c !== 0x2d &&
-        c !== 0x2010 &&
-        c !== 0x2011 &&
-        c !== 0x5f &&
-        c !== 0x2e &&
-        c !== 0xb7 &&
-        c !== 0x2022
-      )
-        break;
+      else if (c === 0x20 || !SPLITS.has(c)) break;
     }
     if (j > i) readSplit(lex, tokens, text, i, j, stars, out, from);
     i = j + 1;

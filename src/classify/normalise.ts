@@ -162,9 +162,33 @@ function isMark(c: number): boolean {
   return k === 1;
 }
 
+/** Per BMP code unit: 1 when it folds to what `toLowerCase` makes of it alone, 0 when not, -1 not yet known. */
+const AS_LOWERCASE = new Int8Array(0x10000).fill(-1);
+
+/**
+ * Whether `input` folds as `toLowerCase` writes it, unit for unit: no unit with a fold of its own
+ * (`ё`, a Greek look-alike, a fullwidth letter), no mark, no surrogate, no `№`. Most pages in Russian
+ * and Kazakh are: the native lowercasing then does in one call what the loop below does unit by unit.
+ */
+function foldsAsLowercase(input: string): boolean {
+  for (let i = 0; i < input.length; i++) {
+    const c = input.charCodeAt(i);
+    if (c < 0x80) continue;
+    let k = AS_LOWERCASE[c]!;
+    if (k < 0) {
+      const lower = String.fromCharCode(c).toLowerCase();
+      k = c !== NUMERO && lower.length === 1 && foldOf(c) === lower.charCodeAt(0) ? 1 : 0;
+      AS_LOWERCASE[c] = k;
+    }
+    if (k === 0) return false;
+  }
+  return true;
+}
+
 /** Normalises `input` for matching; see the module comment. */
 export function normaliseText(input: string): NormalisedText {
-  if (!NON_ASCII.test(input)) return { text: input.toLowerCase(), starts: null, ends: null };
+  if (!NON_ASCII.test(input) || foldsAsLowercase(input))
+    return { text: input.toLowerCase(), starts: null, ends: null };
   const n = input.length;
   let buf = new Uint16Array(n + 16);
   // While every unit folds to one unit the map is the identity: that prefix is not written into
