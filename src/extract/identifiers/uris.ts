@@ -2,7 +2,10 @@ import type { Identifier, IdentifierType } from '../types.ts';
 
 /**
  * Identifiers in link targets, where the page holds the exact value: `mailto:`, `tel:`/`callto:`,
- * `wa.me/…`, `t.me/…`/`telegram.me/…`/`tg://resolve`, and the payment URIs `bitcoin:`, `litecoin:`,
+ * `wa.me/…`, `t.me/…`/`telegram.me/…`/`tg://resolve`, the phone of a messenger's chat link (Viber's
+ * `viber://chat?number=`, WhatsApp's `api.whatsapp.com/send?phone=`, Signal's `signal.me/#p/+…`,
+ * Telegram's `tg://msg?to=+…`), an address on a block explorer's page (`tronscan.org/#/address/T…`,
+ * `etherscan.io/address/0x…`, `tonviewer.com/UQ…`), and the payment URIs `bitcoin:`, `litecoin:`,
  * `ethereum:` (EIP-681, also `pay-…@chain/transfer?address=…`), `monero:`, `tron:` and `ton://transfer/…`. Each value
  * goes through the same validators as text (checksums, libphonenumber, Telegram's username rules)
  * and must be the whole value the URI names, of the type its scheme names: `bitcoin:` with a
@@ -11,9 +14,37 @@ import type { Identifier, IdentifierType } from '../types.ts';
 
 /** Link targets read per page at most. */
 const MAX_URIS = 2_000;
+/** Block explorers whose page of one address a shop links to (`tronscan.org/#/address/T…`). */
+const EXPLORERS =
+  '(?:tronscan\\.(?:org|io)|etherscan\\.io|bscscan\\.com|blockchain\\.com|blockchair\\.com|blockstream\\.info|' +
+  'mempool\\.space|btcscan\\.org|tonviewer\\.com|tonscan\\.org|xmrchain\\.net)';
+/** Hosts of links to a Telegram handle or a phone: t.me, wa.me, WhatsApp's API, Signal. */
+const MESSENGERS =
+  '(?:t\\.me|telegram\\.me|telegram\\.dog|wa\\.me|api\\.whatsapp\\.com|web\\.whatsapp\\.com|signal\\.me)';
+const HOST = '(?:https?:)?\\/\\/(?:www\\.)?(?:[a-z0-9_-]+\\.)?';
 /** The schemes and hosts worth parsing; every other href is skipped without decoding it. */
-const WANTED =
-  /^\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|ton:|tg:|(?:https?:)?\/\/(?:www\.)?(?:[a-z0-9_]+\.)?(?:t\.me|telegram\.me|telegram\.dog|wa\.me)(?:[/?#]|$))/i;
+const WANTED = new RegExp(
+  `^\\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|ton:|tg:|viber:|whatsapp:|` +
+    `${HOST}${MESSENGERS}(?:[/?#]|$)|${HOST}${EXPLORERS}\\/)`,
+  'i',
+);
+/** Where a messenger's chat link names a phone: the query parameter, or Signal's fragment. */
+const CHAT_PHONE =
+  /^(?:viber:\/*(?:chat|add|contact)\?(?:[^#]*&)?number=|whatsapp:\/*send\?(?:[^#]*&)?phone=|(?:https?:)?\/\/(?:api|web)\.whatsapp\.com\/send\/?\?(?:[^#]*&)?phone=|(?:https?:)?\/\/signal\.me\/#p\/|tg:\/*msg\?(?:[^#]*&)?to=)(\+?[\d ()-]{7,20})(?=[&#\s]|$)/i;
+/** A messenger's other links (a share link, a profile), which name no phone. */
+const CHAT_OTHER =
+  /^(?:viber:|whatsapp:|(?:https?:)?\/\/(?:[a-z0-9-]+\.)*(?:whatsapp\.com|signal\.me)(?:[/?#]|$))/i;
+/**
+ * An explorer's page of one address: the path segment after the chain and `address/` (or the whole
+ * path, as Tonviewer writes it); not a transaction's, a block's or a token's.
+ */
+const EXPLORER = new RegExp(
+  `^${HOST}${EXPLORERS}\\/(?:#\\/)?(?:(?!(?:tx|transaction|block|token)\\/)[a-z-]+\\/)?(?:addr(?:ess)?\\/)?` +
+    '([A-Za-z0-9:_-]{26,})(?=[/?#]|$)',
+  'i',
+);
+const EXPLORER_ANY = new RegExp(`^${HOST}${EXPLORERS}\\/`, 'i');
+const CRYPTO: readonly IdentifierType[] = ['btc', 'ltc', 'eth', 'tron', 'ton', 'xmr'];
 const PAYMENT: Record<string, IdentifierType> = {
   bitcoin: 'btc',
   litecoin: 'ltc',
@@ -97,6 +128,20 @@ function piecesOf(uri: string): [number, Piece][] {
     }
     return [[start, { value: path, types: [payment], whole: true }]];
   }
+  const chat = CHAT_PHONE.exec(uri);
+  if (chat?.[1] !== undefined) {
+    // International digits, with or without `+` (WhatsApp writes none); the extractor reads them with it.
+    const number = chat[1].trim();
+    const at = chat[0].length - chat[1].length + (chat[1].length - chat[1].trimStart().length);
+    const plus = number.startsWith('+') ? 0 : 1;
+    return [[at - plus, { value: plus ? `+${number}` : number, types: ['phone'], whole: true }]];
+  }
+  const explorer = EXPLORER.exec(uri);
+  if (explorer?.[1] !== undefined) {
+    const at = explorer[0].length - explorer[1].length;
+    return [[at, { value: explorer[1], types: CRYPTO, whole: true }]];
+  }
+  if (CHAT_OTHER.test(uri) || EXPLORER_ANY.test(uri)) return [];
   if (/^(?:https?:)?\/\/(?:www\.)?wa\.me\//i.test(uri)) {
     const start = uri.indexOf('wa.me/') + 'wa.me/'.length;
     const digits = /^\+?\d{7,15}(?![\d])/.exec(uri.slice(start))?.[0];

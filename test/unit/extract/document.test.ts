@@ -198,6 +198,33 @@ describe('parseHtml: identifiers from link targets', () => {
     ]);
   });
 
+  it("reads the phone of a messenger's chat link and the address of a block explorer's page", () => {
+    const html = `<a href="viber://chat?number=%2B77051112244">Viber</a>
+      <a href="https://api.whatsapp.com/send?phone=77051112255&text=hi">WhatsApp</a>
+      <a href="whatsapp://send?phone=77051112299">app</a><a href="https://signal.me/#p/+77051112266">Signal</a>
+      <a href="tg://msg?to=+77051112277">tg</a>
+      <a href="https://tronscan.org/#/address/${TRON}">wallet</a>
+      <a href="https://etherscan.io/address/${ETH}">eth</a>
+      <a href="https://www.blockchain.com/btc/address/${BTC}">btc</a>
+      <a href="https://tonviewer.com/UQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPuwA">ton</a>`;
+    expect(ids(html)).toEqual([
+      'phone:+77051112244',
+      'phone:+77051112255',
+      'phone:+77051112299',
+      'phone:+77051112266',
+      'phone:+77051112277',
+      `tron:${TRON}`,
+      `eth:${ETH}`,
+      `btc:${BTC}`,
+      'ton:0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
+    ]);
+    // A transaction, a block or a token is no vendor's address; a short number is no phone.
+    const other = `<a href="https://etherscan.io/tx/${ETH}">tx</a><a href="https://etherscan.io/token/${ETH}">t</a>
+      <a href="https://blockchair.com/bitcoin/block/${BTC}">b</a><a href="viber://chat?number=12">v</a>
+      <a href="https://api.whatsapp.com/send?text=hi">share</a><a href="https://tronscan.org/#/">home</a>`;
+    expect(ids(other)).toEqual([]);
+  });
+
   it('reads payment URIs, each checked against its scheme and checksum', () => {
     const html = `<a href="bitcoin:${BTC}?amount=0.01&label=shop">pay</a>
       <a href="ethereum:pay-${ETH}@1?value=1e18">eth</a>
