@@ -26,6 +26,8 @@ export const SEARCH_TYPES = [
   'session',
   'wickr',
   'threema',
+  'wechat',
+  'qq',
   'jabber',
   'email',
   'qiwi',

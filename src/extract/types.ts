@@ -20,6 +20,8 @@ export type IdentifierType =
   | 'session'
   | 'wickr'
   | 'threema'
+  | 'wechat'
+  | 'qq'
   | 'jabber'
   | 'email'
   | 'qiwi'

@@ -5,6 +5,10 @@ import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './con
  * - Session IDs: 66 hex digits starting `05` (value lower-case).
  * - Wickr: a username after a Wickr keyword ("wickr: mef_shop", "wickr me - mef.shop").
  * - Threema: an 8-character ID (A–Z, 0–9) after a Threema keyword (value upper-case).
+ * - WeChat: an ID (6–20 characters, a letter first, then letters, digits, `_`, `-`) after a WeChat
+ *   keyword: `微信`, `wechat`, `weixin`, and the ways Chinese ads dodge filters, `薇信`, `威信`, `V信`,
+ *   `VX`, `加微` (value lower-case). A WeChat that is a phone number is the phone's.
+ * - QQ: a number of 5–11 digits, no 0 first, after `QQ`, `扣扣` or `企鹅` (the penguin, its mascot).
  * - Jabber/XMPP: `user@server` after a jabber/xmpp/jid keyword or on a known XMPP server
  *   (value: bare JID, lower-case). Anything else with `@` and a domain is an e-mail.
  * - E-mail, also written `name @ protonmail.com` (spaced), `name [at] mail [dot] ru`, `name(at)mail.ru`,
@@ -16,6 +20,19 @@ const WICKR_RE =
   /(?<![\p{L}\p{N}])(?:wickr|викр)(?:\s?me)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})/giu;
 const THREEMA_RE =
   /(?<![\p{L}\p{N}])(?:threema|трима|треема)(?:\s?id)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}\*?([A-Za-z0-9]{8})(?![A-Za-z0-9])/giu;
+/** Between a keyword and its ID: a colon (fullwidth too), a dash or an arrow, or spaces. */
+const KEY_SEP = '(?:\\s{0,3}[:：\\-–—=>→]\\s{0,3}|\\s{1,3})';
+/** After a Chinese keyword nothing need stand between: `微信mefshop88`. */
+const HAN_SEP = `(?:${KEY_SEP})?`;
+const WECHAT_RE = new RegExp(
+  `(?:(?<![A-Za-z0-9])(?:wechat|weixin|vx|wx)(?:\\s?id|号)?${KEY_SEP}|(?:微信号?|薇信|威信|徽信|(?<![A-Za-z0-9])v信|加微|加v)${HAN_SEP})` +
+    '([A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_-])',
+  'gi',
+);
+const QQ_RE = new RegExp(
+  `(?:(?<![A-Za-z0-9])qq(?:号码?)?|扣扣|企鹅号?)${HAN_SEP}([1-9][0-9]{4,10})(?![0-9])`,
+  'gi',
+);
 const JABBER_WORD = /jabber|xmpp|(?<![a-z])jid(?![a-z])|джаббер|жаббер|джабер|жабер|omemo/g;
 /** Public XMPP servers seen on drug-market pages; domains starting with jabber./xmpp. count too. */
 const XMPP_SERVERS = new Set([
@@ -112,6 +129,18 @@ export function extractMessengers(text: string): Candidate[] {
     if (!(id === id.toUpperCase() || (/\d/.test(id) && /[A-Za-z]/.test(id)))) continue;
     const end = m.index + m[0].length;
     out.push(candidate('threema', id.toUpperCase(), end - 8, end, 'syntax+keyword', false, PRIORITY.keyword));
+  }
+  for (const m of text.matchAll(WECHAT_RE)) {
+    const id = m[1] ?? '';
+    const end = m.index + m[0].length;
+    out.push(
+      candidate('wechat', id.toLowerCase(), end - id.length, end, 'syntax+keyword', false, PRIORITY.keyword),
+    );
+  }
+  for (const m of text.matchAll(QQ_RE)) {
+    const id = m[1] ?? '';
+    const end = m.index + m[0].length;
+    out.push(candidate('qq', id, end - id.length, end, 'syntax+keyword', false, PRIORITY.keyword));
   }
   extractMail(text, out);
   return out;
