@@ -374,7 +374,14 @@ export function lexiconLayer(text: string, lex: CompiledLexicons, opts: Classify
     reasons,
     lexiconVersion: lex.version,
   };
-  return { classification, runs, damp: base.damp, innocent: innocentGood && ev.substance.size === 0 };
+  return {
+    classification,
+    runs,
+    damp: base.damp,
+    innocent: innocentGood && ev.substance.size === 0,
+    // A text that names a substance is about selling it, though a courier bringing it may read as hiring.
+    recruiting: base.recruitment > base.sale && ev.substance.size === 0,
+  };
 }
 
 function round(x: number): number {

@@ -217,4 +217,9 @@ export interface LexiconLayer {
   damp: number;
   /** An innocent sense (a negative term with `explains`) accounts for the text, and no substance is left. */
   innocent: boolean;
+  /**
+   * Recruitment outweighs sale in the lexicons' evidence and no substance is named: the kind of lead the
+   * text is if the model makes it one.
+   */
+  recruiting: boolean;
 }

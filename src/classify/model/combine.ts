@@ -6,7 +6,8 @@ import { type Stack, stacked, type TextModel } from './model.ts';
 /**
  * # How the two layers decide together
  *
- * 1. The lexicon layer scores the text and names the category, the substances and the kind.
+ * 1. The lexicon layer scores the text and names the category, the substances and the kind (of a
+ *    lead the model alone makes: recruitment where the lexicons lean to it, `LexiconLayer.recruiting`).
  * 2. The text model reads the tokens and the lexicon's evidence (`lexiconFeatures`) and gives
  *    `p_text`; the stacker combines it with the lexicon score into a calibrated probability `p`
  *    (`model.ts`), and a text is a lead at `p ≥ threshold`.
@@ -133,7 +134,9 @@ export function withModel(
   const { text: pText, p } = modelProbabilities(model, layer, top);
   const threshold = model.manifest.threshold;
   const { lead, recruited, vetoedBy } = decide(layer, p, threshold, model.manifest.stack);
-  const recruitment = c.kind === 'recruitment';
+  // The lexicons name the kind; of a lead the model alone makes, by the side their evidence leans to
+  // (`Работа курьером, оплата каждый день, пиши в телеграм` is hiring, not a sale).
+  const recruitment = c.kind === 'recruitment' || (c.kind === null && layer.recruiting);
   let score = recruited ? Math.max(c.score, rescale(p, threshold, cut)) : rescale(p, threshold, cut);
   // A veto keeps the score under the line.
   if (!lead) score = Math.min(score, Math.max(0, cut - 1e-4));

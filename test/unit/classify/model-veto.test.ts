@@ -192,6 +192,26 @@ describe('the lexicons’ recruitment decision', () => {
     expect(classify(complaint, web(t, older))).toMatchObject({ lead: true, kind: 'recruitment' });
   });
 
+  it('names a lead the model alone makes by the side the lexicons lean to: hiring, or a sale', () => {
+    // Courier ads (`работа курьером`, the usual cover for hiring dead-drop couriers) labelled leads:
+    // the lexicons read some recruitment and no sale, under the line; the model makes them leads.
+    const COURIER = (v: number) =>
+      `Работа курьером, оплата каждый день ${3000 + v * 100}, пиши в телеграм @job${v}`;
+    const SHISHKI = (v: number) => `Шишки, курьер привезёт, пиши, район ${v}`;
+    const rows = posts(true);
+    for (let v = 0; v < 30; v++)
+      rows.push(
+        { text: COURIER(v), label: true, group: `chat${v}` },
+        { text: SHISHKI(v), label: true, group: `chat${v}` },
+      );
+    const t = train(rows, lex, { context: 'web' });
+    expect(classify(COURIER(99), lex)).toMatchObject({ lead: false, kind: null });
+    expect(classify(COURIER(99), web(t))).toMatchObject({ lead: true, kind: 'recruitment' });
+    // A courier bringing cones reads as hiring too (`курьер`), but a text naming a substance sells it.
+    expect(classify(SHISHKI(99), lex)).toMatchObject({ lead: false, kind: null });
+    expect(classify(SHISHKI(99), web(t))).toMatchObject({ lead: true, kind: 'sale' });
+  });
+
   it('stays with the lexicons where what they read as recruitment is labelled a lead', () => {
     const t = train(posts(true), lex, { context: 'web' });
     expect(t.stack.recruitment).toBe(true);
