@@ -374,8 +374,6 @@ const READ_AS: ReadonlyMap<number, string> = new Map([
 const SPLITS: ReadonlySet<number> = new Set(
   [...'-‐‑_.·•'].map((c) => c.charCodeAt(0)).concat([...READ_AS.keys()]),
 );
-/** A piece of a split word: letters, and digits for letters (`k0k@1n`). */
-const PIECE = /^[\p{L}\d]+$/u;
 
 /**
  * Words split into pieces to slip past a filter: by syllables (`ме-фе-дрон`, `he.ro.in`, `мефе_дрон`)
@@ -421,54 +419,86 @@ function readSplit(
   out: RawMatch[],
   from: number,
 ): void {
+  // Most such runs are addresses, dates and decimals (`www.shop.com`, `12.05.2024`): a scan of the
+  // pieces' letters turns them away before any lookup.
   let joined = '';
+  let latin = 0;
+  let cyrillic = 0;
+  let digits = 0;
   for (let k = a; k <= b; k++) {
     const t = tokens[k]!;
-    if (t.spaced || !PIECE.test(t.text)) return;
-    if (k > a) joined += READ_AS.get(text.charCodeAt(tokens[k - 1]!.end)) ?? '';
-    joined += t.text;
-  }
-  if (joined.length > SPLIT_MAX) return;
-  const counts = countScripts(joined);
-  // Two letters and a star may be a word (`м*ф`); joined, three letters at least.
-  if (counts.han > 0 || counts.latin + counts.cyrillic < 2) return;
-  const script = dominantScript(counts);
-  const read = (w: string) => {
-    const c = countScripts(w);
-    return hidable(lex, lex.exact.get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(w, script) : w));
-  };
-  let terms = joined.length >= 3 ? read(joined) : [];
-  if (terms.length === 0 && counts.digits > 0)
-    for (const v of leetVariants(joined, script, counts)) {
-      terms = read(v);
-      if (terms.length > 0) break;
+    if (t.spaced) return;
+    if (k > a) {
+      const sign = READ_AS.get(text.charCodeAt(tokens[k - 1]!.end));
+      if (sign !== undefined) {
+        joined += sign;
+        latin++;
+      }
     }
-  if (terms.length === 0 && stars === 1 && b === a + 1 && counts.digits === 0) {
-    const masked = `${tokens[a]!.text}*${tokens[b]!.text}`;
-    const c = countScripts(masked);
-    terms =
-      maskedForms(lex).get(c.latin > 0 && c.cyrillic > 0 ? foldHomoglyphs(masked, script) : masked) ?? [];
+    const piece = t.text;
+    for (let i = 0; i < piece.length; i++) {
+      const c = piece.charCodeAt(i);
+      if (c >= 0x61 && c <= 0x7a) latin++;
+      else if (c >= 0x400 && c <= 0x4ff) cyrillic++;
+      else if (c >= 0x30 && c <= 0x39) digits++;
+      else return;
+    }
+    joined += piece;
+    if (joined.length > SPLIT_MAX) return;
   }
+  // Two letters and a star may be a word (`м*ф`); joined, three letters at least; digits stand for
+  // a letter or two (`k0k@1n`), never most of the word.
+  if (latin + cyrillic < 2 || digits > latin + cyrillic) return;
+  let terms = NO_TERMS;
+  const mixed = latin > 0 && cyrillic > 0;
+  if (joined.length >= 3) {
+    terms = hidable(
+      lex,
+      lex.exact.get(mixed ? foldHomoglyphs(joined, dominantScript(countScripts(joined))) : joined),
+    );
+    // Leetspeak writes a letter or three of a short word as digits; an onion address is no word.
+    if (terms.length === 0 && digits > 0 && digits <= 3 && joined.length <= LEET_SPLIT_MAX) {
+      const counts = countScripts(joined);
+      const s = dominantScript(counts);
+      for (const v of leetVariants(joined, s, counts)) {
+        const vc = countScripts(v);
+        terms = hidable(lex, lex.exact.get(vc.latin > 0 && vc.cyrillic > 0 ? foldHomoglyphs(v, s) : v));
+        if (terms.length > 0) break;
+      }
+    }
+  }
+  if (terms.length === 0 && stars === 1 && b === a + 1 && digits === 0) {
+    const masked = `${tokens[a]!.text}*${tokens[b]!.text}`;
+    terms =
+      maskedForms(lex).get(mixed ? foldHomoglyphs(masked, dominantScript(countScripts(masked))) : masked) ??
+      NO_TERMS;
+  }
+  if (terms.length === 0) return;
   const start = tokens[a]!.start;
   const end = tokens[b]!.end;
-  // Read already, by a phrase or a chemical name (`α-PVP`, `crystal-meth`) or in a piece: once is enough.
-  const known = (term: number) => {
-    for (let k = from; k < out.length; k++) {
+  for (const term of terms) {
+    // Read already, by a phrase or a chemical name (`α-PVP`, `crystal-meth`) or in a piece: once is enough.
+    let known = false;
+    for (let k = from; k < out.length && !known; k++) {
       const m = out[k]!;
-      if (m.term === term && m.start < end && m.end > start) return true;
+      known = m.term === term && m.start < end && m.end > start;
     }
-    return false;
-  };
-  for (const term of terms) if (!known(term)) out.push(new RawMatch(term, start, end, 'split'));
+    if (!known) out.push(new RawMatch(term, start, end, 'split'));
+  }
 }
+
+const NO_TERMS: readonly number[] = [];
+/** Longest split word read through its leetspeak (`k0k@1n`, `M.3.F`). */
+const LEET_SPLIT_MAX = 12;
 
 /**
  * The terms a split word may read as: strong forms (weight above `explainMaxWeight`) of substances,
  * dead drops and recruitment (`з@кладки`, `кл*дмен`), the words a post hides from a filter.
  */
-function hidable(lex: CompiledLexicons, terms: readonly number[] | undefined): number[] {
+function hidable(lex: CompiledLexicons, terms: readonly number[] | undefined): readonly number[] {
+  if (terms === undefined) return NO_TERMS;
   const out: number[] = [];
-  for (const term of terms ?? []) {
+  for (const term of terms) {
     const t = lex.terms[term]!;
     if (
       t.weight > lex.scoring.explainMaxWeight &&
