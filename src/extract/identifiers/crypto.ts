@@ -28,6 +28,12 @@ const b58check = createBase58check(sha256);
 const BASE58_RE = /(?<![0-9A-Za-z])[13LMT48][1-9A-HJ-NP-Za-km-z]{24,105}(?![0-9A-Za-z])/g;
 /** Segwit candidates: hrp, separator `1`, data part of the bech32 alphabet. */
 const BECH32_RE = /(?<![0-9A-Za-z])(?:bc|ltc)1[02-9ac-hj-np-z]{8,87}(?![0-9A-Za-z])/gi;
+/**
+ * A segwit address written in groups, as wallets show it for reading aloud and pages copy it:
+ * `bc1q ar0s rrr7 xfkv …`. Four groups at least, of two to eight characters, one space apart.
+ */
+const BECH32_GROUPED_RE =
+  /(?<![0-9A-Za-z])(?:bc|ltc)1[02-9ac-hj-np-z]{0,8}(?:[ \u00a0][02-9ac-hj-np-z]{2,8}){3,}(?![0-9A-Za-z])/gi;
 /** Ethereum candidates: exactly 40 hex digits after 0x (a 64-hex tx hash does not fit). */
 const ETH_RE = /(?<![0-9A-Za-z])0x[0-9a-fA-F]{40}(?![0-9A-Za-z])/g;
 
@@ -47,6 +53,10 @@ export function extractCrypto(text: string): Candidate[] {
   if (/bc1|ltc1/i.test(text)) {
     for (const m of text.matchAll(BECH32_RE)) {
       const c = checkSegwit(m[0], m.index);
+      if (c) out.push(c);
+    }
+    for (const m of text.matchAll(BECH32_GROUPED_RE)) {
+      const c = groupedSegwit(m[0], m.index);
       if (c) out.push(c);
     }
   }
@@ -137,6 +147,20 @@ export function isMoneroAddress(s: string): boolean {
     if (hash[i] !== bytes[body.length + i]) return false;
   }
   return true;
+}
+
+/**
+ * `BECH32_GROUPED_RE`'s match read without its spaces; the words after the address may be in its
+ * alphabet too (`… wf5m dq and`), so up to three last groups are let go until the checksum holds.
+ */
+function groupedSegwit(raw: string, start: number): Candidate | null {
+  const groups = raw.split(/[ \u00a0]/);
+  for (let drop = 0; drop <= 3 && groups.length - drop >= 4; drop++) {
+    const kept = groups.slice(0, groups.length - drop);
+    const c = checkSegwit(kept.join(''), start);
+    if (c) return { ...c, span: [start, start + kept.join(' ').length], deobfuscated: true };
+  }
+  return null;
 }
 
 function checkSegwit(raw: string, start: number): Candidate | null {
