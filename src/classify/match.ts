@@ -361,7 +361,7 @@ export function matchTokens(
   return out;
 }
 
-/** Longest word read joined from its pieces (`splitWords`), in letters. */
+/** Longest word read joined from its pieces (`splitWords`), in characters. */
 const SPLIT_MAX = 24;
 const LETTERS = /^\p{L}+$/u;
 /** Signs written for a letter inside a word (`k0k@1n`, `x@n@x`, `м€ф`, `ca$h`), by UTF-16 code. */
@@ -378,11 +378,10 @@ const SPLITS: ReadonlySet<number> = new Set(
 /**
  * Words split into pieces to slip past a filter: by syllables (`ме-фе-дрон`, `he.ro.in`, `мефе_дрон`)
  * or with a letter masked by a star or written as a sign (`мефедр*н`, `м*ф`, `k0k@1n`, `м€ф`). Tokens
- * one `-`, `_`, `.`, `·`, `•`, `*` or `READ_AS` sign apart are read joined (`@` as `a`, `€` as `e`, `$`
- * as `s`, digits as leetspeak); with one
- * star between two pieces of letters, the star is also read as any one letter inside the word. Strong
- * substance forms only (weight above `explainMaxWeight`): a hyphenated compound, an e-mail address or
- * a censored swear word that joins into weak slang is no drug.
+ * one `-`, `_`, `.`, `·`, `•`, `*` or `READ_AS` sign apart are read joined (`@` as `a`, `€` as `e`,
+ * `$` as `s`, digits as leetspeak); with one star between two pieces of letters, the star is also
+ * read as any one letter inside the word. Only the forms a post hides (`hidable`): a hyphenated
+ * compound, an e-mail address or a censored swear word that joins into weak slang is no drug.
  */
 function splitWords(
   lex: CompiledLexicons,
@@ -509,7 +508,7 @@ function hidable(lex: CompiledLexicons, terms: readonly number[] | undefined): r
   return out;
 }
 
-/** Per lexicon (its `exact` map), each strong substance form with one inner letter a star. */
+/** Per lexicon (its `exact` map), each `hidable` form with one inner letter a star (`мефедр*н`). */
 const maskedIndexes = new WeakMap<CompiledLexicons['exact'], Map<string, number[]>>();
 
 function maskedForms(lex: CompiledLexicons): Map<string, number[]> {
