@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Folder boundaries: code in src/<folder>/ may import another folder of src/ only through an
 // index.ts (that folder's, or one of its sub-folders'), so each folder's index.ts is its whole public
-// surface. Top-level files (src/log.ts, src/errors.ts, src/paths.ts, src/invisible.ts) are shared by all. Prints each
+// surface. Top-level files (src/log.ts, src/errors.ts, src/paths.ts, src/unicode.ts) are shared by all. Prints each
 // offending import as file:line and exits 1; exits 0 when there is none.
 //
 //   node bin/check-imports.js [root]      (root: the directory holding src/, default: this repo)

@@ -16,7 +16,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { INVISIBLE, INVISIBLE_G } from '../invisible.ts';
+import { INVISIBLE, INVISIBLE_G, negativeLetter } from '../unicode.ts';
 
 export interface NormalisedText {
   /** The normalised text. */
@@ -80,15 +80,6 @@ const EXTRA_FOLDS: Record<string, string> = {
   ᴢ: 'z',
 };
 const EXTRA_G = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('')}]`, 'g');
-/**
- * Negative circled and negative squared Latin capitals (`🅜`, `🅼🅳🅼🅰`), emoji that NFKC leaves as
- * they are (the plain circled and squared ones, `Ⓜ`, `🄼`, it writes as letters): `a` + offset.
- */
-function emojiLetter(cp: number): string | null {
-  if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(97 + cp - 0x1f150);
-  if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(97 + cp - 0x1f170);
-  return null;
-}
 /** Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Additional): `ï` → `i`. */
 const LATIN_DIACRITIC = /[\u00c0-\u024f\u1e00-\u1eff]/;
 
@@ -113,7 +104,7 @@ const segmentCache = new Map<string, string>();
 function foldSegment(seg: string): string {
   let out = segmentCache.get(seg);
   if (out !== undefined) return out;
-  const symbol = WORD_SYMBOLS[seg] ?? emojiLetter(seg.codePointAt(0)!);
+  const symbol = WORD_SYMBOLS[seg] ?? negativeLetter(seg.codePointAt(0)!);
   if (symbol !== null && symbol !== undefined) return symbol;
   out = seg.normalize('NFKC').toLowerCase().replace(INVISIBLE_G, '');
   // NFKC composes what can be composed (и + ̆ → й); what is left over (stress marks) goes.

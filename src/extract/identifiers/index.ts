@@ -1,4 +1,4 @@
-import { INVISIBLE, INVISIBLE_SOURCE } from '../../invisible.ts';
+import { INVISIBLE, INVISIBLE_SOURCE, negativeLetter } from '../../unicode.ts';
 import type { Identifier } from '../types.ts';
 import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
@@ -74,10 +74,8 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 /** How `extractIdentifiers` reads one `DISGUISED` character: nothing, or the ASCII it passes for. */
 function readAs(ch: string): string {
   if (ch === '\u20e3' || INVISIBLE.test(ch)) return '';
-  const cp = ch.codePointAt(0)!;
-  // Negative circled and negative squared letters, which NFKC leaves as they are.
-  if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(0x61 + cp - 0x1f150);
-  if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(0x61 + cp - 0x1f170);
+  const letter = negativeLetter(ch.codePointAt(0)!);
+  if (letter !== null) return letter;
   const folded = ch.normalize('NFKC');
   return PRINTABLE_ASCII.test(folded) ? folded : ch;
 }

@@ -1,10 +1,14 @@
 /**
+ * Characters pages use to disguise text, read the same way by the classifier
+ * (`classify/normalise.ts`) and the identifier extractor (`extract/identifiers`).
+ */
+
+/**
  * Characters that show nothing: zero-width spaces and joiners, the soft hyphen, direction marks,
  * embeddings, overrides and isolates, word joiners and invisible operators, the BOM, Hangul and
  * Khmer fillers, variation selectors, skin tones, tag characters. A page slips them into a word or
- * an address to break matching (`меф\u200bедрон`, `bc1q…\u2066\u2069…`); the classifier
- * (`classify/normalise.ts`) and the identifier extractor (`extract/identifiers`) both read the text
- * without them, so one set serves both.
+ * an address to break matching (`меф\u200bедрон`, `bc1q…\u2066\u2069…`); both read the text
+ * without them.
  */
 export const INVISIBLE_SOURCE = [
   '[\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e' +
@@ -17,3 +21,13 @@ export const INVISIBLE_SOURCE = [
 export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
 /** Every invisible character (replace). */
 export const INVISIBLE_G = new RegExp(INVISIBLE_SOURCE, 'gu');
+
+/**
+ * A negative circled or negative squared letter (`🅐`, `🅼`: fancy-text generators' letters, which NFKC
+ * leaves as they are) as the Latin letter it shows, else null.
+ */
+export function negativeLetter(cp: number): string | null {
+  if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(0x61 + cp - 0x1f150);
+  if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(0x61 + cp - 0x1f170);
+  return null;
+}
