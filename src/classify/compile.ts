@@ -22,7 +22,7 @@ import {
 import { normaliseText } from './normalise.ts';
 import { pinyinVariants } from './pinyin.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { tokenise } from './tokenise.ts';
+import { LETTERS_ONLY, tokenise } from './tokenise.ts';
 import type { CompiledLexicons, CompiledTerm, FuzzyForm, PhrasePattern, TermGroup } from './types.ts';
 import type { z } from 'zod';
 
@@ -56,7 +56,6 @@ const GROUP_OF: Record<(typeof TERM_GROUPS)[number], TermGroup> = {
 };
 const HAN = /\p{Script=Han}/u;
 const DIGIT = /\d/;
-const LETTERS_ONLY = /^\p{L}+$/u;
 const APOS = /['’‘`ʼʻ]/g;
 /**
  * Latin letters with Russian lookalikes, for `4-ММС`-style chemical names: the homoglyph table less

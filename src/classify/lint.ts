@@ -16,6 +16,7 @@ import {
   termSchema,
 } from './lexicon-schema.ts';
 import { stemEn, stemRu } from './stem.ts';
+import { LETTERS_ONLY } from './tokenise.ts';
 import type { TermGroup } from './types.ts';
 
 /**
@@ -88,7 +89,6 @@ const KNOWN_CLASSES = new Set(
 /** Weight below which a term is supporting evidence only: a common word there is a warning, not an error. */
 const WEAK_WEIGHT = 0.2;
 const HAN = /\p{Script=Han}/u;
-const LETTERS_ONLY = /^\p{L}+$/u;
 
 interface Parsed {
   file: string;

@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { hasIdRun, isDigits, isNumero, type Token, unpinned } from './tokenise.ts';
+import { hasIdRun, isDigits, isNumero, LETTERS_ONLY, type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -363,7 +363,6 @@ export function matchTokens(
 
 /** Longest word read joined from its pieces (`splitWords`), in characters. */
 const SPLIT_MAX = 24;
-const LETTERS = /^\p{L}+$/u;
 /** Signs written for a letter inside a word (`k0k@1n`, `x@n@x`, `м€ф`, `ca$h`), by UTF-16 code. */
 const READ_AS: ReadonlyMap<number, string> = new Map([
   [0x40, 'a'], // @
@@ -516,7 +515,7 @@ function maskedForms(lex: CompiledLexicons): Map<string, number[]> {
   if (index !== undefined) return index;
   index = new Map();
   for (const [form, terms] of lex.exact) {
-    if (form.length < 3 || !LETTERS.test(form)) continue;
+    if (form.length < 3 || !LETTERS_ONLY.test(form)) continue;
     const strong = hidable(lex, terms);
     if (strong.length === 0) continue;
     for (let p = 1; p < form.length - 1; p++) {

@@ -1,7 +1,7 @@
 import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
 import { MAX_QUANTITY_WORD } from './lexicon-schema.ts';
 import { RawMatch } from './match.ts';
-import { isDigits } from './tokenise.ts';
+import { isDigits, LETTER, WORD_CHAR } from './tokenise.ts';
 import type { CompiledLexicons } from './types.ts';
 
 /**
@@ -28,7 +28,6 @@ const WORD = new RegExp(`[\\p{L}'’‘ʼʻ\`]{1,${MAX_QUANTITY_WORD}}`, 'uy');
 const LEET_WORD = new RegExp(`[\\p{L}'’‘ʼʻ\`][\\p{L}\\d'’‘ʼʻ\`]{0,${MAX_QUANTITY_WORD - 1}}`, 'uy');
 const APOS = /['’‘ʼʻ`]/g;
 const HAN = /\p{Script=Han}/u;
-const LETTER = /\p{L}/u;
 const SPACE_OR_DASH = /[\s\-–—:=+~]/;
 /**
  * A Chinese numeral (or 每 "each") and a Chinese unit right before a number: `一克400`, `一 粒180`,
@@ -103,7 +102,6 @@ export function scanHandles(text: string, out: RawMatch[] = []): RawMatch[] {
 }
 
 const THREE_LETTERS = /\p{L}{3}$/u;
-const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /**
  * Whether the number at `[start, end)`, glued after letters, is a quantity all the same: a unit glued

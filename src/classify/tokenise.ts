@@ -31,7 +31,10 @@ const INNER_APOSTROPHE = /[ʼʻ]/g;
 const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
 /** One emoji between letter-spaced letters, spaces around it or not (`М💎Е💎Ф`, `м ❄ е ❄ ф`). */
 const EMOJI_GAP = /^\s?\p{Extended_Pictographic}\s?$/u;
-const LETTER = /\p{L}/u;
+/** A letter; a letter or a digit; a word of letters only (shared by the classifier's modules). */
+export const LETTER = /\p{L}/u;
+export const WORD_CHAR = /[\p{L}\p{N}]/u;
+export const LETTERS_ONLY = /^\p{L}+$/u;
 
 function breaks(norm: string, from: number, to: number): boolean {
   const len = to - from;
@@ -48,7 +51,6 @@ function breaks(norm: string, from: number, to: number): boolean {
 
 /** Character classes of the BMP, filled lazily: 1 letter/digit, 2 pictographic, 0 other. */
 const CLASS = new Int8Array(0x10000).fill(-1);
-const WORD_CHAR = /[\p{L}\p{N}]/u;
 const PICTO = /\p{Extended_Pictographic}/u;
 
 function classOf(c: number): number {
