@@ -124,26 +124,33 @@ export function extractMessengers(text: string): Candidate[] {
       ),
     );
   }
-  for (const m of text.matchAll(THREEMA_RE)) {
-    const id = m[1] ?? '';
-    if (!(id === id.toUpperCase() || (/\d/.test(id) && /[A-Za-z]/.test(id)))) continue;
-    const end = m.index + m[0].length;
-    out.push(candidate('threema', id.toUpperCase(), end - 8, end, 'syntax+keyword', false, PRIORITY.keyword));
-  }
-  for (const m of text.matchAll(WECHAT_RE)) {
-    const id = m[1] ?? '';
-    const end = m.index + m[0].length;
-    out.push(
-      candidate('wechat', id.toLowerCase(), end - id.length, end, 'syntax+keyword', false, PRIORITY.keyword),
-    );
-  }
-  for (const m of text.matchAll(QQ_RE)) {
-    const id = m[1] ?? '';
-    const end = m.index + m[0].length;
-    out.push(candidate('qq', id, end - id.length, end, 'syntax+keyword', false, PRIORITY.keyword));
-  }
+  afterKeyword(text, THREEMA_RE, 'threema', out, (id) =>
+    id === id.toUpperCase() || (/\d/.test(id) && /[A-Za-z]/.test(id)) ? id.toUpperCase() : null,
+  );
+  afterKeyword(text, WECHAT_RE, 'wechat', out, (id) => id.toLowerCase());
+  afterKeyword(text, QQ_RE, 'qq', out, (id) => id);
   extractMail(text, out);
   return out;
+}
+
+/**
+ * The IDs `re` finds after their keyword (its group 1, which ends the match), each as `value` reads
+ * it (null: not one after all).
+ */
+function afterKeyword(
+  text: string,
+  re: RegExp,
+  type: Candidate['type'],
+  out: Candidate[],
+  value: (id: string) => string | null,
+): void {
+  for (const m of text.matchAll(re)) {
+    const id = m[1] ?? '';
+    const v = value(id);
+    if (v === null) continue;
+    const end = m.index + m[0].length;
+    out.push(candidate(type, v, end - id.length, end, 'syntax+keyword', false, PRIORITY.keyword));
+  }
 }
 
 function extractMail(text: string, out: Candidate[]): void {
