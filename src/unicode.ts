@@ -23,10 +23,12 @@ export const INVISIBLE = new RegExp(INVISIBLE_SOURCE, 'u');
 export const INVISIBLE_G = new RegExp(INVISIBLE_SOURCE, 'gu');
 
 /**
- * A negative circled or negative squared letter (`🅐`, `🅼`: fancy-text generators' letters, which NFKC
- * leaves as they are) as the Latin letter it shows, else null.
+ * A letter of fancy-text generators that NFKC does not read as the letter, as the Latin letter it
+ * shows, else null: negative circled and negative squared (`🅐`, `🅼`, which NFKC leaves as they are)
+ * and parenthesised (`⒨`, which NFKC writes `(m)`).
  */
-export function negativeLetter(cp: number): string | null {
+export function enclosedLetter(cp: number): string | null {
+  if (cp >= 0x249c && cp <= 0x24b5) return String.fromCharCode(0x61 + cp - 0x249c);
   if (cp >= 0x1f150 && cp <= 0x1f169) return String.fromCharCode(0x61 + cp - 0x1f150);
   if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(0x61 + cp - 0x1f170);
   return null;

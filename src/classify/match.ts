@@ -291,9 +291,10 @@ function analyseNew(lex: CompiledLexicons, text: string, slot: number): TokenInf
 
 /**
  * A word of three letters or more with a number of up to four digits, and perhaps a unit, glued on:
- * `мефедрон1г`, `кокс05` (`vendor483920`, `item12345` are IDs).
+ * `мефедрон1г`, `кокс05`, and a price glued after the unit: `меф1г3500`, `МЕФ1Г3500Р` (`vendor483920`,
+ * `item12345` are IDs).
  */
-const GLUED_NUMBER = /^(\p{L}{3,})\d{1,4}\p{L}{0,3}$/u;
+const GLUED_NUMBER = /^(\p{L}{3,})\d{1,4}(?:\p{L}{1,3}\d{3,6})?\p{L}{0,3}$/u;
 
 /**
  * The word of a token that read as nothing whole (`мефедр0н` is leet, read before), when a number is
@@ -304,16 +305,19 @@ const GLUED_NUMBER = /^(\p{L}{3,})\d{1,4}\p{L}{0,3}$/u;
  */
 function gluedNumber(lex: CompiledLexicons, key: string): TokenHit[] {
   const m = GLUED_NUMBER.exec(key);
-  const found = m === null ? undefined : lex.exact.get(m[1]!);
+  if (m === null) return [];
+  const letters = m[1]!.length;
+  return gluedTerms(lex, m[1]!).map((term) => ({ term, via: 'exact', letters }));
+}
+
+/** The substances `word` is a strong listed form of: what a number glued after it is read with. */
+export function gluedTerms(lex: CompiledLexicons, word: string): number[] {
+  const found = lex.exact.get(word);
   if (found === undefined) return [];
-  const letters = m![1]!.length;
-  const out: TokenHit[] = [];
-  for (const term of found) {
+  return found.filter((term) => {
     const t = lex.terms[term]!;
-    if (t.group === 'substance' && t.weight > lex.scoring.explainMaxWeight)
-      out.push({ term, via: 'exact', letters });
-  }
-  return out;
+    return t.group === 'substance' && t.weight > lex.scoring.explainMaxWeight;
+  });
 }
 
 /**

@@ -5,7 +5,7 @@
  * Unicode NFKC, case folding (`toLowerCase`), removal of invisible characters (zero-width
  * spaces/joiners, soft hyphen, BOM, variation selectors, emoji skin tones, tag characters),
  * removal of leftover combining marks (stress accents), and a few folds that every lexicon form
- * goes through too: `ё → е`, Greek `α β μ → a b m`.
+ * goes through too: `ё → е`, Greek look-alikes to Latin (`α β μ → a b u`, `Α Μ Ρ → a m p`).
  *
  * Every UTF-16 unit of the result remembers the `[start, end)` of the original segment it came
  * from, so a match in normalised text maps back to the exact original span. Pure ASCII text takes
@@ -16,7 +16,7 @@
  */
 
 import { Buffer } from 'node:buffer';
-import { INVISIBLE, INVISIBLE_G, negativeLetter } from '../unicode.ts';
+import { INVISIBLE, INVISIBLE_G, enclosedLetter } from '../unicode.ts';
 
 export interface NormalisedText {
   /** The normalised text. */
@@ -80,6 +80,26 @@ const EXTRA_FOLDS: Record<string, string> = {
   ᴢ: 'z',
 };
 const EXTRA_G = new RegExp(`[${Object.keys(EXTRA_FOLDS).join('')}]`, 'g');
+/**
+ * Greek capitals that look like Latin ones, as the Latin letter they show: lowercased first, `Μ` would
+ * be `μ`, which is `u` (`µg`), and `ΜDΜΑ` would read `udua`.
+ */
+const GREEK_CAPITALS: Record<string, string> = {
+  Α: 'a',
+  Β: 'b',
+  Ε: 'e',
+  Ζ: 'z',
+  Η: 'h',
+  Ι: 'i',
+  Κ: 'k',
+  Μ: 'm',
+  Ν: 'n',
+  Ο: 'o',
+  Ρ: 'p',
+  Τ: 't',
+  Υ: 'y',
+  Χ: 'x',
+};
 /** Latin letters with diacritics (Latin-1 Supplement, Extended-A/B, Additional): `ï` → `i`. */
 const LATIN_DIACRITIC = /[\u00c0-\u024f\u1e00-\u1eff]/;
 
@@ -104,7 +124,7 @@ const segmentCache = new Map<string, string>();
 function foldSegment(seg: string): string {
   let out = segmentCache.get(seg);
   if (out !== undefined) return out;
-  const symbol = WORD_SYMBOLS[seg] ?? negativeLetter(seg.codePointAt(0)!);
+  const symbol = WORD_SYMBOLS[seg] ?? GREEK_CAPITALS[seg] ?? enclosedLetter(seg.codePointAt(0)!);
   if (symbol !== null && symbol !== undefined) return symbol;
   out = seg.normalize('NFKC').toLowerCase().replace(INVISIBLE_G, '');
   // NFKC composes what can be composed (и + ̆ → й); what is left over (stress marks) goes.

@@ -1,6 +1,6 @@
 import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
 import { MAX_QUANTITY_WORD } from './lexicon-schema.ts';
-import { RawMatch } from './match.ts';
+import { gluedTerms, RawMatch } from './match.ts';
 import { isDigits, LETTER, WORD_CHAR } from './tokenise.ts';
 import type { CompiledLexicons } from './types.ts';
 
@@ -126,9 +126,28 @@ function gluedDose(
   if (end >= text.length || !LETTER.test(text[end]!)) return false;
   if (!THREE_LETTERS.test(text.slice(Math.max(0, start - 3), start))) return false;
   const w = wordAt(text, end);
-  // The unit ends the word (`EBK0kf9ApWO6UIvt6G1bAQ`, an ID, holds no `6g`).
-  if (w === null || (w.end < text.length && WORD_CHAR.test(text[w.end]!))) return false;
-  return lex.units.has(w.word) || lex.countUnits.has(w.word);
+  if (w === null || !(lex.units.has(w.word) || lex.countUnits.has(w.word))) return false;
+  // The unit ends the word (`EBK0kf9ApWO6UIvt6G1bAQ`, an ID, holds no `6g`), or a price does after a
+  // substance's name (`меф1г3500`; `Banner1300x100` and an ID's `M65l390` are no dose).
+  if (w.end >= text.length || !WORD_CHAR.test(text[w.end]!)) return true;
+  return priceEnds(text, w.end) && gluedTerms(lex, lettersBefore(text, start)).length > 0;
+}
+
+/** The letters right before `pos`. */
+function lettersBefore(text: string, pos: number): string {
+  let from = pos;
+  while (from > 0 && LETTER.test(text[from - 1]!)) from--;
+  return text.slice(from, pos);
+}
+
+const GLUED_PRICE = /\d{3,6}\p{L}{0,3}/uy;
+
+/** Whether a number of 3–6 digits, perhaps with a currency glued on, ends the word at `pos`. */
+function priceEnds(text: string, pos: number): boolean {
+  GLUED_PRICE.lastIndex = pos;
+  if (!GLUED_PRICE.test(text)) return false;
+  const end = GLUED_PRICE.lastIndex;
+  return end >= text.length || !WORD_CHAR.test(text[end]!);
 }
 
 /** Finds prices and quantities in normalised text. */
@@ -200,7 +219,9 @@ export function scanQuantities(lex: CompiledLexicons, text: string, out: RawMatc
         (last.label === 'quantity' || last.label === 'count') &&
         last.end <= start &&
         (multiplied || num.replace(/\D/g, '').length >= 2) &&
-        PRICE_GAP.test(text.slice(last.end, start))
+        // Or glued to a dose, ending the word (`меф1г3500`; not `5x100`, a count, nor an ID's `2G29Oru1`).
+        (PRICE_GAP.test(text.slice(last.end, start)) ||
+          (last.end === start && last.label === 'quantity' && priceEnds(text, start)))
       ) {
         out.push(new RawMatch(-1, start, end, 'exact', 'price'));
         continue;

@@ -1,4 +1,4 @@
-import { INVISIBLE, INVISIBLE_SOURCE, negativeLetter } from '../../unicode.ts';
+import { INVISIBLE, INVISIBLE_SOURCE, enclosedLetter } from '../../unicode.ts';
 import type { Identifier } from '../types.ts';
 import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
@@ -63,7 +63,7 @@ export function extractIdentifiers(text: string): Identifier[] {
 /**
  * What `extractIdentifiers` reads other than as written: invisible characters, the keycap mark of
  * `8️⃣`, fullwidth letters, digits and the signs of an address (`＠ ＿ ． ／ ＋ －`, not the colon and
- * comma of Chinese text), circled and parenthesised ones (`①`, `ⓜ`), mathematical letters and digits
+ * comma of Chinese text), circled and parenthesised ones (`①`, `ⓜ`, `⒨`), mathematical letters and digits
  * (`𝐦𝐞𝐟`, `𝟴𝟳𝟬𝟱`: what fancy-text generators make), and squared letters (`🄼 🅼`).
  */
 const DISGUISED_SOURCE = `${INVISIBLE_SOURCE}|[\\u20e3\\u2460-\\u24ff\\uff0b\\uff0d-\\uff19\\uff20-\\uff3a\\uff3f\\uff41-\\uff5a]|[\\u{1d400}-\\u{1d7ff}\\u{1f130}-\\u{1f189}]`;
@@ -74,7 +74,7 @@ const PRINTABLE_ASCII = /^[\x21-\x7e]+$/;
 /** How `extractIdentifiers` reads one `DISGUISED` character: nothing, or the ASCII it passes for. */
 function readAs(ch: string): string {
   if (ch === '\u20e3' || INVISIBLE.test(ch)) return '';
-  const letter = negativeLetter(ch.codePointAt(0)!);
+  const letter = enclosedLetter(ch.codePointAt(0)!);
   if (letter !== null) return letter;
   const folded = ch.normalize('NFKC');
   return PRINTABLE_ASCII.test(folded) ? folded : ch;

@@ -52,6 +52,18 @@ describe('normalisation', () => {
     expect(classify('ᴍᴅᴍᴀ pills 10$', lex).substances).toEqual(['MDMA']);
   });
 
+  it('reads parenthesised letters and Greek capitals as the Latin letters they show', () => {
+    // NFKC writes `⒨` as `(m)`; lowercased first, the Greek `Μ` would be `μ`, which reads `u` (`µg`).
+    const paren = normaliseText('⒨⒟⒨⒜ 1g');
+    expect(paren.text).toBe('mdma 1g');
+    expect(originalSpan(paren, 0, 4)).toEqual([0, 4]);
+    expect(normaliseText('ΜDΜΑ ΚΕΤΑΜΙΝΕ').text).toBe('mdma ketamine');
+    expect(normaliseText('5 μg').text).toBe('5 ug');
+    expect(classify('⒨⒟⒨⒜ 1g 30$', lex).substances).toEqual(['MDMA']);
+    expect(classify('ΜDΜΑ 1г 2000', lex).substances).toEqual(['MDMA']);
+    expect(classify('α-ΡΗΡ 1g', lex).substances).toEqual(['alpha-PHP']);
+  });
+
   it('does not spell letterlike symbols into the words beside them', () => {
     // NFKC makes `™` the letters `TM`: `Cocaine™` would be the word `cocainetm`.
     expect(normaliseText('Cocaine™ 1g').text).toBe('cocaine  1g');
@@ -615,6 +627,17 @@ describe('innocent senses, shop structure and recruitment', () => {
       expect.arrayContaining(['quantity:1г', 'price:3500р']),
     );
     expect(forms('меф 1г3500р', 'intent')).toEqual(expect.arrayContaining(['quantity:1г', 'price:3500р']));
+    // All glued: the name, the dose and the price.
+    expect(forms('МЕФ1Г3500', 'substance')).toEqual(['mephedrone:МЕФ']);
+    expect(forms('МЕФ1Г3500', 'intent')).toEqual(expect.arrayContaining(['quantity:1Г', 'price:3500']));
+    expect(classify('МЕФ1Г3500', lex).lead).toBe(true);
+    expect(forms('冰毒 1克500 3克1300', 'intent')).toEqual(
+      expect.arrayContaining(['quantity:1克', 'price:500', 'quantity:3克', 'price:1300']),
+    );
+    // Not after any word: a banner's size and an ID hold no dose.
+    expect(forms('LevAni1300x100 Banner', 'intent')).toEqual([]);
+    expect(forms('W59HekphdnsnDzHQSJtmYM65l390+VsWQ', 'intent')).toEqual([]);
+    expect(forms('p07pM7DdVcUC 2G29Oru1jQNRxL', 'intent')).toEqual(['quantity:2G']);
     expect(forms('Codeine 50x30mg', 'intent')).toContain('quantity:30mg');
     // Names with digits stay names, and weak slang does not take a number glued to it.
     expect(forms('jwh018 mdmb4en', 'substance')).toEqual(['JWH-018:jwh018']);

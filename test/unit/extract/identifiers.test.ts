@@ -83,6 +83,11 @@ describe('extractIdentifiers: spans, order, deduplication', () => {
       ['telegram', 'mef_kz', 'mef_kz', true],
       ['telegram', 'mef_kz2', 'ｍｅｆ＿ｋｚ2', true],
     ]);
+    // Parenthesised letters: NFKC writes `⒨` as `(m)`, which no handle holds.
+    expect(found('тг @⒨⒠⒡_⒮⒣⒪⒫, почта ⒨⒠⒡@proton.me')).toEqual([
+      ['telegram', 'mef_shop', '@⒨⒠⒡_⒮⒣⒪⒫', true],
+      ['email', 'mef@proton.me', '⒨⒠⒡@proton.me', true],
+    ]);
   });
 
   it('returns one entry per (type, value) with the first span, sorted by start', () => {
