@@ -5,7 +5,7 @@ import { foldHomoglyphs } from './deobfuscate.ts';
  * Telegram: `@handle`, `t.me/handle`, `telegram.me/…`, `handle.t.me`, `tg://resolve?domain=…`,
  * invite links (`t.me/+HASH`, `t.me/joinchat/HASH`, value `+HASH`, case kept) and the obfuscated
  * forms sellers use: `@ m e f _ s h o p`, `@ mef_shop`, `t . me/…`, `t[.]me`, `t dot me`,
- * "тг: mef_kz", "телега mef_kz", "tg - mef_kz", the Chinese "纸飞机：mef_kz" / "飞机 mef_kz" / "联系TG：mef_kz",
+ * "тг: mef_kz", "телега mef_kz", "tg - mef_kz", "mef_kz (телеграм)", "mef_kz в тг", the Chinese "纸飞机：mef_kz" / "飞机 mef_kz" / "联系TG：mef_kz",
  * Cyrillic look-alike letters inside a Latin handle.
  *
  * A username is 5–32 of [a-z0-9_], starts with a letter and does not end with `_` (Telegram's
@@ -25,14 +25,29 @@ const LINK_RE =
   /(?<![A-Za-z0-9.])(?:https?\s?:\s?\/\/\s?)?(?:www\.)?(t|telegram)\s{0,2}(\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|\{dot\}|\sdot\s|\s?точка\s?)\s{0,2}(me|dog)\s{0,2}\/\s{0,2}(?:s\/)?(?:(\+|joinchat\/)([A-Za-z0-9_-]{16,64})|([A-Za-z][A-Za-z0-9_]{4,31}))(?![A-Za-z0-9_])/gi;
 const SUBDOMAIN_RE = /(?<![A-Za-z0-9_./@])([A-Za-z][A-Za-z0-9_]{4,31})\.t\.me(?![A-Za-z0-9_.])/gi;
 const RESOLVE_RE = /tg:\/\/resolve\?domain=([A-Za-z][A-Za-z0-9_]{4,31})/gi;
-const KEYWORD_RE =
-  /(?<![\p{L}\p{N}_])(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)(?![\p{L}\p{N}_])(\s{0,3}(?:[:：\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/giu;
+/** The words for Telegram in the region's Latin and Cyrillic writing. */
+const TELEGRAM_WORD =
+  '(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)';
+/** After the word for Telegram: a separator, then the handle (`тг: mef_kz`, `tg - mef_kz2`). */
+const HANDLE_AFTER_RE =
+  /(\s{0,3}(?:[:：\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/uy;
+/** The word for Telegram alone. */
+const KEYWORD_ALONE_RE = new RegExp(`(?<![\\p{L}\\p{N}_])${TELEGRAM_WORD}(?![\\p{L}\\p{N}_])`, 'giu');
+/**
+ * A handle right before the word for Telegram (the end of the text read): `mef_kz (телеграм)`,
+ * `mef_kz в тг`, `mef_kz - tg`, `mef_kz on telegram`. Only a handle with a digit, `_` or a bot
+ * suffix is taken (`Support in Telegram`, `available on telegram` are English).
+ */
+const HANDLE_BEFORE_RE =
+  /(?<![\p{L}\p{N}_@./:-])([A-Za-z][A-Za-z0-9_]{4,31})\s{0,2}(?:[([]\s?|[-–—:|]\s{0,2}|(?:в|во|на|in|on|via)\s{1,2})$/iu;
+/** Text looked at before the word for Telegram: more than a handle and what may stand after it. */
+const BEFORE_KEYWORD = 48;
 
 /**
  * Chinese slang for Telegram before a handle: `纸飞机` / `飞机` ("(paper) plane", its logo), or `TG`
  * right after a Chinese character ("联系TG：mef_shop"), optionally `号`/`账号` ("account"), then a colon
  * (also full-width), `@`, a space or nothing. After a bare `飞机`/`TG` and only a space, the handle needs
- * a digit, `_` or a bot suffix, as for "telegram mef_kz" ("坐飞机 Boeing" is a plane). The Latin-only forms ("tg: …", "tg - …") are {@link KEYWORD_RE}'s.
+ * a digit, `_` or a bot suffix, as for "telegram mef_kz" ("坐飞机 Boeing" is a plane). The Latin-only forms ("tg: …", "tg - …") are {@link HANDLE_AFTER_RE}'s.
  */
 const CHINESE_RE =
   /(纸飞机|飞机|(?<=[\p{Script=Han}\u3000-\u303f\uff01-\uff0f\uff1a-\uff20])(?:TG|tg|Tg))(号|账号)?(\s{0,2}(?:[:：]\s{0,2}|\s)?@?\s?)([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/gu;
@@ -121,14 +136,26 @@ export function extractTelegram(text: string): Candidate[] {
       pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
     }
   }
-  for (const m of text.matchAll(KEYWORD_RE)) {
-    const sep = m[1] ?? '';
-    const name = m[2] ?? '';
+  for (const k of text.matchAll(KEYWORD_ALONE_RE)) {
+    HANDLE_AFTER_RE.lastIndex = k.index + k[0].length;
+    const after = HANDLE_AFTER_RE.exec(text);
+    const name = after?.[2];
     // With only a space between ("telegram mef_kz"), ordinary English follows too often:
     // require a digit, an underscore or a bot suffix.
-    if (!/[:：\-–—=>→|]/.test(sep) && !/[0-9_]|bot$/i.test(name)) continue;
-    const start = m.index + m[0].length - name.length;
-    pushHandle(out, name, start, start + name.length, true, PRIORITY.handle);
+    if (
+      after !== null &&
+      name !== undefined &&
+      (/[:：\-–—=>→|]/.test(after[1] ?? '') || /[0-9_]|bot$/i.test(name))
+    ) {
+      const end = HANDLE_AFTER_RE.lastIndex;
+      pushHandle(out, name, end - name.length, end, true, PRIORITY.handle);
+      continue;
+    }
+    const from = Math.max(0, k.index - BEFORE_KEYWORD);
+    const before = HANDLE_BEFORE_RE.exec(text.slice(from, k.index));
+    const word = before?.[1];
+    if (before === null || word === undefined || !/[0-9_]|bot$/i.test(word)) continue;
+    pushHandle(out, word, from + before.index, from + before.index + word.length, true, PRIORITY.handle);
   }
   return out;
 }
