@@ -109,6 +109,26 @@ export function tightCode(form: string): boolean {
 }
 const HYPHEN = /^[-‐‑‒–]$/;
 
+/** Each `hidable` form of letters only with one inner letter a star (`мефедр*н`), to what it reads as. */
+function maskedForms(
+  exact: ReadonlyMap<string, readonly number[]>,
+  hidable: ReadonlySet<number>,
+): Map<string, number[]> {
+  const index = new Map<string, number[]>();
+  for (const [form, terms] of exact) {
+    if (form.length < 3 || !LETTERS_ONLY.test(form)) continue;
+    const strong = terms.filter((t) => hidable.has(t));
+    if (strong.length === 0) continue;
+    for (let p = 1; p < form.length - 1; p++) {
+      const key = `${form.slice(0, p)}*${form.slice(p + 1)}`;
+      const list = index.get(key);
+      if (list === undefined) index.set(key, [...strong]);
+      else for (const t of strong) if (!list.includes(t)) list.push(t);
+    }
+  }
+  return index;
+}
+
 /**
  * Compiles validated lexicon files into one matcher: a hash map over exact forms and stems, an
  * Aho-Corasick automaton over phrases, chemical names and Chinese, and fuzzy candidates.
@@ -289,6 +309,16 @@ export function compileLexicons(
     if (Number.isNaN(t.weight)) t.weight = scoring.defaultWeights[t.group];
   }
 
+  const hidable = new Set<number>();
+  for (let id = 0; id < terms.length; id++) {
+    const t = terms[id]!;
+    if (
+      t.weight > scoring.explainMaxWeight &&
+      (t.group === 'substance' || t.group === 'recruitment' || t.class === 'dead-drop')
+    )
+      hidable.add(id);
+  }
+
   const version = createHash('sha256')
     .update(JSON.stringify({ files: files.map((f) => [f.file.split(/[\\/]/).pop(), f.data]), options }))
     .digest('hex')
@@ -304,6 +334,8 @@ export function compileLexicons(
     automaton: new Automaton(patterns),
     phrases: phrases as PhrasePattern[],
     fuzzy,
+    hidable,
+    masked: maskedForms(exact, hidable),
     units,
     countUnits,
     currencies,

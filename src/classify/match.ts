@@ -11,7 +11,7 @@ import {
 } from './fold.ts';
 import type { Script } from './fold.ts';
 import { stemEn, stemRu } from './stem.ts';
-import { hasIdRun, isDigits, isNumero, LETTERS_ONLY, type Token, unpinned } from './tokenise.ts';
+import { hasIdRun, isDigits, isNumero, type Token, unpinned } from './tokenise.ts';
 import type { CompiledLexicons, TokenHit, TokenInfo, Via } from './types.ts';
 
 const require = createRequire(import.meta.url);
@@ -383,7 +383,7 @@ const SPLITS: ReadonlySet<number> = new Set(
  * or with a letter masked by a star or written as a sign (`мефедр*н`, `м*ф`, `k0k@1n`, `м€ф`). Tokens
  * one `-`, `_`, `.`, `·`, `•`, `*` or `READ_AS` sign apart are read joined (`@` as `a`, `€` as `e`,
  * `$` as `s`, digits as leetspeak); with one star between two pieces of letters, the star is also
- * read as any one letter inside the word. Only the forms a post hides (`hidable`): a hyphenated
+ * read as any one letter inside the word. Only the forms a post hides (`CompiledLexicons.hidable`): a hyphenated
  * compound, an e-mail address or a censored swear word that joins into weak slang is no drug.
  */
 function splitWords(
@@ -472,7 +472,7 @@ function readSplit(
   if (terms.length === 0 && stars === 1 && b === a + 1 && digits === 0) {
     const masked = `${tokens[a]!.text}*${tokens[b]!.text}`;
     terms =
-      maskedForms(lex).get(mixed ? foldHomoglyphs(masked, dominantScript(countScripts(masked))) : masked) ??
+      lex.masked.get(mixed ? foldHomoglyphs(masked, dominantScript(countScripts(masked))) : masked) ??
       NO_TERMS;
   }
   if (terms.length === 0) return;
@@ -493,44 +493,12 @@ const NO_TERMS: readonly number[] = [];
 /** Longest split word read through its leetspeak (`k0k@1n`, `M.3.F`). */
 const LEET_SPLIT_MAX = 12;
 
-/**
- * The terms a split word may read as: strong forms (weight above `explainMaxWeight`) of substances,
- * dead drops and recruitment (`з@кладки`, `кл*дмен`), the words a post hides from a filter.
- */
+/** Those of `terms` a split word may read as (`CompiledLexicons.hidable`). */
 function hidable(lex: CompiledLexicons, terms: readonly number[] | undefined): readonly number[] {
   if (terms === undefined) return NO_TERMS;
-  const out: number[] = [];
-  for (const term of terms) {
-    const t = lex.terms[term]!;
-    if (
-      t.weight > lex.scoring.explainMaxWeight &&
-      (t.group === 'substance' || t.group === 'recruitment' || t.class === 'dead-drop')
-    )
-      out.push(term);
-  }
+  let out: readonly number[] = NO_TERMS;
+  for (const term of terms) if (lex.hidable.has(term)) out = [...out, term];
   return out;
-}
-
-/** Per lexicon (its `exact` map), each `hidable` form with one inner letter a star (`мефедр*н`). */
-const maskedIndexes = new WeakMap<CompiledLexicons['exact'], Map<string, number[]>>();
-
-function maskedForms(lex: CompiledLexicons): Map<string, number[]> {
-  let index = maskedIndexes.get(lex.exact);
-  if (index !== undefined) return index;
-  index = new Map();
-  for (const [form, terms] of lex.exact) {
-    if (form.length < 3 || !LETTERS_ONLY.test(form)) continue;
-    const strong = hidable(lex, terms);
-    if (strong.length === 0) continue;
-    for (let p = 1; p < form.length - 1; p++) {
-      const key = `${form.slice(0, p)}*${form.slice(p + 1)}`;
-      const list = index.get(key);
-      if (list === undefined) index.set(key, [...strong]);
-      else for (const t of strong) if (!list.includes(t)) list.push(t);
-    }
-  }
-  maskedIndexes.set(lex.exact, index);
-  return index;
 }
 
 /**

@@ -179,6 +179,14 @@ export interface CompiledLexicons {
   readonly automaton: Automaton;
   readonly phrases: readonly PhrasePattern[];
   readonly fuzzy: ReadonlyMap<string, readonly FuzzyForm[]>;
+  /**
+   * The terms a word split to slip past a filter may read as (`ме-фе-дрон`, `з@кладки`, `мефедр*н`:
+   * `splitWords` in match.ts): strong forms (weight above `explainMaxWeight`) of substances, dead drops
+   * and recruitment.
+   */
+  readonly hidable: ReadonlySet<number>;
+  /** Each `hidable` form (letters only) with one inner letter a star (`мефедр*н` → mephedrone). */
+  readonly masked: ReadonlyMap<string, readonly number[]>;
   readonly units: ReadonlySet<string>;
   readonly countUnits: ReadonlySet<string>;
   readonly currencies: ReadonlySet<string>;
