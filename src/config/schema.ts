@@ -28,6 +28,7 @@ export const SEARCH_TYPES = [
   'threema',
   'wechat',
   'qq',
+  'matrix',
   'jabber',
   'email',
   'qiwi',

@@ -22,6 +22,7 @@ export type IdentifierType =
   | 'threema'
   | 'wechat'
   | 'qq'
+  | 'matrix'
   | 'jabber'
   | 'email'
   | 'qiwi'

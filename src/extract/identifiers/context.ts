@@ -14,6 +14,8 @@ export const PRIORITY = {
   crypto: 90,
   session: 85,
   keyword: 80,
+  /** A Matrix ID beats the e-mail a spaced reading makes of it (`matrix @mef.kz:tchncs.de`). */
+  matrix: 75,
   mail: 70,
   telegramLink: 65,
   wallet: 60,

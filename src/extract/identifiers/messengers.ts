@@ -9,6 +9,9 @@ import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './con
  *   keyword: `微信`, `wechat`, `weixin`, and the ways Chinese ads dodge filters, `薇信`, `威信`, `V信`,
  *   `VX`, `加微` (value lower-case). A WeChat that is a phone number is the phone's.
  * - QQ: a number of 5–11 digits, no 0 first, after `QQ`, `扣扣` or `企鹅` (the penguin, its mascot).
+ * - Matrix (Element): a user ID, `@localpart:server` (`@mefshop:matrix.org`, a port allowed), value
+ *   lower-case; also what `matrix.to/#/@…` links name. Without it the `@mefshop` of it read as a
+ *   Telegram handle.
  * - Jabber/XMPP: `user@server` after a jabber/xmpp/jid keyword or on a known XMPP server
  *   (value: bare JID, lower-case). Anything else with `@` and a domain is an e-mail.
  * - E-mail, also written `name @ protonmail.com` (spaced), `name [at] mail [dot] ru`, `name(at)mail.ru`,
@@ -33,6 +36,9 @@ const QQ_RE = new RegExp(
   `(?:(?<![A-Za-z0-9])qq(?:号码?)?|扣扣|企鹅号?)${HAN_SEP}([1-9][0-9]{4,10})(?![0-9])`,
   'gi',
 );
+/** A Matrix user ID: the localpart's characters (the spec's historical set), a server name, a port. */
+const MATRIX_RE =
+  /(?<![\p{L}\p{N}_@.+=-])@([A-Za-z0-9._=\-/+]{1,64}):((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})(?::\d{1,5})?(?![\p{L}\p{N}_-]|\.[\p{L}\p{N}])/gu;
 const JABBER_WORD = /jabber|xmpp|(?<![a-z])jid(?![a-z])|джаббер|жаббер|джабер|жабер|omemo/g;
 /** Public XMPP servers seen on drug-market pages; domains starting with jabber./xmpp. count too. */
 const XMPP_SERVERS = new Set([
@@ -123,6 +129,12 @@ export function extractMessengers(text: string): Candidate[] {
         PRIORITY.keyword,
       ),
     );
+  }
+  if (text.includes('@')) {
+    for (const m of text.matchAll(MATRIX_RE)) {
+      const end = m.index + m[0].length;
+      out.push(candidate('matrix', m[0].toLowerCase(), m.index, end, 'syntax', false, PRIORITY.matrix));
+    }
   }
   afterKeyword(text, THREEMA_RE, 'threema', out, (id) =>
     id === id.toUpperCase() || (/\d/.test(id) && /[A-Za-z]/.test(id)) ? id.toUpperCase() : null,

@@ -2,7 +2,7 @@ import type { Identifier, IdentifierType } from '../types.ts';
 
 /**
  * Identifiers in link targets, where the page holds the exact value: `mailto:`, `tel:`/`callto:`,
- * `wa.me/…`, `t.me/…`/`telegram.me/…`/`tg://resolve`, the phone of a messenger's chat link (Viber's
+ * `wa.me/…`, `t.me/…`/`telegram.me/…`/`tg://resolve`, a Matrix user's `matrix.to/#/@user:server`, the phone of a messenger's chat link (Viber's
  * `viber://chat?number=`, WhatsApp's `api.whatsapp.com/send?phone=`, Signal's `signal.me/#p/+…`,
  * Telegram's `tg://msg?to=+…`), an address on a block explorer's page (`tronscan.org/#/address/T…`,
  * `etherscan.io/address/0x…`, `tonviewer.com/UQ…`), and the payment URIs `bitcoin:`, `litecoin:`,
@@ -18,9 +18,9 @@ const MAX_URIS = 2_000;
 const EXPLORERS =
   '(?:tronscan\\.(?:org|io)|etherscan\\.io|bscscan\\.com|blockchain\\.com|blockchair\\.com|blockstream\\.info|' +
   'mempool\\.space|btcscan\\.org|tonviewer\\.com|tonscan\\.org|xmrchain\\.net)';
-/** Hosts of links to a Telegram handle or a phone: t.me, wa.me, WhatsApp's API, Signal. */
+/** Hosts of links to a Telegram handle, a phone or a Matrix user: t.me, wa.me, WhatsApp's API, Signal, matrix.to. */
 const MESSENGERS =
-  '(?:t\\.me|telegram\\.me|telegram\\.dog|wa\\.me|api\\.whatsapp\\.com|web\\.whatsapp\\.com|signal\\.me)';
+  '(?:t\\.me|telegram\\.me|telegram\\.dog|wa\\.me|api\\.whatsapp\\.com|web\\.whatsapp\\.com|signal\\.me|matrix\\.to)';
 const HOST = '(?:https?:)?\\/\\/(?:www\\.)?(?:[a-z0-9_-]+\\.)?';
 /** The schemes and hosts worth parsing; every other href is skipped without decoding it. */
 const WANTED = new RegExp(
@@ -149,6 +149,13 @@ function piecesOf(uri: string): [number, Piece][] {
     // The path is international digits without `+`; the text extractor sees them with it.
     const plus = digits.startsWith('+') ? 0 : 1;
     return [[start - plus, { value: `+${digits.replace('+', '')}`, types: ['phone'], whole: true }]];
+  }
+  if (/^(?:https?:)?\/\/(?:www\.)?matrix\.to\//i.test(uri)) {
+    // `matrix.to/#/@user:server?via=…`: a user (a room's `#alias` or `!id` names no one).
+    const start = uri.indexOf('#/') + 2;
+    if (start < 2) return [];
+    const id = uri.slice(start).split('?')[0] ?? '';
+    return [[start, { value: id, types: ['matrix'], whole: true }]];
   }
   // t.me, telegram.me, handle.t.me, tg://resolve: the Telegram extractor reads the link itself.
   return [[0, { value: uri, types: ['telegram'], whole: false }]];

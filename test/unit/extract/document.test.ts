@@ -203,6 +203,7 @@ describe('parseHtml: identifiers from link targets', () => {
       <a href="https://api.whatsapp.com/send?phone=77051112255&text=hi">WhatsApp</a>
       <a href="whatsapp://send?phone=77051112299">app</a><a href="https://signal.me/#p/+77051112266">Signal</a>
       <a href="tg://msg?to=+77051112277">tg</a>
+      <a href="https://matrix.to/#/@mefshop:matrix.org?via=matrix.org">Element</a>
       <a href="https://tronscan.org/#/address/${TRON}">wallet</a>
       <a href="https://etherscan.io/address/${ETH}">eth</a>
       <a href="https://www.blockchain.com/btc/address/${BTC}">btc</a>
@@ -213,15 +214,17 @@ describe('parseHtml: identifiers from link targets', () => {
       'phone:+77051112299',
       'phone:+77051112266',
       'phone:+77051112277',
+      'matrix:@mefshop:matrix.org',
       `tron:${TRON}`,
       `eth:${ETH}`,
       `btc:${BTC}`,
       'ton:0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
     ]);
-    // A transaction, a block or a token is no vendor's address; a short number is no phone.
+    // A transaction, a block or a token is no vendor's address; a short number is no phone; a room is no one.
     const other = `<a href="https://etherscan.io/tx/${ETH}">tx</a><a href="https://etherscan.io/token/${ETH}">t</a>
       <a href="https://blockchair.com/bitcoin/block/${BTC}">b</a><a href="viber://chat?number=12">v</a>
-      <a href="https://api.whatsapp.com/send?text=hi">share</a><a href="https://tronscan.org/#/">home</a>`;
+      <a href="https://api.whatsapp.com/send?text=hi">share</a><a href="https://tronscan.org/#/">home</a>
+      <a href="https://matrix.to/#/#market:matrix.org">room</a><a href="https://matrix.to/">matrix</a>`;
     expect(ids(other)).toEqual([]);
   });
 
