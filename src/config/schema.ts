@@ -29,6 +29,8 @@ export const SEARCH_TYPES = [
   'wechat',
   'qq',
   'matrix',
+  'tox',
+  'signal',
   'jabber',
   'email',
   'qiwi',

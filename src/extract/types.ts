@@ -23,6 +23,8 @@ export type IdentifierType =
   | 'wechat'
   | 'qq'
   | 'matrix'
+  | 'tox'
+  | 'signal'
   | 'jabber'
   | 'email'
   | 'qiwi'

@@ -12,7 +12,7 @@ export function identifierKey(i: { type: string; value: string }): string {
 /** Groups a site's `search.types` may name, besides exact identifier types. */
 export const IDENTIFIER_GROUPS: Record<string, IdentifierType[]> = {
   crypto: ['btc', 'eth', 'tron', 'ton', 'ltc', 'xmr'],
-  messenger: ['telegram', 'session', 'wickr', 'threema', 'wechat', 'qq', 'matrix', 'jabber'],
+  messenger: ['telegram', 'session', 'wickr', 'threema', 'wechat', 'qq', 'matrix', 'tox', 'signal', 'jabber'],
   ewallet: ['qiwi', 'yoomoney', 'payeer', 'perfectmoney'],
 };
 

@@ -9,6 +9,11 @@ import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './con
  *   keyword: `微信`, `wechat`, `weixin`, and the ways Chinese ads dodge filters, `薇信`, `威信`, `V信`,
  *   `VX`, `加微` (value lower-case). A WeChat that is a phone number is the phone's.
  * - QQ: a number of 5–11 digits, no 0 first, after `QQ`, `扣扣` or `企鹅` (the penguin, its mascot).
+ * - Tox IDs: 76 hex digits (a public key, a nospam value and a two-byte checksum, which must hold)
+ *   on a page that says `tox` somewhere (`Tox ID`, `qTox`), value upper-case, as Tox clients show them.
+ * - Signal usernames: `name.42` (3–32 letters, digits or `_`, a letter first, a dot, two digits or
+ *   more) after a Signal keyword (`signal: mefshop.42`, `сигнал mef_kz.01`; after a bare space the
+ *   name needs a digit or `_`), value lower-case.
  * - Matrix (Element): a user ID, `@localpart:server` (`@mefshop:matrix.org`, a port allowed), value
  *   lower-case; also what `matrix.to/#/@…` links name. Without it the `@mefshop` of it read as a
  *   Telegram handle.
@@ -36,6 +41,30 @@ const QQ_RE = new RegExp(
   `(?:(?<![A-Za-z0-9])qq(?:号码?)?|扣扣|企鹅号?)${HAN_SEP}([1-9][0-9]{4,10})(?![0-9])`,
   'gi',
 );
+const TOX_RE = /(?<![0-9A-Za-z])[0-9A-Fa-f]{76}(?![0-9A-Za-z])/g;
+/** Pages with a Tox ID name it (`Tox ID`, `qTox`; not `toxic`, `detox`): 76 hex digits are looked for only on them. */
+const TOX_WORD = /(?<![a-z])[qua]?tox(?:chat)?(?![a-z])/i;
+const SIGNAL_WORD = /signal|сигнал/i;
+/** One scan for either word: most pages hold neither. */
+const TOX_OR_SIGNAL = /tox|ignal|игнал/i;
+const SIGNAL_RE = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:signal|сигнал|сигнале|сигналу|сигналь)(?:\\s?(?:id|username|юзернейм|ник))?(${KEY_SEP})@?` +
+    '([A-Za-z][A-Za-z0-9_]{2,31}\\.\\d{2,9})(?![\\p{L}\\p{N}_]|\\.\\p{L})',
+  'giu',
+);
+
+/** Whether 76 hex digits are a Tox ID: each byte of the first 36 XORed into the checksum's byte of its parity. */
+export function toxChecksum(hex: string): boolean {
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < 36; i++) {
+    const byte = Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+    if (i % 2 === 0) even ^= byte;
+    else odd ^= byte;
+  }
+  return even === Number.parseInt(hex.slice(72, 74), 16) && odd === Number.parseInt(hex.slice(74, 76), 16);
+}
+
 /** A Matrix user ID: the localpart's characters (the spec's historical set), a server name, a port. */
 const MATRIX_RE =
   /(?<![\p{L}\p{N}_@.+=-])@([A-Za-z0-9._=\-/+]{1,64}):((?:[A-Za-z0-9-]{1,63}\.)+[A-Za-z]{2,24})(?::\d{1,5})?(?![\p{L}\p{N}_-]|\.[\p{L}\p{N}])/gu;
@@ -129,6 +158,32 @@ export function extractMessengers(text: string): Candidate[] {
         PRIORITY.keyword,
       ),
     );
+  }
+  if (TOX_OR_SIGNAL.test(text)) {
+    if (TOX_WORD.test(text)) {
+      for (const m of text.matchAll(TOX_RE)) {
+        if (!toxChecksum(m[0])) continue;
+        const end = m.index + m[0].length;
+        out.push(candidate('tox', m[0].toUpperCase(), m.index, end, 'checksum', false, PRIORITY.session));
+      }
+    }
+    for (const m of SIGNAL_WORD.test(text) ? text.matchAll(SIGNAL_RE) : []) {
+      const [whole, sep = '', name = ''] = m;
+      // With only a space between ("signal strength.10"), the nickname needs a digit or `_`.
+      if (!/[:：\-–—=>→]/.test(sep) && !/[0-9_]/.test(name.slice(0, name.lastIndexOf('.')))) continue;
+      const end = m.index + whole.length;
+      out.push(
+        candidate(
+          'signal',
+          name.toLowerCase(),
+          end - name.length,
+          end,
+          'syntax+keyword',
+          false,
+          PRIORITY.keyword,
+        ),
+      );
+    }
   }
   if (text.includes('@')) {
     for (const m of text.matchAll(MATRIX_RE)) {
