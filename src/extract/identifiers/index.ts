@@ -141,24 +141,68 @@ export function extractPageIdentifiers(text: string, hrefs: readonly string[]): 
 
 /** A letter O (Latin or Cyrillic) between two digits: `8-7О5-111-22-33` writes a phone's zero so. */
 const O_FOR_ZERO = /(?<=\d)[OoОо](?=\d)/g;
+/** Runs of the Cyrillic З, which pages write for a 3 (`8 705 111 22 ЗЗ`); `ze3Runs` says which are. */
+const ZE_RUN = /[Зз]{1,4}/g;
 
 /**
  * Phones, cards and wallets written with digits (`extractDigits`), reading a letter O between two digits
- * as the zero it stands for (one character for one: spans hold). Not for the other extractors: a base58
- * address holds `o` between digits as itself.
+ * as the zero it stands for, and a Cyrillic З beside a digit (alone or across one space, dot or dash,
+ * not inside a word: `Зара 3`) as a 3; one character for one, so spans hold. Not for the other
+ * extractors: a base58 address holds `o` between digits as itself.
  */
 function digitsOf(text: string): Candidate[] {
+  const read: number[] = [];
   O_FOR_ZERO.lastIndex = 0;
-  if (!O_FOR_ZERO.test(text)) return extractDigits(text);
-  const zeros: number[] = [];
-  const read = text.replace(O_FOR_ZERO, (_o: string, at: number) => {
-    zeros.push(at);
-    return '0';
-  });
-  return extractDigits(read).map((c) =>
-    // A zero read inside the candidate: fewer zeros before its end than before its start.
-    countAtMost(zeros, c.span[1] - 1) > countAtMost(zeros, c.span[0] - 1) ? { ...c, deobfuscated: true } : c,
+  for (let m = O_FOR_ZERO.exec(text); m !== null; m = O_FOR_ZERO.exec(text)) read.push(m.index);
+  ze3Runs(text, read);
+  if (read.length === 0) return extractDigits(text);
+  read.sort((a, b) => a - b);
+  let digits = '';
+  let from = 0;
+  for (const at of read) {
+    const c = text.charCodeAt(at);
+    digits += `${text.slice(from, at)}${c === 0x417 || c === 0x437 ? '3' : '0'}`;
+    from = at + 1;
+  }
+  digits += text.slice(from);
+  return extractDigits(digits).map((c) =>
+    // A digit read inside the candidate: fewer read before its end than before its start.
+    countAtMost(read, c.span[1] - 1) > countAtMost(read, c.span[0] - 1) ? { ...c, deobfuscated: true } : c,
   );
+}
+
+const DIGIT_SEPARATOR = /[ .-]/;
+
+/** Adds to `read` the offsets of each З that stands for a 3: a run beside a digit, no letter around it. */
+function ze3Runs(text: string, read: number[]): void {
+  if (!text.includes('з') && !text.includes('З')) return;
+  ZE_RUN.lastIndex = 0;
+  for (let m = ZE_RUN.exec(text); m !== null; m = ZE_RUN.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    if (isLetterAt(text, start - 1) || isLetterAt(text, end)) continue;
+    const digitBefore =
+      isDigitAt(text, start - 1) ||
+      (DIGIT_SEPARATOR.test(text[start - 1] ?? '') && isDigitAt(text, start - 2));
+    const digitAfter =
+      isDigitAt(text, end) || (DIGIT_SEPARATOR.test(text[end] ?? '') && isDigitAt(text, end + 1));
+    if (!digitBefore && !digitAfter) continue;
+    for (let k = start; k < end; k++) read.push(k);
+  }
+}
+
+function isDigitAt(text: string, i: number): boolean {
+  const c = i >= 0 && i < text.length ? text.charCodeAt(i) : 0;
+  return c >= 48 && c <= 57;
+}
+
+const LETTER_AT = /\p{L}/u;
+
+function isLetterAt(text: string, i: number): boolean {
+  if (i < 0 || i >= text.length) return false;
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  return (c >= 0x400 && c <= 0x4ff) || LETTER_AT.test(text[i]!);
 }
 
 /** How many of the ascending `sorted` are at most `p` (a binary search). */
