@@ -6,7 +6,8 @@ import type { Identifier, IdentifierType } from '../types.ts';
  * `viber://chat?number=`, WhatsApp's `api.whatsapp.com/send?phone=`, Signal's `signal.me/#p/+…`,
  * Telegram's `tg://msg?to=+…`), an address on a block explorer's page (`tronscan.org/#/address/T…`,
  * `etherscan.io/address/0x…`, `tonviewer.com/UQ…`), and the payment URIs `bitcoin:`, `litecoin:`,
- * `ethereum:` (EIP-681, also `pay-…@chain/transfer?address=…`), `monero:`, `tron:` and `ton://transfer/…`. Each value
+ * `ethereum:` (EIP-681, also `pay-…@chain/transfer?address=…`), `monero:`, `tron:` and `ton://transfer/…`, and
+ * `tox:` with a Tox ID. Each value
  * goes through the same validators as text (checksums, libphonenumber, Telegram's username rules)
  * and must be the whole value the URI names, of the type its scheme names: `bitcoin:` with a
  * Litecoin address, or `mailto:` with something that is not an address, yields nothing.
@@ -24,7 +25,7 @@ const MESSENGERS =
 const HOST = '(?:https?:)?\\/\\/(?:www\\.)?(?:[a-z0-9_-]+\\.)?';
 /** The schemes and hosts worth parsing; every other href is skipped without decoding it. */
 const WANTED = new RegExp(
-  `^\\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|ton:|tg:|viber:|whatsapp:|` +
+  `^\\s*(?:mailto:|tel:|callto:|bitcoin:|litecoin:|ethereum:|monero:|tron:|ton:|tg:|viber:|whatsapp:|tox:|` +
     `${HOST}${MESSENGERS}(?:[/?#]|$)|${HOST}${EXPLORERS}\\/)`,
   'i',
 );
@@ -128,6 +129,8 @@ function piecesOf(uri: string): [number, Piece][] {
     }
     return [[start, { value: path, types: [payment], whole: true }]];
   }
+  // `tox:ID`, a Tox client's link: the extractor reads the ID after the scheme's name.
+  if (scheme === 'tox') return [[0, { value: uri, types: ['tox'], whole: false }]];
   const chat = CHAT_PHONE.exec(uri);
   if (chat?.[1] !== undefined) {
     // International digits, with or without `+` (WhatsApp writes none); the extractor reads them with it.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { collapse } from '../../../src/extract/document.ts';
 import { MAX_LINKS, MAX_TEXT_CHARS, parseHtml } from '../../../src/extract/index.ts';
-import { base58Address, rng } from '../../fixtures/identifiers/generate.ts';
+import { base58Address, rng, toxId } from '../../fixtures/identifiers/generate.ts';
 
 const URL = 'http://shop.test/item/7';
 const parse = (html: string, extra: Partial<Parameters<typeof parseHtml>[0]> = {}) =>
@@ -142,6 +142,7 @@ describe('parseHtml: identifiers from link targets', () => {
   const XMR =
     '44AFFq5kSiGBoZ4NMDwYtN18obc8AemS33DBLWs3H7otXft3XjrpDtQGv7SqSsaBYBb98uNbr2VBBEt7f2wfn3RVGQBEP3A';
   const LTC = base58Address(rng(7), 0x30);
+  const TOX = toxId(rng(11));
   const ids = (html: string) => parse(html).identifiers.map((i) => `${i.type}:${i.value}`);
 
   it('reads the footer: the mailto: address and the t.me handle behind a "Telegram" label', () => {
@@ -233,7 +234,8 @@ describe('parseHtml: identifiers from link targets', () => {
       <a href="ethereum:pay-${ETH}@1?value=1e18">eth</a>
       <a href="ethereum:0xdAC17F958D2ee523a2206206994597C13D831ec7@1/transfer?address=${ETH.toLowerCase()}&uint256=1">usdt</a>
       <a href="monero:${XMR}?tx_amount=1">xmr</a><a href="tron:${TRON}">trx</a><a href="litecoin://${LTC}">ltc</a>
-      <a href="ton://transfer/UQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPuwA?amount=1000000000">ton</a>`;
+      <a href="ton://transfer/UQDKbjIcfM6ezt8KjKJJLshZJJSqX7XOA4ff-W72r5gqPuwA?amount=1000000000">ton</a>
+      <a href="tox:${TOX}">qTox</a>`;
     expect(ids(html)).toEqual([
       `btc:${BTC}`,
       `eth:${ETH}`,
@@ -241,6 +243,7 @@ describe('parseHtml: identifiers from link targets', () => {
       `tron:${TRON}`,
       `ltc:${LTC}`,
       'ton:0:ca6e321c7cce9ecedf0a8ca2492ec8592494aa5fb5ce0387dff96ef6af982a3e',
+      `tox:${TOX}`,
     ]);
   });
 
@@ -261,7 +264,7 @@ describe('parseHtml: identifiers from link targets', () => {
       <a href="https://t.me/share/url?url=x">share</a><a href="https://t.me/joinchat">x</a>
       <a href="https://example.test/t.me/mef_shop">not telegram</a><a href="/mailto:a@b.test">relative</a>
       <a href="mailto:%E0%A4%A">bad escape</a><a href="ethereum:0x1234">short</a>
-      <a href="ton://transfer/${BTC}">wrong coin</a>`;
+      <a href="ton://transfer/${BTC}">wrong coin</a><a href="tox:${TOX.slice(0, 74)}${TOX.endsWith('00') ? '11' : '00'}">bad sum</a>`;
     expect(ids(html)).toEqual([]);
   });
 });
