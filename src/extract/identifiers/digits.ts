@@ -135,12 +135,8 @@ function classifyWindow(
       return [candidate('card', digits, start, end, label, isOddCardGrouping(shape), PRIORITY.digits)];
   }
   if (digits.length > 15) return null;
-  const phone = checkPhone(
-    digits,
-    plus,
-    shape,
-    phoneContext(text, start, end),
-    regionsNear(text, start, end),
+  const phone = checkPhone(digits, plus, shape, phoneContext(text, start, end), (named) =>
+    regionsNear(text, start, end, named),
   );
   if (!phone) return null;
   const deob = isSpacedDigits(shape);

@@ -71,7 +71,11 @@ export function checkPhone(
   hasPlus: boolean,
   shape: Shape,
   ctx: PhoneContext,
-  regions: readonly CountryCode[] = PHONE_REGIONS,
+  /**
+   * The regions to read a national number in, in order (asked only for one; `named`: may the country
+   * the page names go first, see `regionsNear`).
+   */
+  regions: (named: boolean) => readonly CountryCode[] = () => PHONE_REGIONS,
 ): PhoneMatch | null {
   const n = digits.length;
   if (n < 9 || n > 15) return null;
@@ -87,7 +91,8 @@ export function checkPhone(
     if (p) return p;
   }
   if (ctx === 'phone' || (grouped && n === 11 && digits[0] === '1')) {
-    for (const region of regions) {
+    // Only nine digits are a valid number in more than one of KG, UZ, TJ.
+    for (const region of regions(n === 9)) {
       if (!NATIONAL_SHAPE[region]?.test(digits)) continue;
       const p = parse(digits, region);
       if (p) return p;
@@ -114,9 +119,42 @@ const CJK = /[\u3400-\u9fff]/;
 const CN_ONLY: readonly CountryCode[] = ['CN'];
 const NOT_CN: readonly CountryCode[] = PHONE_REGIONS.filter((r) => r !== 'CN');
 
-/** Region hints for a national number: CN next to Chinese script, the other regions elsewhere. */
-export function regionsNear(text: string, start: number, end: number): readonly CountryCode[] {
-  return CJK.test(text.slice(Math.max(0, start - 40), end + 40)) ? CN_ONLY : NOT_CN;
+/**
+ * What names a country whose national numbers share one shape (nine digits: `99 890 12 34` is a valid
+ * number in Kyrgyzstan and in Uzbekistan): its cities, its currency, its language's own letters.
+ */
+const COUNTRY_CLUES: ReadonlyArray<[CountryCode, RegExp]> = [
+  [
+    'UZ',
+    /toshkent|ташкент|samarqand|самарканд|самарқанд|buxoro|бухар|andijon|андижан|namangan|наманган|farg['ʻ’]ona|фаргона|фергана|so['ʻ’]m|сўм|uzcard|humo|o['ʻ’]zbek|ўзбек|узбекистан|ў/i,
+  ],
+  ['TJ', /душанбе|dushanbe|худжанд|хуҷанд|khujand|сомонӣ|somoni|тоҷик|таджикистан|tojik|[ӣӯҷ]/i],
+  // Not by letters: Kyrgyz ң ө ү are Kazakh letters too.
+  ['KG', /бишкек|bishkek|каракол|karakol|жалал-абад|кыргыз|киргиз|kyrgyz|элкарт|elcart/i],
+];
+/** The last text `regionsNear` read, and the order it gave: a page's numbers are read one after another. */
+let cluesOf: { text: string; order: readonly CountryCode[] } = { text: '', order: NOT_CN };
+
+/**
+ * Region hints for a national number: CN next to Chinese script; elsewhere KZ, RU, KG, UZ, TJ, with
+ * first the countries the page names (its cities, currency, letters), so an Uzbek shop's `99 890 12 34`
+ * is Uzbek and not the Kyrgyz number the same digits make.
+ */
+export function regionsNear(
+  text: string,
+  start: number,
+  end: number,
+  named: boolean,
+): readonly CountryCode[] {
+  if (CJK.test(text.slice(Math.max(0, start - 40), end + 40))) return CN_ONLY;
+  if (!named) return NOT_CN;
+  if (cluesOf.text !== text) {
+    const named = COUNTRY_CLUES.filter(([, re]) => re.test(text)).map(([c]) => c);
+    // Two or three named: none decides.
+    const order = named.length === 1 ? [named[0]!, ...NOT_CN.filter((r) => r !== named[0])] : NOT_CN;
+    cluesOf = { text, order };
+  }
+  return cluesOf.order;
 }
 
 /** Digits written one by one ("8 7 0 1 …") count as de-obfuscated. */
