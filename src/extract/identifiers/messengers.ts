@@ -1,4 +1,5 @@
 import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './context.ts';
+import { foldHomoglyphs } from './deobfuscate.ts';
 
 /**
  * Contact identifiers other than Telegram:
@@ -130,7 +131,14 @@ const PROSE_BEFORE_AT = new Set([
   'now',
   'here',
 ]);
-const DOMAIN_RE = /[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,24}(?![A-Za-z0-9-])/y;
+/** Cyrillic letters that pass for Latin ones (`foldHomoglyphs`): `mеf_shop@protonmаil.com`. */
+const LOOKALIKES = 'аеорсхукАВЕКМНОРСТХУ';
+const LOCAL_OR_LOOKALIKE = new RegExp(`[A-Za-z0-9._%+${LOOKALIKES}-]`);
+const CYRILLIC_LETTER = /[\u0400-\u04ff]/;
+const DOMAIN_RE = new RegExp(
+  `[A-Za-z0-9${LOOKALIKES}-]+(?:\\.[A-Za-z0-9${LOOKALIKES}-]+)*\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])`,
+  'y',
+);
 const AT_WORD_RE = /\s?(?:\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|\[собака\]|\(собака\)|\sсобака\s|\sat\s)\s?/gi;
 const OBF_DOMAIN_RE =
   /[A-Za-z0-9-]+(?:\s?(?:\.|\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\)|\sdot\s|\sточка\s)\s?[A-Za-z0-9-]+)*\s?(?:\.|\[dot\]|\(dot\)|\{dot\}|\[\.\]|\(\.\)|\sdot\s|\sточка\s)\s?[A-Za-z]{2,24}(?![A-Za-z0-9-])/iy;
@@ -228,17 +236,17 @@ function extractMail(text: string, out: Candidate[]): void {
     let domainStart = at + 1;
     while (domainStart - at <= 2 && text[domainStart] === ' ') domainStart++;
     const spaced = localEnd < at || domainStart > at + 1;
-    let s = localEnd;
-    while (s > 0 && localEnd - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
-    const local = text.slice(s, localEnd).replace(/^[.]+/, '');
-    if (local.length === 0 || local.endsWith('.')) continue;
+    const part = localPart(text, localEnd);
+    if (part === null) continue;
+    const { local, start } = part;
     if (spaced && (local.length < 3 || !/[A-Za-z]/.test(local) || PROSE_BEFORE_AT.has(local.toLowerCase())))
       continue;
-    const start = localEnd - local.length;
     DOMAIN_RE.lastIndex = domainStart;
     const d = DOMAIN_RE.exec(text);
-    if (!d) continue;
-    pushMail(text, out, local, d[0], start, domainStart + d[0].length, spaced);
+    const domain = d === null ? null : foldHomoglyphs(d[0]);
+    if (d === null || domain === null) continue;
+    const folded = part.folded || domain !== d[0];
+    pushMail(text, out, local, domain, start, domainStart + d[0].length, spaced || folded);
   }
   if (!/\[at\]|\(at\)|\{at\}|\[@\]|\(@\)|собака| at /i.test(text)) return;
   for (const m of text.matchAll(AT_WORD_RE)) {
@@ -257,6 +265,34 @@ function extractMail(text: string, out: Candidate[]): void {
     );
     pushMail(text, out, local, domain, s, OBF_DOMAIN_RE.lastIndex, true);
   }
+}
+
+/**
+ * The local part of an address ending at `end` (its first character's offset, and its text with any
+ * Cyrillic look-alike read as the Latin letter it passes for: `mеf_shop@…` is `mef_shop@…`, not
+ * `f_shop@…`), or null. Look-alikes glued after a Cyrillic word are that word's (`почтаmef@…`);
+ * a mostly Cyrillic run keeps only its Latin tail, as before look-alikes were read.
+ */
+function localPart(text: string, end: number): { local: string; start: number; folded: boolean } | null {
+  let s = end;
+  while (s > 0 && end - s < 64 && LOCAL_OR_LOOKALIKE.test(text[s - 1] ?? '')) s--;
+  if (s > 0 && CYRILLIC_LETTER.test(text[s - 1]!)) while (s < end && CYRILLIC_LETTER.test(text[s]!)) s++;
+  let raw = text.slice(s, end);
+  let folded = false;
+  if (CYRILLIC_LETTER.test(raw)) {
+    const latin = foldHomoglyphs(raw);
+    if (latin !== null) {
+      raw = latin;
+      folded = true;
+    } else {
+      s = end;
+      while (s > 0 && end - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
+      raw = text.slice(s, end);
+    }
+  }
+  const local = raw.replace(/^[.]+/, '');
+  if (local.length === 0 || local.endsWith('.')) return null;
+  return { local, start: end - local.length, folded };
 }
 
 function pushMail(
