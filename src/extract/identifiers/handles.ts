@@ -21,16 +21,24 @@ const AT_RE = new RegExp(
 /** `@ m e f _ s h o p` and `@ mef_shop`. */
 const AT_SPACED_RE =
   /(?<![\p{L}\p{N}_@.])@(?: ?(?:[A-Za-z0-9_] ){4,31}[A-Za-z0-9_](?! [A-Za-z0-9_](?![\p{L}\p{N}_]))|\s{1,2}([A-Za-z][A-Za-z0-9_]{4,31}))(?![\p{L}\p{N}_@])/gu;
-const LINK_RE =
-  /(?<![A-Za-z0-9.])(?:https?\s?:\s?\/\/\s?)?(?:www\.)?(t|telegram)\s{0,2}(\.|\[\.\]|\(\.\)|\[dot\]|\(dot\)|\{dot\}|\sdot\s|\s?точка\s?)\s{0,2}(me|dog)\s{0,2}\/\s{0,2}(?:s\/)?(?:(\+|joinchat\/)([A-Za-z0-9_-]{16,64})|([A-Za-z][A-Za-z0-9_]{4,31}))(?![A-Za-z0-9_])/gi;
-const SUBDOMAIN_RE = /(?<![A-Za-z0-9_./@])([A-Za-z][A-Za-z0-9_]{4,31})\.t\.me(?![A-Za-z0-9_.])/gi;
+/** A handle's characters after its first Latin letter, Cyrillic look-alikes included (folded after). */
+const HANDLE_REST = `[${HANDLE_CHARS}]{4,31}`;
+const LINK_RE = new RegExp(
+  '(?<![A-Za-z0-9.])(?:https?\\s?:\\s?\\/\\/\\s?)?(?:www\\.)?(t|telegram)\\s{0,2}(\\.|\\[\\.\\]|\\(\\.\\)|\\[dot\\]|\\(dot\\)|\\{dot\\}|\\sdot\\s|\\s?точка\\s?)\\s{0,2}(me|dog)\\s{0,2}\\/\\s{0,2}(?:s\\/)?' +
+    `(?:(\\+|joinchat\\/)([A-Za-z0-9_-]{16,64})|([A-Za-z]${HANDLE_REST}))(?![A-Za-z0-9_\\u0400-\\u04ff])`,
+  'gi',
+);
+const SUBDOMAIN_RE =
+  /(?<![A-Za-z0-9_./@\u0400-\u04ff])([A-Za-z][A-Za-z0-9_]{4,31})\.t\.me(?![A-Za-z0-9_.])/gi;
 const RESOLVE_RE = /tg:\/\/resolve\?domain=([A-Za-z][A-Za-z0-9_]{4,31})/gi;
 /** The words for Telegram in the region's Latin and Cyrillic writing. */
 const TELEGRAM_WORD =
   '(?:тг|tg|тлг|tlg|телега|телегу|телеге|телеграм|телеграмм|телеграме|телеграмме|telegram|telega|teleg|телеграмчик)';
 /** After the word for Telegram: a separator, then the handle (`тг: mef_kz`, `tg - mef_kz2`). */
-const HANDLE_AFTER_RE =
-  /(\s{0,3}(?:[:：\-–—=>→|]\s{0,3}){0,2})([A-Za-z][A-Za-z0-9_]{4,31})(?![\p{L}\p{N}_@]|\.[A-Za-z]{2,})/uy;
+const HANDLE_AFTER_RE = new RegExp(
+  `(\\s{0,3}(?:[:：\\-–—=>→|]\\s{0,3}){0,2})([A-Za-z]${HANDLE_REST})(?![\\p{L}\\p{N}_@]|\\.[A-Za-z]{2,})`,
+  'uy',
+);
 /** The word for Telegram alone. */
 const KEYWORD_ALONE_RE = new RegExp(`(?<![\\p{L}\\p{N}_])${TELEGRAM_WORD}(?![\\p{L}\\p{N}_])`, 'giu');
 /**
@@ -113,7 +121,9 @@ export function extractTelegram(text: string): Candidate[] {
     if (invite !== undefined && hash !== undefined) {
       out.push(candidate('telegram', `+${hash}`, m.index, end, 'syntax:invite', deob, PRIORITY.telegramLink));
     } else if (name !== undefined && !RESERVED.has(name.toLowerCase())) {
-      pushHandle(out, name, m.index, end, deob, PRIORITY.telegramLink);
+      const folded = foldHomoglyphs(name);
+      if (folded !== null)
+        pushHandle(out, folded, m.index, end, deob || folded !== name, PRIORITY.telegramLink);
     }
   }
   if (text.includes('.t.me') || text.includes('.T.ME')) {
@@ -148,7 +158,8 @@ export function extractTelegram(text: string): Candidate[] {
       (/[:：\-–—=>→|]/.test(after[1] ?? '') || /[0-9_]|bot$/i.test(name))
     ) {
       const end = HANDLE_AFTER_RE.lastIndex;
-      pushHandle(out, name, end - name.length, end, true, PRIORITY.handle);
+      const folded = foldHomoglyphs(name);
+      if (folded !== null) pushHandle(out, folded, end - name.length, end, true, PRIORITY.handle);
       continue;
     }
     const from = Math.max(0, k.index - BEFORE_KEYWORD);

@@ -26,20 +26,21 @@ import { foldHomoglyphs } from './deobfuscate.ts';
 
 const SESSION_RE = /(?<![0-9A-Za-z])05[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
 const WICKR_RE =
-  /(?<![\p{L}\p{N}])(?:wickr|викр)(?:\s?me)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})/giu;
+  /(?<![\p{L}\p{N}])(?:wickr|викр)(?:\s?me)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})(?![\p{L}\p{N}_])/giu;
 const THREEMA_RE =
-  /(?<![\p{L}\p{N}])(?:threema|трима|треема)(?:\s?id)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}\*?([A-Za-z0-9]{8})(?![A-Za-z0-9])/giu;
+  /(?<![\p{L}\p{N}])(?:threema|трима|треема)(?:\s?id)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}\*?([A-Za-z0-9]{8})(?![\p{L}\p{N}])/giu;
 /** Between a keyword and its ID: a colon (fullwidth too), a dash or an arrow, or spaces. */
 const KEY_SEP = '(?:\\s{0,3}[:：\\-–—=>→]\\s{0,3}|\\s{1,3})';
 /** After a Chinese keyword nothing need stand between: `微信mefshop88`. */
 const HAN_SEP = `(?:${KEY_SEP})?`;
 const WECHAT_RE = new RegExp(
   `(?:(?<![A-Za-z0-9])(?:wechat|weixin|vx|wx)(?:\\s?id|号)?${KEY_SEP}|(?:微信号?|薇信|威信|徽信|(?<![A-Za-z0-9])v信|加微|加v)${HAN_SEP})` +
-    '([A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_-])',
+    // Not cut short by a letter of another script (`mefshop_сn` with a Cyrillic с is no `mefshop_`).
+    '([A-Za-z][A-Za-z0-9_-]{5,19})(?![A-Za-z0-9_\\u0400-\\u04ff-])',
   'gi',
 );
 const QQ_RE = new RegExp(
-  `(?:(?<![A-Za-z0-9])qq(?:号码?)?|扣扣|企鹅号?)${HAN_SEP}([1-9][0-9]{4,10})(?![0-9])`,
+  `(?:(?<![A-Za-z0-9])qq(?:号码?)?|扣扣|企鹅号?)${HAN_SEP}([1-9][0-9]{4,10})(?![0-9A-Za-z\\u0400-\\u04ff])`,
   'gi',
 );
 const TOX_RE = /(?<![0-9A-Za-z])[0-9A-Fa-f]{76}(?![0-9A-Za-z])/g;
