@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { extractIdentifiers } from '../../../src/extract/identifiers/index.ts';
+import { extractIdentifiers, identifiersWrittenAs } from '../../../src/extract/identifiers/index.ts';
+import { rng, toxId } from '../../fixtures/identifiers/generate.ts';
 import { NEGATIVES, POSITIVES } from '../../fixtures/identifiers/cases.ts';
 
 describe('extractIdentifiers: real-format positives', () => {
@@ -88,6 +89,17 @@ describe('extractIdentifiers: spans, order, deduplication', () => {
       ['telegram', 'mef_shop', '@⒨⒠⒡_⒮⒣⒪⒫', true],
       ['email', 'mef@proton.me', '⒨⒠⒡@proton.me', true],
     ]);
+  });
+
+  it('reads what an analyst pastes as the identifier it is, a bare Tox ID too', () => {
+    const tox = toxId(rng(21));
+    const written = (ref: string) => identifiersWrittenAs(ref).map((i) => `${i.type}:${i.value}`);
+    expect(written(' https://t.me/Mef_Shop ')).toEqual(['telegram:mef_shop']);
+    // On a page a Tox ID needs the word `tox`; pasted alone, in either case, it is one.
+    expect(written(tox.toLowerCase())).toEqual([`tox:${tox}`]);
+    expect(written(tox)).toEqual([`tox:${tox}`]);
+    expect(written(`${tox.slice(0, 75)}${tox.endsWith('0') ? '1' : '0'}`)).toEqual([]);
+    expect(written('t.me/mef_shop and more')).toEqual([]);
   });
 
   it('returns one entry per (type, value) with the first span, sorted by start', () => {
