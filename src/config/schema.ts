@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { politenessSchema } from '../crawl/politeness/index.ts';
 
-/** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ton, ltc, xmr...). */
 /**
  * `robots:` in `config/sites/<id>.yaml`. `obey` (default): robots.txt is fetched per host;
  * disallowed URLs fail with reason `robots`, and its `Crawl-delay` slows requests to the host
@@ -10,10 +9,12 @@ import { politenessSchema } from '../crawl/politeness/index.ts';
  */
 export const robotsModeSchema = z.enum(['obey', 'ignore']).default('obey');
 
+/** Identifier types and groups a site's `search.types` may name (`crypto` = btc, eth, tron, ton, ltc, xmr...). */
 export const SEARCH_TYPES = [
   'crypto',
   'messenger',
   'ewallet',
+  'social',
   'btc',
   'eth',
   'tron',
@@ -23,6 +24,10 @@ export const SEARCH_TYPES = [
   'card',
   'phone',
   'telegram',
+  'instagram',
+  'tiktok',
+  'twitter',
+  'vk',
   'session',
   'wickr',
   'threema',

@@ -14,6 +14,7 @@ export const IDENTIFIER_GROUPS: Record<string, IdentifierType[]> = {
   crypto: ['btc', 'eth', 'tron', 'ton', 'ltc', 'xmr'],
   messenger: ['telegram', 'session', 'wickr', 'threema', 'wechat', 'qq', 'matrix', 'tox', 'signal', 'jabber'],
   ewallet: ['qiwi', 'yoomoney', 'payeer', 'perfectmoney'],
+  social: ['instagram', 'tiktok', 'twitter', 'vk'],
 };
 
 /** Expands groups (`crypto`) into identifier types. */

@@ -107,7 +107,12 @@ export function extractTelegram(text: string): Candidate[] {
     for (const m of text.matchAll(AT_RE)) {
       const folded = foldHomoglyphs(m[1] ?? '');
       if (folded === null) continue;
-      pushHandle(out, folded, m.index, m.index + m[0].length, folded !== m[1], PRIORITY.handle);
+      const end = m.index + m[0].length;
+      const platform = platformOf(text, m.index, end);
+      if (platform !== null) {
+        const v = folded.toLowerCase();
+        out.push(candidate(platform, v, m.index, end, 'syntax+keyword', folded !== m[1], PRIORITY.handle));
+      } else pushHandle(out, folded, m.index, end, folded !== m[1], PRIORITY.handle);
     }
     for (const m of text.matchAll(AT_SPACED_RE)) {
       const name = m[1] ?? m[0].slice(1).replace(/\s/g, '');
@@ -169,6 +174,37 @@ export function extractTelegram(text: string): Candidate[] {
     pushHandle(out, word, from + before.index, from + before.index + word.length, true, PRIORITY.handle);
   }
   return out;
+}
+
+/** Another platform's name, as shops write it before a handle there: `Instagram: @…`, `инста @…`, `ВК @…`. */
+const PLATFORM_WORDS: ReadonlyArray<[SocialType, string]> = [
+  ['instagram', 'instagram|insta|inst|ig|инстаграмм?|инстаграме|инста|инсте|инсту|инст'],
+  ['tiktok', 'tiktok|tik tok|тикток|тик ток|тиктоке'],
+  ['twitter', 'twitter|x \\(twitter\\)|твиттер|твитер|твиттере'],
+  ['vk', 'vk|vkontakte|вк|вконтакте|вконтакт'],
+];
+type SocialType = 'instagram' | 'tiktok' | 'twitter' | 'vk';
+const PLATFORM_BEFORE = PLATFORM_WORDS.map(
+  ([type, words]) =>
+    [type, new RegExp(`(?<![\\p{L}\\p{N}])(?:${words})\\s{0,2}[:：\\-–—=>→]?\\s{0,2}$`, 'iu')] as const,
+);
+const PLATFORM_AFTER = PLATFORM_WORDS.map(
+  ([type, words]) => [type, new RegExp(`^\\s{0,2}[(\\[]\\s?(?:${words})\\s?[)\\]]`, 'iu')] as const,
+);
+
+/**
+ * The platform an `@handle` belongs to when the page names another than Telegram right before it
+ * (`Instagram: @mef_shop`, `инста @mef_shop`) or in brackets right after it (`@mef_shop (inst)`); null
+ * for Telegram's (the default, and `телеграм @…`). Such a handle is stored as that platform's: the same
+ * name on Telegram may be someone else's.
+ */
+function platformOf(text: string, start: number, end: number): SocialType | null {
+  const pre = text.slice(Math.max(0, start - 24), start);
+  for (const [type, re] of PLATFORM_BEFORE) if (re.test(pre)) return type;
+  const post = text.slice(end, end + 20);
+  if (post.length > 0 && (post[0] === ' ' || post[0] === '(' || post[0] === '['))
+    for (const [type, re] of PLATFORM_AFTER) if (re.test(post)) return type;
+  return null;
 }
 
 /** Valid Telegram username (already folded to Latin), lower-cased; null when it breaks the rules. */
