@@ -10,6 +10,8 @@ import { foldHomoglyphs } from './deobfuscate.ts';
  *
  * A username is 5–32 of [a-z0-9_], starts with a letter and does not end with `_` (Telegram's
  * rules); the value is lower-case without `@`. Handles ending in `bot` are validated `syntax:bot`.
+ * An `@handle` the page gives as another platform's (`Instagram: @…`, `ВК @…`, `@… (inst)`) is that
+ * platform's: `instagram`, `tiktok`, `twitter` or `vk` (`platformOf`).
  */
 
 /** Latin letters plus the Cyrillic letters that look like them, folded back by `foldHomoglyphs`. */
