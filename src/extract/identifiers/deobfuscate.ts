@@ -27,7 +27,11 @@ const HOMOGLYPHS: Record<string, string> = {
   У: 'Y',
 };
 
-const CYRILLIC = /[\u0400-\u04ff]/;
+/** The Cyrillic letters `foldHomoglyphs` reads as Latin ones, for a character class: `[A-Za-z${LOOKALIKES}]`. */
+export const LOOKALIKES = Object.keys(HOMOGLYPHS).join('');
+
+/** A Cyrillic letter. */
+export const CYRILLIC = /[\u0400-\u04ff]/;
 
 /**
  * `token` with Cyrillic look-alikes replaced by Latin letters. Unchanged when it has no Cyrillic;

@@ -1,5 +1,5 @@
 import { type Candidate, PRIORITY, candidate } from './context.ts';
-import { foldHomoglyphs } from './deobfuscate.ts';
+import { foldHomoglyphs, LOOKALIKES } from './deobfuscate.ts';
 
 /**
  * Telegram: `@handle`, `t.me/handle`, `telegram.me/…`, `handle.t.me`, `tg://resolve?domain=…`,
@@ -15,7 +15,7 @@ import { foldHomoglyphs } from './deobfuscate.ts';
  */
 
 /** Latin letters plus the Cyrillic letters that look like them, folded back by `foldHomoglyphs`. */
-const HANDLE_CHARS = 'A-Za-z0-9_аеорсхукАВЕКМНОРСТХУ';
+const HANDLE_CHARS = `A-Za-z0-9_${LOOKALIKES}`;
 const AT_RE = new RegExp(
   `(?<![\\p{L}\\p{N}_@./+\\-=])@([${HANDLE_CHARS}]{5,32})(?![\\p{L}\\p{N}_@]|\\.[A-Za-z]{2,}|-)`,
   'gu',

@@ -4,7 +4,7 @@ import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
 import { extractDigits } from './digits.ts';
 import { extractTelegram } from './handles.ts';
-import { extractMessengers, toxChecksum } from './messengers.ts';
+import { extractMessengers, toxIds } from './messengers.ts';
 import { extractPgp } from './pgp.ts';
 import { extractFromHrefs } from './uris.ts';
 import { extractWallets } from './wallets.ts';
@@ -217,26 +217,17 @@ function countAtMost(sorted: readonly number[], p: number): number {
   return lo;
 }
 
-const TOX_ID = /^[0-9A-Fa-f]{76}$/;
-
 /**
  * The identifiers that the whole of `ref` is, as a page would write it (`+7 705 111 22 33`,
  * `t.me/mef_shop`, a TON `UQ…` address): what an analyst pastes to look a stored one up by.
  */
 export function identifiersWrittenAs(ref: string): Identifier[] {
   const text = ref.trim();
+  const whole = (i: Identifier) => i.span[0] === 0 && i.span[1] === text.length;
   // A Tox ID alone names no `tox`, which a page must for its 76 hex digits to be read as one.
-  if (TOX_ID.test(text) && toxChecksum(text))
-    return [
-      {
-        type: 'tox',
-        value: text.toUpperCase(),
-        span: [0, text.length],
-        validated: 'checksum',
-        deobfuscated: false,
-      },
-    ];
-  return extractIdentifiers(text).filter((i) => i.span[0] === 0 && i.span[1] === text.length);
+  const tox = toxIds(text).filter(whole);
+  if (tox.length > 0) return tox.map(({ priority: _, ...id }) => id);
+  return extractIdentifiers(text).filter(whole);
 }
 
 /** Characters of text per block of `extractIdentifiers`' overlap index. */

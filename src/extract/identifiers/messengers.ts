@@ -1,5 +1,5 @@
 import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './context.ts';
-import { foldHomoglyphs } from './deobfuscate.ts';
+import { CYRILLIC, foldHomoglyphs, LOOKALIKES } from './deobfuscate.ts';
 
 /**
  * Contact identifiers other than Telegram:
@@ -55,8 +55,22 @@ const SIGNAL_RE = new RegExp(
   'giu',
 );
 
+/**
+ * The Tox IDs in `text`: 76 hex digits whose checksum holds, whatever names them (`extractMessengers`
+ * reads them only on a page that says `tox`; an analyst's lookup, in a bare ID).
+ */
+export function toxIds(text: string): Candidate[] {
+  const out: Candidate[] = [];
+  for (const m of text.matchAll(TOX_RE)) {
+    if (!toxChecksum(m[0])) continue;
+    const end = m.index + m[0].length;
+    out.push(candidate('tox', m[0].toUpperCase(), m.index, end, 'checksum', false, PRIORITY.session));
+  }
+  return out;
+}
+
 /** Whether 76 hex digits are a Tox ID: each byte of the first 36 XORed into the checksum's byte of its parity. */
-export function toxChecksum(hex: string): boolean {
+function toxChecksum(hex: string): boolean {
   let even = 0;
   let odd = 0;
   for (let i = 0; i < 36; i++) {
@@ -132,10 +146,8 @@ const PROSE_BEFORE_AT = new Set([
   'now',
   'here',
 ]);
-/** Cyrillic letters that pass for Latin ones (`foldHomoglyphs`): `mеf_shop@protonmаil.com`. */
-const LOOKALIKES = 'аеорсхукАВЕКМНОРСТХУ';
+/** A local part's character, or a Cyrillic letter that passes for a Latin one (`mеf_shop@protonmаil.com`). */
 const LOCAL_OR_LOOKALIKE = new RegExp(`[A-Za-z0-9._%+${LOOKALIKES}-]`);
-const CYRILLIC_LETTER = /[\u0400-\u04ff]/;
 const DOMAIN_RE = new RegExp(
   `[A-Za-z0-9${LOOKALIKES}-]+(?:\\.[A-Za-z0-9${LOOKALIKES}-]+)*\\.[A-Za-z]{2,24}(?![A-Za-z0-9-])`,
   'y',
@@ -169,13 +181,7 @@ export function extractMessengers(text: string): Candidate[] {
     );
   }
   if (TOX_OR_SIGNAL.test(text)) {
-    if (TOX_WORD.test(text)) {
-      for (const m of text.matchAll(TOX_RE)) {
-        if (!toxChecksum(m[0])) continue;
-        const end = m.index + m[0].length;
-        out.push(candidate('tox', m[0].toUpperCase(), m.index, end, 'checksum', false, PRIORITY.session));
-      }
-    }
+    if (TOX_WORD.test(text)) out.push(...toxIds(text));
     for (const m of SIGNAL_WORD.test(text) ? text.matchAll(SIGNAL_RE) : []) {
       const [whole, sep = '', name = ''] = m;
       // With only a space between ("signal strength.10"), the nickname needs a digit or `_`.
@@ -277,10 +283,10 @@ function extractMail(text: string, out: Candidate[]): void {
 function localPart(text: string, end: number): { local: string; start: number; folded: boolean } | null {
   let s = end;
   while (s > 0 && end - s < 64 && LOCAL_OR_LOOKALIKE.test(text[s - 1] ?? '')) s--;
-  if (s > 0 && CYRILLIC_LETTER.test(text[s - 1]!)) while (s < end && CYRILLIC_LETTER.test(text[s]!)) s++;
+  if (s > 0 && CYRILLIC.test(text[s - 1]!)) while (s < end && CYRILLIC.test(text[s]!)) s++;
   let raw = text.slice(s, end);
   let folded = false;
-  if (CYRILLIC_LETTER.test(raw)) {
+  if (CYRILLIC.test(raw)) {
     const latin = foldHomoglyphs(raw);
     if (latin !== null) {
       raw = latin;

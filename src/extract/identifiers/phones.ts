@@ -149,9 +149,10 @@ export function regionsNear(
   if (CJK.test(text.slice(Math.max(0, start - 40), end + 40))) return CN_ONLY;
   if (!named) return NOT_CN;
   if (cluesOf.text !== text) {
-    const named = COUNTRY_CLUES.filter(([, re]) => re.test(text)).map(([c]) => c);
+    const countries = COUNTRY_CLUES.filter(([, re]) => re.test(text)).map(([c]) => c);
     // Two or three named: none decides.
-    const order = named.length === 1 ? [named[0]!, ...NOT_CN.filter((r) => r !== named[0])] : NOT_CN;
+    const order =
+      countries.length === 1 ? [countries[0]!, ...NOT_CN.filter((r) => r !== countries[0])] : NOT_CN;
     cluesOf = { text, order };
   }
   return cluesOf.order;
