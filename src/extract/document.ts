@@ -426,44 +426,25 @@ function clean(s: string): string {
   return s.replace(/\s+/g, ' ').trim();
 }
 
-/** 0: any other character; 1: a blank (space, tab, form feed, vertical tab, CR, no-break space); 2: LF; 3: NUL. */
-function spaceKind(c: number): number {
-  if (c > 32) return c === 0xa0 ? 1 : 0;
-  if (c === 32 || c === 9 || c === 11 || c === 12 || c === 13) return 1;
-  if (c === 10) return 2;
-  return c === 0 ? 3 : 0;
-}
+/**
+ * A run of blanks (space, tab, form feed, vertical tab, CR, no-break space), line feeds and NULs that
+ * `collapse` changes: any but a lone space or a lone line feed.
+ */
+const CHANGED_RUN = /(?:[\t\v\f\r\u00a0\0]|[ \n](?=[\t\v\f\r\u00a0\0 \n]))[\t\v\f\r\u00a0\0 \n]*/g;
 
 /**
  * A page's text as a reader sees it: NULs dropped, each run of blanks one space, each run of blanks
- * and line feeds holding a line feed one line feed, trimmed. One pass that copies only between the
- * runs it changes: the three regular-expression replaces it stands for matched every single space of
- * a page and allocated about 140 KB a page.
+ * and line feeds holding a line feed one line feed, trimmed. One pattern finds only the runs it changes
+ * (a page's single spaces and line feeds stay as they are): the three replaces it stands for matched
+ * every single space of a page and allocated about 140 KB a page, and a loop over the characters took
+ * twice as long as this.
  */
 export function collapse(s: string): string {
-  let out = '';
-  let from = 0;
-  const n = s.length;
-  let i = 0;
-  while (i < n) {
-    const first = spaceKind(s.charCodeAt(i));
-    if (first === 0) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let lineFeed = first === 2;
-    let blank = first === 1;
-    for (i++; i < n; i++) {
-      const k = spaceKind(s.charCodeAt(i));
-      if (k === 0) break;
-      if (k === 2) lineFeed = true;
-      else if (k === 1) blank = true;
-    }
-    // A lone space or a lone line feed stays as it is.
-    if (i - start === 1 && (first === 2 || s.charCodeAt(start) === 32)) continue;
-    out += s.slice(from, start) + (lineFeed ? '\n' : blank ? ' ' : '');
-    from = i;
-  }
-  return from === 0 ? s.trim() : (out + s.slice(from)).trim();
+  return s.replace(CHANGED_RUN, collapsedRun).trim();
+}
+
+function collapsedRun(run: string): string {
+  if (run.includes('\n')) return '\n';
+  for (let i = 0; i < run.length; i++) if (run.charCodeAt(i) !== 0) return ' ';
+  return '';
 }
