@@ -23,6 +23,16 @@ export const PRIORITY = {
   handle: 40,
 } as const;
 
+/**
+ * A regular-expression source for one of `words` (an alternation) not preceded by a `boundary` character
+ * (a class). The words come first and the lookbehind after them, which reads the same: a pattern that
+ * opens with a lookbehind has it tried at every character of a page; one that opens with its words
+ * lets the engine skip to where one starts (three times faster for `threema|трима|треема`).
+ */
+export function wordAfter(boundary: string, words: string): string {
+  return `(?:${words})(?<!${boundary}(?:${words}))`;
+}
+
 /** The `width` characters before `start`, lower-cased. */
 export function before(text: string, start: number, width: number): string {
   return text.slice(Math.max(0, start - width), start).toLowerCase();

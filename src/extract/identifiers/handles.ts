@@ -1,4 +1,4 @@
-import { type Candidate, PRIORITY, candidate } from './context.ts';
+import { type Candidate, PRIORITY, candidate, wordAfter } from './context.ts';
 import { foldHomoglyphs, LOOKALIKES } from './deobfuscate.ts';
 
 /**
@@ -42,7 +42,10 @@ const HANDLE_AFTER_RE = new RegExp(
   'uy',
 );
 /** The word for Telegram alone. */
-const KEYWORD_ALONE_RE = new RegExp(`(?<![\\p{L}\\p{N}_])${TELEGRAM_WORD}(?![\\p{L}\\p{N}_])`, 'giu');
+const KEYWORD_ALONE_RE = new RegExp(
+  `${wordAfter('[\\p{L}\\p{N}_]', TELEGRAM_WORD)}(?![\\p{L}\\p{N}_])`,
+  'giu',
+);
 /**
  * A handle right before the word for Telegram (the end of the text read): `mef_kz (телеграм)`,
  * `mef_kz в тг`, `mef_kz - tg`, `mef_kz on telegram`. Only a handle with a digit, `_` or a bot

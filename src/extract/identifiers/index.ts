@@ -139,8 +139,12 @@ export function extractPageIdentifiers(text: string, hrefs: readonly string[]): 
   return [...inText, ...fromHrefs.filter((i) => !seen.has(`${i.type}\u0000${i.value}`))];
 }
 
-/** A letter O (Latin or Cyrillic) between two digits: `8-7О5-111-22-33` writes a phone's zero so. */
-const O_FOR_ZERO = /(?<=\d)[OoОо](?=\d)/g;
+/**
+ * A letter O (Latin or Cyrillic) between two digits, after the digit before it: `8-7О5-111-22-33` writes a
+ * phone's zero so. The digit is matched, not looked behind for: a lookbehind is tried at every `о`, the
+ * commonest Russian letter (a third of this function's time).
+ */
+const O_FOR_ZERO = /\d[OoОо](?=\d)/g;
 /** Runs of the Cyrillic З, which pages write for a 3 (`8 705 111 22 ЗЗ`); `ze3Runs` says which are. */
 const ZE_RUN = /[Зз]{1,4}/g;
 
@@ -153,7 +157,7 @@ const ZE_RUN = /[Зз]{1,4}/g;
 function digitsOf(text: string): Candidate[] {
   const read: number[] = [];
   O_FOR_ZERO.lastIndex = 0;
-  for (let m = O_FOR_ZERO.exec(text); m !== null; m = O_FOR_ZERO.exec(text)) read.push(m.index);
+  for (let m = O_FOR_ZERO.exec(text); m !== null; m = O_FOR_ZERO.exec(text)) read.push(m.index + 1);
   ze3Runs(text, read);
   if (read.length === 0) return extractDigits(text);
   read.sort((a, b) => a - b);

@@ -1,4 +1,4 @@
-import { type Candidate, PRIORITY, before, candidate, lastMatchEnd } from './context.ts';
+import { type Candidate, PRIORITY, before, candidate, lastMatchEnd, wordAfter } from './context.ts';
 import { CYRILLIC, foldHomoglyphs, LOOKALIKES } from './deobfuscate.ts';
 
 /**
@@ -25,10 +25,14 @@ import { CYRILLIC, foldHomoglyphs, LOOKALIKES } from './deobfuscate.ts';
  */
 
 const SESSION_RE = /(?<![0-9A-Za-z])05[0-9a-fA-F]{64}(?![0-9A-Za-z])/g;
-const WICKR_RE =
-  /(?<![\p{L}\p{N}])(?:wickr|викр)(?:\s?me)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})(?![\p{L}\p{N}_])/giu;
-const THREEMA_RE =
-  /(?<![\p{L}\p{N}])(?:threema|трима|треема)(?:\s?id)?(?![\p{L}\p{N}])\s{0,3}(?:[:\-–—=>→]\s{0,3}){0,2}\*?([A-Za-z0-9]{8})(?![\p{L}\p{N}])/giu;
+const WICKR_RE = new RegExp(
+  `${wordAfter('[\\p{L}\\p{N}]', 'wickr|викр')}(?:\\s?me)?(?![\\p{L}\\p{N}])\\s{0,3}(?:[:\\-–—=>→]\\s{0,3}){0,2}@?([A-Za-z][A-Za-z0-9_.-]{2,31})(?![\\p{L}\\p{N}_])`,
+  'giu',
+);
+const THREEMA_RE = new RegExp(
+  `${wordAfter('[\\p{L}\\p{N}]', 'threema|трима|треема')}(?:\\s?id)?(?![\\p{L}\\p{N}])\\s{0,3}(?:[:\\-–—=>→]\\s{0,3}){0,2}\\*?([A-Za-z0-9]{8})(?![\\p{L}\\p{N}])`,
+  'giu',
+);
 /** Between a keyword and its ID: a colon (fullwidth too), a dash or an arrow, or spaces. */
 const KEY_SEP = '(?:\\s{0,3}[:：\\-–—=>→]\\s{0,3}|\\s{1,3})';
 /** After a Chinese keyword nothing need stand between: `微信mefshop88`. */

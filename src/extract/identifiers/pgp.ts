@@ -15,8 +15,9 @@ import { type Candidate, PRIORITY, candidate } from './context.ts';
 
 const BEGIN = '-----BEGIN PGP PUBLIC KEY BLOCK-----';
 const END = '-----END PGP PUBLIC KEY BLOCK-----';
+// The first digit before the lookbehind: one that opens a pattern is tried at every character.
 const FPR_RE =
-  /(?<![0-9A-Za-z])[0-9A-Fa-f]{4}(?:[ \u00a0]{0,2}[0-9A-Fa-f]{4}){9}(?![0-9A-Za-z])(?![ \u00a0]{1,2}[0-9A-Fa-f]{4}(?![0-9A-Za-z]))/g;
+  /[0-9A-Fa-f](?<![0-9A-Za-z].)[0-9A-Fa-f]{3}(?:[ \u00a0]{0,2}[0-9A-Fa-f]{4}){9}(?![0-9A-Za-z])(?![ \u00a0]{1,2}[0-9A-Fa-f]{4}(?![0-9A-Za-z]))/g;
 const FPR_WORD = /fingerprint|fpr|pgp|gpg|openpgp|отпечат|ключ|指纹/gi;
 /** How far after a keyword a fingerprint may start, plus its own longest written length. */
 const FPR_REACH = 80 + 58;
