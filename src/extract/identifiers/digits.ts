@@ -9,7 +9,9 @@ import { checkPhone, isSpacedDigits, phoneContext, regionsNear } from './phones.
  * yields the phone and "4276 3800 1234 5678 12/25" still yields the card.
  */
 
-const RUN_RE = /(?<![\p{L}\p{N}_+])\+?\(?\d(?:[ \u00a0\t().\-–—]{0,3}\d)*/gu;
+// Nine digits at least (no card, phone or wallet has fewer): a page's prices, dates and order numbers
+// fail inside the pattern instead of each making a match for the loop to drop.
+const RUN_RE = /(?<![\p{L}\p{N}_+])\+?\(?\d(?:[ \u00a0\t().\-–—]{0,3}\d){8,}/gu;
 const AFTER_RUN = /[A-Za-z_]/;
 const YOOMONEY_WORD = /yoomoney|юmoney|юmani|юмани|юмoney|yandex.?money|яндекс.?деньг|я\.деньг|ymoney/;
 const QIWI_WORD = /qiwi|киви|ківи/;

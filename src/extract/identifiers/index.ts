@@ -145,8 +145,6 @@ export function extractPageIdentifiers(text: string, hrefs: readonly string[]): 
  * commonest Russian letter (a third of this function's time).
  */
 const O_FOR_ZERO = /\d[OoОо](?=\d)/g;
-/** Runs of the Cyrillic З, which pages write for a 3 (`8 705 111 22 ЗЗ`); `ze3Runs` says which are. */
-const ZE_RUN = /[Зз]{1,4}/g;
 
 /**
  * Phones, cards and wallets written with digits (`extractDigits`), reading a letter O between two digits
@@ -165,7 +163,7 @@ function digitsOf(text: string): Candidate[] {
   let from = 0;
   for (const at of read) {
     const c = text.charCodeAt(at);
-    digits += `${text.slice(from, at)}${c === 0x417 || c === 0x437 ? '3' : '0'}`;
+    digits += `${text.slice(from, at)}${isZe(c) ? '3' : '0'}`;
     from = at + 1;
   }
   digits += text.slice(from);
@@ -177,13 +175,22 @@ function digitsOf(text: string): Candidate[] {
 
 const DIGIT_SEPARATOR = /[ .-]/;
 
-/** Adds to `read` the offsets of each З that stands for a 3: a run beside a digit, no letter around it. */
+/**
+ * Adds to `read` the offsets of each З that stands for a 3: a run (of four at most) beside a digit, no
+ * letter around it. A loop over the characters, not a pattern: З is a common Russian letter, and a match
+ * for each cost more time and memory than the rest of the phone reading.
+ */
 function ze3Runs(text: string, read: number[]): void {
-  if (!text.includes('з') && !text.includes('З')) return;
-  ZE_RUN.lastIndex = 0;
-  for (let m = ZE_RUN.exec(text); m !== null; m = ZE_RUN.exec(text)) {
-    const start = m.index;
-    const end = start + m[0].length;
+  const n = text.length;
+  for (let i = 0; i < n; ) {
+    if (!isZe(text.charCodeAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    let end = i + 1;
+    while (end < n && end - start < 4 && isZe(text.charCodeAt(end))) end++;
+    i = end;
     if (isLetterAt(text, start - 1) || isLetterAt(text, end)) continue;
     const digitBefore =
       isDigitAt(text, start - 1) ||
@@ -193,6 +200,11 @@ function ze3Runs(text: string, read: number[]): void {
     if (!digitBefore && !digitAfter) continue;
     for (let k = start; k < end; k++) read.push(k);
   }
+}
+
+/** З or з. */
+function isZe(c: number): boolean {
+  return c === 0x417 || c === 0x437;
 }
 
 function isDigitAt(text: string, i: number): boolean {
