@@ -1,5 +1,4 @@
-import { constants } from 'node:fs';
-import { access, readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NonRetryableError } from '../errors.ts';
@@ -14,22 +13,37 @@ export interface StoredObject {
   written: boolean;
 }
 
+/** The size past which a pack takes no more objects: the size web archives roll their WARC files at. */
+const PACK_BYTES = 1024 ** 3;
+
+/** Where an object's bytes are: a byte range of a pack (or the whole of a loose file). */
+export interface ObjectLocation {
+  path: string;
+  offset: number;
+  size: number;
+}
+
 /**
- * Content-addressed evidence files under `root` (default `<dataDir>/evidence`):
- * `objects/sha256/<first two hex digits>/<64 hex digits>`. An object is written to `tmp/` first,
- * flushed to disk, made read-only (0444) and renamed into place, so a reader never sees half a file
- * and any number of workers may share the directory (two writers of the same object write the same
- * bytes; the rename of the second is harmless). Identical content is stored once.
+ * Content-addressed evidence under `root` (default `<dataDir>/evidence`): objects named by the SHA-256
+ * of their bytes, appended to pack files, `packs/<time>-<pid>-<random>.pack`, each listed with its
+ * offset and size in the pack's index, `<same name>.idx` (one line `<sha256> <offset> <size>`). A
+ * process appends to packs of its own (a new one past 1 GiB), so any number of workers may share the
+ * directory; packs and indexes are read-only (0444) to everyone but the writer that made them; a put
+ * returns only once its bytes and their index line are flushed to disk. Identical content is stored
+ * once. Objects of stores written before packs, `objects/sha256/<2>/<64>` files, are read as before.
  *
  * `put` does its hashing and file work on a writer thread (one per process, shared by every store):
- * the dozen file-system round trips of a put each cost the main thread a wake-up, and the main thread
- * is what limits a fetch worker's pages per second.
+ * the file-system round trips of a put each cost the main thread a wake-up, and the main thread is what
+ * limits a fetch worker's pages per second. See `object-writer.cjs` for what a batch of puts does there.
  */
 export class EvidenceStore {
   readonly root: string;
+  /** A pack this size or more is closed after the batch that filled it (default 1 GiB; tests make it small). */
+  private readonly packBytes: number;
 
-  constructor(root: string) {
+  constructor(root: string, opts: { packBytes?: number } = {}) {
     this.root = resolve(root);
+    this.packBytes = opts.packBytes ?? PACK_BYTES;
   }
 
   /** The store in `<dataDir>/evidence`. */
@@ -37,25 +51,20 @@ export class EvidenceStore {
     return new EvidenceStore(join(dataDir, 'evidence'));
   }
 
-  /** Where object `sha256` lives (whether or not it exists). Throws on anything but 64 hex digits. */
-  pathOf(sha256: string): string {
+  /** Where object `sha256` is, or null when the store has no such object. Throws on anything but 64 hex digits. */
+  async locate(sha256: string): Promise<ObjectLocation | null> {
     if (!SHA256_HEX.test(sha256))
       throw new NonRetryableError('internal', `not a SHA-256 object name: ${sha256}`);
-    return join(this.root, 'objects', 'sha256', sha256.slice(0, 2), sha256);
+    return writer.locate(this.root, sha256);
   }
 
   async has(sha256: string): Promise<boolean> {
-    try {
-      await access(this.pathOf(sha256), constants.F_OK);
-      return true;
-    } catch {
-      return false;
-    }
+    return (await this.locate(sha256)) !== null;
   }
 
   /** Stores `data` unless an object with its hash exists. `data` is copied: the caller keeps it. */
   async put(data: Buffer): Promise<StoredObject> {
-    return writer.put(this.root, [data], null);
+    return writer.put(this.root, [data], null, this.packBytes);
   }
 
   /**
@@ -64,20 +73,21 @@ export class EvidenceStore {
    * on the writer thread.
    */
   async putGzipMembers(parts: Buffer[], level: number): Promise<StoredObject> {
-    return writer.put(this.root, parts, level);
+    return writer.put(this.root, parts, level, this.packBytes);
   }
 
   /**
-   * The bytes of object `sha256`, re-hashed on the way out: a file changed on disk is never
-   * passed on as evidence (NonRetryableError naming the object).
+   * The bytes of object `sha256`, re-hashed on the way out: bytes changed on disk are never
+   * passed on as evidence (NonRetryableError naming the object and where it is).
    */
   async get(sha256: string): Promise<Buffer> {
-    const path = this.pathOf(sha256);
+    const at = await this.locate(sha256);
+    if (!at) throw new NonRetryableError('internal', `evidence object ${sha256} is missing (${this.root})`);
     let data: Buffer;
     try {
-      data = await readFile(path);
+      data = await readRange(at);
     } catch (err) {
-      throw new NonRetryableError('internal', `evidence object ${sha256} is missing (${path})`, {
+      throw new NonRetryableError('internal', `evidence object ${sha256} is missing (${at.path})`, {
         cause: err,
       });
     }
@@ -85,10 +95,27 @@ export class EvidenceStore {
     if (actual !== sha256) {
       throw new NonRetryableError(
         'internal',
-        `evidence object ${path} was altered on disk: its SHA-256 is now ${actual}`,
+        `evidence object ${sha256} (${at.path}, ${at.size} bytes at ${at.offset}) was altered on disk: its SHA-256 is now ${actual}`,
       );
     }
     return data;
+  }
+}
+
+/** The bytes of `at` (fewer when the file is shorter than its index says). */
+async function readRange(at: ObjectLocation): Promise<Buffer> {
+  const file = await open(at.path, 'r');
+  try {
+    const buf = Buffer.alloc(at.size);
+    let done = 0;
+    while (done < at.size) {
+      const { bytesRead } = await file.read(buf, done, at.size - done, at.offset + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return done === at.size ? buf : buf.subarray(0, done);
+  } finally {
+    await file.close();
   }
 }
 
@@ -97,28 +124,33 @@ interface WriterReply {
   sha256?: string;
   size?: number;
   written?: boolean;
+  location?: ObjectLocation | null;
   error?: { message: string; code?: string; errno?: number; syscall?: string; path?: string };
 }
 
 interface Pending {
-  resolve(r: StoredObject): void;
+  resolve(r: WriterReply): void;
   reject(err: Error): void;
 }
 
-interface WriterRequest {
-  id: number;
-  root: string;
-  /** Each part its own copy, moved to the thread. */
-  parts: Uint8Array[];
-  /** gzip each part at this zlib level; null: store the one part as it is. */
-  level: number | null;
-}
+type WriterRequest =
+  | {
+      id: number;
+      op: 'put';
+      root: string;
+      /** Each part its own copy, moved to the thread. */
+      parts: Uint8Array[];
+      /** gzip each part at this zlib level; null: store the one part as it is. */
+      level: number | null;
+      packBytes: number;
+    }
+  | { id: number; op: 'locate'; root: string; sha256: string };
 
 /**
- * The process's writer thread: started on the first put, kept referenced (holding the process open)
- * only while puts are pending, replaced after it dies (its pending puts then fail). Puts made in the
- * same tick (a page's WARC and text) travel as one message each way: each message costs the main
- * thread about as much as hashing the page.
+ * The process's writer thread: started on the first request, kept referenced (holding the process
+ * open) only while requests are pending, replaced after it dies (its pending requests then fail).
+ * Requests made in the same tick (a page's WARC and text) travel as one message each way: each message
+ * costs the main thread about as much as hashing the page.
  */
 class ObjectWriter {
   private worker: Worker | null = null;
@@ -126,14 +158,22 @@ class ObjectWriter {
   private batch: WriterRequest[] = [];
   private seq = 0;
 
-  put(root: string, parts: Buffer[], level: number | null): Promise<StoredObject> {
+  async put(root: string, parts: Buffer[], level: number | null, packBytes: number): Promise<StoredObject> {
     // Copies with their own ArrayBuffers, moved (not cloned again) to the thread: a part may be a view
     // of a larger or shared buffer, and the caller keeps using it.
     const copies = parts.map((p) => new Uint8Array(p));
-    const id = ++this.seq;
+    const r = await this.request({ id: ++this.seq, op: 'put', root, parts: copies, level, packBytes });
+    return { sha256: r.sha256 ?? '', size: r.size ?? 0, written: r.written ?? false };
+  }
+
+  async locate(root: string, sha256: string): Promise<ObjectLocation | null> {
+    return (await this.request({ id: ++this.seq, op: 'locate', root, sha256 })).location ?? null;
+  }
+
+  private request(r: WriterRequest): Promise<WriterReply> {
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.batch.push({ id, root, parts: copies, level });
+      this.pending.set(r.id, { resolve, reject });
+      this.batch.push(r);
       if (this.batch.length === 1) queueMicrotask(() => this.flush());
     });
   }
@@ -147,7 +187,7 @@ class ObjectWriter {
       worker.ref();
       worker.postMessage(
         batch,
-        batch.flatMap((r) => r.parts.map((p) => p.buffer as ArrayBuffer)),
+        batch.flatMap((r) => (r.op === 'put' ? r.parts.map((p) => p.buffer as ArrayBuffer) : [])),
       );
     } catch (err) {
       for (const r of batch) {
@@ -192,11 +232,11 @@ class ObjectWriter {
       const err = new Error(message);
       for (const [k, v] of Object.entries(props)) if (v !== undefined) Object.assign(err, { [k]: v });
       p.reject(err);
-    } else p.resolve({ sha256: reply.sha256 ?? '', size: reply.size ?? 0, written: reply.written ?? false });
+    } else p.resolve(reply);
   }
 }
 
-/** The writer thread's code (see that file for what a put does there). */
+/** The writer thread's code (see that file for what a batch does there). */
 const WRITER_FILE = new URL('src/evidence/object-writer.cjs', ROOT_URL);
 
 const writer = new ObjectWriter();

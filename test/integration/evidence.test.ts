@@ -43,10 +43,13 @@ const LISTING = `<!doctype html><html><head><meta charset="utf-8"><title>Меф�
 <p>Оплата BTC bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq, клад магнит. Price 45 USDT.</p>
 <img src="http://203.0.113.9/beacon.png"><script>document.title = 'ran'</script></body></html>`;
 
+/** Objects in the store: lines of its pack indexes. */
 function countObjects(root: string): number {
-  const dir = join(root, 'objects', 'sha256');
+  const dir = join(root, 'packs');
   if (!existsSync(dir)) return 0;
-  return readdirSync(dir).reduce((n, sub) => n + readdirSync(join(dir, sub)).length, 0);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.idx'))
+    .reduce((n, f) => n + readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0);
 }
 
 function extract(page: FetchedPage): string {

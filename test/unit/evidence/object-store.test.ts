@@ -1,6 +1,15 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
@@ -15,6 +24,39 @@ import {
 } from '../../../src/evidence/index.ts';
 import { repoRoot } from '../../helpers/runtime.ts';
 
+/** The bytes the store says object `sha256` is, read straight from the file (not through `get`). */
+async function bytesAt(store: EvidenceStore, sha256: string): Promise<Buffer> {
+  const at = await store.locate(sha256);
+  if (!at) throw new Error(`${sha256} not found`);
+  return readFileSync(at.path).subarray(at.offset, at.offset + at.size);
+}
+
+/** Every line of every pack index of `root`. */
+function indexLines(root: string): string[] {
+  const packs = join(root, 'packs');
+  return readdirSync(packs)
+    .filter((f) => f.endsWith('.idx'))
+    .flatMap((f) => readFileSync(join(packs, f), 'utf8').split('\n').filter(Boolean));
+}
+
+/** What a put of `text` into the store at `root` returned in a child process of its own (it must exit). */
+function putFromChild(root: string, text: string): Promise<{ sha256: string; written: boolean }> {
+  const script = `
+    const { register } = await import('tsx/esm/api');
+    register();
+    const { EvidenceStore } = await import('./src/evidence/index.ts');
+    const r = await new EvidenceStore(process.env.DIR).put(Buffer.from(process.env.TEXT));
+    console.log(JSON.stringify(r));`;
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { cwd: repoRoot, env: { ...process.env, DIR: root, TEXT: text }, timeout: 30_000 },
+      (err, stdout) => (err ? reject(err) : resolve(JSON.parse(stdout))),
+    );
+  });
+}
+
 describe('evidence object store', () => {
   let dir: string;
   let store: EvidenceStore;
@@ -28,17 +70,44 @@ describe('evidence object store', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('stores bytes once under their SHA-256, read-only, leaving nothing in tmp/', async () => {
+  it('stores bytes once under their SHA-256, appended to a read-only pack its index lists', async () => {
     const data = Buffer.from('evidence bytes\n');
     const first = await store.put(data);
     expect(first).toEqual({ sha256: sha256Hex(data), size: data.length, written: true });
-    const path = store.pathOf(first.sha256);
-    expect(readFileSync(path).equals(data)).toBe(true);
-    expect(statSync(path).mode & 0o777).toBe(0o444);
+    const at = await store.locate(first.sha256);
+    expect(at).toMatchObject({ offset: 0, size: data.length });
+    expect(at!.path).toMatch(/\/packs\/\d{8}T\d{6}Z-\d+-[0-9a-f]{8}\.pack$/);
+    expect(readFileSync(at!.path).equals(data)).toBe(true);
+    const idx = at!.path.replace(/\.pack$/, '.idx');
+    expect(readFileSync(idx, 'utf8')).toBe(`${first.sha256} 0 ${data.length}\n`);
+    expect(statSync(at!.path).mode & 0o777).toBe(0o444);
+    expect(statSync(idx).mode & 0o777).toBe(0o444);
     expect(await store.has(first.sha256)).toBe(true);
     expect((await store.get(first.sha256)).equals(data)).toBe(true);
     expect(await store.put(Buffer.from(data))).toEqual({ ...first, written: false });
-    expect(readdirSync(join(store.root, 'tmp'))).toEqual([]);
+    // The next object follows in the same pack.
+    const next = await store.put(Buffer.from('more'));
+    expect(await store.locate(next.sha256)).toEqual({ path: at!.path, offset: data.length, size: 4 });
+    expect(readdirSync(join(store.root, 'packs')).sort()).toEqual(
+      [at!.path, idx].map((p) => p.slice(p.lastIndexOf('/') + 1)).sort(),
+    );
+    expect(await store.has(sha256Hex('never stored'))).toBe(false);
+    await expect(store.get(sha256Hex('never stored'))).rejects.toThrow(/is missing/);
+    await expect(store.has('not-a-sha')).rejects.toThrow(/not a SHA-256 object name/);
+  });
+
+  it('names an object whose bytes changed on disk as altered, and stores a good copy when put again', async () => {
+    const data = Buffer.from('the original capture');
+    const { sha256 } = await store.put(data);
+    const at = (await store.locate(sha256))!;
+    const bytes = readFileSync(at.path);
+    bytes[at.offset]! ^= 0x20;
+    // The pack is read-only: altering it takes a copy put in its place.
+    rmSync(at.path, { force: true });
+    writeFileSync(at.path, bytes);
+    await expect(store.get(sha256)).rejects.toThrow(new RegExp(`${sha256} .* was altered on disk`));
+    expect(await store.put(Buffer.from(data))).toMatchObject({ sha256, written: true });
+    expect((await store.get(sha256)).equals(data)).toBe(true);
   });
 
   it('leaves the caller its buffer, whatever buffer it is a view of', async () => {
@@ -50,7 +119,7 @@ describe('evidence object store', () => {
     expect(view.equals(copy)).toBe(true);
     expect(big.length).toBe(64 * 1024);
     expect(stored).toMatchObject({ sha256: sha256Hex(copy), size: 4000 });
-    expect(readFileSync(store.pathOf(stored.sha256)).equals(copy)).toBe(true);
+    expect((await bytesAt(store, stored.sha256)).equals(copy)).toBe(true);
     const empty = await store.put(Buffer.alloc(0));
     expect(empty).toMatchObject({ sha256: sha256Hex(''), size: 0, written: true });
   });
@@ -60,6 +129,7 @@ describe('evidence object store', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => store.put(Buffer.from(data))));
     expect(new Set(results.map((r) => r.sha256))).toEqual(new Set([sha256Hex(data)]));
     expect(results.filter((r) => r.written)).toHaveLength(1);
+    expect(indexLines(store.root)).toEqual([`${sha256Hex(data)} 0 10000`]);
   });
 
   it('puts many different objects at once, and from several stores sharing a directory', async () => {
@@ -68,7 +138,7 @@ describe('evidence object store', () => {
     const results = await Promise.all(datas.map((d, i) => (i % 2 ? store : other).put(d)));
     for (const [i, r] of results.entries()) {
       expect(r).toEqual({ sha256: sha256Hex(datas[i]!), size: datas[i]!.length, written: true });
-      expect(readFileSync(store.pathOf(r.sha256)).equals(datas[i]!)).toBe(true);
+      expect((await bytesAt(store, r.sha256)).equals(datas[i]!)).toBe(true);
     }
   });
 
@@ -77,7 +147,54 @@ describe('evidence object store', () => {
     rmSync(store.root, { recursive: true, force: true });
     const two = await store.put(Buffer.from('two'));
     expect(two.written).toBe(true);
-    expect(readFileSync(store.pathOf(two.sha256), 'utf8')).toBe('two');
+    expect((await bytesAt(store, two.sha256)).toString()).toBe('two');
+    expect((await store.get(two.sha256)).toString()).toBe('two');
+    expect(await store.has(sha256Hex('one'))).toBe(false);
+  });
+
+  it('starts a new pack once one is past its size', async () => {
+    const small = new EvidenceStore(join(dir, 'small'), { packBytes: 10 });
+    const a = await small.put(Buffer.from('0123456789ab'));
+    const b = await small.put(Buffer.from('second'));
+    const c = await small.put(Buffer.from('third'));
+    const [pa, pb, pc] = await Promise.all([a, b, c].map((o) => small.locate(o.sha256)));
+    expect(pb!.path).not.toBe(pa!.path);
+    expect(pc).toEqual({ path: pb!.path, offset: 6, size: 5 });
+    for (const o of [a, b, c]) expect(await small.has(o.sha256)).toBe(true);
+    expect(indexLines(small.root)).toHaveLength(3);
+  });
+
+  it('reads the objects of stores written before packs, and skips what a crash left half-written', async () => {
+    const old = Buffer.from('a loose object of an older store');
+    const oldSha = sha256Hex(old);
+    mkdirSync(join(dir, 'legacy', 'objects', 'sha256', oldSha.slice(0, 2)), { recursive: true });
+    writeFileSync(join(dir, 'legacy', 'objects', 'sha256', oldSha.slice(0, 2), oldSha), old);
+    // A pack whose writer died: one whole line, bytes no line names, a torn last line.
+    const kept = Buffer.from('an object its index names');
+    const keptSha = sha256Hex(kept);
+    const lost = sha256Hex('never flushed');
+    mkdirSync(join(dir, 'legacy', 'packs'));
+    writeFileSync(join(dir, 'legacy', 'packs', 'dead.pack'), Buffer.concat([kept, Buffer.from('garbage')]));
+    writeFileSync(
+      join(dir, 'legacy', 'packs', 'dead.idx'),
+      `${keptSha} 0 ${kept.length}\n${lost} ${kept.length} 7`,
+    );
+    const legacy = new EvidenceStore(join(dir, 'legacy'));
+    expect((await legacy.get(oldSha)).equals(old)).toBe(true);
+    expect((await legacy.get(keptSha)).equals(kept)).toBe(true);
+    expect(await legacy.has(lost)).toBe(false);
+    expect(await legacy.put(Buffer.from(old))).toMatchObject({ sha256: oldSha, written: false });
+    expect(await legacy.put(Buffer.from(kept))).toMatchObject({ sha256: keptSha, written: false });
+    const fresh = await legacy.put(Buffer.from('new'));
+    expect(fresh.written).toBe(true);
+    expect((await legacy.locate(fresh.sha256))!.path).not.toMatch(/dead\.pack$/);
+    // The line finished later is read then.
+    appendFileSync(join(dir, 'legacy', 'packs', 'dead.idx'), '\n');
+    expect(await legacy.locate(lost)).toEqual({
+      path: join(legacy.root, 'packs', 'dead.pack'),
+      offset: kept.length,
+      size: 7,
+    });
   });
 
   it('fails with the file system error (code and all) when it cannot write', async () => {
@@ -95,7 +212,7 @@ describe('evidence object store', () => {
     const stored = await store.putGzipMembers(parts, 3);
     const expected = Buffer.concat(parts.map((p) => gzipSync(p, { level: 3 })));
     expect(stored).toEqual({ sha256: sha256Hex(expected), size: expected.length, written: true });
-    const bytes = readFileSync(store.pathOf(stored.sha256));
+    const bytes = await bytesAt(store, stored.sha256);
     expect(bytes.equals(expected)).toBe(true);
     expect(gunzipSync(bytes).equals(Buffer.concat(parts))).toBe(true);
     expect((await store.putGzipMembers(parts, 3)).written).toBe(false);
@@ -132,22 +249,17 @@ describe('evidence object store', () => {
   });
 
   it('does not keep a process alive once its puts are done', async () => {
-    const script = `
-      const { register } = await import('tsx/esm/api');
-      register();
-      const { EvidenceStore } = await import('./src/evidence/index.ts');
-      const r = await new EvidenceStore(process.env.DIR).put(Buffer.from('child'));
-      console.log(r.written);`;
     const started = Date.now();
-    const out = await new Promise<string>((resolve, reject) => {
-      execFile(
-        process.execPath,
-        ['--input-type=module', '-e', script],
-        { cwd: repoRoot, env: { ...process.env, DIR: join(dir, 'child') }, timeout: 30_000 },
-        (err, stdout) => (err ? reject(err) : resolve(stdout)),
-      );
-    });
-    expect(out.trim()).toBe('true');
+    const out = await putFromChild(join(dir, 'child'), 'child');
+    expect(out.written).toBe(true);
     expect(Date.now() - started).toBeLessThan(30_000);
+  });
+
+  it('finds the objects another process appended to the same store since it last looked', async () => {
+    await store.put(Buffer.from('mine'));
+    const { sha256 } = await putFromChild(store.root, 'written by another process');
+    expect(sha256).toBe(sha256Hex('written by another process'));
+    expect((await store.get(sha256)).toString()).toBe('written by another process');
+    expect(readdirSync(join(store.root, 'packs')).filter((f) => f.endsWith('.pack'))).toHaveLength(2);
   });
 });
