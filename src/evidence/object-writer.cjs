@@ -47,8 +47,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 
 /**
  * Where each durable object of a store is, by the first 64 bits of its SHA-256: open addressing over
- * typed arrays (24 bytes a slot, half of them free at most), not a Map of 64-character strings, which
- * took five times the memory: a crawl of 50,000 pages stores some 135,000 objects.
+ * typed arrays (24 bytes a slot, a quarter of them free at least), not a Map of 64-character strings,
+ * which took five times the memory: a crawl of 50,000 pages stores some 140,000 objects.
  */
 class ObjectIndex {
   constructor() {
@@ -62,7 +62,8 @@ class ObjectIndex {
     /** Pack number + 1 (0: a free slot). */
     this.pack = new Uint32Array(capacity);
     this.offset = new Float64Array(capacity);
-    this.bytes = new Float64Array(capacity);
+    /** Sizes: an object is a page's capture, far below 4 GiB. */
+    this.bytes = new Uint32Array(capacity);
   }
 
   /** The slot of `sha256`'s prefix: where it is, or the free slot where it would go. */
@@ -85,7 +86,7 @@ class ObjectIndex {
 
   /** Records where an object is (a later place of the same prefix replaces an earlier: a copy of the same bytes, or a good copy of an altered one). */
   add(sha256, pack, offset, size) {
-    if (2 * (this.size + 1) > this.hi.length) this.grow();
+    if (4 * (this.size + 1) > 3 * this.hi.length) this.grow();
     const hi = Number.parseInt(sha256.slice(0, 8), 16);
     const lo = Number.parseInt(sha256.slice(8, 16), 16);
     const i = this.slot(hi, lo);
