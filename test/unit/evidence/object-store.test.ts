@@ -255,6 +255,38 @@ describe('evidence object store', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   });
 
+  it('a writer killed mid-put leaves every object its index names whole', async () => {
+    const script = `
+      const { register } = await import('tsx/esm/api');
+      register();
+      const { EvidenceStore } = await import('./src/evidence/index.ts');
+      const store = new EvidenceStore(process.env.DIR);
+      for (let i = 0; ; i++) {
+        await Promise.all(Array.from({ length: 8 }, (_, k) => store.put(Buffer.from(\`object \${i}-\${k} \`.repeat(200)))));
+        if (i === 5) console.log('writing');
+      }`;
+    const child = execFile(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: repoRoot,
+      env: { ...process.env, DIR: store.root },
+    });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout?.on('data', () => resolve());
+      child.on('exit', (code) => reject(new Error(`the writer exited (${code}) before writing`)));
+    });
+    await new Promise((r) => setTimeout(r, 150));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('exit', r));
+    const lines = indexLines(store.root);
+    expect(lines.length).toBeGreaterThan(40);
+    for (const line of lines) {
+      const [sha256, offset, size] = line.split(' ');
+      expect(await store.locate(sha256!)).toMatchObject({ offset: Number(offset), size: Number(size) });
+      expect(sha256Hex(await store.get(sha256!))).toBe(sha256);
+    }
+    // The store takes new objects after it.
+    expect((await store.put(Buffer.from('after the crash'))).written).toBe(true);
+  });
+
   it('finds the objects another process appended to the same store since it last looked', async () => {
     await store.put(Buffer.from('mine'));
     const { sha256 } = await putFromChild(store.root, 'written by another process');
