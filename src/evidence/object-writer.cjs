@@ -78,7 +78,7 @@ class ObjectIndex {
 
   /** `{ pack, offset, size }` of the object whose SHA-256 starts as `sha256`'s, or null. */
   get(sha256) {
-    const i = this.slot(Number.parseInt(sha256.slice(0, 8), 16), Number.parseInt(sha256.slice(8, 16), 16));
+    const i = this.slot(hiOf(sha256), loOf(sha256));
     return this.pack[i] === 0
       ? null
       : { pack: this.pack[i] - 1, offset: this.offset[i], size: this.bytes[i] };
@@ -87,8 +87,8 @@ class ObjectIndex {
   /** Records where an object is (a later place of the same prefix replaces an earlier: a copy of the same bytes, or a good copy of an altered one). */
   add(sha256, pack, offset, size) {
     if (4 * (this.size + 1) > 3 * this.hi.length) this.grow();
-    const hi = Number.parseInt(sha256.slice(0, 8), 16);
-    const lo = Number.parseInt(sha256.slice(8, 16), 16);
+    const hi = hiOf(sha256);
+    const lo = loOf(sha256);
     const i = this.slot(hi, lo);
     if (this.pack[i] === 0) this.size++;
     this.hi[i] = hi;
@@ -111,6 +111,15 @@ class ObjectIndex {
       this.bytes[i] = bytes[k];
     }
   }
+}
+
+/** The first and the second 32 bits of a SHA-256 in hex: the index's key. */
+function hiOf(sha256) {
+  return Number.parseInt(sha256.slice(0, 8), 16);
+}
+
+function loOf(sha256) {
+  return Number.parseInt(sha256.slice(8, 16), 16);
 }
 
 /** One store's packs as this thread knows them. */
@@ -229,17 +238,29 @@ function readFrom(path, from) {
     const size = fs.fstatSync(fd).size;
     if (size <= from) return null;
     const buf = Buffer.alloc(size - from);
-    let done = 0;
-    while (done < buf.length) {
-      const n = fs.readSync(fd, buf, done, buf.length - done, from + done);
-      if (n === 0) break;
-      done += n;
-    }
+    const done = readAt(fd, buf, from);
     const end = buf.lastIndexOf(0x0a, done - 1) + 1;
     return end === 0 ? null : { text: buf.toString('latin1', 0, end - 1), bytes: end };
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/** Fills `buf` from `fd` at `position`, as far as the file goes; the bytes read. */
+function readAt(fd, buf, position) {
+  let done = 0;
+  while (done < buf.length) {
+    const n = fs.readSync(fd, buf, done, buf.length - done, position + done);
+    if (n === 0) break;
+    done += n;
+  }
+  return done;
+}
+
+/** Writes all of `buf` to `fd` at `position`. */
+function writeAt(fd, buf, position) {
+  for (let done = 0; done < buf.length; )
+    done += fs.writeSync(fd, buf, done, buf.length - done, position + done);
 }
 
 function fsync(fd) {
@@ -277,13 +298,7 @@ function holds(at, data) {
   const fd = fs.openSync(at.path, 'r');
   try {
     const buf = Buffer.alloc(data.length);
-    let done = 0;
-    while (done < buf.length) {
-      const n = fs.readSync(fd, buf, done, buf.length - done, at.offset + done);
-      if (n === 0) return false;
-      done += n;
-    }
-    return buf.equals(data);
+    return readAt(fd, buf, at.offset) === buf.length && buf.equals(data);
   } finally {
     fs.closeSync(fd);
   }
@@ -325,9 +340,7 @@ async function run(batch) {
         continue;
       }
       const pack = s.pack();
-      let done = 0;
-      while (done < data.length)
-        done += fs.writeSync(pack.fd, data, done, data.length - done, pack.size + done);
+      writeAt(pack.fd, data, pack.size);
       appended.set(key, { store: s, pack, sha256, offset: pack.size, size: data.length, puts: [k] });
       pack.lines.push(`${sha256} ${pack.size} ${data.length}\n`);
       pack.size += data.length;
@@ -344,9 +357,7 @@ async function run(batch) {
       try {
         await fsync(pack.fd);
         const lines = Buffer.from(pack.lines.join(''), 'latin1');
-        let done = 0;
-        while (done < lines.length)
-          done += fs.writeSync(pack.idxFd, lines, done, lines.length - done, pack.idxSize + done);
+        writeAt(pack.idxFd, lines, pack.idxSize);
         await fsync(pack.idxFd);
         pack.idxSize += lines.length;
       } catch (err) {
