@@ -285,8 +285,7 @@ function extractMail(text: string, out: Candidate[]): void {
  * a mostly Cyrillic run keeps only its Latin tail, as before look-alikes were read.
  */
 function localPart(text: string, end: number): { local: string; start: number; folded: boolean } | null {
-  let s = end;
-  while (s > 0 && end - s < 64 && LOCAL_OR_LOOKALIKE.test(text[s - 1] ?? '')) s--;
+  let s = runStart(text, end, LOCAL_OR_LOOKALIKE);
   if (s > 0 && CYRILLIC.test(text[s - 1]!)) while (s < end && CYRILLIC.test(text[s]!)) s++;
   let raw = text.slice(s, end);
   let folded = false;
@@ -295,15 +294,18 @@ function localPart(text: string, end: number): { local: string; start: number; f
     if (latin !== null) {
       raw = latin;
       folded = true;
-    } else {
-      s = end;
-      while (s > 0 && end - s < 64 && LOCAL_CHAR.test(text[s - 1] ?? '')) s--;
-      raw = text.slice(s, end);
-    }
+    } else raw = text.slice(runStart(text, end, LOCAL_CHAR), end);
   }
   const local = raw.replace(/^[.]+/, '');
   if (local.length === 0 || local.endsWith('.')) return null;
   return { local, start: end - local.length, folded };
+}
+
+/** Where the run of `char` characters (64 at most) that ends at `end` starts. */
+function runStart(text: string, end: number, char: RegExp): number {
+  let s = end;
+  while (s > 0 && end - s < 64 && char.test(text[s - 1] ?? '')) s--;
+  return s;
 }
 
 function pushMail(
