@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { Command } from 'commander';
@@ -28,6 +28,7 @@ import { evidenceFrom } from '../../src/review/evidence.ts';
 import { leadDetail } from '../../src/review/lead-detail.ts';
 import { leadView } from '../../src/review/view-lead.ts';
 import { BACKENDS, type TestDb, testDb } from '../helpers/db.ts';
+import { packIndexLines } from '../helpers/evidence-packs.ts';
 import { type FixtureServer, startServer } from '../helpers/fixture-server.ts';
 import { needsChromium } from '../helpers/requirements.ts';
 import { tempDir } from '../helpers/runtime.ts';
@@ -42,15 +43,6 @@ const LISTING = `<!doctype html><html><head><meta charset="utf-8"><title>Меф�
 <body style="background:#fff"><h1>Мефедрон кристалл 1г — закладка</h1>
 <p>Оплата BTC bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq, клад магнит. Price 45 USDT.</p>
 <img src="http://203.0.113.9/beacon.png"><script>document.title = 'ran'</script></body></html>`;
-
-/** Objects in the store: lines of its pack indexes. */
-function countObjects(root: string): number {
-  const dir = join(root, 'packs');
-  if (!existsSync(dir)) return 0;
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.idx'))
-    .reduce((n, f) => n + readFileSync(join(dir, f), 'utf8').split('\n').filter(Boolean).length, 0);
-}
 
 function extract(page: FetchedPage): string {
   return parseHtml({ html: page.text, url: page.url, finalUrl: page.finalUrl, siteId: 'fixture' }).text;
@@ -225,27 +217,27 @@ needsChromium('evidence capture (real HTTP server, SQLite, Chromium)', () => {
     const text = extract(page);
     const input = { page, requestHeaders, proxy: null, text, sealedAt: '2024-06-01T00:00:00.000Z' };
     const first = await captureEvidence(evidence, input);
-    const before = countObjects(evidence.root);
+    const before = packIndexLines(evidence.root).length;
     const again = await captureEvidence(evidence, input);
     expect(again.manifestSha256).toBe(first.manifestSha256);
-    expect(countObjects(evidence.root)).toBe(before);
+    expect(packIndexLines(evidence.root).length).toBe(before);
     // a later sealing of the same capture adds only its manifest
     await captureEvidence(evidence, { ...input, sealedAt: '2024-06-02T00:00:00.000Z' });
-    expect(countObjects(evidence.root)).toBe(before + 1);
+    expect(packIndexLines(evidence.root).length).toBe(before + 1);
 
     const { pageId } = await pageAndLead(page, text);
     const a = await archiveFetchedPage(
       { store, evidence },
       { pageId, page, requestHeaders, proxy: null, text },
     );
-    const objects = countObjects(evidence.root);
+    const objects = packIndexLines(evidence.root).length;
     const refetch = await fetchListing();
     const b = await archiveFetchedPage(
       { store, evidence },
       { pageId, page: refetch, requestHeaders, proxy: null, text: extract(refetch) },
     );
     expect(b).toEqual({ evidenceId: a.evidenceId, skipped: true, warcSha256: a.warcSha256, row: null });
-    expect(countObjects(evidence.root)).toBe(objects);
+    expect(packIndexLines(evidence.root).length).toBe(objects);
     expect(await store.captures.has(sha256Hex(page.body), pageId)).toBe(true);
     const rows = await storeDb(store)
       .selectFrom('evidence')

@@ -22,6 +22,7 @@ import {
   sha256Hex,
   storePageCapture,
 } from '../../../src/evidence/index.ts';
+import { packIndexLines } from '../../helpers/evidence-packs.ts';
 import { repoRoot } from '../../helpers/runtime.ts';
 
 /** The bytes the store says object `sha256` is, read straight from the file (not through `get`). */
@@ -29,14 +30,6 @@ async function bytesAt(store: EvidenceStore, sha256: string): Promise<Buffer> {
   const at = await store.locate(sha256);
   if (!at) throw new Error(`${sha256} not found`);
   return readFileSync(at.path).subarray(at.offset, at.offset + at.size);
-}
-
-/** Every line of every pack index of `root`. */
-function indexLines(root: string): string[] {
-  const packs = join(root, 'packs');
-  return readdirSync(packs)
-    .filter((f) => f.endsWith('.idx'))
-    .flatMap((f) => readFileSync(join(packs, f), 'utf8').split('\n').filter(Boolean));
 }
 
 /** What a put of `text` into the store at `root` returned in a child process of its own (it must exit). */
@@ -129,7 +122,7 @@ describe('evidence object store', () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => store.put(Buffer.from(data))));
     expect(new Set(results.map((r) => r.sha256))).toEqual(new Set([sha256Hex(data)]));
     expect(results.filter((r) => r.written)).toHaveLength(1);
-    expect(indexLines(store.root)).toEqual([`${sha256Hex(data)} 0 10000`]);
+    expect(packIndexLines(store.root)).toEqual([`${sha256Hex(data)} 0 10000`]);
   });
 
   it('puts many different objects at once, and from several stores sharing a directory', async () => {
@@ -161,7 +154,7 @@ describe('evidence object store', () => {
     expect(pb!.path).not.toBe(pa!.path);
     expect(pc).toEqual({ path: pb!.path, offset: 6, size: 5 });
     for (const o of [a, b, c]) expect(await small.has(o.sha256)).toBe(true);
-    expect(indexLines(small.root)).toHaveLength(3);
+    expect(packIndexLines(small.root)).toHaveLength(3);
   });
 
   it('reads the objects of stores written before packs, and skips what a crash left half-written', async () => {
@@ -276,7 +269,7 @@ describe('evidence object store', () => {
     await new Promise((r) => setTimeout(r, 150));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('exit', r));
-    const lines = indexLines(store.root);
+    const lines = packIndexLines(store.root);
     expect(lines.length).toBeGreaterThan(40);
     for (const line of lines) {
       const [sha256, offset, size] = line.split(' ');
