@@ -39,11 +39,38 @@ const { parentPort } = require('node:worker_threads');
 const { createHash, randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const { join } = require('node:path');
+const { setFlagsFromString } = require('node:v8');
+const { runInNewContext } = require('node:vm');
 const { gzipSync } = require('node:zlib');
 
 /** How often a put that finds nothing reads other processes' new index lines. */
 const REFRESH_MS = 1000;
 const SHA256_HEX = /^[0-9a-f]{64}$/;
+
+/**
+ * The buffers a batch leaves behind (the parts moved here, their gzip members, the objects) live
+ * outside V8's heap, and this thread allocates too few objects of its own for V8 to collect them
+ * soon: at the peak RSS of a 5,000-listing crawl they held 18 MB of this thread's malloc arena. So
+ * the thread collects its young garbage (a scavenge: they die young) once COLLECT_BYTES of buffers
+ * have passed through it since the last time. The arena then held 5–6 MB, the process peaked at
+ * about 227 MB instead of 246, and the thread's CPU did not measurably change (a full collection
+ * instead cost it a third more). `gc` is V8's, exposed to one new context only (workers may not be
+ * given `--expose-gc`: the flag is set and cleared around it). Null if V8 refuses: V8 then collects
+ * when it would have.
+ */
+const COLLECT_BYTES = 1024 * 1024;
+const collectGarbage = (() => {
+  try {
+    setFlagsFromString('--expose-gc');
+    return runInNewContext('gc');
+  } catch {
+    return null;
+  } finally {
+    setFlagsFromString('--no-expose-gc');
+  }
+})();
+/** Bytes of buffers handled since the last collection. */
+let uncollected = 0;
 
 /**
  * Where each durable object of a store is, by the first 64 bits of its SHA-256: open addressing over
@@ -326,6 +353,8 @@ async function run(batch) {
         r.level === null
           ? Buffer.from(r.parts[0].buffer, r.parts[0].byteOffset, r.parts[0].byteLength)
           : Buffer.concat(r.parts.map((p) => gzipSync(p, { level: r.level })));
+      for (const p of r.parts) uncollected += p.byteLength;
+      if (r.level !== null) uncollected += data.length;
       const sha256 = createHash('sha256').update(data).digest('hex');
       const key = `${r.root}\0${sha256}`;
       const same = appended.get(key);
@@ -391,5 +420,13 @@ async function run(batch) {
 // Batches one after the other (see step 3).
 let queue = Promise.resolve();
 parentPort.on('message', (batch) => {
-  queue = queue.then(() => run(batch).then((replies) => parentPort.postMessage(replies)));
+  queue = queue.then(() =>
+    run(batch).then((replies) => {
+      parentPort.postMessage(replies);
+      if (collectGarbage && uncollected >= COLLECT_BYTES) {
+        collectGarbage({ type: 'minor' });
+        uncollected = 0;
+      }
+    }),
+  );
 });

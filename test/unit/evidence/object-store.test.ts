@@ -12,6 +12,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { runInNewContext } from 'node:vm';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fetchedPage } from './fixtures.ts';
@@ -133,6 +134,18 @@ describe('evidence object store', () => {
       expect(r).toEqual({ sha256: sha256Hex(datas[i]!), size: datas[i]!.length, written: true });
       expect((await bytesAt(store, r.sha256)).equals(datas[i]!)).toBe(true);
     }
+  });
+
+  it('collects the buffers it wrote without exposing gc to the rest of the process', async () => {
+    const before = typeof (globalThis as { gc?: unknown }).gc;
+    // Past the writer thread's collection threshold (1 MB) twice, in batches of several puts.
+    const datas = Array.from({ length: 12 }, () => randomBytes(200_000));
+    const results = await Promise.all(datas.map((d) => store.put(d)));
+    const more = await store.putGzipMembers([randomBytes(300_000), randomBytes(300_000)], 1);
+    for (const [i, r] of results.entries()) expect((await store.get(r.sha256)).equals(datas[i]!)).toBe(true);
+    expect((await store.get(more.sha256)).length).toBe(more.size);
+    expect(runInNewContext('typeof gc')).toBe('undefined');
+    expect(typeof (globalThis as { gc?: unknown }).gc).toBe(before);
   });
 
   it('makes its directories again when they are removed under it', async () => {
