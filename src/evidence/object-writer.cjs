@@ -319,10 +319,19 @@ function storeAt(root, checked) {
   return s;
 }
 
-/** Whether the bytes at `at` are `data` (a prefix match in the index is confirmed so). */
+/**
+ * Whether the bytes at `at` are `data` (a prefix match in the index is confirmed so). A pack removed
+ * by hand holds nothing: the object is then written again, and the index names the new copy.
+ */
 function holds(at, data) {
   if (at.size !== data.length) return false;
-  const fd = fs.openSync(at.path, 'r');
+  let fd;
+  try {
+    fd = fs.openSync(at.path, 'r');
+  } catch (err) {
+    if (err.code === 'ENOENT') return false;
+    throw err;
+  }
   try {
     const buf = Buffer.alloc(data.length);
     return readAt(fd, buf, at.offset) === buf.length && buf.equals(data);

@@ -104,6 +104,19 @@ describe('evidence object store', () => {
     expect((await store.get(sha256)).equals(data)).toBe(true);
   });
 
+  it('stores an object again when the older pack that held it was removed by hand', async () => {
+    const small = new EvidenceStore(join(dir, 'small'), { packBytes: 10 });
+    const data = Buffer.from('a capture in the first pack');
+    const { sha256 } = await small.put(data);
+    const first = (await small.locate(sha256))!;
+    await small.put(Buffer.from('the next object starts a second pack'));
+    rmSync(first.path);
+    await expect(small.get(sha256)).rejects.toThrow(`evidence object ${sha256} is missing (${first.path})`);
+    expect(await small.put(Buffer.from(data))).toMatchObject({ sha256, written: true });
+    expect((await small.locate(sha256))!.path).not.toBe(first.path);
+    expect((await small.get(sha256)).equals(data)).toBe(true);
+  });
+
   it('leaves the caller its buffer, whatever buffer it is a view of', async () => {
     const big = randomBytes(64 * 1024);
     const view = big.subarray(1000, 5000);
