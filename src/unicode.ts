@@ -33,3 +33,18 @@ export function enclosedLetter(cp: number): string | null {
   if (cp >= 0x1f170 && cp <= 0x1f189) return String.fromCharCode(0x61 + cp - 0x1f170);
   return null;
 }
+
+const LETTER = /\p{L}/u;
+
+/**
+ * Whether the UTF-16 unit at `i` of `text` is a letter (`\p{L}`); false outside the text. Latin and
+ * Cyrillic letters, most of what the region's pages hold, are told without the pattern (U+0482–0489,
+ * a sign and combining marks, are the Cyrillic block's only non-letters).
+ */
+export function isLetterAt(text: string, i: number): boolean {
+  if (i < 0 || i >= text.length) return false;
+  const c = text.charCodeAt(i);
+  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+  if (c >= 0x400 && c <= 0x4ff) return c <= 0x481 || c >= 0x48a;
+  return LETTER.test(text[i]!);
+}

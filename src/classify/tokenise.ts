@@ -6,6 +6,7 @@
  * (`м е ф е д р о н`, `m.e.p.h` → one token).
  */
 
+import { isLetterAt } from '../unicode.ts';
 import { isHan } from './fold.ts';
 
 export interface Token {
@@ -87,12 +88,6 @@ function isInner(c: number): boolean {
 function isApostrophe(c: number): boolean {
   // ' ’ ‘ ` ʼ ʻ
   return c === 39 || c === 0x2019 || c === 0x2018 || c === 96 || c === 0x2bc || c === 0x2bb;
-}
-
-function isLetterAt(text: string, at: number): boolean {
-  const c = text.charCodeAt(at);
-  if (c < 128) return (c >= 97 && c <= 122) || (c >= 65 && c <= 90);
-  return LETTER.test(text[at]!);
 }
 
 /**

@@ -1,4 +1,4 @@
-import { INVISIBLE, INVISIBLE_SOURCE, enclosedLetter } from '../../unicode.ts';
+import { INVISIBLE, INVISIBLE_SOURCE, enclosedLetter, isLetterAt } from '../../unicode.ts';
 import type { Identifier } from '../types.ts';
 import type { Candidate } from './context.ts';
 import { extractCrypto } from './crypto.ts';
@@ -211,15 +211,6 @@ function isZe(c: number): boolean {
 function isDigitAt(text: string, i: number): boolean {
   const c = i >= 0 && i < text.length ? text.charCodeAt(i) : 0;
   return c >= 48 && c <= 57;
-}
-
-const LETTER_AT = /\p{L}/u;
-
-function isLetterAt(text: string, i: number): boolean {
-  if (i < 0 || i >= text.length) return false;
-  const c = text.charCodeAt(i);
-  if (c < 0x80) return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
-  return (c >= 0x400 && c <= 0x4ff) || LETTER_AT.test(text[i]!);
 }
 
 /** How many of the ascending `sorted` are at most `p` (a binary search). */
