@@ -158,12 +158,25 @@ class Store {
     this.index = new ObjectIndex();
     /** Pack file names by number (the index's `pack`). */
     this.packs = [];
+    /** The number of each pack, by file name. */
+    this.numbers = new Map();
     /** Bytes of each index file read so far (up to its last whole line), by pack name. */
     this.read = new Map();
     /** This thread's pack: `{ no, name, fd, idxFd, ino, size, idxSize, lines }`, or null until the first put. */
     this.current = null;
     this.hasLoose = false;
     this.refreshedAt = 0;
+  }
+
+  /** The number of pack `name` (the index's `pack`), given it now if it has none. */
+  numberOf(name) {
+    let no = this.numbers.get(name);
+    if (no === undefined) {
+      no = this.packs.length;
+      this.packs.push(name);
+      this.numbers.set(name, no);
+    }
+    return no;
   }
 
   /** Reads the lines added to every index since the last call (all of them the first time). */
@@ -184,11 +197,7 @@ class Store {
       const from = this.read.get(name) ?? 0;
       const lines = readFrom(join(this.packsDir, file), from);
       if (lines === null) continue;
-      let no = this.read.has(name) ? this.packs.indexOf(name) : -1;
-      if (no < 0) {
-        no = this.packs.length;
-        this.packs.push(name);
-      }
+      const no = this.numberOf(name);
       this.read.set(name, from + lines.bytes);
       for (const line of lines.text.split('\n')) {
         const [sha256, offset, size] = line.split(' ');
@@ -233,9 +242,9 @@ class Store {
     // The mode exact whatever the umask.
     fs.fchmodSync(fd, 0o444);
     fs.fchmodSync(idxFd, 0o444);
-    this.packs.push(name);
+    const no = this.numberOf(name);
     const { ino } = fs.fstatSync(fd);
-    this.current = { no: this.packs.length - 1, name, fd, idxFd, ino, size: 0, idxSize: 0, lines: [] };
+    this.current = { no, name, fd, idxFd, ino, size: 0, idxSize: 0, lines: [] };
     return this.current;
   }
 
