@@ -1,6 +1,6 @@
 /**
- * Characters pages use to disguise text, read the same way by the classifier
- * (`classify/normalise.ts`) and the identifier extractor (`extract/identifiers`).
+ * Characters pages use to disguise text, and what counts as a letter, read the same way by the
+ * classifier (`classify/`) and the identifier extractor (`extract/identifiers`).
  */
 
 /**
@@ -34,7 +34,8 @@ export function enclosedLetter(cp: number): string | null {
   return null;
 }
 
-const LETTER = /\p{L}/u;
+/** A letter (test one character). */
+export const LETTER = /\p{L}/u;
 
 /**
  * Whether the UTF-16 unit at `i` of `text` is a letter (`\p{L}`); false outside the text. Latin and

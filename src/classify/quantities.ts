@@ -1,7 +1,8 @@
 import { countScripts, dominantScript, foldHomoglyphs, leetVariants } from './fold.ts';
 import { MAX_QUANTITY_WORD } from './lexicon-schema.ts';
 import { gluedTerms, RawMatch } from './match.ts';
-import { isDigits, LETTER, WORD_CHAR } from './tokenise.ts';
+import { LETTER } from '../unicode.ts';
+import { isDigits, WORD_CHAR } from './tokenise.ts';
 import type { CompiledLexicons } from './types.ts';
 
 /**

@@ -32,8 +32,7 @@ const INNER_APOSTROPHE = /[ʼʻ]/g;
 const SPACING_GAP = /^[\s.\-_*·•,/|+~]{1,3}$/;
 /** One emoji between letter-spaced letters, spaces around it or not (`М💎Е💎Ф`, `м ❄ е ❄ ф`). */
 const EMOJI_GAP = /^\s?\p{Extended_Pictographic}\s?$/u;
-/** A letter; a letter or a digit; a word of letters only (shared by the classifier's modules). */
-export const LETTER = /\p{L}/u;
+/** A letter or a digit; a word of letters only (shared by the classifier's modules). */
 export const WORD_CHAR = /[\p{L}\p{N}]/u;
 export const LETTERS_ONLY = /^\p{L}+$/u;
 
