@@ -42,7 +42,7 @@ import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import { startGeneratedSite } from '../helpers/generated-site.ts';
-import { shebangFlags } from '../helpers/processes.ts';
+import { shebangEnv, shebangFlags } from '../helpers/processes.ts';
 import { dropPrefix, REDIS_URL, repoRoot, tempDir } from '../helpers/runtime.ts';
 import { memOf, procCpu } from './proc.ts';
 
@@ -180,7 +180,7 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
   const perProcess = role === 'pipeline' ? Math.ceil(concurrency / (1 + workerProcesses)) : concurrency;
   const env: NodeJS.ProcessEnv = { ...process.env, LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn' };
   // The bin is run as an operator runs `npx spiderweb`: the file itself, so its `#!` line's node flags apply.
-  // Node 20 refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts node itself with the `#!` flags.
+  // Node 20 refuses --cpu-prof in NODE_OPTIONS, so a profiled run starts node itself with the `#!` flags and environment.
   const bin = join(repoRoot, 'bin', 'spiderweb.js');
   const runBin = (args: string[], stdout: 'ignore' | 'pipe') => {
     const flags = [
@@ -188,7 +188,12 @@ async function runChild(role: Role, concurrency: number): Promise<RunOutcome> {
       ...(values['heap-profile'] ? ['--heap-prof', `--heap-prof-dir=${values['heap-profile']}`] : []),
     ];
     const [cmd, ...pre] = flags.length ? [process.execPath, ...shebangFlags(bin), ...flags, bin] : [bin];
-    return spawn(cmd!, [...pre, ...args], { cwd: repoRoot, env, stdio: ['ignore', stdout, 'inherit'] });
+    const runEnv = flags.length ? { ...env, ...shebangEnv(bin) } : env;
+    return spawn(cmd!, [...pre, ...args], {
+      cwd: repoRoot,
+      env: runEnv,
+      stdio: ['ignore', stdout, 'inherit'],
+    });
   };
   const workers = Array.from({ length: role === 'pipeline' ? workerProcesses : 0 }, () =>
     runBin(['--config', configDir, 'worker', '--concurrency', String(perProcess)], 'ignore'),

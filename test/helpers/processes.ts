@@ -42,15 +42,28 @@ export interface WorkerProcess {
   exited: Promise<number | null>;
 }
 
-/** The node flags on a script's `#!/usr/bin/env -S node …` line. */
+function shebangWords(file: string): string[] {
+  return (readFileSync(file, 'utf8').split('\n', 1)[0] ?? '').split(/\s+/);
+}
+
+/** The node flags on a script's `#!/usr/bin/env -S [NAME=VALUE …] node …` line. */
 export function shebangFlags(file: string): string[] {
-  const first = readFileSync(file, 'utf8').split('\n', 1)[0] ?? '';
-  return first.split(/\s+/).filter((w) => w.startsWith('--'));
+  return shebangWords(file).filter((w) => w.startsWith('--'));
+}
+
+/** The environment that line sets (`NAME=VALUE` before `node`): glibc's malloc settings for the bin. */
+export function shebangEnv(file: string): Record<string, string> {
+  const words = shebangWords(file);
+  const pairs = words.slice(0, words.indexOf('node')).flatMap((w) => {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(w);
+    return m ? [[m[1]!, m[2]!] as const] : [];
+  });
+  return Object.fromEntries(pairs);
 }
 
 /**
- * Starts `spiderweb worker` as a real child process, with the node flags of the bin's `#!` line (its
- * heap settings), as `npx spiderweb worker` runs.
+ * Starts `spiderweb worker` as a real child process, with the node flags and environment of the bin's
+ * `#!` line (its heap and malloc settings), as `npx spiderweb worker` runs.
  */
 export function spawnWorker(
   configDir: string,
@@ -63,7 +76,7 @@ export function spawnWorker(
     [...shebangFlags(bin), ...nodeFlags, bin, '--config', configDir, 'worker', ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, LOG_LEVEL: 'info' },
+      env: { ...process.env, ...shebangEnv(bin), LOG_LEVEL: 'info' },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );

@@ -1,8 +1,9 @@
+import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
-import { dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { bin, dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
 
 /** Parses RFC 4180 CSV strictly enough to catch broken quoting. */
 function parseCsv(text: string): string[][] {
@@ -236,6 +237,31 @@ describe('CLI', () => {
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('sites/shop.yaml:4:');
     expect(res.stderr).toContain('field maxDepth');
+  });
+
+  it('the bin run as a file (npx spiderweb) takes the malloc settings of its #! line, and passes them on to nothing it starts', async () => {
+    // Loaded before the bin's own code: what glibc saw at start, then what children would inherit at exit.
+    const probe = join(dir.path, 'probe.cjs');
+    writeFileSync(
+      probe,
+      `const seen = () => ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_'].map((k) => k + '=' + process.env[k]).join(' ');
+process.stderr.write('start ' + seen() + '\\n');
+process.on('exit', () => process.stderr.write('exit ' + seen() + '\\n'));`,
+    );
+    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
+      (done) => {
+        const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${probe}` };
+        delete env.MALLOC_ARENA_MAX;
+        delete env.MALLOC_MMAP_THRESHOLD_;
+        execFile(bin, ['--help'], { env }, (err, out, errOut) =>
+          done({ code: err ? Number(err.code ?? 1) : 0, stdout: out, stderr: errOut }),
+        );
+      },
+    );
+    expect(code).toBe(0);
+    expect(stdout).toContain('Usage: spiderweb');
+    expect(stderr).toContain('start MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=131072');
+    expect(stderr).toContain('exit MALLOC_ARENA_MAX=undefined MALLOC_MMAP_THRESHOLD_=undefined');
   });
 
   it('usage errors exit 2', async () => {
