@@ -56,6 +56,15 @@ redis.call('HSET', KEYS[1], 'state', 'cancelled', 'cancelledAt', ARGV[1])
 return 1`;
 
 /**
+ * A fetch job's first look (KEYS: meta, fetching; ARGV: url): the crawl's state and startedAt, and 1 when
+ * an intent to fetch the URL is recorded. One script instead of a MULTI of two reads: a third of the
+ * client's CPU for the call (ioredis builds a pipeline for every MULTI).
+ */
+const BEGIN = `
+local meta = redis.call('HMGET', KEYS[1], 'state', 'startedAt')
+return {meta[1], meta[2], redis.call('HEXISTS', KEYS[2], ARGV[1])}`;
+
+/**
  * Records the intent to fetch a URL (KEYS: meta, fetching, stats; ARGV: url, now, ttl, prior) and returns
  * the crawl's state and startedAt. An intent already there means an earlier attempt sent this request and
  * never finished (its worker died, or BullMQ gave its stalled job to another worker): `refetched` is
@@ -83,6 +92,12 @@ export interface AdmitResult {
   admission: Admission;
   owner: string | null;
 }
+
+type BeginCommand = (
+  meta: string,
+  fetching: string,
+  url: string,
+) => Promise<[string | null, string | null, number]>;
 
 type IntendCommand = (
   meta: string,
@@ -119,10 +134,11 @@ export class CrawlState {
     private readonly prefix: string,
   ) {
     // EVALSHA once a script is cached on the server (ioredis falls back to EVAL when it is not): EVAL
-    // sends the whole script and makes Redis hash it, once per page for these two.
+    // sends the whole script and makes Redis hash it, once per page for each of these.
     if (!('spiderwebAdmit' in redis)) redis.defineCommand('spiderwebAdmit', { numberOfKeys: 3, lua: ADMIT });
     if (!('spiderwebIntend' in redis))
       redis.defineCommand('spiderwebIntend', { numberOfKeys: 3, lua: INTEND });
+    if (!('spiderwebBegin' in redis)) redis.defineCommand('spiderwebBegin', { numberOfKeys: 2, lua: BEGIN });
   }
 
   private key(crawlId: string, part: string): string {
@@ -180,12 +196,14 @@ export class CrawlState {
    * stored already, or this attempt is a refetch.
    */
   async beginFetch(crawlId: string, url: string): Promise<{ prior: boolean }> {
-    const [[, meta], [, prior]] = (await this.redis
-      .multi()
-      .hmget(this.key(crawlId, 'meta'), 'state', 'startedAt')
-      .hexists(this.key(crawlId, 'fetching'), url)
-      .exec()) as [[null, Array<string | null>], [null, number]];
-    this.throwUnlessRunning(crawlId, meta);
+    const begin = (this.redis as unknown as { spiderwebBegin: BeginCommand }).spiderwebBegin;
+    const [state, startedAt, prior] = await begin.call(
+      this.redis,
+      this.key(crawlId, 'meta'),
+      this.key(crawlId, 'fetching'),
+      url,
+    );
+    this.throwUnlessRunning(crawlId, [state, startedAt]);
     return { prior: prior === 1 };
   }
 

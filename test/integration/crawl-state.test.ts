@@ -80,6 +80,19 @@ describe('CrawlState', () => {
     expect((await state.stats('c3')).refetched).toBe(1);
   });
 
+  it('lets a fetch begin only while its crawl runs: cancelled and lost crawls end the job', async () => {
+    const state = new CrawlState(redis, prefix);
+    await state.start('c4', [siteSchema.parse({ id: 's', seeds: ['http://a/'] })]);
+    await redis.script('FLUSH'); // the script is sent again when the server has forgotten it
+    expect(await state.beginFetch('c4', 'http://a/1')).toEqual({ prior: false });
+    expect(await state.cancel('c4')).toBe(true);
+    await expect(state.beginFetch('c4', 'http://a/1')).rejects.toThrow(/cancelled/);
+    await state.start('c5', [siteSchema.parse({ id: 's', seeds: ['http://a/'] })]);
+    await redis.del(`${prefix}:crawl:c5:meta`);
+    await expect(state.beginFetch('c5', 'http://a/1')).rejects.toThrow(/lost/);
+    await expect(state.beginFetch('never-started', 'http://a/1')).rejects.toThrow(/lost/);
+  });
+
   it('still admits after the server dropped its script cache (EVALSHA falls back to EVAL)', async () => {
     const state = new CrawlState(redis, prefix);
     expect(await state.admit('c1', 's', 'http://a/1', 10, 'seed')).toBe('ok');
