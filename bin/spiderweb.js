@@ -5,7 +5,7 @@
 // - glibc's malloc (Linux; other C libraries ignore them): one arena for all threads instead of one per
 //   thread that allocates, and blocks of 128 KB or more mapped and unmapped on their own instead of the
 //   threshold rising with each one freed: the evidence writer thread's buffers no longer stay behind in
-//   an arena of its own. 236 against 257 MB peak RSS at 50,000 listings, at the same CPU per page.
+//   an arena of its own. 236 against 257 MB peak RSS at 50,000 listings, and no more CPU per page.
 // - a young generation of 2 x 4 MB instead of 2 x 16 MB: a crawl's garbage is short-lived, so the smaller
 //   one collects as well; against 2 x 8 MB, 10 MB less RSS at 5,000 pages, 35 MB less at 50,000, and no
 //   measurable loss of pages/s (test/bench/crawl.ts). It also sizes the evidence writer thread.
