@@ -68,15 +68,18 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`bin/spiderweb.js`) as a child process. */
+/**
+ * Runs the real CLI (`bin/spiderweb.js`) as a child process: through `node`, or with `asFile` the file
+ * itself, as `npx spiderweb` does, so its `#!` line applies. An `env` value of undefined removes it.
+ */
 export function runCli(
   args: string[],
-  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+  opts: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string; asFile?: boolean } = {},
 ): Promise<CliResult> {
   return new Promise((resolvePromise) => {
     const child = execFile(
-      process.execPath,
-      [bin, ...args],
+      opts.asFile ? bin : process.execPath,
+      opts.asFile ? args : [bin, ...args],
       {
         cwd: opts.cwd ?? repoRoot,
         env: { ...process.env, LOG_LEVEL: 'warn', ...opts.env },

@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type GeneratedSite, startGeneratedSite } from '../helpers/generated-site.ts';
-import { bin, dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
+import { dropPrefix, REDIS_URL, runCli, tempDir, testPrefix } from '../helpers/runtime.ts';
 
 /** Parses RFC 4180 CSV strictly enough to catch broken quoting. */
 function parseCsv(text: string): string[][] {
@@ -248,16 +247,14 @@ describe('CLI', () => {
 process.stderr.write('start ' + seen() + '\\n');
 process.on('exit', () => process.stderr.write('exit ' + seen() + '\\n'));`,
     );
-    const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>(
-      (done) => {
-        const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${probe}` };
-        delete env.MALLOC_ARENA_MAX;
-        delete env.MALLOC_MMAP_THRESHOLD_;
-        execFile(bin, ['--help'], { env }, (err, out, errOut) =>
-          done({ code: err ? Number(err.code ?? 1) : 0, stdout: out, stderr: errOut }),
-        );
+    const { code, stdout, stderr } = await runCli(['--help'], {
+      asFile: true,
+      env: {
+        NODE_OPTIONS: `--require ${probe}`,
+        MALLOC_ARENA_MAX: undefined,
+        MALLOC_MMAP_THRESHOLD_: undefined,
       },
-    );
+    });
     expect(code).toBe(0);
     expect(stdout).toContain('Usage: spiderweb');
     expect(stderr).toContain('start MALLOC_ARENA_MAX=1 MALLOC_MMAP_THRESHOLD_=131072');
